@@ -1,0 +1,58 @@
+# Kuzet: the two commands a newcomer needs are `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# The embedded demo configuration: SQLite and files under var/, synthetic data.
+DEMO_ENV := KUZET_DEBUG=1 KUZET_DEMO=1
+# Tests run with production-like settings (debug off); this key is for tests only.
+TEST_ENV := KUZET_SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef KUZET_SSL_REDIRECT=0
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck messages check-messages lock clean setup
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+## make run: install, migrate, load reference and demo data, serve on http://127.0.0.1:8000
+run: $(STAMP)
+	$(BIN)/python -m kuzet.core.translations compile
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	$(DEMO_ENV) $(BIN)/python manage.py load_demo_data
+	@echo "Kuzet is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite (DATABASE_URL picks the database; SQLite by default)
+test: $(STAMP)
+	$(BIN)/python -m kuzet.core.translations compile
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(TEST_ENV) $(BIN)/mypy kuzet
+
+## make messages: refresh the .po files after changing user-facing strings
+messages: $(STAMP)
+	cd kuzet && $(DEMO_ENV) ../$(BIN)/python ../manage.py makemessages -l ru -l kk --no-obsolete --ignore='*/tests/*'
+
+## make check-messages: fail on any untranslated or fuzzy entry in ru and kk
+check-messages: $(STAMP)
+	$(BIN)/python -m kuzet.core.translations check
+
+## make lock: re-resolve requirements.lock from pyproject.toml
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Kuzet: the digital platform of a National Preventive Mechanism under OPCAT."""

@@ -1,0 +1,185 @@
+"""Writing and verifying the audit trail.
+
+Domain models inherit ``AuditedModel``: their ``save()`` and ``delete()`` append an event in
+the same transaction, with the acting user taken from ``current_actor`` (set per request by
+``AuditActorMiddleware`` and in commands by ``acting_as``). Queryset ``update()``,
+``bulk_create()`` and cascading deletes do not pass through ``save()``/``delete()``: domain
+code uses service functions that save row by row, and foreign keys between audited models
+are ``PROTECT``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from kuzet.core.models import GENESIS_HASH, AuditAction, AuditEvent, AuditHead
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    username: str
+
+
+SYSTEM = Actor(id=None, username="system")
+_current_actor: ContextVar[Actor] = ContextVar("kuzet_audit_actor", default=SYSTEM)
+
+
+def actor_of(user: Any) -> Actor:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return SYSTEM
+    return Actor(id=user.pk, username=user.get_username())
+
+
+def current_actor() -> Actor:
+    return _current_actor.get()
+
+
+@contextmanager
+def acting_as(user: Any) -> Iterator[None]:
+    """Attribute the audit events written inside the block to ``user``."""
+    token = _current_actor.set(actor_of(user) if not isinstance(user, Actor) else user)
+    try:
+        yield
+    finally:
+        _current_actor.reset(token)
+
+
+def audit_append(
+    *,
+    action: AuditAction,
+    object_type: str = "",
+    object_id: str = "",
+    fields: list[str] | None = None,
+    values: dict[str, list[str | None]] | None = None,
+    actor: Actor | None = None,
+) -> AuditEvent:
+    """Append one event to the chain; serialised on the head row."""
+    who = actor or current_actor()
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            id=head.last_id + 1,
+            occurred_at=timezone.now(),
+            actor_id=who.id,
+            actor_username=who.username[:150],
+            action=action,
+            object_type=object_type,
+            object_id=object_id[:64],
+            fields=fields or [],
+            values=values or {},
+            prev_hash=head.last_hash,
+        )
+        event.hash = event.compute_hash()
+        event.save()
+        head.last_id = event.id
+        head.last_hash = event.hash
+        head.save(update_fields=["last_id", "last_hash"])
+    return event
+
+
+def _as_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class AuditedModel(models.Model):
+    """A model whose creations, changes and deletions are written to the audit trail.
+
+    ``audit_sensitive_fields`` names fields (attnames) whose values never enter the log;
+    only the fact that they changed does.
+    """
+
+    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._audit_loaded = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def _audit_snapshot(self) -> dict[str, Any]:
+        return {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+
+    def _audit_label(self) -> str:
+        return self._meta.label_lower
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        before: dict[str, Any] = {} if adding else getattr(self, "_audit_loaded", {})
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            after = self._audit_snapshot()
+            if adding:
+                changed = [k for k, v in after.items() if v not in (None, "")]
+            else:
+                changed = [k for k, v in after.items() if k in before and _as_text(before[k]) != _as_text(v)]
+            if adding or changed:
+                audit_append(
+                    action=AuditAction.CREATE if adding else AuditAction.UPDATE,
+                    object_type=self._audit_label(),
+                    object_id=str(self.pk),
+                    fields=changed,
+                    values={
+                        k: [_as_text(before.get(k)), _as_text(after[k])]
+                        for k in changed
+                        if k not in self.audit_sensitive_fields
+                    },
+                )
+        self._audit_loaded = after
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        pk = self.pk
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            audit_append(action=AuditAction.DELETE, object_type=self._audit_label(), object_id=str(pk))
+        return result
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    event_id: int | None
+    message: str
+
+
+def verify_chain(*, batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
+    """Walk the whole chain; return the number of events checked and every problem found."""
+    problems: list[ChainProblem] = []
+    expected_prev = GENESIS_HASH
+    expected_id = 1
+    checked = 0
+    last_seen: AuditEvent | None = None
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+        checked += 1
+        if event.id != expected_id:
+            problems.append(
+                ChainProblem(event.id, f"expected event #{expected_id} here; events are missing or inserted")
+            )
+        if event.prev_hash != expected_prev:
+            problems.append(
+                ChainProblem(event.id, "does not link to the event before it (an event was removed or inserted)")
+            )
+        if event.compute_hash() != event.hash:
+            problems.append(ChainProblem(event.id, "content does not match its hash (the event was changed)"))
+        expected_prev = event.hash
+        expected_id = event.id + 1
+        last_seen = event
+    head = AuditHead.objects.get(pk=1)
+    last_id = last_seen.id if last_seen else 0
+    last_hash = last_seen.hash if last_seen else GENESIS_HASH
+    if head.last_id != last_id or head.last_hash != last_hash:
+        problems.append(
+            ChainProblem(
+                None,
+                f"the chain ends at event #{last_id} but its head records #{head.last_id} "
+                "(newest events were removed, or events were appended outside Kuzet)",
+            )
+        )
+    return checked, problems

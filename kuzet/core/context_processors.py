@@ -1,0 +1,21 @@
+"""Template context shared by every page."""
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from kuzet.core.policy import Action, can
+
+
+def kuzet(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    return {
+        "KUZET_DEMO": settings.DEMO,
+        "nav": {
+            "inventory": can(user, Action.VIEW_INVENTORY),
+            "import": can(user, Action.IMPORT_INSTITUTIONS),
+            "admin": can(user, Action.MANAGE_REFERENCE_DATA) or can(user, Action.MANAGE_USERS),
+            "audit": can(user, Action.VIEW_AUDIT),
+        },
+    }

@@ -1,0 +1,98 @@
+"""The audit trail: an append-only, hash-chained log of changes and sign-ins.
+
+Each event stores who, when, which object and which fields changed (values only for
+fields that are not sensitive) and the SHA-256 of its own content together with the hash
+of the event before it. ``AuditHead`` holds the number and hash of the newest event, so
+that removing the newest events is detected as surely as changing or removing one in the
+middle. ``manage.py verify_audit`` walks the chain. Database triggers (migration 0002)
+refuse UPDATE and DELETE on the events table.
+"""
+
+import hashlib
+import json
+from typing import Any, ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("updated")
+    DELETE = "delete", _("deleted")
+    LOGIN = "login", _("signed in")
+    LOGIN_FAILED = "login_failed", _("failed sign-in")
+    LOGOUT = "logout", _("signed out")
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an audit event."""
+
+
+class AuditEvent(models.Model):
+    # Assigned by ``kuzet.core.audit.audit_append`` (head + 1), so numbers have no gaps.
+    id = models.BigIntegerField(primary_key=True)
+    occurred_at = models.DateTimeField(_("time"))
+    # Plain values, not a foreign key: deleting or renaming a user must not rewrite history.
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    fields = models.JSONField(_("changed fields"), default=list, blank=True)
+    values = models.JSONField(_("changed values"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    HASHED_FIELDS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "occurred_at",
+        "actor_id",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "fields",
+        "values",
+        "prev_hash",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
+
+    def compute_hash(self) -> str:
+        content: dict[str, Any] = {name: getattr(self, name) for name in self.HASHED_FIELDS}
+        content["occurred_at"] = self.occurred_at.isoformat(timespec="microseconds")
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit events cannot be changed")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("audit events cannot be deleted")
+
+
+class AuditHead(models.Model):
+    """The single row naming the newest audit event (id 1, created by migration)."""
+
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audithead_single_row")]
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_id}"

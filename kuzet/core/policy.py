@@ -1,0 +1,119 @@
+"""Every permission decision in Kuzet, in one place.
+
+``can(user, action, region_id)`` answers whether a user may do an action on something that
+belongs to a region (an institution, a visit, a regional group). Roles come in two kinds:
+*national* roles act everywhere; *regional* roles (participant, group leader, regional
+coordinator) act only in the regions of their regional groups. The table below is the
+whole policy; the test ``core/tests/test_policy.py`` states the expected matrix for every
+role, action and own/other region.
+"""
+
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Role(StrEnum):
+    PARTICIPANT = "participant"
+    GROUP_LEADER = "group_leader"
+    COORDINATOR = "coordinator"
+    SECRETARIAT = "secretariat"
+    COUNCIL = "council"
+    ADMINISTRATOR = "administrator"
+    AUDITOR = "auditor"
+
+
+REGIONAL_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER, Role.COORDINATOR})
+# Roles that must sign in with a second factor (TOTP) outside the demo configuration.
+TWO_FACTOR_ROLES = frozenset({Role.COORDINATOR, Role.SECRETARIAT, Role.ADMINISTRATOR})
+
+
+class Action(StrEnum):
+    VIEW_INVENTORY = "view_inventory"
+    EDIT_INSTITUTION = "edit_institution"
+    IMPORT_INSTITUTIONS = "import_institutions"
+    MANAGE_REFERENCE_DATA = "manage_reference_data"
+    MANAGE_GROUP = "manage_group"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    PLAN_VISIT = "plan_visit"
+    VIEW_VISIT = "view_visit"
+    CONDUCT_VISIT = "conduct_visit"
+    REVIEW_VISIT = "review_visit"
+    APPROVE_REPORT = "approve_report"
+    VIEW_DASHBOARD = "view_dashboard"
+    COMPILE_ANNUAL_REPORT = "compile_annual_report"
+
+
+# action -> (roles allowed in every region, roles allowed in their own regions only)
+RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
+    Action.VIEW_INVENTORY: (frozenset(Role), frozenset()),
+    Action.EDIT_INSTITUTION: (
+        frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}),
+        frozenset({Role.COORDINATOR}),
+    ),
+    Action.IMPORT_INSTITUTIONS: (
+        frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}),
+        frozenset({Role.COORDINATOR}),
+    ),
+    Action.MANAGE_REFERENCE_DATA: (frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}), frozenset()),
+    Action.MANAGE_GROUP: (
+        frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}),
+        frozenset({Role.COORDINATOR}),
+    ),
+    Action.MANAGE_USERS: (frozenset({Role.ADMINISTRATOR}), frozenset()),
+    Action.VIEW_AUDIT: (frozenset({Role.ADMINISTRATOR, Role.AUDITOR}), frozenset()),
+    Action.PLAN_VISIT: (
+        frozenset({Role.SECRETARIAT}),
+        frozenset({Role.COORDINATOR, Role.GROUP_LEADER}),
+    ),
+    # Visit content is not for the technical administrator (separation of duties).
+    Action.VIEW_VISIT: (
+        frozenset({Role.SECRETARIAT, Role.COUNCIL, Role.AUDITOR}),
+        REGIONAL_ROLES,
+    ),
+    Action.CONDUCT_VISIT: (frozenset(), REGIONAL_ROLES),
+    Action.REVIEW_VISIT: (frozenset({Role.SECRETARIAT}), frozenset({Role.COORDINATOR})),
+    Action.APPROVE_REPORT: (frozenset({Role.SECRETARIAT}), frozenset()),
+    Action.VIEW_DASHBOARD: (
+        frozenset({Role.SECRETARIAT, Role.COUNCIL, Role.AUDITOR}),
+        frozenset({Role.COORDINATOR, Role.GROUP_LEADER}),
+    ),
+    Action.COMPILE_ANNUAL_REPORT: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
+}
+
+
+class PolicyUser(Protocol):
+    is_authenticated: bool
+    is_active: bool
+    role: str
+
+    def region_ids(self) -> frozenset[int]: ...
+
+
+def regions_where(user: Any, action: Action) -> frozenset[int] | None:
+    """The regions where ``user`` may do ``action``: ``None`` means every region."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    try:
+        role = Role(user.role)
+    except ValueError:
+        return frozenset()
+    anywhere, own_region = RULES[action]
+    if role in anywhere:
+        return None
+    if role in own_region:
+        regions: frozenset[int] = user.region_ids()
+        return regions
+    return frozenset()
+
+
+def can(user: Any, action: Action, region_id: int | None = None) -> bool:
+    """May ``user`` do ``action`` on something in ``region_id``?
+
+    ``region_id=None`` asks whether the user may do the action somewhere at all (to show a
+    menu entry or a page that is then filtered to what the user may see).
+    """
+    allowed = regions_where(user, action)
+    if allowed is None:
+        return True
+    return bool(allowed) if region_id is None else region_id in allowed

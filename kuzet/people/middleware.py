@@ -1,0 +1,37 @@
+"""Two-factor sign-in: a user with a TOTP device must use it; the roles named in
+``core.policy.TWO_FACTOR_ROLES`` must enrol one first (offered, not forced, in the demo
+configuration only)."""
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from kuzet.people.two_factor import has_confirmed_device
+
+# Pages reachable between password and second factor.
+EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(EXEMPT_PREFIXES)
+        ):
+            target: str | None = None
+            if has_confirmed_device(user):
+                target = "people:two_factor_verify"
+            elif getattr(user, "needs_two_factor", False) and not settings.DEMO:
+                target = "people:two_factor_setup"
+            if target:
+                query = urlencode({"next": request.get_full_path()})
+                return HttpResponseRedirect(f"{reverse(target)}?{query}")
+        return self.get_response(request)

@@ -1,0 +1,109 @@
+"""Users, their role and the regional groups that bind them to a region."""
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from kuzet.core.audit import AuditedModel
+from kuzet.core.policy import REGIONAL_ROLES, TWO_FACTOR_ROLES, Role
+
+ROLE_LABELS = {
+    Role.PARTICIPANT: _("participant (NPM member)"),
+    Role.GROUP_LEADER: _("group leader"),
+    Role.COORDINATOR: _("regional coordinator"),
+    Role.SECRETARIAT: _("secretariat"),
+    Role.COUNCIL: _("Coordination Council member"),
+    Role.ADMINISTRATOR: _("administrator"),
+    Role.AUDITOR: _("auditor (read-only)"),
+}
+ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
+
+
+class User(AuditedModel, AbstractUser):
+    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"password"})
+
+    role = models.CharField(_("role"), max_length=20, choices=ROLE_CHOICES, default=Role.PARTICIPANT)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=5,
+        choices=[("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")],
+        default="ru",
+    )
+
+    objects: ClassVar[UserManager["User"]] = UserManager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS.get(Role(self.role), self.role))
+
+    @property
+    def is_regional(self) -> bool:
+        return self.role in REGIONAL_ROLES
+
+    @property
+    def needs_two_factor(self) -> bool:
+        return self.role in TWO_FACTOR_ROLES
+
+    @cached_property
+    def _region_ids(self) -> frozenset[int]:
+        return frozenset(
+            RegionalGroup.objects.filter(memberships__user=self, is_active=True).values_list(
+                "region_id", flat=True
+            )
+        )
+
+    def region_ids(self) -> frozenset[int]:
+        """The regions of the user's active regional groups (see core.policy)."""
+        return self._region_ids
+
+
+class RegionalGroup(AuditedModel):
+    """The NPM's group of a region: its participants, leaders and coordinator."""
+
+    region = models.ForeignKey(
+        "registry.Region", on_delete=models.PROTECT, related_name="groups", verbose_name=_("region")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(
+        User, through="GroupMembership", related_name="regional_groups", verbose_name=_("members")
+    )
+
+    class Meta:
+        ordering = ["region__name_ru", "name"]
+        verbose_name = _("regional group")
+        verbose_name_plural = _("regional groups")
+        constraints = [models.UniqueConstraint("region", "name", name="regionalgroup_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupMembership(AuditedModel):
+    group = models.ForeignKey(
+        RegionalGroup, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
+        constraints = [models.UniqueConstraint("group", "user", name="groupmembership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.group}"

@@ -1,0 +1,224 @@
+"""The inventory: regions, departments, institution types and institutions.
+
+Regions, departments and types are reference data shipped with the code (migration 0002
+loads ``data/reference.json``); institutions come from imports, the admin and the demo
+data set.
+"""
+
+from datetime import date
+from typing import Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kuzet.core.audit import AuditedModel
+from kuzet.core.i18n import localized
+
+
+class MultilingualName(models.Model):
+    name_ru = models.CharField(_("name (Russian)"), max_length=255)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=255, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(AuditedModel, MultilingualName):
+    class Kind(models.TextChoices):
+        REGION = "region", _("region")
+        CITY = "city", _("city of republican significance")
+
+    kato = models.CharField(
+        _("KATO code"),
+        max_length=9,
+        unique=True,
+        validators=[RegexValidator(r"^\d{9}$", _("A KATO code has nine digits."))],
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGION)
+    centre_ru = models.CharField(_("administrative centre (Russian)"), max_length=100, blank=True)
+    centre_kk = models.CharField(_("administrative centre (Kazakh)"), max_length=100, blank=True)
+    centre_en = models.CharField(_("administrative centre (English)"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name_ru"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    @property
+    def centre(self) -> str:
+        return localized(self, "centre")
+
+
+class Department(AuditedModel, MultilingualName):
+    """A state body that runs closed institutions."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    short_name_ru = models.CharField(_("short name (Russian)"), max_length=60, blank=True)
+    short_name_kk = models.CharField(_("short name (Kazakh)"), max_length=60, blank=True)
+    short_name_en = models.CharField(_("short name (English)"), max_length=60, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name_ru"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    @property
+    def short_name(self) -> str:
+        return localized(self, "short_name") or self.name
+
+
+class InstitutionType(AuditedModel, MultilingualName):
+    """A kind of place covered by the Rules of preventive visits."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    short_name_ru = models.CharField(_("short name (Russian)"), max_length=60, blank=True)
+    short_name_kk = models.CharField(_("short name (Kazakh)"), max_length=60, blank=True)
+    short_name_en = models.CharField(_("short name (English)"), max_length=60, blank=True)
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="institution_types",
+        verbose_name=_("usual department"),
+    )
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name_ru"]
+        verbose_name = _("institution type")
+        verbose_name_plural = _("institution types")
+
+    @property
+    def short_name(self) -> str:
+        return localized(self, "short_name") or self.name
+
+
+class InstitutionQuerySet(models.QuerySet["Institution"]):
+    def in_regions(self, region_ids: frozenset[int] | None) -> "InstitutionQuerySet":
+        """Restrict to ``region_ids``; ``None`` means every region (see core.policy)."""
+        return self if region_ids is None else self.filter(region_id__in=region_ids)
+
+    def with_related(self) -> "InstitutionQuerySet":
+        return self.select_related("type", "department", "region")
+
+
+class Institution(AuditedModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        CLOSED = "closed", _("closed")
+
+    name_ru = models.CharField(_("name (Russian)"), max_length=300)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=300, blank=True)
+    type = models.ForeignKey(
+        InstitutionType, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("type")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("department")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("region")
+    )
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_date = models.DateField(_("population as of"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_demo = models.BooleanField(
+        _("demo record"), default=False, help_text=_("Synthetic data for trying Kuzet out.")
+    )
+    # Kept by the visit services once visits exist; sorting by it orders by days since the
+    # last visit without a join over all visits.
+    last_visited_on = models.DateField(_("last visited on"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = InstitutionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name_ru"]
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name_ru"),
+                "region",
+                "type",
+                name="institution_unique_name_in_region_and_type",
+                violation_error_message=_(
+                    "An institution of this type with this name already exists in this region."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(population_date__isnull=True) | models.Q(population__isnull=False),
+                name="institution_population_date_needs_population",
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "type"]), models.Index(fields=["department"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    def days_since_last_visit(self, today: date | None = None) -> int | None:
+        if self.last_visited_on is None:
+            return None
+        return ((today or timezone.localdate()) - self.last_visited_on).days
+
+    @property
+    def occupancy_percent(self) -> int | None:
+        if not self.capacity or self.population is None:
+            return None
+        return round(100 * self.population / self.capacity)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, Any] = {}
+        if self.population_date and self.population is None:
+            errors["population_date"] = _("A population date needs a population figure.")
+        if self.status == self.Status.CLOSED and not self.closed_on:
+            errors["closed_on"] = _("Give the date the institution closed.")
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude" if self.longitude is None else "latitude"] = _(
+                "Give both latitude and longitude, or neither."
+            )
+        if errors:
+            raise ValidationError(errors)

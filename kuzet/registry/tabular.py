@@ -1,0 +1,82 @@
+"""Reading CSV and XLSX files into rows, with errors that say where the file is wrong."""
+
+import csv
+import io
+import zipfile
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+Rows = list[tuple[int, list[Any]]]
+
+
+class TableError(Exception):
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.row = row
+
+
+def read_table(file_name: str, data: bytes) -> tuple[list[Any], Rows]:
+    """The header and the non-empty rows, each with its 1-based row number in the file."""
+    name = file_name.lower()
+    if name.endswith(".csv"):
+        return _read_csv(data)
+    if name.endswith(".xlsx"):
+        return _read_xlsx(data)
+    raise TableError(_("unsupported file type: give a .csv or .xlsx file"))
+
+
+def _read_csv(data: bytes) -> tuple[list[Any], Rows]:
+    if not data.strip():
+        raise TableError(_("the file is empty"))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TableError(
+            _(
+                "the file is not UTF-8 text (byte %(offset)s); save it as “CSV UTF-8” "
+                "(in Excel: Save As → CSV UTF-8)"
+            )
+            % {"offset": exc.start},
+            row=line,
+        ) from None
+    if "\x00" in text:
+        raise TableError(_("the file contains NUL bytes; it is not a CSV text file"))
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: Rows = []
+    header: list[Any] | None = None
+    try:
+        for cells in reader:
+            if header is None:
+                header = cells
+            elif any(cell.strip() for cell in cells):
+                rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise TableError(_("the CSV is malformed: %s") % exc, row=reader.line_num) from None
+    return header or [], rows
+
+
+def _read_xlsx(data: bytes) -> tuple[list[Any], Rows]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise TableError(_("the file is not a valid XLSX workbook")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows: Rows = []
+        header: list[Any] | None = None
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            values = list(cells)
+            if header is None:
+                header = values
+            elif any(v not in (None, "") for v in values):
+                rows.append((number, values))
+        return header or [], rows
+    finally:
+        workbook.close()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from kuzet.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("", views.institution_list, name="institution_list"),
+    path("import/", views.institution_import, name="institution_import"),
+    path("<int:pk>/", views.institution_detail, name="institution_detail"),
+]

@@ -1,0 +1,93 @@
+"""Pages of the inventory: the list, an institution and the import."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kuzet.core.policy import Action, can
+from kuzet.registry import selectors, services
+from kuzet.registry.forms import ImportUploadForm, InventoryFilterForm
+from kuzet.registry.services import IMPORT_COLUMNS, REQUIRED_COLUMNS, ImportResult, RowError
+
+PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def institution_list(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Action.VIEW_INVENTORY):
+        raise PermissionDenied
+    form = InventoryFilterForm(request.GET or None)
+    # An unknown filter value (a stale link) is reported on the form and ignored.
+    filters = form.cleaned_data if form.is_valid() else {}
+    institutions = selectors.institution_list(user=request.user, filters=filters)
+    page = Paginator(institutions, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "registry/institution_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_import": can(request.user, Action.IMPORT_INSTITUTIONS),
+        },
+    )
+
+
+@login_required
+@require_GET
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = selectors.institution_for_user(user=request.user, pk=pk)
+    if institution is None:
+        raise Http404
+    return render(
+        request,
+        "registry/institution_detail.html",
+        {
+            "institution": institution,
+            "days_since_last_visit": institution.days_since_last_visit(),
+            "can_edit": can(request.user, Action.EDIT_INSTITUTION, institution.region_id),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def institution_import(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Action.IMPORT_INSTITUTIONS):
+        raise PermissionDenied
+    result: ImportResult | None = None
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.KUZET_IMPORT_MAX_BYTES:
+            result = ImportResult(
+                errors=[
+                    RowError(
+                        1,
+                        "",
+                        _("the file is larger than %(max)s MB")
+                        % {"max": settings.KUZET_IMPORT_MAX_BYTES // (1024 * 1024)},
+                    )
+                ]
+            )
+        else:
+            result = services.institutions_import(
+                file_name=upload.name, data=upload.read(), actor=request.user
+            )
+    context: dict[str, Any] = {
+        "form": form,
+        "result": result,
+        "columns": IMPORT_COLUMNS,
+        "required": REQUIRED_COLUMNS,
+    }
+    return render(request, "registry/institution_import.html", context, status=422 if result and not result.ok else 200)

@@ -1,0 +1,217 @@
+"""Kuzet settings, read from environment variables (see docs/configuration.md).
+
+A bad or missing value raises ``kuzet.env.ConfigError`` naming the variable; ``manage.py``
+and ``kuzet.wsgi`` print it and stop. The defaults run everything on one machine: an
+SQLite file and local files under ``var/``.
+"""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from csp.constants import NONE, SELF
+from django.utils.translation import gettext_lazy as _
+
+from kuzet.env import ConfigError, env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("KUZET_VAR_DIR", str(BASE_DIR / "var"))).resolve()
+
+DEBUG = env_bool("KUZET_DEBUG", False)
+# The demo configuration (``make run``) offers two-factor enrolment instead of forcing it,
+# so a newcomer can sign in with the printed demo login. Never without DEBUG.
+DEMO = env_bool("KUZET_DEMO", False)
+if DEMO and not DEBUG:
+    raise ConfigError("KUZET_DEMO", "the demo configuration is allowed only with KUZET_DEBUG=1")
+
+_secret = env_secret("KUZET_SECRET_KEY")
+if _secret is None:
+    if not DEBUG:
+        raise ConfigError(
+            "KUZET_SECRET_KEY",
+            "is required when KUZET_DEBUG is off (or set KUZET_SECRET_KEY_FILE to a file holding it)",
+        )
+    _secret = "development-only-key-never-used-in-production-0123456789-abcdefghij"
+elif not DEBUG and len(_secret) < 50:
+    raise ConfigError("KUZET_SECRET_KEY", "must be at least 50 characters long")
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = env_list("KUZET_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("KUZET_CSRF_TRUSTED_ORIGINS", [])
+
+
+def _database(url: str) -> dict:
+    scheme = urlsplit(url).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql"}:
+        raise ConfigError(
+            "DATABASE_URL",
+            f"unsupported scheme {scheme or '(none)'!r}; use sqlite:///PATH or postgresql://USER@HOST/NAME",
+        )
+    try:
+        config = dj_database_url.parse(url, conn_max_age=env_int("KUZET_DB_CONN_MAX_AGE", 0))
+    except ValueError as exc:
+        raise ConfigError("DATABASE_URL", f"cannot be parsed: {exc}") from None
+    if scheme == "sqlite":
+        if not config["NAME"] or config["NAME"] == ":memory:":
+            raise ConfigError("DATABASE_URL", "an SQLite URL needs a file path: sqlite:////abs/path.db")
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Wait for a writer instead of failing at once; SQLite serialises writes.
+        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    elif not config.get("NAME"):
+        raise ConfigError("DATABASE_URL", "a PostgreSQL URL needs a database name")
+    return config
+
+
+DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kuzet.sqlite3'}"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "kuzet.core.admin_site.KuzetAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "kuzet.core",
+    "kuzet.people",
+    "kuzet.registry",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "kuzet.people.middleware.TwoFactorMiddleware",
+    "kuzet.core.middleware.AuditActorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "kuzet.urls"
+WSGI_APPLICATION = "kuzet.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "kuzet.core.context_processors.kuzet",
+            ],
+        },
+    },
+]
+
+# People and sign-in
+AUTH_USER_MODEL = "people.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "people:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "people:login"
+
+# Brute-force lockout (django-axes): a username from one address is locked after
+# KUZET_LOGIN_FAILURE_LIMIT failures for KUZET_LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("KUZET_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("KUZET_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
+AXES_VERBOSE = False
+
+# Sessions end after KUZET_SESSION_HOURS of inactivity and when the browser closes.
+SESSION_COOKIE_AGE = env_int("KUZET_SESSION_HOURS", 8, minimum=1) * 3600
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+
+OTP_TOTP_ISSUER = env_str("KUZET_OTP_ISSUER", "Kuzet")
+
+# Transport security: everything but plain-HTTP development.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("KUZET_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("KUZET_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KUZET_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("KUZET_HSTS_PRELOAD", True)
+    if env_bool("KUZET_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# The Content-Security-Policy is the same in development and production, so that a page
+# that breaks it is seen breaking on a developer's machine first.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Languages: Russian by default, Kazakh and English.
+LANGUAGE_CODE = "ru"
+LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "kuzet" / "locale"]
+USE_I18N = True
+TIME_ZONE = env_str("KUZET_TIME_ZONE", "Asia/Almaty")
+USE_TZ = True
+
+# Files
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest inventory import file accepted (bytes).
+KUZET_IMPORT_MAX_BYTES = env_int("KUZET_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("KUZET_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,18 @@
+"""Kuzet's URL map: one include per app."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from kuzet.core import views as core_views
+
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", RedirectView.as_view(pattern_name="registry:institution_list"), name="home"),
+    path("accounts/", include("kuzet.people.urls")),
+    path("inventory/", include("kuzet.registry.urls")),
+    path("audit/", include("kuzet.core.urls")),
+    path("admin/", admin.site.urls),
+]

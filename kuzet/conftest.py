@@ -1,0 +1,91 @@
+"""Shared personas and factories for Kuzet's tests.
+
+Personas have fixed roles and regions: Almaty city is "our" region, Astana the "other".
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import factory
+import pytest
+
+from kuzet.core.policy import Role
+from kuzet.people.models import GroupMembership, RegionalGroup, User
+from kuzet.registry.models import Institution, InstitutionType, Region
+
+PASSWORD = "correct-horse-battery-staple"
+OWN_REGION_KATO = "750000000"  # Almaty city
+OTHER_REGION_KATO = "710000000"  # Astana
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Faker("name", locale="ru_RU")
+    role = Role.PARTICIPANT
+    password = factory.django.Password(PASSWORD)
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Institution
+
+    name_ru = factory.Sequence(lambda n: f"Учреждение № {n}")
+    name_kk = factory.Sequence(lambda n: f"№ {n} мекеме")
+    type = factory.LazyFunction(lambda: InstitutionType.objects.get(code="ivs"))
+    department = factory.LazyAttribute(lambda o: o.type.department)
+    region = factory.LazyFunction(lambda: Region.objects.get(kato=OWN_REGION_KATO))
+    capacity = 50
+    population = 40
+
+
+@pytest.fixture
+def own_region(db: Any) -> Region:
+    return Region.objects.get(kato=OWN_REGION_KATO)
+
+
+@pytest.fixture
+def other_region(db: Any) -> Region:
+    return Region.objects.get(kato=OTHER_REGION_KATO)
+
+
+@pytest.fixture
+def make_user(db: Any, own_region: Region) -> Callable[..., User]:
+    """make_user(role, region=own_region) — a regional role is put in a group of ``region``."""
+
+    def make(role: Role, region: Region | None = None, **fields: Any) -> User:
+        user: User = UserFactory(role=role, **fields)
+        if role in (Role.PARTICIPANT, Role.GROUP_LEADER, Role.COORDINATOR):
+            target = region or own_region
+            group, _ = RegionalGroup.objects.get_or_create(region=target, name=f"Группа {target.kato}")
+            GroupMembership.objects.create(group=group, user=user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def participant(make_user: Callable[..., User]) -> User:
+    return make_user(Role.PARTICIPANT, username="alia")
+
+
+@pytest.fixture
+def coordinator(make_user: Callable[..., User]) -> User:
+    return make_user(Role.COORDINATOR, username="bolat")
+
+
+@pytest.fixture
+def secretariat(make_user: Callable[..., User]) -> User:
+    return make_user(Role.SECRETARIAT, username="saule")
+
+
+@pytest.fixture
+def administrator(make_user: Callable[..., User]) -> User:
+    return make_user(Role.ADMINISTRATOR, username="admin")
+
+
+@pytest.fixture
+def auditor(make_user: Callable[..., User]) -> User:
+    return make_user(Role.AUDITOR, username="auditor")

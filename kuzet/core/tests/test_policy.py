@@ -1,0 +1,89 @@
+"""The permission matrix: every role × every action × own and other region."""
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from kuzet.core.policy import Action, Role, can, regions_where
+from kuzet.people.models import User
+from kuzet.registry.models import Region
+
+# Expected answers, written from the NPM's division of work:
+#   "all"  — in every region; "own" — only in the user's own region; "-" — nowhere.
+P, L, C, S, K, A, U = (
+    Role.PARTICIPANT,
+    Role.GROUP_LEADER,
+    Role.COORDINATOR,
+    Role.SECRETARIAT,
+    Role.COUNCIL,
+    Role.ADMINISTRATOR,
+    Role.AUDITOR,
+)
+ROLES = [P, L, C, S, K, A, U]
+EXPECTED: dict[Action, list[str]] = {
+    #                               P      L      C      S      K      A      U
+    Action.VIEW_INVENTORY:        ["all", "all", "all", "all", "all", "all", "all"],
+    Action.EDIT_INSTITUTION:      ["-",   "-",   "own", "all", "-",   "all", "-"],
+    Action.IMPORT_INSTITUTIONS:   ["-",   "-",   "own", "all", "-",   "all", "-"],
+    Action.MANAGE_REFERENCE_DATA: ["-",   "-",   "-",   "all", "-",   "all", "-"],
+    Action.MANAGE_GROUP:          ["-",   "-",   "own", "all", "-",   "all", "-"],
+    Action.MANAGE_USERS:          ["-",   "-",   "-",   "-",   "-",   "all", "-"],
+    Action.VIEW_AUDIT:            ["-",   "-",   "-",   "-",   "-",   "all", "all"],
+    Action.PLAN_VISIT:            ["-",   "own", "own", "all", "-",   "-",   "-"],
+    Action.VIEW_VISIT:            ["own", "own", "own", "all", "all", "-",   "all"],
+    Action.CONDUCT_VISIT:         ["own", "own", "own", "-",   "-",   "-",   "-"],
+    Action.REVIEW_VISIT:          ["-",   "-",   "own", "all", "-",   "-",   "-"],
+    Action.APPROVE_REPORT:        ["-",   "-",   "-",   "all", "-",   "-",   "-"],
+    Action.VIEW_DASHBOARD:        ["-",   "own", "own", "all", "all", "-",   "all"],
+    Action.COMPILE_ANNUAL_REPORT: ["-",   "-",   "-",   "all", "all", "-",   "-"],
+}  # fmt: skip
+
+CASES = [
+    (role, action, expectation)
+    for action, row in EXPECTED.items()
+    for role, expectation in zip(ROLES, row, strict=True)
+]
+
+
+def test_the_matrix_names_every_action() -> None:
+    assert set(EXPECTED) == set(Action)
+
+
+@pytest.mark.parametrize(("role", "action", "expectation"), CASES, ids=lambda v: str(v))
+def test_permission_matrix(
+    make_user: Callable[..., User],
+    own_region: Region,
+    other_region: Region,
+    role: Role,
+    action: Action,
+    expectation: str,
+) -> None:
+    user = make_user(role)
+    assert can(user, action, own_region.pk) is (expectation in ("all", "own"))
+    assert can(user, action, other_region.pk) is (expectation == "all")
+    assert can(user, action) is (expectation != "-")
+
+
+@pytest.mark.django_db
+def test_nobody_signed_out_may_do_anything() -> None:
+    anonymous = AnonymousUser()
+    assert not any(can(anonymous, action) for action in Action)
+
+
+def test_a_deactivated_user_loses_every_permission(make_user: Callable[..., User]) -> None:
+    user = make_user(Role.SECRETARIAT)
+    user.is_active = False
+    assert not any(can(user, action) for action in Action)
+
+
+def test_a_regional_user_without_a_group_acts_nowhere(make_user: Callable[..., User], own_region: Region) -> None:
+    user = make_user(Role.COORDINATOR)
+    user.memberships.all().delete()
+    fresh = User.objects.get(pk=user.pk)
+    assert not can(fresh, Action.EDIT_INSTITUTION, own_region.pk)
+    assert regions_where(fresh, Action.EDIT_INSTITUTION) == frozenset()
+
+
+def test_national_roles_are_scoped_to_every_region(make_user: Callable[..., User]) -> None:
+    assert regions_where(make_user(Role.SECRETARIAT), Action.VIEW_VISIT) is None

@@ -8,6 +8,9 @@ from typing import Any
 
 import factory
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kuzet.core.policy import Role
 from kuzet.people.models import GroupMembership, RegionalGroup, User
@@ -89,3 +92,20 @@ def administrator(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def auditor(make_user: Callable[..., User]) -> User:
     return make_user(Role.AUDITOR, username="auditor")
+
+
+@pytest.fixture
+def client_for(db: Any) -> Callable[[User], Client]:
+    """A test client signed in as ``user``, with a verified second factor where the role needs one."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        if user.needs_two_factor:
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return client
+
+    return make

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +122,10 @@ class Institution(AuditedModel):
 
     name_ru = models.CharField(_("name (Russian)"), max_length=300)
     name_kk = models.CharField(_("name (Kazakh)"), max_length=300, blank=True)
+    # name_ru case-folded with spaces collapsed: two institutions of one type in one region
+    # may not differ only in case or spacing. Computed here, not by the database, because
+    # SQLite's lower() folds ASCII only.
+    name_key = models.CharField(max_length=300, editable=False)
     type = models.ForeignKey(
         InstitutionType, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("type")
     )
@@ -175,9 +178,7 @@ class Institution(AuditedModel):
         verbose_name_plural = _("institutions")
         constraints = [
             models.UniqueConstraint(
-                Lower("name_ru"),
-                "region",
-                "type",
+                fields=["name_key", "region", "type"],
                 name="institution_unique_name_in_region_and_type",
                 violation_error_message=_(
                     "An institution of this type with this name already exists in this region."
@@ -207,6 +208,22 @@ class Institution(AuditedModel):
         if not self.capacity or self.population is None:
             return None
         return round(100 * self.population / self.capacity)
+
+    @staticmethod
+    def name_key_of(name: str) -> str:
+        return " ".join(name.split()).casefold()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name_key = self.name_key_of(self.name_ru)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name_ru" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # name_key is never on a form, but its constraint must still be checked.
+        self.name_key = self.name_key_of(self.name_ru)
+        super().validate_constraints(exclude=None if exclude is None else set(exclude) - {"name_key"})
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -208,7 +208,7 @@ def institutions_import(*, file_name: str, data: bytes, actor: Any, is_demo: boo
                     result.errors.append(RowError(row_number, name, message))
             continue
         key = (
-            form.cleaned_data["name_ru"].casefold(),
+            Institution.name_key_of(form.cleaned_data["name_ru"]),
             form.cleaned_data["region"].pk,
             form.cleaned_data["type"].pk,
         )

@@ -91,10 +91,12 @@ class AuditedModel(models.Model):
     """A model whose creations, changes and deletions are written to the audit trail.
 
     ``audit_sensitive_fields`` names fields (attnames) whose values never enter the log;
-    only the fact that they changed does.
+    only the fact that they changed does. ``audit_derived_fields`` are left out entirely.
     """
 
     audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset()
+    # Fields computed from others (search keys): not worth a line in the trail.
+    audit_derived_fields: ClassVar[frozenset[str]] = frozenset()
 
     class Meta:
         abstract = True
@@ -106,7 +108,11 @@ class AuditedModel(models.Model):
         return instance
 
     def _audit_snapshot(self) -> dict[str, Any]:
-        return {f.attname: getattr(self, f.attname) for f in self._meta.concrete_fields}
+        return {
+            f.attname: getattr(self, f.attname)
+            for f in self._meta.concrete_fields
+            if f.attname not in self.audit_derived_fields
+        }
 
     def _audit_label(self) -> str:
         return self._meta.label_lower

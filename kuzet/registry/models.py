@@ -6,7 +6,7 @@ data set.
 """
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -120,12 +120,17 @@ class Institution(AuditedModel):
         ACTIVE = "active", _("active")
         CLOSED = "closed", _("closed")
 
+    audit_derived_fields: ClassVar[frozenset[str]] = frozenset({"name_key", "search_text"})
+
     name_ru = models.CharField(_("name (Russian)"), max_length=300)
     name_kk = models.CharField(_("name (Kazakh)"), max_length=300, blank=True)
     # name_ru case-folded with spaces collapsed: two institutions of one type in one region
     # may not differ only in case or spacing. Computed here, not by the database, because
     # SQLite's lower() folds ASCII only.
     name_key = models.CharField(max_length=300, editable=False)
+    # Names and address case-folded for text search: SQLite's LIKE ignores case for ASCII
+    # only, so Cyrillic search compares folded text on both databases.
+    search_text = models.TextField(editable=False, default="")
     type = models.ForeignKey(
         InstitutionType, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("type")
     )
@@ -215,9 +220,12 @@ class Institution(AuditedModel):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_key = self.name_key_of(self.name_ru)
+        self.search_text = "\n".join(
+            self.name_key_of(v) for v in (self.name_ru, self.name_kk, self.address) if v
+        )
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name_ru" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_key"}
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "name_key", "search_text"}
         super().save(*args, **kwargs)
 
     def validate_constraints(self, exclude: Any = None) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F
 
 from kuzet.core.policy import Action, regions_where
 from kuzet.registry.models import Institution, InstitutionQuerySet
@@ -22,12 +22,8 @@ def institution_list(*, user: Any, filters: dict[str, Any]) -> InstitutionQueryS
     qs = Institution.objects.with_related().in_regions(regions_where(user, Action.VIEW_INVENTORY))
     text = (filters.get("q") or "").strip()
     if text:
-        qs = qs.filter(
-            Q(name_ru__icontains=text)
-            | Q(name_kk__icontains=text)
-            | Q(address__icontains=text)
-            | Q(type__short_name_ru__icontains=text)
-        )
+        for word in Institution.name_key_of(text).split():
+            qs = qs.filter(search_text__contains=word)
     for name in ("region", "department", "type"):
         if filters.get(name):
             qs = qs.filter(**{name: filters[name]})

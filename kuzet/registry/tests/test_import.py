@@ -1,7 +1,7 @@
 """Importing institutions from CSV and XLSX: all rows or none, every problem located."""
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import translation
 from openpyxl import Workbook
 
 from kuzet.conftest import InstitutionFactory
@@ -19,6 +20,13 @@ from kuzet.registry.models import Institution
 from kuzet.registry.services import institutions_import
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Iterator[None]:
+    """Messages are checked in English here; the Russian test below checks the catalogue is used."""
+    with translation.override("en"):
+        yield
 
 HEADER = "name_ru,name_kk,type,region,department,address,capacity,population,population_date"
 GOOD_ROWS = [
@@ -185,3 +193,12 @@ def test_the_command_refuses_an_unknown_user(tmp_path: Path, make_user: Callable
     good.write_bytes(csv_bytes(HEADER, GOOD_ROWS[0]))
     with pytest.raises(CommandError, match="no active user"):
         call_command("import_institutions", str(good), "--as-user", "nobody")
+
+
+def test_problems_are_reported_in_the_users_language(secretariat: User) -> None:
+    with translation.override("ru"):
+        result = do_import(secretariat, csv_bytes(HEADER, "Учреждение Y,,ivs,999999999,,,10,5,"))
+        assert str(result.errors[0]).startswith("строка 2, столбец region: ")
+    with translation.override("kk"):
+        result = do_import(secretariat, csv_bytes(HEADER, "Учреждение Y,,ivs,999999999,,,10,5,"))
+        assert "999999999" in str(result.errors[0]) and "жол" in str(result.errors[0])

@@ -59,10 +59,12 @@ def make_user(db: Any, own_region: Region) -> Callable[..., User]:
     """make_user(role, region=own_region) — a regional role is put in a group of ``region``."""
 
     def make(role: Role, region: Region | None = None, **fields: Any) -> User:
-        user: User = UserFactory(role=role, **fields)
+        user: User = UserFactory(role=role, **fields)  # type: ignore[assignment]
         if role in (Role.PARTICIPANT, Role.GROUP_LEADER, Role.COORDINATOR):
             target = region or own_region
-            group, _ = RegionalGroup.objects.get_or_create(region=target, name=f"Группа {target.kato}")
+            group, _ = RegionalGroup.objects.get_or_create(
+                region=target, name=f"Группа {target.kato}"
+            )
             GroupMembership.objects.create(group=group, user=user)
         return user
 

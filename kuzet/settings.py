@@ -6,6 +6,7 @@ SQLite file and local files under ``var/``.
 """
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -31,7 +32,7 @@ if _secret is None:
             "KUZET_SECRET_KEY",
             "is required when KUZET_DEBUG is off (or set KUZET_SECRET_KEY_FILE to a file holding it)",
         )
-    _secret = "development-only-key-never-used-in-production-0123456789-abcdefghij"
+    _secret = "development-only-key-never-used-in-production-0123456789-abcdefghij"  # noqa: S105
 elif not DEBUG and len(_secret) < 50:
     raise ConfigError("KUZET_SECRET_KEY", "must be at least 50 characters long")
 SECRET_KEY = _secret
@@ -40,7 +41,7 @@ ALLOWED_HOSTS = env_list("KUZET_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DE
 CSRF_TRUSTED_ORIGINS = env_list("KUZET_CSRF_TRUSTED_ORIGINS", [])
 
 
-def _database(url: str) -> dict:
+def _database(url: str) -> dict[str, Any]:
     scheme = urlsplit(url).scheme
     if scheme not in {"sqlite", "postgres", "postgresql"}:
         raise ConfigError(
@@ -48,12 +49,16 @@ def _database(url: str) -> dict:
             f"unsupported scheme {scheme or '(none)'!r}; use sqlite:///PATH or postgresql://USER@HOST/NAME",
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("KUZET_DB_CONN_MAX_AGE", 0))
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=env_int("KUZET_DB_CONN_MAX_AGE", 0))
+        )
     except ValueError as exc:
         raise ConfigError("DATABASE_URL", f"cannot be parsed: {exc}") from None
     if scheme == "sqlite":
         if not config["NAME"] or config["NAME"] == ":memory:":
-            raise ConfigError("DATABASE_URL", "an SQLite URL needs a file path: sqlite:////abs/path.db")
+            raise ConfigError(
+                "DATABASE_URL", "an SQLite URL needs a file path: sqlite:////abs/path.db"
+            )
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         # Wait for a writer instead of failing at once; SQLite serialises writes.
         config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -62,7 +67,9 @@ def _database(url: str) -> dict:
     return config
 
 
-DATABASES = {"default": _database(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kuzet.sqlite3'}"))}
+DATABASES = {
+    "default": _database(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kuzet.sqlite3'}"))
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -20,7 +20,5 @@ def exit_on_config_error() -> Iterator[None]:
         raise SystemExit(2) from None
     except OperationalError as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sys.stderr.write(
-            f"Kuzet cannot use the database given by DATABASE_URL: {first_line}\n"
-        )
+        sys.stderr.write(f"Kuzet cannot use the database given by DATABASE_URL: {first_line}\n")
         raise SystemExit(2) from None

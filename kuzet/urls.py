@@ -6,7 +6,6 @@ from django.views.generic import RedirectView
 
 from kuzet.core import views as core_views
 
-
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

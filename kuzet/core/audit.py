@@ -101,22 +101,6 @@ class AuditedModel(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
-        instance = super().from_db(db, field_names, values)
-        instance._audit_loaded = dict(zip(field_names, values, strict=True))
-        return instance
-
-    def _audit_snapshot(self) -> dict[str, Any]:
-        return {
-            f.attname: getattr(self, f.attname)
-            for f in self._meta.concrete_fields
-            if f.attname not in self.audit_derived_fields
-        }
-
-    def _audit_label(self) -> str:
-        return self._meta.label_lower
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         adding = self._state.adding
         before: dict[str, Any] = {} if adding else getattr(self, "_audit_loaded", {})
@@ -126,7 +110,11 @@ class AuditedModel(models.Model):
             if adding:
                 changed = [k for k, v in after.items() if v not in (None, "")]
             else:
-                changed = [k for k, v in after.items() if k in before and _as_text(before[k]) != _as_text(v)]
+                changed = [
+                    k
+                    for k, v in after.items()
+                    if k in before and _as_text(before[k]) != _as_text(v)
+                ]
             if adding or changed:
                 audit_append(
                     action=AuditAction.CREATE if adding else AuditAction.UPDATE,
@@ -145,8 +133,26 @@ class AuditedModel(models.Model):
         pk = self.pk
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
-            audit_append(action=AuditAction.DELETE, object_type=self._audit_label(), object_id=str(pk))
+            audit_append(
+                action=AuditAction.DELETE, object_type=self._audit_label(), object_id=str(pk)
+            )
         return result
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
+        instance = super().from_db(db, field_names, values)
+        instance._audit_loaded = dict(zip(field_names, values, strict=True))
+        return instance
+
+    def _audit_snapshot(self) -> dict[str, Any]:
+        return {
+            f.attname: getattr(self, f.attname)
+            for f in self._meta.concrete_fields
+            if f.attname not in self.audit_derived_fields
+        }
+
+    def _audit_label(self) -> str:
+        return self._meta.label_lower
 
 
 @dataclass(frozen=True)
@@ -166,14 +172,21 @@ def verify_chain(*, batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
         checked += 1
         if event.id != expected_id:
             problems.append(
-                ChainProblem(event.id, f"expected event #{expected_id} here; events are missing or inserted")
+                ChainProblem(
+                    event.id, f"expected event #{expected_id} here; events are missing or inserted"
+                )
             )
         if event.prev_hash != expected_prev:
             problems.append(
-                ChainProblem(event.id, "does not link to the event before it (an event was removed or inserted)")
+                ChainProblem(
+                    event.id,
+                    "does not link to the event before it (an event was removed or inserted)",
+                )
             )
         if event.compute_hash() != event.hash:
-            problems.append(ChainProblem(event.id, "content does not match its hash (the event was changed)"))
+            problems.append(
+                ChainProblem(event.id, "content does not match its hash (the event was changed)")
+            )
         expected_prev = event.hash
         expected_id = event.id + 1
         last_seen = event

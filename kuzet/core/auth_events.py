@@ -15,18 +15,30 @@ from kuzet.core.models import AuditAction
 
 @receiver(user_logged_in, dispatch_uid="kuzet_audit_login")
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    audit_append(action=AuditAction.LOGIN, actor=actor_of(user), object_type="people.user", object_id=str(user.pk))
+    audit_append(
+        action=AuditAction.LOGIN,
+        actor=actor_of(user),
+        object_type="people.user",
+        object_id=str(user.pk),
+    )
 
 
 @receiver(user_logged_out, dispatch_uid="kuzet_audit_logout")
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
         audit_append(
-            action=AuditAction.LOGOUT, actor=actor_of(user), object_type="people.user", object_id=str(user.pk)
+            action=AuditAction.LOGOUT,
+            actor=actor_of(user),
+            object_type="people.user",
+            object_id=str(user.pk),
         )
 
 
 @receiver(user_login_failed, dispatch_uid="kuzet_audit_login_failed")
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     attempted = str(credentials.get("username", ""))[:150]
-    audit_append(action=AuditAction.LOGIN_FAILED, actor=Actor(id=None, username=attempted or SYSTEM.username))
+    audit_append(
+        action=AuditAction.LOGIN_FAILED, actor=Actor(id=None, username=attempted or SYSTEM.username)
+    )

@@ -68,12 +68,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"
 
-    def compute_hash(self) -> str:
-        content: dict[str, Any] = {name: getattr(self, name) for name in self.HASHED_FIELDS}
-        content["occurred_at"] = self.occurred_at.isoformat(timespec="microseconds")
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("audit events cannot be changed")
@@ -82,6 +76,12 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("audit events cannot be deleted")
+
+    def compute_hash(self) -> str:
+        content: dict[str, Any] = {name: getattr(self, name) for name in self.HASHED_FIELDS}
+        content["occurred_at"] = self.occurred_at.isoformat(timespec="microseconds")
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class AuditHead(models.Model):
@@ -92,7 +92,9 @@ class AuditHead(models.Model):
 
     class Meta:
         verbose_name = _("audit chain head")
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audithead_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="audithead_single_row")
+        ]
 
     def __str__(self) -> str:
         return f"audit head #{self.last_id}"

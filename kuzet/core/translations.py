@@ -48,7 +48,9 @@ def check() -> int:
     for line in found:
         sys.stderr.write(line + "\n")
     if found:
-        sys.stderr.write(f"{len(found)} translation problem(s); run `make messages` and translate them\n")
+        sys.stderr.write(
+            f"{len(found)} translation problem(s); run `make messages` and translate them\n"
+        )
         return 1
     print(f"translations complete: {', '.join(REQUIRED_LANGUAGES)}")
     return 0

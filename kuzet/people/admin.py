@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.admin_site import PolicyAdminMixin

@@ -11,7 +11,7 @@ from kuzet.core.policy import Role
 from kuzet.people.models import GroupMembership, RegionalGroup, User
 from kuzet.registry.models import Region
 
-DEMO_PASSWORD = "kuzet-demo-2026"
+DEMO_PASSWORD = "kuzet-demo-2026"  # noqa: S105  (published on purpose; demo configuration only)
 DEMO_GROUP_REGION_KATO = "750000000"  # Almaty city
 
 
@@ -40,7 +40,9 @@ def demo_people_create() -> list[str]:
     region = Region.objects.get(kato=DEMO_GROUP_REGION_KATO)
     group = RegionalGroup.objects.filter(region=region, name__endswith="(демо)").first()
     if group is None:
-        group = RegionalGroup(region=region, name=f"Региональная группа НПМ, {region.name_ru} (демо)")
+        group = RegionalGroup(
+            region=region, name=f"Региональная группа НПМ, {region.name_ru} (демо)"
+        )
         group.full_clean()
         group.save()
     created: list[str] = []

@@ -25,7 +25,9 @@ ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
 class User(AuditedModel, AbstractUser):
     audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"password"})
 
-    role = models.CharField(_("role"), max_length=20, choices=ROLE_CHOICES, default=Role.PARTICIPANT)
+    role = models.CharField(
+        _("role"), max_length=20, choices=ROLE_CHOICES, default=Role.PARTICIPANT
+    )
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     preferred_language = models.CharField(
@@ -77,7 +79,7 @@ class RegionalGroup(AuditedModel):
     )
     name = models.CharField(_("name"), max_length=200)
     is_active = models.BooleanField(_("active"), default=True)
-    members = models.ManyToManyField(
+    members: "models.ManyToManyField[User, GroupMembership]" = models.ManyToManyField(
         User, through="GroupMembership", related_name="regional_groups", verbose_name=_("members")
     )
 

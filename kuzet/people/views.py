@@ -9,10 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_otp import login as otp_login
 
 from kuzet.people.forms import TokenForm
 from kuzet.people.two_factor import (
+    TooManyAttempts,
     has_confirmed_device,
     pending_device,
     qr_svg,
@@ -20,6 +22,8 @@ from kuzet.people.two_factor import (
     two_factor_confirm,
     two_factor_verify,
 )
+
+TOO_MANY = _lazy("Too many wrong codes. Wait a few seconds, then enter the newest code.")
 
 
 class LoginView(auth_views.LoginView):
@@ -38,12 +42,20 @@ def _next_url(request: HttpRequest) -> str:
 def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = two_factor_verify(user=request.user, token=form.cleaned_data["token"])
-        if device is not None:
-            otp_login(request, device)
-            return redirect(_next_url(request))
-        form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
-    return render(request, "people/two_factor_verify.html", {"form": form, "next": _next_url(request)})
+        try:
+            device = two_factor_verify(user=request.user, token=form.cleaned_data["token"])
+        except TooManyAttempts:
+            form.add_error("token", str(TOO_MANY))
+        else:
+            if device is not None:
+                otp_login(request, device)
+                return redirect(_next_url(request))
+            form.add_error(
+                "token", _("This code is not valid. Check the time on your phone and try again.")
+            )
+    return render(
+        request, "people/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
 
 
 @login_required
@@ -54,12 +66,18 @@ def two_factor_setup_view(request: HttpRequest) -> HttpResponse:
     device = pending_device(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        confirmed = two_factor_confirm(user=request.user, token=form.cleaned_data["token"])
-        if confirmed is not None:
-            otp_login(request, confirmed)
-            messages.success(request, _("Two-factor authentication is on."))
-            return redirect(_next_url(request))
-        form.add_error("token", _("This code is not valid. Scan the code again and enter the new digits."))
+        try:
+            confirmed = two_factor_confirm(user=request.user, token=form.cleaned_data["token"])
+        except TooManyAttempts:
+            form.add_error("token", str(TOO_MANY))
+        else:
+            if confirmed is not None:
+                otp_login(request, confirmed)
+                messages.success(request, _("Two-factor authentication is on."))
+                return redirect(_next_url(request))
+            form.add_error(
+                "token", _("This code is not valid. Scan the code again and enter the new digits.")
+            )
     context: dict[str, Any] = {
         "form": form,
         "qr_svg": qr_svg(device),

@@ -28,13 +28,22 @@ DEMO_RARE: list[tuple[str, float, tuple[int, int]]] = [
     ("penal-maximum", 0.25, (500, 1200)),
     ("nsc-detention", 0.2, (20, 80)),
 ]
-STREETS = ["Абая", "Толе би", "Республики", "Сейфуллина", "Байтурсынова", "Жибек жолы", "Ауэзова", "Кунаева"]
+STREETS = [
+    "Абая",
+    "Толе би",
+    "Республики",
+    "Сейфуллина",
+    "Байтурсынова",
+    "Жибек жолы",
+    "Ауэзова",
+    "Кунаева",
+]
 
 
 @transaction.atomic
 def demo_institutions_create(*, seed: int = 2026) -> int:
     """Create the demo institutions that do not exist yet; returns how many were created."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (synthetic data, not cryptography)
     types = {t.code: t for t in InstitutionType.objects.select_related("department")}
     created = 0
     for region in Region.objects.order_by("kato"):
@@ -63,7 +72,9 @@ def demo_institutions_create(*, seed: int = 2026) -> int:
                     is_demo=True,
                 )
                 # Every random draw is made before this check, so a second run sees the same plan.
-                if Institution.objects.filter(name_ru=name_ru, region=region, type=inst_type).exists():
+                if Institution.objects.filter(
+                    name_ru=name_ru, region=region, type=inst_type
+                ).exists():
                     continue
                 institution.full_clean()
                 institution.save()

@@ -20,7 +20,9 @@ class InventoryFilterForm(forms.Form):
     ]
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     region = forms.ModelChoiceField(Region.objects.all(), label=_("Region"), required=False)
-    department = forms.ModelChoiceField(Department.objects.all(), label=_("Department"), required=False)
+    department = forms.ModelChoiceField(
+        Department.objects.all(), label=_("Department"), required=False
+    )
     type = forms.ModelChoiceField(InstitutionType.objects.all(), label=_("Type"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -41,7 +43,9 @@ class InventoryFilterForm(forms.Form):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV or XLSX file"),
-        help_text=_("First row: column names. CSV files in UTF-8, separated by commas or semicolons."),
+        help_text=_(
+            "First row: column names. CSV files in UTF-8, separated by commas or semicolons."
+        ),
     )
 
 

@@ -25,12 +25,12 @@ class MultilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return localized(self, "name")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Region(AuditedModel, MultilingualName):
@@ -132,10 +132,16 @@ class Institution(AuditedModel):
     # only, so Cyrillic search compares folded text on both databases.
     search_text = models.TextField(editable=False, default="")
     type = models.ForeignKey(
-        InstitutionType, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("type")
+        InstitutionType,
+        on_delete=models.PROTECT,
+        related_name="institutions",
+        verbose_name=_("type"),
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("department")
+        Department,
+        on_delete=models.PROTECT,
+        related_name="institutions",
+        verbose_name=_("department"),
     )
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="institutions", verbose_name=_("region")
@@ -163,7 +169,9 @@ class Institution(AuditedModel):
     phone = models.CharField(_("phone"), max_length=100, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     is_demo = models.BooleanField(
@@ -190,7 +198,8 @@ class Institution(AuditedModel):
                 ),
             ),
             models.CheckConstraint(
-                condition=models.Q(population_date__isnull=True) | models.Q(population__isnull=False),
+                condition=models.Q(population_date__isnull=True)
+                | models.Q(population__isnull=False),
                 name="institution_population_date_needs_population",
             ),
         ]
@@ -231,7 +240,9 @@ class Institution(AuditedModel):
     def validate_constraints(self, exclude: Any = None) -> None:
         # name_key is never on a form, but its constraint must still be checked.
         self.name_key = self.name_key_of(self.name_ru)
-        super().validate_constraints(exclude=None if exclude is None else set(exclude) - {"name_key"})
+        super().validate_constraints(
+            exclude=None if exclude is None else set(exclude) - {"name_key"}
+        )
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

@@ -67,7 +67,9 @@ def reference_data_load(*, update: bool = False) -> dict[str, int]:
 
     for row in data["regions"]:
         upsert(Region, "kato", row, "regions")
-    departments = {row["code"]: upsert(Department, "code", row, "departments") for row in data["departments"]}
+    departments = {
+        row["code"]: upsert(Department, "code", row, "departments") for row in data["departments"]
+    }
     for row in data["institution_types"]:
         upsert(
             InstitutionType,
@@ -132,7 +134,31 @@ def _clean_cell(value: Any) -> Any:
     return value
 
 
-def institutions_import(*, file_name: str, data: bytes, actor: Any, is_demo: bool = False) -> ImportResult:
+def _resolve(
+    result: ImportResult,
+    row_number: int,
+    values: dict[str, Any],
+    column: str,
+    table: dict[str, Any],
+    what: str,
+) -> Any:
+    """The record a cell names, or ``None``; an unknown name is added to ``result.errors``."""
+    raw = str(values.get(column, "")).strip()
+    if not raw:
+        return None
+    found = table.get(raw.casefold())
+    if found is None:
+        result.errors.append(
+            RowError(
+                row_number, column, _("unknown %(what)s %(value)r") % {"what": what, "value": raw}
+            )
+        )
+    return found
+
+
+def institutions_import(
+    *, file_name: str, data: bytes, actor: Any, is_demo: bool = False
+) -> ImportResult:
     """Import institutions from a CSV or XLSX file: every row, or none.
 
     Returns the number created, or every problem found with its row (as numbered in the
@@ -148,7 +174,9 @@ def institutions_import(*, file_name: str, data: bytes, actor: Any, is_demo: boo
     columns = [str(c).strip().casefold() if c is not None else "" for c in header]
     unknown = [c for c in columns if c and c not in IMPORT_COLUMNS]
     for c in unknown:
-        result.errors.append(RowError(1, c, _("unknown column; the columns are: %s") % ", ".join(IMPORT_COLUMNS)))
+        result.errors.append(
+            RowError(1, c, _("unknown column; the columns are: %s") % ", ".join(IMPORT_COLUMNS))
+        )
     for required in REQUIRED_COLUMNS:
         if required not in columns:
             result.errors.append(RowError(1, required, _("required column is missing")))
@@ -166,28 +194,31 @@ def institutions_import(*, file_name: str, data: bytes, actor: Any, is_demo: boo
     forms: list[InstitutionRowForm] = []
     for row_number, cells in rows:
         if len(cells) > len(columns) and any(_clean_cell(c) != "" for c in cells[len(columns) :]):
-            result.errors.append(RowError(row_number, "", _("the row has more cells than the header has columns")))
+            result.errors.append(
+                RowError(row_number, "", _("the row has more cells than the header has columns"))
+            )
             continue
-        values = {name: _clean_cell(cells[i]) if i < len(cells) else "" for i, name in enumerate(columns) if name}
+        values = {
+            name: _clean_cell(cells[i]) if i < len(cells) else ""
+            for i, name in enumerate(columns)
+            if name
+        }
         errors_before = len(result.errors)
 
-        def resolve(column: str, table: dict[str, Any], what: str) -> Any:
-            raw = str(values.get(column, "")).strip()
-            if not raw:
-                return None
-            found = table.get(raw.casefold())
-            if found is None:
-                result.errors.append(
-                    RowError(row_number, column, _("unknown %(what)s %(value)r") % {"what": what, "value": raw})  # noqa: B023
-                )
-            return found
-
-        inst_type = resolve("type", lookup.types, _("institution type"))
-        region = resolve("region", lookup.regions, _("region (KATO code or name)"))
-        department = resolve("department", lookup.departments, _("department"))
+        inst_type = _resolve(
+            result, row_number, values, "type", lookup.types, _("institution type")
+        )
+        region = _resolve(
+            result, row_number, values, "region", lookup.regions, _("region (KATO code or name)")
+        )
+        department = _resolve(
+            result, row_number, values, "department", lookup.departments, _("department")
+        )
         if region is not None and allowed_regions is not None and region.pk not in allowed_regions:
             result.errors.append(
-                RowError(row_number, "region", _("you may import institutions of your own region only"))
+                RowError(
+                    row_number, "region", _("you may import institutions of your own region only")
+                )
             )
         if len(result.errors) > errors_before:
             continue
@@ -205,7 +236,7 @@ def institutions_import(*, file_name: str, data: bytes, actor: Any, is_demo: boo
             for column, messages in form.errors.items():
                 for message in messages:
                     name = "name_ru" if column == "__all__" else column
-                    result.errors.append(RowError(row_number, name, message))
+                    result.errors.append(RowError(row_number, name, str(message)))
             continue
         key = (
             Institution.name_key_of(form.cleaned_data["name_ru"]),
@@ -214,7 +245,11 @@ def institutions_import(*, file_name: str, data: bytes, actor: Any, is_demo: boo
         )
         if key in seen:
             result.errors.append(
-                RowError(row_number, "name_ru", _("duplicates row %(row)s (same name, type and region)") % {"row": seen[key]})
+                RowError(
+                    row_number,
+                    "name_ru",
+                    _("duplicates row %(row)s (same name, type and region)") % {"row": seen[key]},
+                )
             )
             continue
         seen[key] = row_number
@@ -228,7 +263,11 @@ def institutions_import(*, file_name: str, data: bytes, actor: Any, is_demo: boo
                 form.save()
     except IntegrityError:
         # Another import created one of these institutions since the rows were checked.
-        result.errors.append(RowError(1, "", _("the inventory changed while importing; nothing was imported, try again")))
+        result.errors.append(
+            RowError(
+                1, "", _("the inventory changed while importing; nothing was imported, try again")
+            )
+        )
         return result
     result.created = len(forms)
     return result

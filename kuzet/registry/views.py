@@ -90,4 +90,9 @@ def institution_import(request: HttpRequest) -> HttpResponse:
         "columns": IMPORT_COLUMNS,
         "required": REQUIRED_COLUMNS,
     }
-    return render(request, "registry/institution_import.html", context, status=422 if result and not result.ok else 200)
+    return render(
+        request,
+        "registry/institution_import.html",
+        context,
+        status=422 if result and not result.ok else 200,
+    )

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def events_for(obj: object) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("id")  # type: ignore[attr-defined]
+        AuditEvent.objects.filter(
+            object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        ).order_by("id")  # type: ignore[attr-defined]
     )
 
 
@@ -31,8 +33,16 @@ def test_create_update_and_delete_are_recorded_with_actor_and_fields(secretariat
         institution.save()
         pk = institution.pk
         institution.delete()
-    events = list(AuditEvent.objects.filter(object_type="registry.institution", object_id=str(pk)).order_by("id"))
-    assert [e.action for e in events] == [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE]
+    events = list(
+        AuditEvent.objects.filter(object_type="registry.institution", object_id=str(pk)).order_by(
+            "id"
+        )
+    )
+    assert [e.action for e in events] == [
+        AuditAction.CREATE,
+        AuditAction.UPDATE,
+        AuditAction.DELETE,
+    ]
     assert all(e.actor_id == secretariat.pk and e.actor_username == "saule" for e in events)
     created, updated, deleted = events
     assert "name_ru" in created.fields
@@ -93,6 +103,7 @@ def test_the_database_refuses_to_update_or_delete_events() -> None:
 
 # --- tamper detection: an attacker with database access drops the triggers first ---
 
+
 def _drop_append_only_triggers() -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -111,7 +122,9 @@ def five_events() -> list[int]:
     return ids
 
 
-def test_an_intact_trail_verifies(five_events: list[int], capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_intact_trail_verifies(
+    five_events: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("verify_audit")
     assert f"{len(five_events)} events verified" in capsys.readouterr().out
 

@@ -77,7 +77,9 @@ def test_a_deactivated_user_loses_every_permission(make_user: Callable[..., User
     assert not any(can(user, action) for action in Action)
 
 
-def test_a_regional_user_without_a_group_acts_nowhere(make_user: Callable[..., User], own_region: Region) -> None:
+def test_a_regional_user_without_a_group_acts_nowhere(
+    make_user: Callable[..., User], own_region: Region
+) -> None:
     user = make_user(Role.COORDINATOR)
     user.memberships.all().delete()
     fresh = User.objects.get(pk=user.pk)

@@ -33,16 +33,24 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     ("env", "variable"),
     [
         ({"KUZET_DEBUG": "1", "DATABASE_URL": "mysql://root@localhost/kuzet"}, "DATABASE_URL"),
-        ({"KUZET_DEBUG": "1", "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432"}, "DATABASE_URL"),
+        (
+            {"KUZET_DEBUG": "1", "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432"},
+            "DATABASE_URL",
+        ),
         ({"KUZET_DEBUG": "maybe"}, "KUZET_DEBUG"),
         ({"KUZET_DEBUG": "0"}, "KUZET_SECRET_KEY"),
         ({"KUZET_DEBUG": "0", "KUZET_SECRET_KEY": "short"}, "KUZET_SECRET_KEY"),
-        ({"KUZET_DEBUG": "0", "KUZET_SECRET_KEY_FILE": "/nonexistent/secret"}, "KUZET_SECRET_KEY_FILE"),
+        (
+            {"KUZET_DEBUG": "0", "KUZET_SECRET_KEY_FILE": "/nonexistent/secret"},
+            "KUZET_SECRET_KEY_FILE",
+        ),
         ({"KUZET_DEMO": "1"}, "KUZET_DEMO"),
         ({"KUZET_DEBUG": "1", "KUZET_SESSION_HOURS": "eight"}, "KUZET_SESSION_HOURS"),
     ],
 )
-def test_a_bad_setting_stops_start_up_naming_the_variable(env: dict[str, str], variable: str) -> None:
+def test_a_bad_setting_stops_start_up_naming_the_variable(
+    env: dict[str, str], variable: str
+) -> None:
     result = run_manage("check", **env)
     assert result.returncode == 2
     assert result.stderr.startswith(f"Kuzet configuration error: {variable}:")
@@ -50,7 +58,9 @@ def test_a_bad_setting_stops_start_up_naming_the_variable(env: dict[str, str], v
 
 
 def test_an_unreachable_database_is_named_without_a_traceback() -> None:
-    result = run_manage("migrate", KUZET_DEBUG="1", DATABASE_URL="postgresql://postgres@127.0.0.1:1/kuzet")
+    result = run_manage(
+        "migrate", KUZET_DEBUG="1", DATABASE_URL="postgresql://postgres@127.0.0.1:1/kuzet"
+    )
     assert result.returncode == 2
     assert "DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr

@@ -14,7 +14,6 @@ from openpyxl import Workbook
 
 from kuzet.conftest import InstitutionFactory
 from kuzet.core.models import AuditEvent
-from kuzet.core.policy import Role
 from kuzet.people.models import User
 from kuzet.registry.models import Institution
 from kuzet.registry.services import institutions_import
@@ -27,6 +26,7 @@ def in_english() -> Iterator[None]:
     """Messages are checked in English here; the Russian test below checks the catalogue is used."""
     with translation.override("en"):
         yield
+
 
 HEADER = "name_ru,name_kk,type,region,department,address,capacity,population,population_date"
 GOOD_ROWS = [
@@ -52,11 +52,15 @@ def test_a_good_csv_imports_every_row_with_resolved_codes_and_names(secretariat:
     result = do_import(secretariat, csv_bytes(HEADER, *GOOD_ROWS))
     assert result.ok and result.created == 3
     ivs = Institution.objects.get(name_ru="ИВС г. Алматы")
-    assert ivs.type.code == "ivs" and ivs.department.code == "mia-police"  # department from the type
+    assert (
+        ivs.type.code == "ivs" and ivs.department.code == "mia-police"
+    )  # department from the type
     assert ivs.region.kato == "750000000"
     assert ivs.population_date == date(2026, 10, 1)
     assert Institution.objects.get(name_ru='Дом ребенка "Солнышко"').type.code == "infant-home"
-    assert AuditEvent.objects.filter(object_type="registry.institution", action="create").count() == 3
+    assert (
+        AuditEvent.objects.filter(object_type="registry.institution", action="create").count() == 3
+    )
 
 
 def test_semicolons_and_a_byte_order_mark_are_understood(secretariat: User) -> None:
@@ -69,8 +73,30 @@ def test_a_good_xlsx_imports(secretariat: User) -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["name_ru", "type", "region", "capacity", "population", "population_date", "latitude", "longitude"])
-    sheet.append(["Гауптвахта гарнизона", "guardhouse", "710000000", 30.0, 12, datetime(2026, 5, 1), 51.1694, 71.4491])
+    sheet.append(
+        [
+            "name_ru",
+            "type",
+            "region",
+            "capacity",
+            "population",
+            "population_date",
+            "latitude",
+            "longitude",
+        ]
+    )
+    sheet.append(
+        [
+            "Гауптвахта гарнизона",
+            "guardhouse",
+            "710000000",
+            30.0,
+            12,
+            datetime(2026, 5, 1),
+            51.1694,
+            71.4491,
+        ]
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     result = do_import(secretariat, buffer.getvalue(), "inventory.xlsx")
@@ -108,7 +134,9 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(secretariat: User) ->
 
 def test_an_institution_already_in_the_inventory_is_a_duplicate(secretariat: User) -> None:
     InstitutionFactory(name_ru="ИВС г. Алматы")
-    result = do_import(secretariat, csv_bytes(HEADER, GOOD_ROWS[0].replace("ИВС г. Алматы", "ивс Г. алматы")))
+    result = do_import(
+        secretariat, csv_bytes(HEADER, GOOD_ROWS[0].replace("ИВС г. Алматы", "ивс Г. алматы"))
+    )
     assert problems(result) == [(2, "name_ru")]
     assert "already exists" in result.errors[0].message
     assert Institution.objects.count() == 1
@@ -119,7 +147,10 @@ def test_a_file_in_windows_1251_is_refused_with_the_byte_offset(secretariat: Use
     result = do_import(secretariat, csv_bytes(HEADER, row, encoding="cp1251"))
     assert not result.ok and not Institution.objects.exists()
     assert result.errors[0].row == 2
-    assert "not UTF-8" in result.errors[0].message and f"byte {len(HEADER) + 1}" in result.errors[0].message
+    assert (
+        "not UTF-8" in result.errors[0].message
+        and f"byte {len(HEADER) + 1}" in result.errors[0].message
+    )
 
 
 @pytest.mark.parametrize(
@@ -147,7 +178,9 @@ def test_malformed_files_are_refused_with_a_clear_message(
 def test_a_coordinator_imports_only_into_their_own_region(coordinator: User) -> None:
     own = do_import(coordinator, csv_bytes(HEADER, GOOD_ROWS[0]))
     assert own.ok
-    other = do_import(coordinator, csv_bytes(HEADER, GOOD_ROWS[0].replace("750000000", "710000000")))
+    other = do_import(
+        coordinator, csv_bytes(HEADER, GOOD_ROWS[0].replace("750000000", "710000000"))
+    )
     assert problems(other) == [(2, "region")]
 
 
@@ -185,10 +218,17 @@ def test_the_command_imports_or_explains(tmp_path: Path, secretariat: User) -> N
     out = io.StringIO()
     call_command("import_institutions", str(good), "--as-user", "saule", stdout=out)
     assert "3 institution(s) imported" in out.getvalue()
-    assert AuditEvent.objects.filter(object_type="registry.institution", actor_username="saule").count() == 3
+    assert (
+        AuditEvent.objects.filter(
+            object_type="registry.institution", actor_username="saule"
+        ).count()
+        == 3
+    )
 
 
-def test_the_command_refuses_an_unknown_user(tmp_path: Path, make_user: Callable[..., User]) -> None:
+def test_the_command_refuses_an_unknown_user(
+    tmp_path: Path, make_user: Callable[..., User]
+) -> None:
     good = tmp_path / "good.csv"
     good.write_bytes(csv_bytes(HEADER, GOOD_ROWS[0]))
     with pytest.raises(CommandError, match="no active user"):

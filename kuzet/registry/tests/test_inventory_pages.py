@@ -19,7 +19,9 @@ def inventory(own_region: Region, other_region: Region) -> dict[str, object]:
     today = timezone.localdate()
     psychiatric = InstitutionType.objects.get(code="psychiatric")
     return {
-        "ivs": InstitutionFactory(name_ru="ИВС Медеуского района", last_visited_on=today - timedelta(days=30)),
+        "ivs": InstitutionFactory(
+            name_ru="ИВС Медеуского района", last_visited_on=today - timedelta(days=30)
+        ),
         "hospital": InstitutionFactory(
             name_ru="Городская психиатрическая больница",
             name_kk="Қалалық психиатриялық аурухана",
@@ -43,17 +45,25 @@ def test_filters_by_region_department_type_and_text(
         "ИВС Медеуского района",
     ]
     health = Department.objects.get(code="health")
-    assert names(client.get("/inventory/", {"department": health.pk})) == ["Городская психиатрическая больница"]
+    assert names(client.get("/inventory/", {"department": health.pk})) == [
+        "Городская психиатрическая больница"
+    ]
     ivs = InstitutionType.objects.get(code="ivs")
     assert names(client.get("/inventory/", {"type": ivs.pk, "q": "астан"})) == ["ИВС Астаны"]
-    assert names(client.get("/inventory/", {"q": "аурухана"})) == ["Городская психиатрическая больница"]
+    assert names(client.get("/inventory/", {"q": "аурухана"})) == [
+        "Городская психиатрическая больница"
+    ]
 
 
 def test_sorts_by_days_since_the_last_visit_never_visited_first(
     participant: User, client_for: Callable[[User], Client], inventory: dict
 ) -> None:
     response = client_for(participant).get("/inventory/", {"sort": "-days"})
-    assert names(response) == ["ИВС Астаны", "Городская психиатрическая больница", "ИВС Медеуского района"]
+    assert names(response) == [
+        "ИВС Астаны",
+        "Городская психиатрическая больница",
+        "ИВС Медеуского района",
+    ]
     assert "400" in response.content.decode()
 
 
@@ -81,7 +91,9 @@ def test_the_institution_page_shows_the_record_and_the_legal_basis(
     assert "Edit in administration" not in content
 
 
-def test_a_missing_institution_is_a_404(participant: User, client_for: Callable[[User], Client]) -> None:
+def test_a_missing_institution_is_a_404(
+    participant: User, client_for: Callable[[User], Client]
+) -> None:
     assert client_for(participant).get("/inventory/987654/").status_code == 404
 
 

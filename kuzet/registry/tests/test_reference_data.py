@@ -72,4 +72,7 @@ def test_loading_again_creates_nothing_and_keeps_edits() -> None:
     call_command("load_reference_data", "--update", stdout=out)
     region.refresh_from_db()
     assert region.name_en == "Ulytau Region"
-    assert AuditEvent.objects.filter(object_type="registry.region", object_id=str(region.pk)).count() == 2
+    assert (
+        AuditEvent.objects.filter(object_type="registry.region", object_id=str(region.pk)).count()
+        == 2
+    )

@@ -23,8 +23,12 @@ class Command(BaseCommand):
             reference_data_load()
             institutions = demo_institutions_create()
             people = demo_people_create()
-        self.stdout.write(f"demo data: {institutions} institution(s) and {len(people)} user(s) created")
+        self.stdout.write(
+            f"demo data: {institutions} institution(s) and {len(people)} user(s) created"
+        )
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Kuzet demo sign-in (password for every demo user below):"))
+        self.stdout.write(
+            self.style.SUCCESS("Kuzet demo sign-in (password for every demo user below):")
+        )
         self.stdout.write(f"  login: {DEMO_PEOPLE[0].username}   password: {DEMO_PASSWORD}")
         self.stdout.write("  other roles: " + ", ".join(p.username for p in DEMO_PEOPLE[1:]))

@@ -16,5 +16,7 @@ class Command(BaseCommand):
             where = f"event #{problem.event_id}" if problem.event_id is not None else "chain head"
             self.stderr.write(f"{where}: {problem.message}")
         if problems:
-            raise CommandError(f"audit trail is NOT intact: {len(problems)} problem(s) in {checked} events")
+            raise CommandError(
+                f"audit trail is NOT intact: {len(problems)} problem(s) in {checked} events"
+            )
         self.stdout.write(f"audit trail intact: {checked} events verified")

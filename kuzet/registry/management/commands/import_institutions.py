@@ -20,7 +20,9 @@ class Command(BaseCommand):
             required=True,
             help="login of the user the import is done for (their permissions apply; the audit trail names them)",
         )
-        parser.add_argument("--demo", action="store_true", help="mark the imported institutions as demo data")
+        parser.add_argument(
+            "--demo", action="store_true", help="mark the imported institutions as demo data"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -32,7 +34,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no active user with the login {options['as_user']!r}")
         with acting_as(user):
-            result = institutions_import(file_name=path.name, data=data, actor=user, is_demo=options["demo"])
+            result = institutions_import(
+                file_name=path.name, data=data, actor=user, is_demo=options["demo"]
+            )
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(f"{path.name}: {error}")

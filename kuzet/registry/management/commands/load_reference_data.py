@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Create missing reference data (regions, departments, institution types); --update overwrites edits."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--update", action="store_true", help="overwrite names edited in the admin")
+        parser.add_argument(
+            "--update", action="store_true", help="overwrite names edited in the admin"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = reference_data_load(update=options["update"])

@@ -200,6 +200,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "kuzet" / "locale"]
+FORMAT_MODULE_PATH = ["kuzet.formats"]
 USE_I18N = True
 TIME_ZONE = env_str("KUZET_TIME_ZONE", "Asia/Almaty")
 USE_TZ = True

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kuzet.core.audit import AuditedModel
 from kuzet.core.i18n import localized
@@ -35,8 +36,8 @@ class MultilingualName(models.Model):
 
 class Region(AuditedModel, MultilingualName):
     class Kind(models.TextChoices):
-        REGION = "region", _("region")
-        CITY = "city", _("city of republican significance")
+        REGION = "region", pgettext_lazy("kind of region", "region (oblys)")
+        CITY = "city", pgettext_lazy("kind of region", "city of republican significance")
 
     kato = models.CharField(
         _("KATO code"),

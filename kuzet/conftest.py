@@ -13,6 +13,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kuzet.core.policy import Role
+from kuzet.core.tests.browser import browser_page, demo_server  # noqa: F401  (shared fixtures)
 from kuzet.people.models import GroupMembership, RegionalGroup, User
 from kuzet.registry.models import Institution, InstitutionType, Region
 

@@ -33,6 +33,16 @@ IMPORT_COLUMNS = (
     "notes",
 )
 REQUIRED_COLUMNS = ("name_ru", "type", "region")
+IMPORT_EXAMPLE = {
+    "name_ru": "ИВС УП г. Кокшетау",
+    "name_kk": "Көкшетау қ. ПБ УҰИ",
+    "type": "ivs",
+    "region": "110000000",
+    "address": "г. Кокшетау, ул. Абая, 1",
+    "capacity": "40",
+    "population": "32",
+    "population_date": "01.10.2026",
+}
 
 
 def reference_data() -> dict[str, Any]:

@@ -6,5 +6,8 @@ app_name = "registry"
 urlpatterns = [
     path("", views.institution_list, name="institution_list"),
     path("import/", views.institution_import, name="institution_import"),
+    path(
+        "import/template.csv", views.institution_import_template, name="institution_import_template"
+    ),
     path("<int:pk>/", views.institution_detail, name="institution_detail"),
 ]

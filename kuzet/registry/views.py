@@ -1,5 +1,6 @@
 """Pages of the inventory: the list, an institution and the import."""
 
+import csv
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kuzet.core.policy import Action, can
 from kuzet.registry import selectors, services
 from kuzet.registry.forms import ImportUploadForm, InventoryFilterForm
-from kuzet.registry.services import IMPORT_COLUMNS, REQUIRED_COLUMNS, ImportResult, RowError
+from kuzet.registry.services import (
+    IMPORT_COLUMNS,
+    IMPORT_EXAMPLE,
+    REQUIRED_COLUMNS,
+    ImportResult,
+    RowError,
+)
 
 PAGE_SIZE = 50
 
@@ -55,9 +62,26 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "institution": institution,
             "days_since_last_visit": institution.days_since_last_visit(),
-            "can_edit": can(request.user, Action.EDIT_INSTITUTION, institution.region_id),
+            # Editing happens in the admin, which only national staff can open.
+            "can_edit": can(request.user, Action.EDIT_INSTITUTION, institution.region_id)
+            and can(request.user, Action.MANAGE_REFERENCE_DATA),
         },
     )
+
+
+@login_required
+@require_GET
+def institution_import_template(request: HttpRequest) -> HttpResponse:
+    """A CSV with the import columns and one example row, to fill in a spreadsheet."""
+    if not can(request.user, Action.IMPORT_INSTITUTIONS):
+        raise PermissionDenied
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="kuzet-institutions.csv"'
+    response.write("\ufeff")  # so that Excel opens it as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(IMPORT_COLUMNS)
+    writer.writerow([IMPORT_EXAMPLE.get(column, "") for column in IMPORT_COLUMNS])
+    return response
 
 
 @login_required

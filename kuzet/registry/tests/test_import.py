@@ -242,3 +242,13 @@ def test_problems_are_reported_in_the_users_language(secretariat: User) -> None:
     with translation.override("kk"):
         result = do_import(secretariat, csv_bytes(HEADER, "Учреждение Y,,ivs,999999999,,,10,5,"))
         assert "999999999" in str(result.errors[0]) and "жол" in str(result.errors[0])
+
+
+def test_the_template_imports_as_it_is(
+    secretariat: User, client_for: Callable[[User], Client]
+) -> None:
+    response = client_for(secretariat).get("/inventory/import/template.csv")
+    assert response.status_code == 200
+    result = do_import(secretariat, response.content, "kuzet-institutions.csv")
+    assert result.ok and result.created == 1
+    assert Institution.objects.get().region.name_en == "Akmola Region"

@@ -5,14 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from kuzet.core.tests.browser import browser_page, demo_server  # noqa: F401  (fixtures)
 from kuzet.people.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
 
 
-def test_a_participant_finds_a_place_and_reads_it_in_kazakh(browser_page, demo_server: str) -> None:  # noqa: F811
+def test_a_participant_finds_a_place_and_reads_it_in_kazakh(browser_page, demo_server: str) -> None:
     page = browser_page
     page.goto(f"{demo_server}/")
     assert "/accounts/login/" in page.url
@@ -35,7 +34,9 @@ def test_a_participant_finds_a_place_and_reads_it_in_kazakh(browser_page, demo_s
     page.click("button[value=kk]")
     page.wait_for_load_state()
     assert page.inner_text("h1") == "Бостандығынан айыру орындарының тізілімі"
-    assert page.locator("#id_region option:checked").inner_text() == "Шымкент қаласы"  # filters kept
+    assert (
+        page.locator("#id_region option:checked").inner_text() == "Шымкент қаласы"
+    )  # filters kept
 
     rows.first.locator("a").click()
     page.wait_for_load_state()
@@ -45,7 +46,9 @@ def test_a_participant_finds_a_place_and_reads_it_in_kazakh(browser_page, demo_s
     page.screenshot(path=str(SCREENSHOTS / "institution_kk.png"), full_page=True)
 
 
-def test_a_regional_participant_cannot_reach_the_import_page(browser_page, demo_server: str) -> None:  # noqa: F811
+def test_a_regional_participant_cannot_reach_the_import_page(
+    browser_page, demo_server: str
+) -> None:
     page = browser_page
     page.goto(f"{demo_server}/accounts/login/")
     page.fill("#id_username", "demo-participant")

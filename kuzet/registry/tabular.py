@@ -2,12 +2,13 @@
 
 import csv
 import io
-import zipfile
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 Rows = list[tuple[int, list[Any]]]
+# More rows than any inventory has; stops a small file that unpacks to millions of rows.
+MAX_ROWS = 50_000
 
 
 class TableError(Exception):
@@ -55,6 +56,11 @@ def _read_csv(data: bytes) -> tuple[list[Any], Rows]:
                 header = cells
             elif any(cell.strip() for cell in cells):
                 rows.append((reader.line_num, cells))
+            if reader.line_num > MAX_ROWS:
+                raise TableError(
+                    _("the file has more than %(max)s rows") % {"max": MAX_ROWS},
+                    row=reader.line_num,
+                )
     except csv.Error as exc:
         raise TableError(_("the CSV is malformed: %s") % exc, row=reader.line_num) from None
     return header or [], rows
@@ -63,20 +69,29 @@ def _read_csv(data: bytes) -> tuple[list[Any], Rows]:
 def _read_xlsx(data: bytes) -> tuple[list[Any], Rows]:
     from openpyxl import load_workbook
 
+    not_xlsx = TableError(_("the file is not a valid XLSX workbook"))
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise TableError(_("the file is not a valid XLSX workbook")) from None
+    except Exception:  # openpyxl raises many kinds (zip, XML, its own) for a broken file
+        raise not_xlsx from None
+    rows: Rows = []
+    header: list[Any] | None = None
     try:
         sheet = workbook.worksheets[0]
-        rows: Rows = []
-        header: list[Any] | None = None
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             values = list(cells)
             if header is None:
                 header = values
             elif any(v not in (None, "") for v in values):
                 rows.append((number, values))
-        return header or [], rows
+            if number > MAX_ROWS:
+                raise TableError(
+                    _("the file has more than %(max)s rows") % {"max": MAX_ROWS}, row=number
+                )
+    except TableError:
+        raise
+    except Exception:  # a sheet whose XML breaks half-way
+        raise not_xlsx from None
     finally:
         workbook.close()
+    return header or [], rows

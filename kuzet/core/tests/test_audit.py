@@ -166,3 +166,13 @@ def test_an_inserted_event_is_detected(five_events: list[int]) -> None:
     forged.save()
     _, problems = verify_chain()
     assert any(p.event_id == five_events[2] + 1 for p in problems)
+
+
+def test_the_audit_page_is_for_auditors_and_administrators(
+    auditor: User, participant: User, client_for: Callable[[User], Client]
+) -> None:
+    InstitutionFactory(name_ru="Учреждение для журнала")
+    response = client_for(auditor).get("/audit/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert b"registry.institution" in response.content
+    assert client_for(participant).get("/audit/").status_code == 403

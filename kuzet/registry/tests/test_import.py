@@ -164,6 +164,8 @@ def test_a_file_in_windows_1251_is_refused_with_the_byte_offset(secretariat: Use
         ("a.xlsx", b"PK\x03\x04 definitely not a workbook", "not a valid XLSX"),
         ("a.pdf", b"%PDF-1.7", "unsupported file type"),
         ("a.csv", b"name_ru,type,region\nX,ivs,750000000,extra\n", "more cells"),
+        ("a.csv", b"name_ru,type,region\n" + b"X,ivs,750000000\n" * 50_001, "more than 50000 rows"),
+        ("a.xlsx", b"", "not a valid XLSX"),
     ],
 )
 def test_malformed_files_are_refused_with_a_clear_message(

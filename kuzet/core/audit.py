@@ -8,7 +8,7 @@ code uses service functions that save row by row, and foreign keys between audit
 are ``PROTECT``.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -27,7 +27,10 @@ class Actor:
 
 
 SYSTEM = Actor(id=None, username="system")
-_current_actor: ContextVar[Actor] = ContextVar("kuzet_audit_actor", default=SYSTEM)
+# An actor, or a function giving one: a request's user changes when it signs in.
+_current_actor: ContextVar[Actor | Callable[[], Actor]] = ContextVar(
+    "kuzet_audit_actor", default=SYSTEM
+)
 
 
 def actor_of(user: Any) -> Actor:
@@ -37,13 +40,24 @@ def actor_of(user: Any) -> Actor:
 
 
 def current_actor() -> Actor:
-    return _current_actor.get()
+    actor = _current_actor.get()
+    return actor if isinstance(actor, Actor) else actor()
 
 
 @contextmanager
 def acting_as(user: Any) -> Iterator[None]:
     """Attribute the audit events written inside the block to ``user``."""
-    token = _current_actor.set(actor_of(user) if not isinstance(user, Actor) else user)
+    token = _current_actor.set(user if isinstance(user, Actor) else actor_of(user))
+    try:
+        yield
+    finally:
+        _current_actor.reset(token)
+
+
+@contextmanager
+def acting_for_request(request: Any) -> Iterator[None]:
+    """Attribute events to whoever ``request.user`` is when each is written."""
+    token = _current_actor.set(lambda: actor_of(getattr(request, "user", None)))
     try:
         yield
     finally:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from kuzet.core.audit import acting_as
+from kuzet.core.audit import acting_for_request
 
 
 class AuditActorMiddleware:
@@ -14,5 +14,5 @@ class AuditActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with acting_as(getattr(request, "user", None)):
+        with acting_for_request(request):
             return self.get_response(request)

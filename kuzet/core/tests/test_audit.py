@@ -80,6 +80,9 @@ def test_sign_in_and_failed_sign_in_are_recorded(participant: User) -> None:
         .values_list("action", "actor_username")
     )
     assert actions == [("login_failed", "alia"), ("login", "alia")]
+    # Django stamps last_login as part of signing in: that change is the user's own.
+    stamp = AuditEvent.objects.filter(action="update", fields=["last_login"]).get()
+    assert stamp.actor_username == "alia"
 
 
 def test_events_cannot_be_changed_or_deleted_through_the_model() -> None:

@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kuzet.core.admin_site import PolicyAdminMixin
 from kuzet.core.policy import Action
 from kuzet.people.models import GroupMembership, RegionalGroup, User
+from kuzet.people.two_factor import two_factor_reset
 
 
 class MembershipInline(admin.TabularInline):
@@ -19,10 +23,25 @@ class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]
+    actions = ["reset_two_factor"]
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Kuzet"), {"fields": ("role", "full_name", "phone", "preferred_language")}),
     )
+
+    @admin.action(description=_("Reset two-factor authentication (lost phone)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            two_factor_reset(user=user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor authentication reset for %(count)d user; they enrol again at the next sign-in.",
+                "Two-factor authentication reset for %(count)d users; they enrol again at the next sign-in.",
+                len(queryset),
+            )
+            % {"count": len(queryset)},
+        )
 
 
 @admin.register(RegionalGroup)

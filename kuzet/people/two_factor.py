@@ -85,3 +85,17 @@ def two_factor_verify(*, user: Any, token: str) -> Any | None:
         fields=["otp_token"],
     )
     return None
+
+
+@transaction.atomic
+def two_factor_reset(*, user: Any) -> int:
+    """Remove every TOTP device of ``user`` (a lost phone); returns how many were removed."""
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    if removed:
+        audit_append(
+            action=AuditAction.DELETE,
+            object_type="people.user",
+            object_id=str(user.pk),
+            fields=["totp_device"],
+        )
+    return removed

@@ -152,3 +152,28 @@ def test_signing_out_ends_the_session(participant: User) -> None:
     client.post("/accounts/logout/")
     assert client.get("/inventory/").status_code == 302
     assert AuditEvent.objects.filter(action="logout", actor_username="alia").exists()
+
+
+def test_an_administrator_resets_a_lost_second_factor(
+    administrator: User, make_user: Callable[..., User], client_for: Callable[[User], Client]
+) -> None:
+    user = make_user(Role.PARTICIPANT, username="lostphone")
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    response = client_for(administrator).post(
+        "/admin/people/user/",
+        {"action": "reset_two_factor", "_selected_action": [user.pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert b"Two-factor authentication reset for 1 user" in response.content
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert AuditEvent.objects.filter(
+        action="delete", object_id=str(user.pk), fields=["totp_device"]
+    ).exists()
+
+
+def test_the_administration_is_closed_to_regional_roles(
+    coordinator: User, client_for: Callable[[User], Client]
+) -> None:
+    response = client_for(coordinator).get("/admin/registry/institution/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kuzet.core",
     "kuzet.people",
     "kuzet.registry",
+    "kuzet.instruments",
 ]
 
 MIDDLEWARE = [

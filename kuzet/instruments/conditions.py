@@ -1,0 +1,242 @@
+"""The condition language: small, declarative, evaluated the same in Python and JavaScript.
+
+A condition is JSON. Plain values (string, number, boolean, null) are literals; a list is
+an operation whose first element names the operator:
+
+    ["ref", "name"]                    the answer to question ``name`` (null if none)
+    ["self"]                           the answer being checked (in constraints)
+    ["=", a, b]  ["!=", a, b]  ["<", a, b]  ["<=", a, b]  [">", a, b]  [">=", a, b]
+    ["and", a, b, …]  ["or", a, b, …]  ["not", a]
+    ["selected", a, "choice"]          ``choice`` is among the answer's choices
+    ["count-selected", a]              how many choices are selected
+    ["string-length", a]               length of the answer as text (code points)
+    ["answered", a]                    the answer is not empty
+    ["count", "repeat"]                how many instances a repeat has
+    ["any", "repeat", cond]            ``cond`` holds in at least one instance
+    ["all", "repeat", cond]            ``cond`` holds in every instance (true when none)
+
+Semantics, identical in ``static/instruments/conditions.js`` (the shared vectors in
+``static/instruments/condition-vectors.json`` check both):
+
+- Empty means null, "" or []. Two empties are equal; an empty and a non-empty value are
+  not. Ordering comparisons with an empty side are false.
+- Numbers compare as numbers; a string that is a plain decimal number (``"12"``,
+  ``"-3.5"``) compares as a number with a number. Other values compare as strings,
+  by code point; a select-multiple answer (a list) compares as its space-joined choices.
+- Truth: null, false, 0, "" and [] are false; everything else true.
+- ``ref`` inside a repeat instance finds the instance's own answers first, then the
+  top-level ones.
+"""
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
+COMPARISONS = ("=", "!=", "<", "<=", ">", ">=")
+OPERATORS = frozenset(
+    {
+        "ref",
+        "self",
+        *COMPARISONS,
+        "and",
+        "or",
+        "not",
+        "selected",
+        "count-selected",
+        "string-length",
+        "answered",
+        "count",
+        "any",
+        "all",
+    }
+)
+
+
+class ConditionError(ValueError):
+    """A condition that is not well-formed."""
+
+
+@dataclass(frozen=True)
+class Context:
+    answers: Mapping[str, Any]
+    instance: Mapping[str, Any] | None = None
+    self_value: Any = None
+    repeats: frozenset[str] = field(default_factory=frozenset)
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, list) and len(value) == 0)
+
+
+def truthy(value: Any) -> bool:
+    if is_empty(value) or value is False:
+        return False
+    return not (isinstance(value, int | float) and not isinstance(value, bool) and value == 0)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and NUMERIC.match(value):
+        return float(value)
+    return None
+
+
+def as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, list):
+        return " ".join(as_text(v) for v in value)
+    return str(value)
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    if op in ("=", "!="):
+        if is_empty(left) or is_empty(right):
+            equal = is_empty(left) and is_empty(right)
+        elif isinstance(left, bool) or isinstance(right, bool):
+            equal = left is right
+        else:
+            a, b = _number(left), _number(right)
+            numeric = a is not None and b is not None and not (isinstance(left, str) and isinstance(right, str))
+            equal = a == b if numeric else as_text(left) == as_text(right)
+        return equal if op == "=" else not equal
+    if is_empty(left) or is_empty(right) or isinstance(left, bool) or isinstance(right, bool):
+        return False
+    a, b = _number(left), _number(right)
+    if a is not None and b is not None and not (isinstance(left, str) and isinstance(right, str)):
+        x: Any = a
+        y: Any = b
+    else:
+        x, y = as_text(left), as_text(right)
+    if op == "<":
+        return bool(x < y)
+    if op == "<=":
+        return bool(x <= y)
+    if op == ">":
+        return bool(x > y)
+    return bool(x >= y)
+
+
+def _selected_values(value: Any) -> list[str]:
+    if is_empty(value):
+        return []
+    if isinstance(value, list):
+        return [as_text(v) for v in value]
+    return as_text(value).split()
+
+
+def evaluate(condition: Any, context: Context) -> Any:
+    """The value of ``condition``; raises ``ConditionError`` if it is not well-formed."""
+    if condition is None or isinstance(condition, str | bool | int | float):
+        return condition
+    if not isinstance(condition, list) or not condition or not isinstance(condition[0], str):
+        raise ConditionError(f"not a condition: {condition!r}")
+    op, args = condition[0], condition[1:]
+    if op == "ref":
+        _arity(op, args, 1)
+        name = args[0]
+        if context.instance is not None and name in context.instance:
+            return context.instance[name]
+        return context.answers.get(name)
+    if op == "self":
+        _arity(op, args, 0)
+        return context.self_value
+    if op in COMPARISONS:
+        _arity(op, args, 2)
+        return _compare(op, evaluate(args[0], context), evaluate(args[1], context))
+    if op == "and":
+        return all(truthy(evaluate(a, context)) for a in args)
+    if op == "or":
+        return any(truthy(evaluate(a, context)) for a in args)
+    if op == "not":
+        _arity(op, args, 1)
+        return not truthy(evaluate(args[0], context))
+    if op == "selected":
+        _arity(op, args, 2)
+        return as_text(evaluate(args[1], context)) in _selected_values(evaluate(args[0], context))
+    if op == "count-selected":
+        _arity(op, args, 1)
+        return len(_selected_values(evaluate(args[0], context)))
+    if op == "string-length":
+        _arity(op, args, 1)
+        return len(as_text(evaluate(args[0], context)))
+    if op == "answered":
+        _arity(op, args, 1)
+        return not is_empty(evaluate(args[0], context))
+    if op in ("count", "any", "all"):
+        _arity(op, args, 1 if op == "count" else 2)
+        instances = context.answers.get(args[0]) or []
+        if not isinstance(instances, list):
+            instances = []
+        if op == "count":
+            return len(instances)
+        results = (
+            truthy(evaluate(args[1], Context(context.answers, inst if isinstance(inst, Mapping) else {}, None)))
+            for inst in instances
+        )
+        return any(results) if op == "any" else all(results)
+    raise ConditionError(f"unknown operator {op!r}")
+
+
+def holds(condition: Any, context: Context) -> bool:
+    """Whether ``condition`` is true; an absent condition (None) always holds."""
+    return True if condition is None else truthy(evaluate(condition, context))
+
+
+def _arity(op: str, args: Sequence[Any], count: int) -> None:
+    if len(args) != count:
+        raise ConditionError(f"{op!r} takes {count} argument(s), got {len(args)}")
+
+
+def references(condition: Any) -> set[str]:
+    """Names of the questions and repeats a condition reads."""
+    found: set[str] = set()
+    if isinstance(condition, list) and condition and isinstance(condition[0], str):
+        op = condition[0]
+        if op == "ref" and len(condition) == 2:
+            found.add(str(condition[1]))
+        elif op in ("count", "any", "all") and len(condition) >= 2:
+            found.add(str(condition[1]))
+            for arg in condition[2:]:
+                found |= references(arg)
+        else:
+            for arg in condition[1:]:
+                found |= references(arg)
+    return found
+
+
+def check(condition: Any) -> None:
+    """Raise ``ConditionError`` unless ``condition`` is well-formed (operators and arities)."""
+    if condition is None or isinstance(condition, str | bool | int | float):
+        return
+    if not isinstance(condition, list) or not condition or not isinstance(condition[0], str):
+        raise ConditionError(f"not a condition: {condition!r}")
+    op, args = condition[0], condition[1:]
+    arity = {
+        "ref": 1, "self": 0, "not": 1, "selected": 2, "count-selected": 1,
+        "string-length": 1, "answered": 1, "count": 1, "any": 2, "all": 2,
+    }  # fmt: skip
+    if op not in OPERATORS:
+        raise ConditionError(f"unknown operator {op!r}")
+    if op in COMPARISONS:
+        _arity(op, args, 2)
+    elif op in arity:
+        _arity(op, args, arity[op])
+    elif op in ("and", "or") and len(args) < 1:
+        raise ConditionError(f"{op!r} needs at least one argument")
+    if op in ("ref", "count", "any", "all") and not isinstance(args[0], str):
+        raise ConditionError(f"{op!r} takes a question name")
+    for arg in args[1:] if op in ("count", "any", "all") else args if op != "ref" else []:
+        check(arg)

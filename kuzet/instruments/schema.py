@@ -1,0 +1,279 @@
+"""The instrument version document: its JSON Schema and the checks a schema cannot say.
+
+A version is one JSON document (``FORMAT``)::
+
+    {"format": "kuzet-instrument/1", "code": "ivs-full", "version": "2026.1",
+     "kind": "checklist", "title": {"ru": …, "kk": …}, "institution_types": ["ivs"],
+     "choice_lists": {"compliance": [{"name": "compliant", "label": {"ru": …, "kk": …}}, …]},
+     "sections": [{"name": "treatment", "label": {…}, "relevant": null,
+                   "items": [QUESTION | REPEAT, …]}]}
+
+QUESTION: ``{"kind": "question", "name", "type", "label", "hint"?, "required"?,
+"relevant"?, "constraint"?, "constraint_message"?, "choices"?, "appearance"?, "pattern"?,
+"norms"?, "finding_required"?}``; REPEAT: ``{"kind": "repeat", "name", "label",
+"relevant"?, "items": [QUESTION, …]}``. Conditions are the language of ``conditions.py``.
+``document_problems`` returns every problem with its JSON path; an empty list means valid.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from kuzet.instruments.conditions import ConditionError, check, references
+
+FORMAT = "kuzet-instrument/1"
+REQUIRED_LANGUAGES = ("ru", "kk")
+LANGUAGES = ("ru", "kk", "en")
+QUESTION_TYPES = (
+    "text",
+    "long_text",
+    "integer",
+    "decimal",
+    "date",
+    "time",
+    "select_one",
+    "select_multiple",
+    "compliance",
+    "photo",
+    "audio",
+    "video",
+    "file",
+    "geopoint",
+    "note",
+)
+SELECT_TYPES = ("select_one", "select_multiple")
+MEDIA_TYPES = ("photo", "audio", "video", "file")
+COMPLIANCE_LIST = "compliance"
+COMPLIANCE_CHOICES = ("compliant", "partly", "non_compliant", "not_checked")
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+_TEXT = {
+    "type": "object",
+    "properties": {lang: {"type": "string"} for lang in LANGUAGES},
+    "additionalProperties": False,
+}
+_CONDITION: dict[str, Any] = {}  # any JSON; checked by conditions.check
+_QUESTION = {
+    "type": "object",
+    "required": ["kind", "name", "type", "label"],
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"const": "question"},
+        "name": {"type": "string", "pattern": NAME_PATTERN},
+        "type": {"enum": list(QUESTION_TYPES)},
+        "label": _TEXT,
+        "hint": _TEXT,
+        "required": {"type": "boolean"},
+        "relevant": _CONDITION,
+        "constraint": _CONDITION,
+        "constraint_message": _TEXT,
+        "choices": {"type": "string", "pattern": NAME_PATTERN},
+        "appearance": {"type": "string"},
+        "pattern": {"type": "string"},
+        "norms": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+        "finding_required": {"type": "boolean"},
+    },
+}
+_REPEAT = {
+    "type": "object",
+    "required": ["kind", "name", "label", "items"],
+    "additionalProperties": False,
+    "properties": {
+        "kind": {"const": "repeat"},
+        "name": {"type": "string", "pattern": NAME_PATTERN},
+        "label": _TEXT,
+        "relevant": _CONDITION,
+        "items": {"type": "array", "items": _QUESTION},
+    },
+}
+JSON_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Kuzet instrument version",
+    "type": "object",
+    "required": ["format", "code", "version", "kind", "title", "choice_lists", "sections"],
+    "additionalProperties": False,
+    "properties": {
+        "format": {"const": FORMAT},
+        "code": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,63}$"},
+        "version": {"type": "string", "minLength": 1, "maxLength": 40},
+        "kind": {"enum": ["checklist", "interview"]},
+        "title": _TEXT,
+        "institution_types": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
+        "choice_lists": {
+            "type": "object",
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "label"],
+                    "additionalProperties": False,
+                    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 64}, "label": _TEXT},
+                },
+            },
+        },
+        "sections": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "label", "items"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "pattern": NAME_PATTERN},
+                    "label": _TEXT,
+                    "relevant": _CONDITION,
+                    "items": {"type": "array", "items": {"oneOf": [_QUESTION, _REPEAT]}},
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    Draft202012Validator.check_schema(JSON_SCHEMA)
+    return Draft202012Validator(JSON_SCHEMA)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A section, repeat or question with its JSON path and enclosing repeat."""
+
+    item: dict[str, Any]
+    path: str
+    repeat: str | None
+
+
+def walk(document: dict[str, Any]) -> Iterator[Node]:
+    """Every section, repeat and question, in form order."""
+    for s, section in enumerate(document.get("sections", [])):
+        yield Node(section, f"sections[{s}]", None)
+        for i, item in enumerate(section.get("items", [])):
+            path = f"sections[{s}].items[{i}]"
+            yield Node(item, path, None)
+            if item.get("kind") == "repeat":
+                for j, question in enumerate(item.get("items", [])):
+                    yield Node(question, f"{path}.items[{j}]", item["name"])
+
+
+def questions(document: dict[str, Any]) -> Iterator[Node]:
+    return (n for n in walk(document) if n.item.get("kind") == "question")
+
+
+def document_problems(document: Any) -> list[Problem]:
+    """Every problem of a version document; [] when it is valid."""
+    if not isinstance(document, dict):
+        return [Problem("", "the document is not a JSON object")]
+    errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        return [Problem(_json_path(e.absolute_path), e.message) for e in errors[:50]]
+    problems: list[Problem] = []
+    for lang in REQUIRED_LANGUAGES:
+        if not document["title"].get(lang):
+            problems.append(Problem("title", f"the title in {lang!r} is missing"))
+    lists = document["choice_lists"]
+    for list_name, choices in lists.items():
+        names = [c["name"] for c in choices]
+        if not choices:
+            problems.append(Problem(f"choice_lists.{list_name}", "the list has no choices"))
+        for dup in sorted({n for n in names if names.count(n) > 1}):
+            problems.append(Problem(f"choice_lists.{list_name}", f"choice {dup!r} appears twice"))
+        for c, choice in enumerate(choices):
+            problems += _label_problems(choice["label"], f"choice_lists.{list_name}[{c}].label")
+    if COMPLIANCE_LIST in lists and tuple(c["name"] for c in lists[COMPLIANCE_LIST]) != COMPLIANCE_CHOICES:
+        problems.append(
+            Problem(f"choice_lists.{COMPLIANCE_LIST}", f"must be exactly {', '.join(COMPLIANCE_CHOICES)}")
+        )
+
+    seen: dict[str, str] = {}
+    order: dict[str, int] = {}
+    kinds: dict[str, str] = {}
+    repeat_of: dict[str, str | None] = {}
+    for index, node in enumerate(walk(document)):
+        item, path = node.item, node.path
+        name = item["name"]
+        if name in seen:
+            problems.append(Problem(f"{path}.name", f"name {name!r} is already used at {seen[name]}"))
+            continue
+        seen[name], order[name] = path, index
+        kinds[name] = item.get("kind", "section")
+        repeat_of[name] = node.repeat
+        problems += _label_problems(item["label"], f"{path}.label")
+        if item.get("kind") != "question":
+            continue
+        qtype = item["type"]
+        if qtype in SELECT_TYPES:
+            if "choices" not in item:
+                problems.append(Problem(f"{path}.choices", "a select question needs a choice list"))
+            elif item["choices"] not in lists:
+                problems.append(Problem(f"{path}.choices", f"no choice list {item['choices']!r}"))
+        elif qtype == "compliance":
+            if COMPLIANCE_LIST not in lists:
+                problems.append(Problem(f"{path}.type", "a compliance item needs the 'compliance' choice list"))
+        elif "choices" in item:
+            problems.append(Problem(f"{path}.choices", f"a {qtype} question has no choices"))
+        if item.get("finding_required") and qtype != "compliance":
+            problems.append(Problem(f"{path}.finding_required", "only compliance items can require a finding"))
+        if qtype == "note" and item.get("required"):
+            problems.append(Problem(f"{path}.required", "a note cannot be required"))
+        if "pattern" in item:
+            try:
+                re.compile(item["pattern"])
+            except re.error as exc:
+                problems.append(Problem(f"{path}.pattern", f"not a regular expression: {exc}"))
+
+    # Conditions: well-formed, referring to earlier questions only (so no cycles).
+    for index, node in enumerate(walk(document)):
+        item, path = node.item, node.path
+        if seen.get(item["name"]) != path:
+            continue
+        for key in ("relevant", "constraint"):
+            if item.get(key) is None:
+                continue
+            try:
+                check(item[key])
+            except ConditionError as exc:
+                problems.append(Problem(f"{path}.{key}", str(exc)))
+                continue
+            for ref in sorted(references(item[key])):
+                if ref not in seen:
+                    problems.append(Problem(f"{path}.{key}", f"refers to {ref!r}, which is not in the instrument"))
+                elif ref == item["name"] and key == "relevant":
+                    problems.append(Problem(f"{path}.{key}", "a question's relevance cannot depend on itself"))
+                elif order[ref] > index and key == "relevant":
+                    problems.append(
+                        Problem(f"{path}.{key}", f"refers to {ref!r}, which comes later (conditions look back only)")
+                    )
+                elif repeat_of[ref] is not None and repeat_of[ref] != node.repeat and kinds[ref] == "question":
+                    problems.append(
+                        Problem(
+                            f"{path}.{key}",
+                            f"refers to {ref!r} inside repeat {repeat_of[ref]!r}; use any/all/count over the repeat",
+                        )
+                    )
+    return problems
+
+
+def _label_problems(label: dict[str, str], path: str) -> list[Problem]:
+    return [Problem(path, f"the label in {lang!r} is missing") for lang in REQUIRED_LANGUAGES if not label.get(lang)]
+
+
+def _json_path(parts: Any) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

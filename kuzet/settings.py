@@ -5,6 +5,7 @@ and ``kuzet.wsgi`` print it and stop. The defaults run everything on one machine
 SQLite file and local files under ``var/``.
 """
 
+import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +37,16 @@ if _secret is None:
 elif not DEBUG and len(_secret) < 50:
     raise ConfigError("KUZET_SECRET_KEY", "must be at least 50 characters long")
 SECRET_KEY = _secret
+
+# The key of the audit trail's HMAC chain. Keep it outside the database and never change
+# it: events written under another key no longer verify. Without it, a key is derived
+# from KUZET_SECRET_KEY (which then must not be rotated).
+_audit_key = env_secret("KUZET_AUDIT_KEY")
+if _audit_key is not None and len(_audit_key) < 32:
+    raise ConfigError("KUZET_AUDIT_KEY", "must be at least 32 characters long")
+AUDIT_KEY = hashlib.sha256(
+    b"kuzet-audit-chain:" + (_audit_key or SECRET_KEY).encode("utf-8")
+).digest()
 
 ALLOWED_HOSTS = env_list("KUZET_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("KUZET_CSRF_TRUSTED_ORIGINS", [])

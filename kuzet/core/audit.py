@@ -64,6 +64,15 @@ def acting_for_request(request: Any) -> Iterator[None]:
         _current_actor.reset(token)
 
 
+def lock_head() -> AuditHead:
+    """Take the audit chain's lock (the head row) for the rest of the transaction.
+
+    Audited writes take it *before* touching their own row, so that every writer locks in
+    the same order and two transactions cannot deadlock on the row and the head.
+    """
+    return AuditHead.objects.select_for_update().get(pk=1)
+
+
 def audit_append(
     *,
     action: AuditAction,
@@ -76,7 +85,7 @@ def audit_append(
     """Append one event to the chain; serialised on the head row."""
     who = actor or current_actor()
     with transaction.atomic():
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        head = lock_head()
         event = AuditEvent(
             id=head.last_id + 1,
             occurred_at=timezone.now(),
@@ -117,18 +126,31 @@ class AuditedModel(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         adding = self._state.adding
-        before: dict[str, Any] = {} if adding else getattr(self, "_audit_loaded", {})
+        update_fields = kwargs.get("update_fields")
         with transaction.atomic():
+            lock_head()
+            # Compare with the row as stored now, not as it was when this object was
+            # loaded: another user may have changed it since.
+            before: dict[str, Any] = {}
+            if not adding and self.pk is not None:
+                stored = (
+                    type(self)
+                    ._base_manager.select_for_update()
+                    .filter(pk=self.pk)
+                    .values(*self._audit_snapshot())
+                    .first()
+                )
+                adding = stored is None
+                before = stored or {}
             super().save(*args, **kwargs)
             after = self._audit_snapshot()
+            if update_fields is not None and not adding:
+                names = {self._meta.get_field(f).attname for f in update_fields}
+                after = {k: v for k, v in after.items() if k in names}
             if adding:
                 changed = [k for k, v in after.items() if v not in (None, "")]
             else:
-                changed = [
-                    k
-                    for k, v in after.items()
-                    if k in before and _as_text(before[k]) != _as_text(v)
-                ]
+                changed = [k for k, v in after.items() if _as_text(before.get(k)) != _as_text(v)]
             if adding or changed:
                 audit_append(
                     action=AuditAction.CREATE if adding else AuditAction.UPDATE,
@@ -141,22 +163,16 @@ class AuditedModel(models.Model):
                         if k not in self.audit_sensitive_fields
                     },
                 )
-        self._audit_loaded = after
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         pk = self.pk
         with transaction.atomic():
+            lock_head()
             result = super().delete(*args, **kwargs)
             audit_append(
                 action=AuditAction.DELETE, object_type=self._audit_label(), object_id=str(pk)
             )
         return result
-
-    @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Any:
-        instance = super().from_db(db, field_names, values)
-        instance._audit_loaded = dict(zip(field_names, values, strict=True))
-        return instance
 
     def _audit_snapshot(self) -> dict[str, Any]:
         return {
@@ -176,13 +192,19 @@ class ChainProblem:
 
 
 def verify_chain(*, batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
-    """Walk the whole chain; return the number of events checked and every problem found."""
+    """Walk the chain up to its head; return the number of events checked and every problem.
+
+    The head is read first, so events appended while the walk runs are not mistaken for
+    tampering; they are checked next time.
+    """
+    head = AuditHead.objects.get(pk=1)
     problems: list[ChainProblem] = []
     expected_prev = GENESIS_HASH
     expected_id = 1
     checked = 0
     last_seen: AuditEvent | None = None
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+    events = AuditEvent.objects.filter(id__lte=head.last_id).order_by("id")
+    for event in events.iterator(chunk_size=batch_size):
         checked += 1
         if event.id != expected_id:
             problems.append(
@@ -204,7 +226,6 @@ def verify_chain(*, batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
         expected_prev = event.hash
         expected_id = event.id + 1
         last_seen = event
-    head = AuditHead.objects.get(pk=1)
     last_id = last_seen.id if last_seen else 0
     last_hash = last_seen.hash if last_seen else GENESIS_HASH
     if head.last_id != last_id or head.last_hash != last_hash:
@@ -212,7 +233,7 @@ def verify_chain(*, batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
             ChainProblem(
                 None,
                 f"the chain ends at event #{last_id} but its head records #{head.last_id} "
-                "(newest events were removed, or events were appended outside Kuzet)",
+                "(newest events were removed, or the head was changed)",
             )
         )
     return checked, problems

@@ -1,17 +1,19 @@
 """The audit trail: an append-only, hash-chained log of changes and sign-ins.
 
 Each event stores who, when, which object and which fields changed (values only for
-fields that are not sensitive) and the SHA-256 of its own content together with the hash
-of the event before it. ``AuditHead`` holds the number and hash of the newest event, so
+fields that are not sensitive) and an HMAC-SHA256 (keyed by ``settings.AUDIT_KEY``, kept
+outside the database) of its own content together with the hash of the event before it. ``AuditHead`` holds the number and hash of the newest event, so
 that removing the newest events is detected as surely as changing or removing one in the
 middle. ``manage.py verify_audit`` walks the chain. Database triggers (migration 0002)
 refuse UPDATE and DELETE on the events table.
 """
 
 import hashlib
+import hmac
 import json
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -78,10 +80,15 @@ class AuditEvent(models.Model):
         raise AppendOnlyError("audit events cannot be deleted")
 
     def compute_hash(self) -> str:
+        """HMAC-SHA256 of the event's content under the audit key (``KUZET_AUDIT_KEY``).
+
+        Keyed, so that someone who can write to the database but does not hold the key
+        cannot forge an event or recompute the chain after changing one.
+        """
         content: dict[str, Any] = {name: getattr(self, name) for name in self.HASHED_FIELDS}
         content["occurred_at"] = self.occurred_at.isoformat(timespec="microseconds")
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return hmac.new(settings.AUDIT_KEY, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class AuditHead(models.Model):

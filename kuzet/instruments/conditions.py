@@ -109,7 +109,11 @@ def _compare(op: str, left: Any, right: Any) -> bool:
             equal = left is right
         else:
             a, b = _number(left), _number(right)
-            numeric = a is not None and b is not None and not (isinstance(left, str) and isinstance(right, str))
+            numeric = (
+                a is not None
+                and b is not None
+                and not (isinstance(left, str) and isinstance(right, str))
+            )
             equal = a == b if numeric else as_text(left) == as_text(right)
         return equal if op == "=" else not equal
     if is_empty(left) or is_empty(right) or isinstance(left, bool) or isinstance(right, bool):
@@ -183,7 +187,12 @@ def evaluate(condition: Any, context: Context) -> Any:
         if op == "count":
             return len(instances)
         results = (
-            truthy(evaluate(args[1], Context(context.answers, inst if isinstance(inst, Mapping) else {}, None)))
+            truthy(
+                evaluate(
+                    args[1],
+                    Context(context.answers, inst if isinstance(inst, Mapping) else {}, None),
+                )
+            )
             for inst in instances
         )
         return any(results) if op == "any" else all(results)

@@ -23,7 +23,14 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_FUNCTIONS = {"selected": 2, "count-selected": 1, "string-length": 1, "not": 1, "true": 0, "false": 0}
+_FUNCTIONS = {
+    "selected": 2,
+    "count-selected": 1,
+    "string-length": 1,
+    "not": 1,
+    "true": 0,
+    "false": 0,
+}
 
 
 class ExpressionError(ValueError):
@@ -162,7 +169,9 @@ def _literal(value: Any) -> str:
             return f"'{value}'"
         if '"' not in value:
             return f'"{value}"'
-        raise ExpressionError(f"a text with both quote marks cannot be written in XLSForm: {value!r}")
+        raise ExpressionError(
+            f"a text with both quote marks cannot be written in XLSForm: {value!r}"
+        )
     raise ExpressionError(f"{value!r} cannot be written in XLSForm")
 
 
@@ -178,7 +187,9 @@ def render(condition: Any) -> str:
     if op in ("=", "!=", "<", "<=", ">", ">="):
         return f"{_operand(args[0])} {op} {_operand(args[1])}"
     if op in ("and", "or"):
-        return f" {op} ".join(_operand(a) if _is_logic(a) or _is_comparison(a) is False else render(a) for a in args)
+        return f" {op} ".join(
+            _operand(a) if _is_logic(a) or _is_comparison(a) is False else render(a) for a in args
+        )
     if op in ("not", "selected", "count-selected", "string-length"):
         return f"{op}({', '.join(render(a) for a in args)})"
     if op == "answered":
@@ -191,7 +202,15 @@ def _is_logic(condition: Any) -> bool:
 
 
 def _is_comparison(condition: Any) -> bool:
-    return isinstance(condition, list) and condition[0] in ("=", "!=", "<", "<=", ">", ">=", "answered")
+    return isinstance(condition, list) and condition[0] in (
+        "=",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "answered",
+    )
 
 
 def _operand(condition: Any) -> str:

@@ -39,7 +39,9 @@ def validate_response(document: dict[str, Any], answers: Any) -> Validated:
     if not isinstance(answers, dict):
         result.add("", _("The answers must be a JSON object keyed by question name."))
         return result
-    lists = {name: {c["name"] for c in choices} for name, choices in document["choice_lists"].items()}
+    lists = {
+        name: {c["name"] for c in choices} for name, choices in document["choice_lists"].items()
+    }
     known: set[str] = set()
     kept = result.answers
     for section in document["sections"]:
@@ -52,7 +54,15 @@ def validate_response(document: dict[str, Any], answers: Any) -> Validated:
                 known.update(q["name"] for q in item["items"])
                 _repeat(item, answers.get(item["name"]), shown, kept, lists, result)
             elif shown:
-                _question(item, answers.get(item["name"]), item["name"], Context(kept), lists, result, kept)
+                _question(
+                    item,
+                    answers.get(item["name"]),
+                    item["name"],
+                    Context(kept),
+                    lists,
+                    result,
+                    kept,
+                )
     for name in answers:
         if name not in known:
             result.add(name, _("This is not a question of this instrument."))
@@ -82,10 +92,15 @@ def _repeat(
             path = f"{repeat['name']}[{number}].{question['name']}"
             context = Context(kept, instance)
             if holds(question.get("relevant"), context):
-                _question(question, raw.get(question["name"]), path, context, lists, result, instance)
+                _question(
+                    question, raw.get(question["name"]), path, context, lists, result, instance
+                )
         for name in raw:
             if name not in inner:
-                result.add(f"{repeat['name']}[{number}].{name}", _("This is not a question of this repeat."))
+                result.add(
+                    f"{repeat['name']}[{number}].{name}",
+                    _("This is not a question of this repeat."),
+                )
 
 
 def _question(
@@ -112,7 +127,9 @@ def _question(
         result.add(path, _("The answer does not have the expected form."))
         return
     constraint = question.get("constraint")
-    if constraint is not None and not holds(constraint, Context(context.answers, context.instance, value)):
+    if constraint is not None and not holds(
+        constraint, Context(context.answers, context.instance, value)
+    ):
         messages = question.get("constraint_message") or {}
         result.add(path, _pick(messages) or _("The answer is outside the allowed values."))
         return
@@ -149,11 +166,17 @@ def _type_problem(question: dict[str, Any], value: Any, lists: dict[str, set[str
             and -180 <= value[1] <= 180
         )
         return None if ok else _("Give a location as [latitude, longitude].")
-    allowed = lists.get(COMPLIANCE_LIST, set(COMPLIANCE_CHOICES)) if qtype == "compliance" else lists.get(
-        question.get("choices", ""), set()
+    allowed = (
+        lists.get(COMPLIANCE_LIST, set(COMPLIANCE_CHOICES))
+        if qtype == "compliance"
+        else lists.get(question.get("choices", ""), set())
     )
     if qtype in ("select_one", "compliance"):
-        return None if isinstance(value, str) and value in allowed else _("Choose one of the offered answers.")
+        return (
+            None
+            if isinstance(value, str) and value in allowed
+            else _("Choose one of the offered answers.")
+        )
     if qtype == "select_multiple":
         ok = (
             isinstance(value, list)

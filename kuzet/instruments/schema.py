@@ -74,7 +74,11 @@ _QUESTION = {
         "choices": {"type": "string", "pattern": NAME_PATTERN},
         "appearance": {"type": "string"},
         "pattern": {"type": "string"},
-        "norms": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True},
+        "norms": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "uniqueItems": True,
+        },
         "finding_required": {"type": "boolean"},
     },
 }
@@ -112,7 +116,10 @@ JSON_SCHEMA: dict[str, Any] = {
                     "type": "object",
                     "required": ["name", "label"],
                     "additionalProperties": False,
-                    "properties": {"name": {"type": "string", "minLength": 1, "maxLength": 64}, "label": _TEXT},
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1, "maxLength": 64},
+                        "label": _TEXT,
+                    },
                 },
             },
         },
@@ -194,9 +201,15 @@ def document_problems(document: Any) -> list[Problem]:
             problems.append(Problem(f"choice_lists.{list_name}", f"choice {dup!r} appears twice"))
         for c, choice in enumerate(choices):
             problems += _label_problems(choice["label"], f"choice_lists.{list_name}[{c}].label")
-    if COMPLIANCE_LIST in lists and tuple(c["name"] for c in lists[COMPLIANCE_LIST]) != COMPLIANCE_CHOICES:
+    if (
+        COMPLIANCE_LIST in lists
+        and tuple(c["name"] for c in lists[COMPLIANCE_LIST]) != COMPLIANCE_CHOICES
+    ):
         problems.append(
-            Problem(f"choice_lists.{COMPLIANCE_LIST}", f"must be exactly {', '.join(COMPLIANCE_CHOICES)}")
+            Problem(
+                f"choice_lists.{COMPLIANCE_LIST}",
+                f"must be exactly {', '.join(COMPLIANCE_CHOICES)}",
+            )
         )
 
     seen: dict[str, str] = {}
@@ -207,7 +220,9 @@ def document_problems(document: Any) -> list[Problem]:
         item, path = node.item, node.path
         name = item["name"]
         if name in seen:
-            problems.append(Problem(f"{path}.name", f"name {name!r} is already used at {seen[name]}"))
+            problems.append(
+                Problem(f"{path}.name", f"name {name!r} is already used at {seen[name]}")
+            )
             continue
         seen[name], order[name] = path, index
         kinds[name] = item.get("kind", "section")
@@ -223,11 +238,15 @@ def document_problems(document: Any) -> list[Problem]:
                 problems.append(Problem(f"{path}.choices", f"no choice list {item['choices']!r}"))
         elif qtype == "compliance":
             if COMPLIANCE_LIST not in lists:
-                problems.append(Problem(f"{path}.type", "a compliance item needs the 'compliance' choice list"))
+                problems.append(
+                    Problem(f"{path}.type", "a compliance item needs the 'compliance' choice list")
+                )
         elif "choices" in item:
             problems.append(Problem(f"{path}.choices", f"a {qtype} question has no choices"))
         if item.get("finding_required") and qtype != "compliance":
-            problems.append(Problem(f"{path}.finding_required", "only compliance items can require a finding"))
+            problems.append(
+                Problem(f"{path}.finding_required", "only compliance items can require a finding")
+            )
         if qtype == "note" and item.get("required"):
             problems.append(Problem(f"{path}.required", "a note cannot be required"))
         if "pattern" in item:
@@ -251,14 +270,27 @@ def document_problems(document: Any) -> list[Problem]:
                 continue
             for ref in sorted(references(item[key])):
                 if ref not in seen:
-                    problems.append(Problem(f"{path}.{key}", f"refers to {ref!r}, which is not in the instrument"))
+                    problems.append(
+                        Problem(
+                            f"{path}.{key}", f"refers to {ref!r}, which is not in the instrument"
+                        )
+                    )
                 elif ref == item["name"] and key == "relevant":
-                    problems.append(Problem(f"{path}.{key}", "a question's relevance cannot depend on itself"))
+                    problems.append(
+                        Problem(f"{path}.{key}", "a question's relevance cannot depend on itself")
+                    )
                 elif order[ref] > index and key == "relevant":
                     problems.append(
-                        Problem(f"{path}.{key}", f"refers to {ref!r}, which comes later (conditions look back only)")
+                        Problem(
+                            f"{path}.{key}",
+                            f"refers to {ref!r}, which comes later (conditions look back only)",
+                        )
                     )
-                elif repeat_of[ref] is not None and repeat_of[ref] != node.repeat and kinds[ref] == "question":
+                elif (
+                    repeat_of[ref] is not None
+                    and repeat_of[ref] != node.repeat
+                    and kinds[ref] == "question"
+                ):
                     problems.append(
                         Problem(
                             f"{path}.{key}",
@@ -269,7 +301,11 @@ def document_problems(document: Any) -> list[Problem]:
 
 
 def _label_problems(label: dict[str, str], path: str) -> list[Problem]:
-    return [Problem(path, f"the label in {lang!r} is missing") for lang in REQUIRED_LANGUAGES if not label.get(lang)]
+    return [
+        Problem(path, f"the label in {lang!r} is missing")
+        for lang in REQUIRED_LANGUAGES
+        if not label.get(lang)
+    ]
 
 
 def _json_path(parts: Any) -> str:

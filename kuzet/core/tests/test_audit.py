@@ -1,5 +1,7 @@
 """The audit trail records changes and sign-ins, and detects tampering."""
 
+import hashlib
+import json
 from collections.abc import Callable
 
 import pytest
@@ -10,9 +12,10 @@ from django.test import Client
 
 from kuzet.conftest import PASSWORD, InstitutionFactory
 from kuzet.core.audit import acting_as, verify_chain
-from kuzet.core.models import AppendOnlyError, AuditAction, AuditEvent
+from kuzet.core.models import AppendOnlyError, AuditAction, AuditEvent, AuditHead
 from kuzet.core.policy import Role
 from kuzet.people.models import User
+from kuzet.registry.models import Institution
 
 pytestmark = pytest.mark.django_db
 
@@ -51,13 +54,37 @@ def test_create_update_and_delete_are_recorded_with_actor_and_fields(secretariat
     assert deleted.fields == []
 
 
-def test_saving_without_changes_writes_nothing() -> None:
+def test_saving_without_changes_records_only_the_timestamp() -> None:
     institution = InstitutionFactory()
     before = AuditEvent.objects.count()
     institution.save()
     # auto_now moves updated_at on every save; nothing else changed.
-    assert AuditEvent.objects.count() - before <= 1
-    assert set(AuditEvent.objects.order_by("-id").first().fields) <= {"updated_at"}  # type: ignore[union-attr]
+    assert AuditEvent.objects.count() == before + 1
+    assert AuditEvent.objects.order_by("-id").first().fields == ["updated_at"]  # type: ignore[union-attr]
+
+
+def test_a_change_is_compared_with_the_row_as_stored_not_as_loaded() -> None:
+    institution = InstitutionFactory(capacity=50)
+    mine = Institution.objects.get(pk=institution.pk)
+    theirs = Institution.objects.get(pk=institution.pk)
+    theirs.capacity = 60
+    theirs.save()
+    mine.notes = "проверено"
+    mine.save()  # writes capacity back to 50: that must show in the trail
+    last = events_for(institution)[-1]
+    assert last.values["capacity"] == ["60", "50"]
+    assert last.values["notes"] == ["", "проверено"]
+
+
+def test_update_fields_limits_what_is_recorded_to_what_is_written() -> None:
+    institution = InstitutionFactory(capacity=50, phone="")
+    institution.capacity = 70  # changed in memory, not written
+    institution.phone = "+7 727 000 0000"
+    institution.save(update_fields=["phone"])
+    last = events_for(institution)[-1]
+    assert "capacity" not in last.fields and "phone" in last.fields
+    institution.save(update_fields=["capacity"])
+    assert events_for(institution)[-1].values["capacity"] == ["50", "70"]
 
 
 def test_sensitive_values_never_reach_the_log(make_user: Callable[..., User]) -> None:
@@ -154,6 +181,32 @@ def test_deleting_the_newest_events_is_detected(five_events: list[int]) -> None:
     _, problems = verify_chain()
     assert len(problems) == 1 and problems[0].event_id is None
     assert "head records" in problems[0].message
+
+
+def test_a_chain_recomputed_without_the_key_is_detected(five_events: list[int]) -> None:
+    _drop_append_only_triggers()
+    # An attacker with database access changes an event and recomputes every plain SHA-256
+    # after it, and the head: without the audit key the hashes cannot match.
+    prev = AuditEvent.objects.get(id=five_events[1]).hash
+    for event in AuditEvent.objects.filter(id__gte=five_events[2]).order_by("id"):
+        if event.id == five_events[2]:
+            event.actor_username = "mallory"
+        event.prev_hash = prev
+        content = json.dumps(
+            {
+                **{n: getattr(event, n) for n in event.HASHED_FIELDS},
+                "occurred_at": event.occurred_at.isoformat(),
+            },
+            sort_keys=True,
+        )
+        event.hash = hashlib.sha256(content.encode()).hexdigest()
+        AuditEvent.objects.filter(id=event.id).update(
+            actor_username=event.actor_username, prev_hash=event.prev_hash, hash=event.hash
+        )
+        prev = event.hash
+    AuditHead.objects.filter(pk=1).update(last_hash=prev)
+    _, problems = verify_chain()
+    assert {p.event_id for p in problems} >= set(five_events[2:])
 
 
 def test_an_inserted_event_is_detected(five_events: list[int]) -> None:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from kuzet.instruments.conditions import OPERATORS, ConditionError, Context, check, evaluate, references
+from kuzet.instruments.conditions import (
+    OPERATORS,
+    ConditionError,
+    Context,
+    check,
+    evaluate,
+    references,
+)
 
 STATIC = Path(__file__).resolve().parents[1] / "static" / "instruments"
 VECTORS = json.loads((STATIC / "condition-vectors.json").read_text(encoding="utf-8"))["vectors"]
@@ -46,12 +53,20 @@ def test_javascript_evaluator_on_shared_vectors() -> None:
     if node is None:
         pytest.skip("node is not installed; CI runs these vectors in Node")
     result = subprocess.run(
-        [node, "--test", str(STATIC / "conditions.test.mjs")], capture_output=True, text=True, timeout=120, check=False
+        [node, "--test", str(STATIC / "conditions.test.mjs")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"# pass {len(VECTORS)}" in result.stdout
 
 
 def test_references_lists_every_question_read() -> None:
-    condition = ["and", ["=", ["ref", "a"], "x"], ["any", "cells", [">", ["ref", "people"], ["ref", "beds"]]]]
+    condition = [
+        "and",
+        ["=", ["ref", "a"], "x"],
+        ["any", "cells", [">", ["ref", "people"], ["ref", "beds"]]],
+    ]
     assert references(condition) == {"a", "cells", "people", "beds"}

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 class ConfigError(Exception):
@@ -22,12 +22,13 @@ class ConfigError(Exception):
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset or empty gives ``default``."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool = False) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     value = raw.strip().lower()
     if value in _TRUE:
@@ -52,7 +53,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
-    if raw is None:
+    if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
 
@@ -66,5 +67,14 @@ def env_secret(name: str) -> str | None:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(file_var, f"cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(file_var, f"{path} is not UTF-8 text") from None
     value = os.environ.get(name)
     return value if value else None
+
+
+def env_choice(name: str, default: str, choices: set[str] | frozenset[str], *, what: str) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ConfigError(name, f"expected {what}; got {value!r}")
+    return value

@@ -6,6 +6,7 @@ SQLite file and local files under ``var/``.
 """
 
 import hashlib
+import zoneinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from kuzet.env import ConfigError, env_bool, env_int, env_list, env_secret, env_str
+from kuzet.env import ConfigError, env_bool, env_choice, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KUZET_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -141,7 +142,7 @@ TEMPLATES = [
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "kuzet.people.auth.KuzetBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -176,6 +177,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
 OTP_TOTP_ISSUER = env_str("KUZET_OTP_ISSUER", "Kuzet")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Transport security: everything but plain-HTTP development.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -190,6 +192,12 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("KUZET_HSTS_PRELOAD", True)
     if env_bool("KUZET_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy the client's address is in X-Forwarded-For, not REMOTE_ADDR;
+# the sign-in lockout counts per address, so it must see the real one.
+TRUSTED_PROXY_COUNT = env_int(
+    "KUZET_TRUSTED_PROXY_COUNT", 1 if env_bool("KUZET_BEHIND_TLS_PROXY", False) else 0, minimum=0
+)
+AXES_CLIENT_IP_CALLABLE = "kuzet.people.auth.client_ip"
 
 # The Content-Security-Policy is the same in development and production, so that a page
 # that breaks it is seen breaking on a developer's machine first.
@@ -214,7 +222,12 @@ LANGUAGES = [("ru", _("Russian")), ("kk", _("Kazakh")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "kuzet" / "locale"]
 FORMAT_MODULE_PATH = ["kuzet.formats"]
 USE_I18N = True
-TIME_ZONE = env_str("KUZET_TIME_ZONE", "Asia/Almaty")
+TIME_ZONE = env_choice(
+    "KUZET_TIME_ZONE",
+    "Asia/Almaty",
+    zoneinfo.available_timezones(),
+    what="an IANA time zone such as Asia/Almaty",
+)
 USE_TZ = True
 
 # Files
@@ -232,6 +245,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("KUZET_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "KUZET_LOG_LEVEL",
+            "INFO",
+            {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"},
+            what="DEBUG, INFO, WARNING, ERROR or CRITICAL",
+        ),
+    },
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -145,7 +145,7 @@ class AuditedModel(models.Model):
             super().save(*args, **kwargs)
             after = self._audit_snapshot()
             if update_fields is not None and not adding:
-                names = {self._meta.get_field(f).attname for f in update_fields}
+                names = {getattr(self._meta.get_field(f), "attname", f) for f in update_fields}
                 after = {k: v for k, v in after.items() if k in names}
             if adding:
                 changed = [k for k, v in after.items() if v not in (None, "")]

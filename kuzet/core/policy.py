@@ -23,8 +23,11 @@ class Role(StrEnum):
 
 
 REGIONAL_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER, Role.COORDINATOR})
-# Roles that must sign in with a second factor (TOTP) outside the demo configuration.
-TWO_FACTOR_ROLES = frozenset({Role.COORDINATOR, Role.SECRETARIAT, Role.ADMINISTRATOR})
+# Roles that must sign in with a second factor (TOTP) outside the demo configuration:
+# everyone who can read beyond one regional group's visits.
+TWO_FACTOR_ROLES = frozenset(
+    {Role.COORDINATOR, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.COUNCIL, Role.AUDITOR}
+)
 
 
 class Action(StrEnum):

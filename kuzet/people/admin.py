@@ -11,10 +11,10 @@ from kuzet.people.models import GroupMembership, RegionalGroup, User
 from kuzet.people.two_factor import two_factor_reset
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(PolicyAdminMixin, admin.TabularInline):
+    policy_action = Action.MANAGE_GROUP
     model = GroupMembership
     extra = 1
-    autocomplete_fields = ["user"]
 
 
 @admin.register(User)
@@ -24,9 +24,21 @@ class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]
     actions = ["reset_two_factor"]
+    # No superuser flag, groups or per-model permissions: the role and core.policy decide.
     fieldsets = (
-        *(DjangoUserAdmin.fieldsets or ()),
-        (_("Kuzet"), {"fields": ("role", "full_name", "phone", "preferred_language")}),
+        (None, {"fields": ("username", "password")}),
+        (_("Kuzet"), {"fields": ("role", "full_name", "phone", "email", "preferred_language")}),
+        (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "role", "full_name", "password1", "password2"),
+            },
+        ),
     )
 
     @admin.action(description=_("Reset two-factor authentication (lost phone)"))

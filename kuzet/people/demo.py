@@ -32,6 +32,7 @@ DEMO_PEOPLE = [
     DemoPerson("demo-leader", Role.GROUP_LEADER, "Руководитель группы, г. Алматы (демо)", True),
     DemoPerson("demo-participant", Role.PARTICIPANT, "Участник НПМ, г. Алматы (демо)", True),
 ]
+DEMO_USERNAMES = frozenset(person.username for person in DEMO_PEOPLE)
 
 
 @transaction.atomic

@@ -7,12 +7,30 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from kuzet.people.two_factor import has_confirmed_device
 
-# Pages reachable between password and second factor.
-EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/")
+# Pages reachable between password and second factor (URL names).
+EXEMPT_VIEWS = frozenset(
+    {
+        "people:login",
+        "people:logout",
+        "people:two_factor_verify",
+        "people:two_factor_setup",
+        "set_language",
+        "healthz",
+    }
+)
+
+
+def _exempt(request: HttpRequest) -> bool:
+    if request.path_info.startswith("/static/"):
+        return True
+    try:
+        return resolve(request.path_info).view_name in EXEMPT_VIEWS
+    except Resolver404:
+        return False
 
 
 class TwoFactorMiddleware:
@@ -24,7 +42,7 @@ class TwoFactorMiddleware:
         if (
             user.is_authenticated
             and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
-            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not _exempt(request)
         ):
             target: str | None = None
             if has_confirmed_device(user):

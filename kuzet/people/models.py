@@ -94,11 +94,12 @@ class RegionalGroup(AuditedModel):
 
 
 class GroupMembership(AuditedModel):
+    # PROTECT: memberships are removed one by one (and audited), never by a cascade.
     group = models.ForeignKey(
-        RegionalGroup, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group")
+        RegionalGroup, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("group")
     )
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
     )
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
 

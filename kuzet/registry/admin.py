@@ -29,7 +29,7 @@ class InstitutionTypeAdmin(PolicyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Institution)
 class InstitutionAdmin(PolicyAdminMixin, admin.ModelAdmin):
-    # The admin is for national staff; regional coordinators edit through the inventory pages.
+    # The admin is for national staff (see KuzetAdminSite.has_permission).
     policy_action = Action.MANAGE_REFERENCE_DATA
     list_display = ["name_ru", "type", "region", "department", "status", "is_demo"]
     list_filter = ["region", "department", "type", "status", "is_demo"]

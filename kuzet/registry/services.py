@@ -2,10 +2,11 @@
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from kuzet.core.policy import Action, regions_where
@@ -137,11 +138,21 @@ class _Lookup:
 def _clean_cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, float) and not value.is_integer():
+        # Spreadsheets give coordinates with more decimals than the 6 (≈ 0.1 m) stored.
+        return round(value, 6)
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _round_coordinate(value: Any) -> Any:
+    try:
+        return str(Decimal(str(value).strip().replace(",", ".")).quantize(Decimal("0.000001")))
+    except (InvalidOperation, ValueError):
+        return value  # the form reports it
 
 
 def _resolve(
@@ -234,6 +245,8 @@ def institutions_import(
             continue
 
         form_data = {k: v for k, v in values.items() if k not in ("type", "region", "department")}
+        for column in ("latitude", "longitude"):
+            form_data[column] = _round_coordinate(form_data.get(column, ""))
         department = department or (inst_type.department if inst_type else None)
         form_data.update(
             type=inst_type.pk if inst_type else "",
@@ -271,8 +284,9 @@ def institutions_import(
         with transaction.atomic():
             for form in forms:
                 form.save()
-    except IntegrityError:
-        # Another import created one of these institutions since the rows were checked.
+    except (IntegrityError, OperationalError):
+        # Another writer created one of these institutions since the rows were checked,
+        # or the database gave up waiting for it.
         result.errors.append(
             RowError(
                 1, "", _("the inventory changed while importing; nothing was imported, try again")

@@ -18,6 +18,10 @@ class TableError(Exception):
         self.row = row
 
 
+# Columns read from a sheet; a file declaring thousands of columns is not padded out.
+MAX_COLUMNS = 64
+
+
 def read_table(file_name: str, data: bytes) -> tuple[list[Any], Rows]:
     """The header and the non-empty rows, each with its 1-based row number in the file."""
     name = file_name.lower()
@@ -78,7 +82,10 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Rows]:
     header: list[Any] | None = None
     try:
         sheet = workbook.worksheets[0]
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        # The declared dimensions come from the file and can claim 16,384 columns.
+        sheet.reset_dimensions()
+        rows_iter = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        for number, cells in enumerate(rows_iter, start=1):
             values = list(cells)
             if header is None:
                 header = values

@@ -4,6 +4,7 @@ import csv
 from typing import Any
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kuzet.core.policy import Action, can
 from kuzet.registry import selectors, services
 from kuzet.registry.forms import ImportUploadForm, InventoryFilterForm
+from kuzet.registry.models import Institution
 from kuzet.registry.services import (
     IMPORT_COLUMNS,
     IMPORT_EXAMPLE,
@@ -62,9 +64,9 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "institution": institution,
             "days_since_last_visit": institution.days_since_last_visit(),
-            # Editing happens in the admin, which only national staff can open.
-            "can_edit": can(request.user, Action.EDIT_INSTITUTION, institution.region_id)
-            and can(request.user, Action.MANAGE_REFERENCE_DATA),
+            # Editing happens in the admin; ask it rather than repeat its rule here.
+            "can_edit": admin.site.has_permission(request)
+            and admin.site.get_model_admin(Institution).has_change_permission(request, institution),
         },
     )
 

@@ -46,6 +46,9 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ),
         ({"KUZET_DEMO": "1"}, "KUZET_DEMO"),
         ({"KUZET_DEBUG": "1", "KUZET_SESSION_HOURS": "eight"}, "KUZET_SESSION_HOURS"),
+        ({"KUZET_DEBUG": "1", "KUZET_TIME_ZONE": "Mars/Olympus"}, "KUZET_TIME_ZONE"),
+        ({"KUZET_DEBUG": "1", "KUZET_LOG_LEVEL": "verbose"}, "KUZET_LOG_LEVEL"),
+        ({"KUZET_DEBUG": "1", "KUZET_AUDIT_KEY": "too-short"}, "KUZET_AUDIT_KEY"),
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_the_variable(

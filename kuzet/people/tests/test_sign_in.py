@@ -1,10 +1,13 @@
 """Signing in: passwords (Argon2), lockout, two-factor authentication, session expiry."""
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client, override_settings
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -55,7 +58,9 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(particip
     )
 
 
-@pytest.mark.parametrize("role", [Role.SECRETARIAT, Role.COORDINATOR, Role.ADMINISTRATOR])
+@pytest.mark.parametrize(
+    "role", [Role.SECRETARIAT, Role.COORDINATOR, Role.ADMINISTRATOR, Role.COUNCIL, Role.AUDITOR]
+)
 def test_roles_with_sensitive_access_must_enrol_a_second_factor(
     make_user: Callable[..., User], role: Role
 ) -> None:
@@ -106,6 +111,7 @@ def test_a_user_with_a_device_must_give_a_code_at_every_sign_in(
     assert client.get("/inventory/").status_code == 200
 
 
+@override_settings(OTP_TOTP_THROTTLE_FACTOR=600)
 def test_wrong_codes_slow_down_further_tries(make_user: Callable[..., User]) -> None:
     user = make_user(Role.PARTICIPANT, username="careful")
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
@@ -141,8 +147,14 @@ def test_the_demo_configuration_offers_but_does_not_force_two_factor(
     assert b"/accounts/two-factor/setup/" in client.get("/accounts/me/").content
 
 
-def test_sessions_expire_and_end_with_the_browser() -> None:
-    assert settings.SESSION_COOKIE_AGE <= 12 * 3600
+def test_an_idle_session_expires(participant: User) -> None:
+    client = Client()
+    sign_in(client, "alia")
+    assert client.get("/inventory/").status_code == 200
+    session = Session.objects.get(session_key=client.session.session_key)
+    session.expire_date = timezone.now() - timedelta(seconds=1)
+    session.save()
+    assert client.get("/inventory/").status_code == 302
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 

@@ -17,6 +17,7 @@ from kuzet.core.models import AuditEvent
 from kuzet.people.models import User
 from kuzet.registry.models import Institution
 from kuzet.registry.services import institutions_import
+from kuzet.registry.tabular import MAX_COLUMNS, read_table
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,29 @@ def test_a_good_xlsx_imports(secretariat: User) -> None:
     assert result.ok, result.errors
     guardhouse = Institution.objects.get(name_ru="Гауптвахта гарнизона")
     assert guardhouse.capacity == 30 and str(guardhouse.latitude) == "51.169400"
+
+
+def test_coordinates_with_many_decimals_are_rounded_not_refused(secretariat: User) -> None:
+    data = csv_bytes(
+        "name_ru,type,region,latitude,longitude", "ИВС-7,ivs,750000000,43.2567891234,76.9285671234"
+    )
+    result = do_import(secretariat, data)
+    assert result.ok, [str(e) for e in result.errors]
+    assert str(Institution.objects.get().latitude) == "43.256789"
+
+
+def test_a_workbook_declaring_thousands_of_columns_is_read_within_bounds(secretariat: User) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["name_ru", "type", "region"])
+    sheet.append(["ИВС-8", "ivs", "750000000"])
+    sheet.cell(row=2000, column=16384, value="far away")  # makes the declared size A1:XFD2000
+    buffer = io.BytesIO()
+    book.save(buffer)
+    header, rows = read_table("wide.xlsx", buffer.getvalue())
+    assert len(header) <= MAX_COLUMNS and all(len(cells) <= MAX_COLUMNS for _, cells in rows)
+    assert do_import(secretariat, buffer.getvalue(), "wide.xlsx").ok
 
 
 def test_every_bad_row_is_reported_and_nothing_is_imported(secretariat: User) -> None:

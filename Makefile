@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
-# The embedded demo configuration: SQLite and files under var/, synthetic data.
-DEMO_ENV := KUZET_DEBUG=1 KUZET_DEMO=1
+# The embedded demo configuration: its own SQLite file under var/, synthetic data.
+DEMO_DATABASE_URL ?= sqlite:///$(CURDIR)/var/demo.sqlite3
+DEMO_ENV := KUZET_DEBUG=1 KUZET_DEMO=1 DATABASE_URL=$(DEMO_DATABASE_URL)
 # Tests run with production-like settings (debug off); this key is for tests only.
 TEST_ENV := KUZET_SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef KUZET_SSL_REDIRECT=0
 HOST ?= 127.0.0.1

@@ -26,6 +26,7 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m kuzet.core.translations compile
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	$(DEMO_ENV) $(BIN)/python manage.py load_library
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo_data
 	@echo "Kuzet is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="registry:institution_list"), name="home"),
     path("accounts/", include("kuzet.people.urls")),
     path("inventory/", include("kuzet.registry.urls")),
+    path("instruments/", include("kuzet.instruments.urls")),
     path("audit/", include("kuzet.core.urls")),
     path("admin/", admin.site.urls),
 ]

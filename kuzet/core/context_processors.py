@@ -15,6 +15,7 @@ def kuzet(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "inventory": can(user, Action.VIEW_INVENTORY),
             "import": can(user, Action.IMPORT_INSTITUTIONS),
+            "instruments": can(user, Action.VIEW_INSTRUMENTS),
             "admin": can(user, Action.MANAGE_REFERENCE_DATA) or can(user, Action.MANAGE_USERS),
             "audit": can(user, Action.VIEW_AUDIT),
         },

@@ -45,6 +45,8 @@ class Action(StrEnum):
     APPROVE_REPORT = "approve_report"
     VIEW_DASHBOARD = "view_dashboard"
     COMPILE_ANNUAL_REPORT = "compile_annual_report"
+    VIEW_INSTRUMENTS = "view_instruments"
+    MANAGE_INSTRUMENTS = "manage_instruments"
 
 
 # action -> (roles allowed in every region, roles allowed in their own regions only)
@@ -82,6 +84,10 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
         frozenset({Role.COORDINATOR, Role.GROUP_LEADER}),
     ),
     Action.COMPILE_ANNUAL_REPORT: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
+    # Instruments and legal norms are the NPM's common methodology: everyone reads them,
+    # the secretariat maintains them.
+    Action.VIEW_INSTRUMENTS: (frozenset(Role), frozenset()),
+    Action.MANAGE_INSTRUMENTS: (frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}), frozenset()),
 }
 
 

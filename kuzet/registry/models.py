@@ -259,3 +259,77 @@ class Institution(AuditedModel):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class NormQuerySet(models.QuerySet["Norm"]):
+    def search(self, text: str) -> "NormQuerySet":
+        qs = self
+        for word in " ".join(text.split()).casefold().split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+
+class Norm(AuditedModel):
+    """A legal norm that instrument questions check (an article of a law, a UN rule)."""
+
+    audit_derived_fields: ClassVar[frozenset[str]] = frozenset({"search_text"})
+
+    code = models.CharField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[A-Z0-9][A-Za-z0-9.\-]*$", _("Letters, digits, dots and hyphens."))
+        ],
+    )
+    title_ru = models.CharField(_("title (Russian)"), max_length=500)
+    title_kk = models.CharField(_("title (Kazakh)"), max_length=500, blank=True)
+    text_ru = models.TextField(_("text (Russian)"), blank=True)
+    text_kk = models.TextField(_("text (Kazakh)"), blank=True)
+    text_is_summary = models.BooleanField(
+        _("text is a summary"),
+        default=True,
+        help_text=_("Unticked when the text quotes the act verbatim."),
+    )
+    source_act_ru = models.CharField(_("source act (Russian)"), max_length=500)
+    source_act_kk = models.CharField(_("source act (Kazakh)"), max_length=500, blank=True)
+    article = models.CharField(_("article"), max_length=60, blank=True)
+    effective_date = models.DateField(_("in force since"), null=True, blank=True)
+    search_text = models.TextField(editable=False, default="")
+
+    objects = NormQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("legal norm")
+        verbose_name_plural = _("legal norms")
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        parts = (
+            self.code,
+            self.title_ru,
+            self.title_kk,
+            self.text_ru,
+            self.text_kk,
+            self.source_act_ru,
+            self.article,
+        )
+        self.search_text = "\n".join(" ".join(p.split()).casefold() for p in parts if p)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def title(self) -> str:
+        return localized(self, "title")
+
+    @property
+    def text(self) -> str:
+        return localized(self, "text")
+
+    @property
+    def source_act(self) -> str:
+        return localized(self, "source_act")

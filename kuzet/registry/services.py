@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kuzet.core.policy import Action, regions_where
 from kuzet.registry.forms import InstitutionRowForm
-from kuzet.registry.models import Department, Institution, InstitutionType, Region
+from kuzet.registry.models import Department, Institution, InstitutionType, Norm, Region
 from kuzet.registry.tabular import TableError, read_table
 
 REFERENCE_FILE = Path(__file__).parent / "data" / "reference.json"
@@ -295,3 +295,51 @@ def institutions_import(
         return result
     result.created = len(forms)
     return result
+
+
+NORMS_DIR = Path(__file__).parent / "data" / "norms"
+
+
+@transaction.atomic
+def norms_load(*, update: bool = False) -> int:
+    """Create the shipped legal norms (``data/norms/*.json``) that are missing.
+
+    A code may appear in several files (two instruments cite one article); the first file,
+    in name order, defines it. Returns how many were created.
+    """
+    created = 0
+    seen: set[str] = set()
+    for path in sorted(NORMS_DIR.glob("*.json")):
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            if row["code"] in seen:
+                continue
+            seen.add(row["code"])
+            values = {k: v for k, v in row.items() if k in NORM_FIELDS}
+            if values.get("effective_date") in ("", None):
+                values["effective_date"] = None
+            norm = Norm.objects.filter(code=row["code"]).first()
+            if norm is None:
+                norm = Norm(**values)
+                created += 1
+            elif update:
+                for name, value in values.items():
+                    setattr(norm, name, value)
+            else:
+                continue
+            norm.full_clean()
+            norm.save()
+    return created
+
+
+NORM_FIELDS = (
+    "code",
+    "title_ru",
+    "title_kk",
+    "text_ru",
+    "text_kk",
+    "text_is_summary",
+    "source_act_ru",
+    "source_act_kk",
+    "article",
+    "effective_date",
+)

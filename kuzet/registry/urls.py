@@ -10,4 +10,5 @@ urlpatterns = [
         "import/template.csv", views.institution_import_template, name="institution_import_template"
     ),
     path("<int:pk>/", views.institution_detail, name="institution_detail"),
+    path("norms/", views.norm_list, name="norm_list"),
 ]

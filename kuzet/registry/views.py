@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kuzet.core.policy import Action, can
 from kuzet.registry import selectors, services
 from kuzet.registry.forms import ImportUploadForm, InventoryFilterForm
-from kuzet.registry.models import Institution
+from kuzet.registry.models import Institution, Norm
 from kuzet.registry.services import (
     IMPORT_COLUMNS,
     IMPORT_EXAMPLE,
@@ -122,3 +122,14 @@ def institution_import(request: HttpRequest) -> HttpResponse:
         context,
         status=422 if result and not result.ok else 200,
     )
+
+
+@login_required
+@require_GET
+def norm_list(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Action.VIEW_INSTRUMENTS):
+        raise PermissionDenied
+    text = request.GET.get("q", "").strip()[:200]
+    norms = Norm.objects.search(text) if text else Norm.objects.all()
+    page = Paginator(norms, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "registry/norm_list.html", {"page": page, "q": text})

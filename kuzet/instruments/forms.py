@@ -1,0 +1,25 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kuzet.registry.models import InstitutionType
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("XLSForm file (.xlsx)"))
+
+
+class AssignTypesForm(forms.Form):
+    types = forms.MultipleChoiceField(
+        label=_("Institution types"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["types"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [
+            (t.code, f"{t.name} ({t.department.short_name})")
+            for t in InstitutionType.objects.select_related("department")
+        ]

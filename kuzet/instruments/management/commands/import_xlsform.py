@@ -1,0 +1,57 @@
+"""manage.py import_xlsform FILE: an XLSForm becomes a draft (or, with --publish, published) version."""
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kuzet.core.audit import SYSTEM, acting_as
+from kuzet.instruments.services import instrument_version_import, instrument_version_publish
+
+
+class Command(BaseCommand):
+    help = "Import an XLSForm as a new version of its instrument; on any problem nothing is saved (exit 1)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--publish", action="store_true", help="publish the new version at once"
+        )
+        parser.add_argument(
+            "--as-user", help="login the import is recorded under (default: system)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+        user = None
+        if options["as_user"]:
+            user = (
+                get_user_model().objects.filter(username=options["as_user"], is_active=True).first()
+            )
+            if user is None:
+                raise CommandError(f"no active user with the login {options['as_user']!r}")
+        with acting_as(user or SYSTEM):
+            outcome = instrument_version_import(data=data, actor=user)
+            if outcome.errors:
+                for error in outcome.errors:
+                    self.stdout.write(f"{path.name}: {error}")
+                raise CommandError(
+                    f"nothing imported: {len(outcome.errors)} problem(s)", returncode=1
+                )
+            version = outcome.version
+            assert version is not None
+            if options["publish"] and not version.is_published:
+                instrument_version_publish(version=version, actor=user)
+        state = (
+            "unchanged, same as"
+            if outcome.unchanged
+            else ("published" if version.is_published else "draft")
+        )
+        self.stdout.write(
+            f"{version.instrument.code}: {state} version {version.number} ({version.question_count} questions)"
+        )

@@ -1,0 +1,31 @@
+"""Template helpers for rendering instrument documents."""
+
+from typing import Any
+
+from django import template
+
+from kuzet.instruments.expressions import ExpressionError, render
+
+register = template.Library()
+
+
+@register.filter
+def lang(texts: Any, code: str) -> str:
+    """The text in ``code`` from a {"ru": …, "kk": …} mapping, falling back to Russian."""
+    if not isinstance(texts, dict):
+        return ""
+    return str(texts.get(code) or texts.get("ru") or texts.get("kk") or "")
+
+
+@register.filter
+def expression(condition: Any) -> str:
+    """A condition written as an XLSForm expression, for people to read."""
+    try:
+        return render(condition)
+    except ExpressionError:
+        return str(condition)
+
+
+@register.filter
+def get_item(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if isinstance(mapping, dict) else None

@@ -1,0 +1,510 @@
+"""XLSForm files ↔ instrument version documents (the Kuzet dialect, docs/xlsform.md).
+
+``read_xlsform`` uses pyxform's reader for the workbook and builds a version document,
+collecting every problem with its sheet, row (as the spreadsheet numbers it) and column;
+``write_xlsform`` writes a document back. Export then import gives the same document.
+"""
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook
+
+from kuzet.instruments.expressions import ExpressionError, parse, render
+from kuzet.instruments.schema import (
+    COMPLIANCE_LIST,
+    FORMAT,
+    LANGUAGES,
+    NAME_PATTERN,
+    document_problems,
+    walk,
+)
+
+LANGUAGE_NAMES = {"ru": "Русский (ru)", "kk": "Қазақша (kk)", "en": "English (en)"}
+_LANGUAGE_COLUMN = re.compile(r"^(label|hint|constraint_message)(?:::(.+))?$")
+_CODE_IN_NAME = re.compile(r"\((\w\w)\)\s*$")
+SURVEY_COLUMNS = {
+    "type", "name", "required", "relevant", "constraint", "appearance",
+    "kuzet_norms", "kuzet_finding_required", "kuzet_pattern",
+}  # fmt: skip
+TYPE_MAP = {
+    "text": "text",
+    "integer": "integer",
+    "decimal": "decimal",
+    "date": "date",
+    "time": "time",
+    "note": "note",
+    "image": "photo",
+    "audio": "audio",
+    "video": "video",
+    "file": "file",
+    "geopoint": "geopoint",
+}
+EXPORT_TYPES = {v: k for k, v in TYPE_MAP.items()} | {"long_text": "text"}
+YES = {"yes", "true", "true()", "1"}
+NO = {"", "no", "false", "false()", "0"}
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class SheetError:
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.sheet
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class ReadResult:
+    document: dict[str, Any] | None = None
+    errors: list[SheetError] = field(default_factory=list)
+
+
+def read_xlsform(
+    data: bytes, *, known_norms: set[str] | None = None, known_types: set[str] | None = None
+) -> ReadResult:
+    """The version document of an XLSForm workbook, or every problem found in it.
+
+    With ``known_norms`` / ``known_types``, cited legal norms and institution types must
+    be among them.
+    """
+    from pyxform.xls2json_backends import xlsx_to_dict
+
+    result = ReadResult()
+    if data.startswith(OLE2_MAGIC):
+        result.errors.append(
+            SheetError(
+                "file",
+                None,
+                "",
+                "an encrypted (password-protected) or old .xls workbook; save it as an unprotected .xlsx",
+            )
+        )
+        return result
+    try:
+        book = xlsx_to_dict(io.BytesIO(data))
+    except Exception as exc:  # pyxform raises PyXFormError and, for a broken zip, others
+        result.errors.append(
+            SheetError("file", None, "", f"not a readable .xlsx workbook ({type(exc).__name__})")
+        )
+        return result
+    return _Reader(book, result, known_norms, known_types).read()
+
+
+class _Reader:
+    def __init__(
+        self,
+        book: dict[str, Any],
+        result: ReadResult,
+        known_norms: set[str] | None,
+        known_types: set[str] | None,
+    ) -> None:
+        self.book = book
+        self.result = result
+        self.known_norms = known_norms
+        self.known_types = known_types
+        self.row_of: dict[str, int] = {}  # item name -> survey row
+
+    def error(self, sheet: str, row: int | None, column: str, message: str) -> None:
+        self.result.errors.append(SheetError(sheet, row, column, message))
+
+    def read(self) -> ReadResult:
+        if not self.book.get("survey"):
+            self.error("survey", None, "", "the survey sheet is missing or empty")
+            return self.result
+        settings = self.settings()
+        choice_lists = self.choices()
+        sections = self.survey()
+        if self.result.errors:
+            return self.result
+        document = {
+            "format": FORMAT,
+            "code": settings.get("form_id", ""),
+            "version": settings.get("version", ""),
+            "kind": settings.get("kuzet_kind") or "checklist",
+            "title": _texts(
+                {
+                    "ru": settings.get("form_title", ""),
+                    "kk": settings.get("kuzet_title_kk", ""),
+                    "en": settings.get("kuzet_title_en", ""),
+                }
+            ),
+            "institution_types": (settings.get("kuzet_institution_types") or "").split(),
+            "choice_lists": choice_lists,
+            "sections": sections,
+        }
+        for problem in document_problems(document):
+            self.error(*self.locate(problem.path, document), problem.message)
+        if not self.result.errors:
+            self.result.document = document
+        return self.result
+
+    def locate(self, path: str, document: dict[str, Any]) -> tuple[str, int | None, str]:
+        """Sheet, row and column of a problem found in the built document."""
+        if path.startswith(("title", "code", "version", "kind", "institution_types")):
+            return "settings", 2, path.split(".")[0]
+        if path.startswith("choice_lists"):
+            return "choices", None, "list_name"
+        match = re.match(
+            r"^(sections\[\d+\](?:\.items\[\d+\](?:\.items\[\d+\])?)?)(?:\.(\w+))?", path
+        )
+        if match:
+            for node in walk(document):
+                if node.path == match.group(1):
+                    column = {
+                        "label": "label",
+                        "relevant": "relevant",
+                        "constraint": "constraint",
+                    }.get(match.group(2) or "", match.group(2) or "")
+                    return "survey", self.row_of.get(node.item["name"]), column
+        return "survey", None, ""
+
+    def settings(self) -> dict[str, str]:
+        rows = self.book.get("settings") or []
+        settings = {k.strip(): str(v).strip() for k, v in (rows[0] if rows else {}).items()}
+        for required in ("form_id", "version", "form_title"):
+            if not settings.get(required):
+                self.error("settings", 2, required, "required")
+        if settings.get("kuzet_kind", "checklist") not in ("checklist", "interview"):
+            self.error("settings", 2, "kuzet_kind", "must be checklist or interview")
+        for code in settings.get("kuzet_institution_types", "").split():
+            if self.known_types is not None and code not in self.known_types:
+                self.error(
+                    "settings", 2, "kuzet_institution_types", f"no institution type {code!r}"
+                )
+        return settings
+
+    def language_of(self, sheet: str, column: str) -> str | None:
+        match = _LANGUAGE_COLUMN.match(column)
+        if not match:
+            return None
+        if match.group(2) is None:
+            return "ru"  # an unmarked label column is in the default language
+        code = _CODE_IN_NAME.search(match.group(2))
+        if code and code.group(1).lower() in LANGUAGES:
+            return code.group(1).lower()
+        self.error(
+            sheet,
+            1,
+            column,
+            "unknown language; use 'Русский (ru)', 'Қазақша (kk)' or 'English (en)'",
+        )
+        return None
+
+    def texts(self, sheet: str, row: dict[str, Any], what: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for column, value in row.items():
+            match = _LANGUAGE_COLUMN.match(column)
+            if match and match.group(1) == what:
+                lang = self.language_of(sheet, column)
+                if lang and str(value).strip():
+                    out[lang] = str(value).strip()
+        return out
+
+    def choices(self) -> dict[str, list[dict[str, Any]]]:
+        lists: dict[str, list[dict[str, Any]]] = {}
+        for index, row in enumerate(self.book.get("choices") or []):
+            if not row:
+                continue
+            number = index + 2
+            list_name = str(row.get("list_name", row.get("list name", ""))).strip()
+            name = str(row.get("name", "")).strip()
+            if not re.match(NAME_PATTERN, list_name):
+                self.error("choices", number, "list_name", f"not a valid list name: {list_name!r}")
+                continue
+            if not name:
+                self.error("choices", number, "name", "required")
+                continue
+            label = self.texts("choices", row, "label")
+            for lang in ("ru", "kk"):
+                if lang not in label:
+                    self.error(
+                        "choices", number, f"label::{LANGUAGE_NAMES[lang]}", "the label is missing"
+                    )
+            if any(c["name"] == name for c in lists.get(list_name, [])):
+                self.error(
+                    "choices",
+                    number,
+                    "name",
+                    f"choice {name!r} appears twice in list {list_name!r}",
+                )
+                continue
+            lists.setdefault(list_name, []).append({"name": name, "label": label})
+        return lists
+
+    def condition(self, row: dict[str, Any], number: int, column: str) -> Any:
+        text = str(row.get(column, "")).strip()
+        if not text:
+            return None
+        try:
+            return parse(text)
+        except ExpressionError as exc:
+            self.error("survey", number, column, f"{exc}: {text!r}")
+            return None
+
+    def survey(self) -> list[dict[str, Any]]:
+        sections: list[dict[str, Any]] = []
+        section: dict[str, Any] | None = None
+        repeat: dict[str, Any] | None = None
+        for index, row in enumerate(self.book["survey"]):
+            if not row:
+                continue
+            number = index + 2
+            for column, value in row.items():
+                if (
+                    column not in SURVEY_COLUMNS
+                    and not _LANGUAGE_COLUMN.match(column)
+                    and str(value).strip()
+                ):
+                    self.error("survey", number, column, "this column is not supported")
+            raw_type = " ".join(str(row.get("type", "")).split())
+            keyword = raw_type.lower().replace("_", " ")
+            name = str(row.get("name", "")).strip()
+            if keyword in ("end group", "end repeat"):
+                if keyword == "end repeat":
+                    if repeat is None:
+                        self.error("survey", number, "type", "'end repeat' without 'begin repeat'")
+                    repeat = None
+                else:
+                    if repeat is not None:
+                        self.error(
+                            "survey",
+                            number,
+                            "type",
+                            "'end group' inside a repeat; close the repeat first",
+                        )
+                    elif section is None:
+                        self.error("survey", number, "type", "'end group' without 'begin group'")
+                    section = None
+                continue
+            if not name:
+                self.error("survey", number, "name", "required")
+                continue
+            self.row_of.setdefault(name, number)
+            label = self.texts("survey", row, "label")
+            relevant = self.condition(row, number, "relevant")
+            if keyword == "begin group":
+                if section is not None:
+                    self.error(
+                        "survey",
+                        number,
+                        "type",
+                        "groups inside groups are not supported; a top-level group is a section",
+                    )
+                    continue
+                section = {"name": name, "label": label, "items": []}
+                if relevant is not None:
+                    section["relevant"] = relevant
+                sections.append(section)
+                continue
+            if keyword == "begin repeat":
+                if section is None:
+                    self.error(
+                        "survey", number, "type", "a repeat must be inside a section (begin group)"
+                    )
+                elif repeat is not None:
+                    self.error("survey", number, "type", "repeats inside repeats are not supported")
+                else:
+                    repeat = {"kind": "repeat", "name": name, "label": label, "items": []}
+                    if relevant is not None:
+                        repeat["relevant"] = relevant
+                    section["items"].append(repeat)
+                continue
+            question = self.question(row, number, raw_type, name, label, relevant)
+            if question is None:
+                continue
+            if section is None:
+                self.error(
+                    "survey",
+                    number,
+                    "type",
+                    "every question must be inside a section (begin group)",
+                )
+            else:
+                (repeat or section)["items"].append(question)
+        if repeat is not None:
+            self.error(
+                "survey", None, "type", f"repeat {repeat['name']!r} is never closed (end repeat)"
+            )
+        if section is not None:
+            self.error(
+                "survey", None, "type", f"group {section['name']!r} is never closed (end group)"
+            )
+        if not sections and not self.result.errors:
+            self.error("survey", None, "", "the survey has no questions")
+        return sections
+
+    def question(
+        self,
+        row: dict[str, Any],
+        number: int,
+        raw_type: str,
+        name: str,
+        label: dict[str, str],
+        relevant: Any,
+    ) -> dict[str, Any] | None:
+        appearance = str(row.get("appearance", "")).strip()
+        question: dict[str, Any] = {"kind": "question", "name": name}
+        select = re.match(r"^select[_ ](one|multiple)(?: (.*))?$", raw_type, re.IGNORECASE)
+        if select:
+            list_name = (select.group(2) or "").strip()
+            if not list_name or " " in list_name:
+                self.error("survey", number, "type", f"{raw_type!r} needs one choice list name")
+                return None
+            if select.group(1).lower() == "one" and list_name == COMPLIANCE_LIST:
+                question["type"] = "compliance"
+            else:
+                question["type"] = f"select_{select.group(1).lower()}"
+                question["choices"] = list_name
+        elif raw_type.lower() in TYPE_MAP:
+            question["type"] = TYPE_MAP[raw_type.lower()]
+            if raw_type.lower() == "text" and appearance == "multiline":
+                question["type"] = "long_text"
+                appearance = ""
+        else:
+            self.error("survey", number, "type", f"unsupported type {raw_type!r}")
+            return None
+        question["label"] = label
+        hint = self.texts("survey", row, "hint")
+        if hint:
+            question["hint"] = hint
+        required = str(row.get("required", "")).strip().lower()
+        if required in YES:
+            question["required"] = True
+        elif required not in NO:
+            self.error("survey", number, "required", f"use yes or leave empty, not {required!r}")
+        if relevant is not None:
+            question["relevant"] = relevant
+        constraint = self.condition(row, number, "constraint")
+        if constraint is not None:
+            question["constraint"] = constraint
+        message = self.texts("survey", row, "constraint_message")
+        if message:
+            question["constraint_message"] = message
+        if appearance:
+            question["appearance"] = appearance
+        pattern = str(row.get("kuzet_pattern", "")).strip()
+        if pattern:
+            question["pattern"] = pattern
+        norms = str(row.get("kuzet_norms", "")).split()
+        for code in norms:
+            if self.known_norms is not None and code not in self.known_norms:
+                self.error("survey", number, "kuzet_norms", f"no legal norm with the code {code!r}")
+        if norms:
+            question["norms"] = list(dict.fromkeys(norms))
+        finding = str(row.get("kuzet_finding_required", "")).strip().lower()
+        if finding in YES:
+            question["finding_required"] = True
+        elif finding not in NO:
+            self.error(
+                "survey",
+                number,
+                "kuzet_finding_required",
+                f"use yes or leave empty, not {finding!r}",
+            )
+        return question
+
+
+def _texts(values: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in values.items() if v}
+
+
+def write_xlsform(document: dict[str, Any]) -> bytes:
+    """An XLSForm workbook of a version document."""
+    languages = [lang for lang in LANGUAGES if _uses_language(document, lang)]
+    book = Workbook()
+    survey = book.active
+    assert survey is not None
+    survey.title = "survey"
+    text_columns = [
+        (kind, lang) for kind in ("label", "hint", "constraint_message") for lang in languages
+    ]
+    header = ["type", "name", *[f"{k}::{LANGUAGE_NAMES[lang]}" for k, lang in text_columns],
+              "required", "relevant", "constraint", "appearance", "kuzet_norms", "kuzet_finding_required",
+              "kuzet_pattern"]  # fmt: skip
+    survey.append(header)
+
+    def row(item: dict[str, Any], type_text: str) -> list[Any]:
+        texts = [item.get(kind, {}).get(lang, "") for kind, lang in text_columns]
+        appearance = item.get("appearance", "")
+        if item.get("type") == "long_text":
+            appearance = "multiline"
+        return [
+            type_text,
+            item["name"],
+            *texts,
+            "yes" if item.get("required") else "",
+            render(item["relevant"]) if item.get("relevant") is not None else "",
+            render(item["constraint"]) if item.get("constraint") is not None else "",
+            appearance,
+            " ".join(item.get("norms", [])),
+            "yes" if item.get("finding_required") else "",
+            item.get("pattern", ""),
+        ]
+
+    def question_type(question: dict[str, Any]) -> str:
+        qtype = question["type"]
+        if qtype == "compliance":
+            return f"select_one {COMPLIANCE_LIST}"
+        if qtype in ("select_one", "select_multiple"):
+            return f"{qtype} {question['choices']}"
+        return EXPORT_TYPES[qtype]
+
+    for section in document["sections"]:
+        survey.append(row(section, "begin group"))
+        for item in section["items"]:
+            if item["kind"] == "repeat":
+                survey.append(row(item, "begin repeat"))
+                for question in item["items"]:
+                    survey.append(row(question, question_type(question)))
+                survey.append(["end repeat"])
+            else:
+                survey.append(row(item, question_type(item)))
+        survey.append(["end group"])
+
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", *[f"label::{LANGUAGE_NAMES[lang]}" for lang in languages]])
+    for list_name, entries in document["choice_lists"].items():
+        for choice in entries:
+            choices.append(
+                [list_name, choice["name"], *[choice["label"].get(lang, "") for lang in languages]]
+            )
+
+    settings = book.create_sheet("settings")
+    settings.append(["form_title", "form_id", "version", "default_language", "kuzet_title_kk", "kuzet_title_en",
+                     "kuzet_kind", "kuzet_institution_types"])  # fmt: skip
+    title = document["title"]
+    settings.append([title.get("ru", ""), document["code"], document["version"], LANGUAGE_NAMES["ru"],
+                     title.get("kk", ""), title.get("en", ""), document["kind"],
+                     " ".join(document.get("institution_types", []))])  # fmt: skip
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _uses_language(document: dict[str, Any], lang: str) -> bool:
+    if lang in ("ru", "kk"):
+        return True
+
+    def texts() -> Iterable[dict[str, str]]:
+        yield document["title"]
+        for node in walk(document):
+            for key in ("label", "hint", "constraint_message"):
+                if key in node.item:
+                    yield node.item[key]
+        for entries in document["choice_lists"].values():
+            for choice in entries:
+                yield choice["label"]
+
+    return any(lang in t for t in texts())

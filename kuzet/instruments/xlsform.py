@@ -114,7 +114,8 @@ class _Reader:
         self.result = result
         self.known_norms = known_norms
         self.known_types = known_types
-        self.row_of: dict[str, int] = {}  # item name -> survey row
+        # Survey rows of the sections, repeats and questions, in form order (as schema.walk).
+        self.rows: list[int] = []
 
     def error(self, sheet: str, row: int | None, column: str, message: str) -> None:
         self.result.errors.append(SheetError(sheet, row, column, message))
@@ -160,14 +161,9 @@ class _Reader:
             r"^(sections\[\d+\](?:\.items\[\d+\](?:\.items\[\d+\])?)?)(?:\.(\w+))?", path
         )
         if match:
-            for node in walk(document):
+            for index, node in enumerate(walk(document)):
                 if node.path == match.group(1):
-                    column = {
-                        "label": "label",
-                        "relevant": "relevant",
-                        "constraint": "constraint",
-                    }.get(match.group(2) or "", match.group(2) or "")
-                    return "survey", self.row_of.get(node.item["name"]), column
+                    return "survey", self.rows[index], match.group(2) or ""
         return "survey", None, ""
 
     def settings(self) -> dict[str, str]:
@@ -291,7 +287,6 @@ class _Reader:
             if not name:
                 self.error("survey", number, "name", "required")
                 continue
-            self.row_of.setdefault(name, number)
             label = self.texts("survey", row, "label")
             relevant = self.condition(row, number, "relevant")
             if keyword == "begin group":
@@ -304,6 +299,7 @@ class _Reader:
                     )
                     continue
                 section = {"name": name, "label": label, "items": []}
+                self.rows.append(number)
                 if relevant is not None:
                     section["relevant"] = relevant
                 sections.append(section)
@@ -317,6 +313,7 @@ class _Reader:
                     self.error("survey", number, "type", "repeats inside repeats are not supported")
                 else:
                     repeat = {"kind": "repeat", "name": name, "label": label, "items": []}
+                    self.rows.append(number)
                     if relevant is not None:
                         repeat["relevant"] = relevant
                     section["items"].append(repeat)
@@ -333,6 +330,7 @@ class _Reader:
                 )
             else:
                 (repeat or section)["items"].append(question)
+                self.rows.append(number)
         if repeat is not None:
             self.error(
                 "survey", None, "type", f"repeat {repeat['name']!r} is never closed (end repeat)"

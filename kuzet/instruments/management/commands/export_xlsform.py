@@ -15,14 +15,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("code")
         parser.add_argument(
-            "--version", type=int, help="version number (default: newest published)"
+            "--number", type=int, help="version number (default: the newest published version)"
         )
         parser.add_argument("--out", type=Path, required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
         versions = InstrumentVersion.objects.filter(instrument__code=options["code"])
-        if options["version"]:
-            version = versions.filter(number=options["version"]).first()
+        if options["number"]:
+            version = versions.filter(number=options["number"]).first()
         else:
             version = versions.published().order_by("-number").first()
         if version is None:

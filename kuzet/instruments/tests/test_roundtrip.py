@@ -11,13 +11,20 @@ from kuzet.instruments.xlsform import read_xlsform, write_xlsform
 names = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
 # Cell text as pyxform's reader keeps it: no surrounding blanks, no control characters, and
 # ordinary spaces (it turns no-break spaces into them).
-words = st.text(
-    alphabet=st.characters(
-        codec="utf-8", categories=["L", "N", "P"], include_characters=" ", exclude_characters="'\""
-    ),
-    min_size=1,
-    max_size=30,
-).map(str.strip).filter(bool)
+words = (
+    st.text(
+        alphabet=st.characters(
+            codec="utf-8",
+            categories=["L", "N", "P"],
+            include_characters=" ",
+            exclude_characters="'\"",
+        ),
+        min_size=1,
+        max_size=30,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 label = st.fixed_dictionaries({"ru": words, "kk": words}, optional={"en": words})
 SIMPLE_TYPES = ["text", "long_text", "integer", "decimal", "date", "time", "photo", "audio", "video", "file",
                 "geopoint", "note"]  # fmt: skip
@@ -28,7 +35,11 @@ def conditions(draw: st.DrawFn, earlier: list[str]) -> Any:
     if not earlier:
         return None
     ref = ["ref", draw(st.sampled_from(earlier))]
-    literal = draw(st.one_of(words, st.integers(-1000, 1000), st.decimals("-99.5", "99.5", places=1).map(float)))
+    literal = draw(
+        st.one_of(
+            words, st.integers(-1000, 1000), st.decimals("-99.5", "99.5", places=1).map(float)
+        )
+    )
     leaf = draw(
         st.sampled_from(
             [
@@ -64,7 +75,9 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         name = next(used, None)
         if name is None:
             return None
-        kinds = [*SIMPLE_TYPES, "compliance"] + (["select_one", "select_multiple"] if len(lists) > 1 else [])
+        kinds = [*SIMPLE_TYPES, "compliance"] + (
+            ["select_one", "select_multiple"] if len(lists) > 1 else []
+        )
         qtype = draw(st.sampled_from(kinds))
         q: dict[str, Any] = {"kind": "question", "name": name, "type": qtype, "label": draw(label)}
         if qtype in ("select_one", "select_multiple"):
@@ -77,11 +90,22 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         if relevant is not None:
             q["relevant"] = relevant
         if qtype in ("integer", "decimal") and draw(st.booleans()):
-            q["constraint"] = ["and", [">=", ["self"], 0], ["<=", ["self"], draw(st.integers(1, 5000))]]
+            q["constraint"] = [
+                "and",
+                [">=", ["self"], 0],
+                ["<=", ["self"], draw(st.integers(1, 5000))],
+            ]
             q["constraint_message"] = draw(label)
         if qtype == "compliance":
             if draw(st.booleans()):
-                q["norms"] = draw(st.lists(st.from_regex(r"[A-Z]{2}-[A-Z]{2,5}-[0-9]{1,3}", fullmatch=True), min_size=1, max_size=3, unique=True))
+                q["norms"] = draw(
+                    st.lists(
+                        st.from_regex(r"[A-Z]{2}-[A-Z]{2,5}-[0-9]{1,3}", fullmatch=True),
+                        min_size=1,
+                        max_size=3,
+                        unique=True,
+                    )
+                )
             if draw(st.booleans()):
                 q["finding_required"] = True
         earlier.append(name)
@@ -100,7 +124,14 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
                     break
                 inner = [q for q in (question() for _ in range(draw(st.integers(1, 3)))) if q]
                 if inner:
-                    items.append({"kind": "repeat", "name": repeat_name, "label": draw(label), "items": inner})
+                    items.append(
+                        {
+                            "kind": "repeat",
+                            "name": repeat_name,
+                            "label": draw(label),
+                            "items": inner,
+                        }
+                    )
                     # Questions of a repeat are only for that repeat's own conditions.
                     for q in inner:
                         earlier.remove(q["name"])
@@ -116,13 +147,19 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
         "version": draw(st.from_regex(r"20[0-9]{2}\.[0-9]{1,2}", fullmatch=True)),
         "kind": draw(st.sampled_from(["checklist", "interview"])),
         "title": draw(label),
-        "institution_types": draw(st.lists(st.sampled_from(["ivs", "sizo", "psychiatric"]), unique=True)),
+        "institution_types": draw(
+            st.lists(st.sampled_from(["ivs", "sizo", "psychiatric"]), unique=True)
+        ),
         "choice_lists": lists,
         "sections": sections,
     }
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(documents())
 def test_export_then_import_gives_the_same_version(document: dict[str, Any]) -> None:
     if not document["sections"]:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from kuzet.instruments.expressions import ExpressionError, render
 
@@ -29,3 +30,23 @@ def expression(condition: Any) -> str:
 @register.filter
 def get_item(mapping: Any, key: str) -> Any:
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+TYPE_LABELS = {
+    "text": _("short text"),
+    "long_text": _("text"),
+    "integer": _("whole number"),
+    "decimal": _("number"),
+    "date": _("date"),
+    "time": _("time"),
+    "geopoint": _("location"),
+    "photo": _("photo"),
+    "audio": _("audio recording"),
+    "video": _("video recording"),
+    "file": _("file"),
+}
+
+
+@register.filter
+def type_label(question_type: str) -> str:
+    return str(TYPE_LABELS.get(question_type, question_type))

@@ -63,6 +63,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
     env.update(KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(var_dir))
     _manage(env, "migrate", "--no-input")
+    _manage(env, "load_library")
     _manage(env, "load_demo_data")
     port = _free_port()
     server = subprocess.Popen(

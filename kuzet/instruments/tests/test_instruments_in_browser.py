@@ -1,0 +1,38 @@
+"""The standard library as the secretariat sees it in Chromium."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kuzet.people.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
+
+
+def test_every_library_instrument_previews_in_russian_and_kazakh(
+    browser_page, demo_server: str
+) -> None:
+    page = browser_page
+    page.goto(f"{demo_server}/accounts/login/")
+    page.fill("#id_username", "demo-secretariat")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("form button.btn")
+    page.wait_for_url(f"{demo_server}/inventory/")
+    page.goto(f"{demo_server}/instruments/")
+    links = page.locator("table.data tbody tr td:first-child a").evaluate_all(
+        "els => els.map(e => e.href)"
+    )
+    assert len(links) >= 7
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for link in links:
+        titles = {}
+        for language in ("ru", "kk"):
+            page.goto(f"{link}?lang={language}")
+            titles[language] = page.inner_text("h1")
+            assert page.locator(".question").count() >= 60, link
+            assert page.locator("fieldset.section legend").count() >= 3
+        assert titles["ru"] != titles["kk"], link
+        code = link.rstrip("/").split("/")[-2]
+        page.screenshot(path=str(SCREENSHOTS / f"instrument-{code}-kk.png"))

@@ -3,11 +3,14 @@
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kuzet.core.audit import AuditedModel
 from kuzet.core.i18n import localized
+from kuzet.instruments.schema import document_problems
 
 
 class ImmutableVersionError(Exception):
@@ -78,7 +81,7 @@ class InstrumentVersion(AuditedModel):
     instrument = models.ForeignKey(
         Instrument, on_delete=models.PROTECT, related_name="versions", verbose_name=_("instrument")
     )
-    number = models.PositiveIntegerField(_("number"))
+    number = models.PositiveIntegerField(pgettext_lazy("version", "number"))
     label = models.CharField(_("version label"), max_length=40)
     document = models.JSONField(_("document"))
     content_hash = models.CharField(_("content hash"), max_length=64)
@@ -107,6 +110,11 @@ class InstrumentVersion(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} v{self.number} ({self.label})"
+
+    def clean(self) -> None:
+        problems = document_problems(self.document)
+        if problems:
+            raise ValidationError({"document": [str(p) for p in problems[:20]]})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -133,7 +133,18 @@ JSON_SCHEMA: dict[str, Any] = {
                     "name": {"type": "string", "pattern": NAME_PATTERN},
                     "label": _TEXT,
                     "relevant": _CONDITION,
-                    "items": {"type": "array", "items": {"oneOf": [_QUESTION, _REPEAT]}},
+                    # if/then rather than oneOf, so that errors name the wrong field.
+                    "items": {
+                        "type": "array",
+                        "items": {
+                            "if": {
+                                "properties": {"kind": {"const": "repeat"}},
+                                "required": ["kind"],
+                            },
+                            "then": _REPEAT,
+                            "else": _QUESTION,
+                        },
+                    },
                 },
             },
         },

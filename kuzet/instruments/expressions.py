@@ -10,6 +10,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<ref>\$\{(?P<refname>[A-Za-z_][A-Za-z0-9_.-]*)\})
@@ -35,7 +37,12 @@ _FUNCTIONS = {
 
 class ExpressionError(ValueError):
     def __init__(self, message: str, offset: int | None = None) -> None:
-        super().__init__(message if offset is None else f"{message} (at character {offset + 1})")
+        super().__init__(
+            message
+            if offset is None
+            else _("%(message)s (at character %(offset)s)")
+            % {"message": message, "offset": offset + 1}
+        )
         self.offset = offset
 
 
@@ -50,7 +57,9 @@ def _tokens(text: str) -> list[tuple[str, Any, int]]:
             start = pos + len(text[pos:]) - len(text[pos:].lstrip())
             fragment = re.match(r"\S+", text[start:])
             construct = fragment.group(0) if fragment else text[start:]
-            raise ExpressionError(f"unsupported construct {construct!r}", start)
+            raise ExpressionError(
+                _("unsupported construct %(construct)s") % {"construct": repr(construct)}, start
+            )
         start = match.start(match.lastgroup or 0)
         kind = match.lastgroup
         if kind == "ref" or kind == "refname":
@@ -79,15 +88,21 @@ class _Parser:
     def take(self, kind: str, value: Any = None) -> tuple[str, Any, int]:
         token = self.peek()
         if token[0] != kind or (value is not None and token[1] != value):
-            found = "the end" if token[0] == "end" else repr(token[1])
-            raise ExpressionError(f"expected {value or kind}, found {found}", token[2])
+            found = _("the end") if token[0] == "end" else repr(token[1])
+            raise ExpressionError(
+                _("expected %(expected)s, found %(found)s")
+                % {"expected": value or kind, "found": found},
+                token[2],
+            )
         self.i += 1
         return token
 
     def parse(self) -> Any:
         result = self.or_expr()
         if self.peek()[0] != "end":
-            raise ExpressionError(f"unexpected {self.peek()[1]!r}", self.peek()[2])
+            raise ExpressionError(
+                _("unexpected %(token)s") % {"token": repr(self.peek()[1])}, self.peek()[2]
+            )
         return result
 
     def or_expr(self) -> Any:
@@ -110,7 +125,7 @@ class _Parser:
             op = self.take("op")[1]
             right = self.primary()
             if self.peek()[0] == "op":
-                raise ExpressionError("chained comparisons need parentheses", self.peek()[2])
+                raise ExpressionError(_("chained comparisons need parentheses"), self.peek()[2])
             return [op, left, right]
         return left
 
@@ -136,7 +151,11 @@ class _Parser:
                     args.append(self.or_expr())
             self.take("punct", ")")
             if len(args) != _FUNCTIONS[value]:
-                raise ExpressionError(f"{value}() takes {_FUNCTIONS[value]} argument(s)", offset)
+                raise ExpressionError(
+                    _("%(function)s() takes %(count)s argument(s)")
+                    % {"function": value, "count": _FUNCTIONS[value]},
+                    offset,
+                )
             if value in ("true", "false"):
                 return value == "true"
             return [value, *args]
@@ -146,14 +165,14 @@ class _Parser:
             self.take("punct", ")")
             return inner
         if kind == "end":
-            raise ExpressionError("the expression ends too early", offset)
-        raise ExpressionError(f"unexpected {value!r}", offset)
+            raise ExpressionError(_("the expression ends too early"), offset)
+        raise ExpressionError(_("unexpected %(token)s") % {"token": repr(value)}, offset)
 
 
 def parse(text: str) -> Any:
     """The condition for an XLSForm expression; raises ``ExpressionError``."""
     if not text.strip():
-        raise ExpressionError("the expression is empty")
+        raise ExpressionError(_("the expression is empty"))
     return _Parser(text).parse()
 
 

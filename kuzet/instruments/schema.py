@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from kuzet.instruments.conditions import ConditionError, check, references
@@ -195,21 +196,28 @@ def questions(document: dict[str, Any]) -> Iterator[Node]:
 def document_problems(document: Any) -> list[Problem]:
     """Every problem of a version document; [] when it is valid."""
     if not isinstance(document, dict):
-        return [Problem("", "the document is not a JSON object")]
+        return [Problem("", _("the document is not a JSON object"))]
     errors = sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         return [Problem(_json_path(e.absolute_path), e.message) for e in errors[:50]]
     problems: list[Problem] = []
     for lang in REQUIRED_LANGUAGES:
         if not document["title"].get(lang):
-            problems.append(Problem("title", f"the title in {lang!r} is missing"))
+            problems.append(
+                Problem("title", _("the title in %(lang)s is missing") % {"lang": repr(lang)})
+            )
     lists = document["choice_lists"]
     for list_name, choices in lists.items():
         names = [c["name"] for c in choices]
         if not choices:
-            problems.append(Problem(f"choice_lists.{list_name}", "the list has no choices"))
+            problems.append(Problem(f"choice_lists.{list_name}", _("the list has no choices")))
         for dup in sorted({n for n in names if names.count(n) > 1}):
-            problems.append(Problem(f"choice_lists.{list_name}", f"choice {dup!r} appears twice"))
+            problems.append(
+                Problem(
+                    f"choice_lists.{list_name}",
+                    _("choice %(choice)s appears twice") % {"choice": repr(dup)},
+                )
+            )
         for c, choice in enumerate(choices):
             problems += _label_problems(choice["label"], f"choice_lists.{list_name}[{c}].label")
     if (
@@ -219,7 +227,7 @@ def document_problems(document: Any) -> list[Problem]:
         problems.append(
             Problem(
                 f"choice_lists.{COMPLIANCE_LIST}",
-                f"must be exactly {', '.join(COMPLIANCE_CHOICES)}",
+                _("must be exactly %(choices)s") % {"choices": ", ".join(COMPLIANCE_CHOICES)},
             )
         )
 
@@ -232,7 +240,11 @@ def document_problems(document: Any) -> list[Problem]:
         name = item["name"]
         if name in seen:
             problems.append(
-                Problem(f"{path}.name", f"name {name!r} is already used at {seen[name]}")
+                Problem(
+                    f"{path}.name",
+                    _("name %(name)s is already used at %(path)s")
+                    % {"name": repr(name), "path": seen[name]},
+                )
             )
             continue
         seen[name], order[name] = path, index
@@ -244,27 +256,46 @@ def document_problems(document: Any) -> list[Problem]:
         qtype = item["type"]
         if qtype in SELECT_TYPES:
             if "choices" not in item:
-                problems.append(Problem(f"{path}.choices", "a select question needs a choice list"))
+                problems.append(
+                    Problem(f"{path}.choices", _("a select question needs a choice list"))
+                )
             elif item["choices"] not in lists:
-                problems.append(Problem(f"{path}.choices", f"no choice list {item['choices']!r}"))
+                problems.append(
+                    Problem(
+                        f"{path}.choices",
+                        _("no choice list %(list)s") % {"list": repr(item["choices"])},
+                    )
+                )
         elif qtype == "compliance":
             if COMPLIANCE_LIST not in lists:
                 problems.append(
-                    Problem(f"{path}.type", "a compliance item needs the 'compliance' choice list")
+                    Problem(
+                        f"{path}.type", _("a compliance item needs the 'compliance' choice list")
+                    )
                 )
         elif "choices" in item:
-            problems.append(Problem(f"{path}.choices", f"a {qtype} question has no choices"))
+            problems.append(
+                Problem(
+                    f"{path}.choices", _("a %(type)s question has no choices") % {"type": qtype}
+                )
+            )
         if item.get("finding_required") and qtype != "compliance":
             problems.append(
-                Problem(f"{path}.finding_required", "only compliance items can require a finding")
+                Problem(
+                    f"{path}.finding_required", _("only compliance items can require a finding")
+                )
             )
         if qtype == "note" and item.get("required"):
-            problems.append(Problem(f"{path}.required", "a note cannot be required"))
+            problems.append(Problem(f"{path}.required", _("a note cannot be required")))
         if "pattern" in item:
             try:
                 re.compile(item["pattern"])
             except re.error as exc:
-                problems.append(Problem(f"{path}.pattern", f"not a regular expression: {exc}"))
+                problems.append(
+                    Problem(
+                        f"{path}.pattern", _("not a regular expression: %(error)s") % {"error": exc}
+                    )
+                )
 
     # Conditions: well-formed, referring to earlier questions only (so no cycles).
     for index, node in enumerate(walk(document)):
@@ -283,18 +314,23 @@ def document_problems(document: Any) -> list[Problem]:
                 if ref not in seen:
                     problems.append(
                         Problem(
-                            f"{path}.{key}", f"refers to {ref!r}, which is not in the instrument"
+                            f"{path}.{key}",
+                            _("refers to %(name)s, which is not in the instrument")
+                            % {"name": repr(ref)},
                         )
                     )
                 elif ref == item["name"] and key == "relevant":
                     problems.append(
-                        Problem(f"{path}.{key}", "a question's relevance cannot depend on itself")
+                        Problem(
+                            f"{path}.{key}", _("a question's relevance cannot depend on itself")
+                        )
                     )
                 elif order[ref] > index and key == "relevant":
                     problems.append(
                         Problem(
                             f"{path}.{key}",
-                            f"refers to {ref!r}, which comes later (conditions look back only)",
+                            _("refers to %(name)s, which comes later (conditions look back only)")
+                            % {"name": repr(ref)},
                         )
                     )
                 elif (
@@ -305,7 +341,10 @@ def document_problems(document: Any) -> list[Problem]:
                     problems.append(
                         Problem(
                             f"{path}.{key}",
-                            f"refers to {ref!r} inside repeat {repeat_of[ref]!r}; use any/all/count over the repeat",
+                            _(
+                                "refers to %(name)s inside repeat %(repeat)s; use any/all/count over the repeat"
+                            )
+                            % {"name": repr(ref), "repeat": repr(repeat_of[ref])},
                         )
                     )
     return problems
@@ -313,7 +352,7 @@ def document_problems(document: Any) -> list[Problem]:
 
 def _label_problems(label: dict[str, str], path: str) -> list[Problem]:
     return [
-        Problem(path, f"the label in {lang!r} is missing")
+        Problem(path, _("the label in %(lang)s is missing") % {"lang": repr(lang)})
         for lang in REQUIRED_LANGUAGES
         if not label.get(lang)
     ]

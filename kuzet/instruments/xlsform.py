@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from kuzet.instruments.expressions import ExpressionError, parse, render
@@ -59,9 +60,9 @@ class SheetError:
     def __str__(self) -> str:
         where = self.sheet
         if self.row is not None:
-            where += f", row {self.row}"
+            where += ", " + _("row %(row)s") % {"row": self.row}
         if self.column:
-            where += f", column {self.column}"
+            where += ", " + _("column %(column)s") % {"column": self.column}
         return f"{where}: {self.message}"
 
 
@@ -88,7 +89,9 @@ def read_xlsform(
                 "file",
                 None,
                 "",
-                "an encrypted (password-protected) or old .xls workbook; save it as an unprotected .xlsx",
+                _(
+                    "an encrypted (password-protected) or old .xls workbook; save it as an unprotected .xlsx"
+                ),
             )
         )
         return result
@@ -96,7 +99,12 @@ def read_xlsform(
         book = xlsx_to_dict(io.BytesIO(data))
     except Exception as exc:  # pyxform raises PyXFormError and, for a broken zip, others
         result.errors.append(
-            SheetError("file", None, "", f"not a readable .xlsx workbook ({type(exc).__name__})")
+            SheetError(
+                "file",
+                None,
+                "",
+                _("not a readable .xlsx workbook (%(reason)s)") % {"reason": type(exc).__name__},
+            )
         )
         return result
     return _Reader(book, result, known_norms, known_types).read()
@@ -122,7 +130,7 @@ class _Reader:
 
     def read(self) -> ReadResult:
         if not self.book.get("survey"):
-            self.error("survey", None, "", "the survey sheet is missing or empty")
+            self.error("survey", None, "", _("the survey sheet is missing or empty"))
             return self.result
         settings = self.settings()
         choice_lists = self.choices()
@@ -171,13 +179,16 @@ class _Reader:
         settings = {k.strip(): str(v).strip() for k, v in (rows[0] if rows else {}).items()}
         for required in ("form_id", "version", "form_title"):
             if not settings.get(required):
-                self.error("settings", 2, required, "required")
+                self.error("settings", 2, required, _("required"))
         if settings.get("kuzet_kind", "checklist") not in ("checklist", "interview"):
-            self.error("settings", 2, "kuzet_kind", "must be checklist or interview")
+            self.error("settings", 2, "kuzet_kind", _("must be checklist or interview"))
         for code in settings.get("kuzet_institution_types", "").split():
             if self.known_types is not None and code not in self.known_types:
                 self.error(
-                    "settings", 2, "kuzet_institution_types", f"no institution type {code!r}"
+                    "settings",
+                    2,
+                    "kuzet_institution_types",
+                    _("no institution type %(code)s") % {"code": repr(code)},
                 )
         return settings
 
@@ -194,7 +205,7 @@ class _Reader:
             sheet,
             1,
             column,
-            "unknown language; use 'Русский (ru)', 'Қазақша (kk)' or 'English (en)'",
+            _("unknown language; use 'Русский (ru)', 'Қазақша (kk)' or 'English (en)'"),
         )
         return None
 
@@ -217,23 +228,32 @@ class _Reader:
             list_name = str(row.get("list_name", row.get("list name", ""))).strip()
             name = str(row.get("name", "")).strip()
             if not re.match(NAME_PATTERN, list_name):
-                self.error("choices", number, "list_name", f"not a valid list name: {list_name!r}")
+                self.error(
+                    "choices",
+                    number,
+                    "list_name",
+                    _("not a valid list name: %(name)s") % {"name": repr(list_name)},
+                )
                 continue
             if not name:
-                self.error("choices", number, "name", "required")
+                self.error("choices", number, "name", _("required"))
                 continue
             label = self.texts("choices", row, "label")
             for lang in ("ru", "kk"):
                 if lang not in label:
                     self.error(
-                        "choices", number, f"label::{LANGUAGE_NAMES[lang]}", "the label is missing"
+                        "choices",
+                        number,
+                        f"label::{LANGUAGE_NAMES[lang]}",
+                        _("the label is missing"),
                     )
             if any(c["name"] == name for c in lists.get(list_name, [])):
                 self.error(
                     "choices",
                     number,
                     "name",
-                    f"choice {name!r} appears twice in list {list_name!r}",
+                    _("choice %(choice)s appears twice in list %(list)s")
+                    % {"choice": repr(name), "list": repr(list_name)},
                 )
                 continue
             lists.setdefault(list_name, []).append({"name": name, "label": label})
@@ -246,7 +266,7 @@ class _Reader:
         try:
             return parse(text)
         except ExpressionError as exc:
-            self.error("survey", number, column, f"{exc}: {text!r}")
+            self.error("survey", number, column, f"{exc}: {text}")
             return None
 
     def survey(self) -> list[dict[str, Any]]:
@@ -263,14 +283,16 @@ class _Reader:
                     and not _LANGUAGE_COLUMN.match(column)
                     and str(value).strip()
                 ):
-                    self.error("survey", number, column, "this column is not supported")
+                    self.error("survey", number, column, _("this column is not supported"))
             raw_type = " ".join(str(row.get("type", "")).split())
             keyword = raw_type.lower().replace("_", " ")
             name = str(row.get("name", "")).strip()
             if keyword in ("end group", "end repeat"):
                 if keyword == "end repeat":
                     if repeat is None:
-                        self.error("survey", number, "type", "'end repeat' without 'begin repeat'")
+                        self.error(
+                            "survey", number, "type", _("'end repeat' without 'begin repeat'")
+                        )
                     repeat = None
                 else:
                     if repeat is not None:
@@ -278,14 +300,14 @@ class _Reader:
                             "survey",
                             number,
                             "type",
-                            "'end group' inside a repeat; close the repeat first",
+                            _("'end group' inside a repeat; close the repeat first"),
                         )
                     elif section is None:
-                        self.error("survey", number, "type", "'end group' without 'begin group'")
+                        self.error("survey", number, "type", _("'end group' without 'begin group'"))
                     section = None
                 continue
             if not name:
-                self.error("survey", number, "name", "required")
+                self.error("survey", number, "name", _("required"))
                 continue
             label = self.texts("survey", row, "label")
             relevant = self.condition(row, number, "relevant")
@@ -295,7 +317,7 @@ class _Reader:
                         "survey",
                         number,
                         "type",
-                        "groups inside groups are not supported; a top-level group is a section",
+                        _("groups inside groups are not supported; a top-level group is a section"),
                     )
                     continue
                 section = {"name": name, "label": label, "items": []}
@@ -307,10 +329,15 @@ class _Reader:
             if keyword == "begin repeat":
                 if section is None:
                     self.error(
-                        "survey", number, "type", "a repeat must be inside a section (begin group)"
+                        "survey",
+                        number,
+                        "type",
+                        _("a repeat must be inside a section (begin group)"),
                     )
                 elif repeat is not None:
-                    self.error("survey", number, "type", "repeats inside repeats are not supported")
+                    self.error(
+                        "survey", number, "type", _("repeats inside repeats are not supported")
+                    )
                 else:
                     repeat = {"kind": "repeat", "name": name, "label": label, "items": []}
                     self.rows.append(number)
@@ -326,21 +353,27 @@ class _Reader:
                     "survey",
                     number,
                     "type",
-                    "every question must be inside a section (begin group)",
+                    _("every question must be inside a section (begin group)"),
                 )
             else:
                 (repeat or section)["items"].append(question)
                 self.rows.append(number)
         if repeat is not None:
             self.error(
-                "survey", None, "type", f"repeat {repeat['name']!r} is never closed (end repeat)"
+                "survey",
+                None,
+                "type",
+                _("repeat %(name)s is never closed (end repeat)") % {"name": repr(repeat["name"])},
             )
         if section is not None:
             self.error(
-                "survey", None, "type", f"group {section['name']!r} is never closed (end group)"
+                "survey",
+                None,
+                "type",
+                _("group %(name)s is never closed (end group)") % {"name": repr(section["name"])},
             )
         if not sections and not self.result.errors:
-            self.error("survey", None, "", "the survey has no questions")
+            self.error("survey", None, "", _("the survey has no questions"))
         return sections
 
     def question(
@@ -358,7 +391,12 @@ class _Reader:
         if select:
             list_name = (select.group(2) or "").strip()
             if not list_name or " " in list_name:
-                self.error("survey", number, "type", f"{raw_type!r} needs one choice list name")
+                self.error(
+                    "survey",
+                    number,
+                    "type",
+                    _("%(type)s needs one choice list name") % {"type": repr(raw_type)},
+                )
                 return None
             if select.group(1).lower() == "one" and list_name == COMPLIANCE_LIST:
                 question["type"] = "compliance"
@@ -371,7 +409,9 @@ class _Reader:
                 question["type"] = "long_text"
                 appearance = ""
         else:
-            self.error("survey", number, "type", f"unsupported type {raw_type!r}")
+            self.error(
+                "survey", number, "type", _("unsupported type %(type)s") % {"type": repr(raw_type)}
+            )
             return None
         question["label"] = label
         hint = self.texts("survey", row, "hint")
@@ -381,7 +421,12 @@ class _Reader:
         if required in YES:
             question["required"] = True
         elif required not in NO:
-            self.error("survey", number, "required", f"use yes or leave empty, not {required!r}")
+            self.error(
+                "survey",
+                number,
+                "required",
+                _("use yes or leave empty, not %(value)s") % {"value": repr(required)},
+            )
         if relevant is not None:
             question["relevant"] = relevant
         constraint = self.condition(row, number, "constraint")
@@ -398,7 +443,12 @@ class _Reader:
         norms = str(row.get("kuzet_norms", "")).split()
         for code in norms:
             if self.known_norms is not None and code not in self.known_norms:
-                self.error("survey", number, "kuzet_norms", f"no legal norm with the code {code!r}")
+                self.error(
+                    "survey",
+                    number,
+                    "kuzet_norms",
+                    _("no legal norm with the code %(code)s") % {"code": repr(code)},
+                )
         if norms:
             question["norms"] = list(dict.fromkeys(norms))
         finding = str(row.get("kuzet_finding_required", "")).strip().lower()
@@ -409,7 +459,7 @@ class _Reader:
                 "survey",
                 number,
                 "kuzet_finding_required",
-                f"use yes or leave empty, not {finding!r}",
+                _("use yes or leave empty, not %(value)s") % {"value": repr(finding)},
             )
         return question
 

@@ -17,12 +17,6 @@ def document() -> dict[str, Any]:
     return result.document
 
 
-@pytest.fixture(autouse=True)
-def in_english() -> Any:
-    with translation.override("en"):
-        yield
-
-
 def test_complete_answers_pass_and_are_kept(document: dict[str, Any]) -> None:
     answers = {
         "force_register": "partly",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from kuzet.instruments.models import ImmutableVersionError, Instrument, InstrumentVersion
 from kuzet.instruments.services import instrument_version_import, instrument_version_publish
@@ -151,3 +152,11 @@ def test_the_command_imports_publishes_and_exports(
     call_command("export_xlsform", "test-checklist", "--out", str(exported), stdout=io.StringIO())
     again = instrument_version_import(data=exported.read_bytes(), actor=None)
     assert again.unchanged and again.version is not None and again.version.number == 1
+
+
+def test_problems_are_reported_in_the_users_language() -> None:
+    data = xlsform(survey=with_row(2, ["calculate", "total", "Итого", "Барлығы"]))
+    with translation.override("ru"):
+        assert "строка 4, столбец type: неподдерживаемый тип 'calculate'" in messages_of(data)
+    with translation.override("kk"):
+        assert "қолдау көрсетілмейтін түр 'calculate'" in messages_of(data)

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,14 @@ def browser_page(demo_server: str) -> Iterator[object]:
         finally:
             context.close()
             browser.close()
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    """Sign in on the demo server as a demo user and land on the inventory."""
+    from kuzet.people.demo import DEMO_PASSWORD
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("form button.btn")
+    page.wait_for_url(f"{base}/inventory/")

@@ -1,10 +1,12 @@
-"""Short dates as written in Kazakhstan's Russian-language documents."""
+"""Dates and numbers in Russian as written in Kazakhstan: the same as in Kazakh."""
 
-DATE_FORMAT = "d.m.Y"
-SHORT_DATE_FORMAT = "d.m.Y"
-DATETIME_FORMAT = "d.m.Y H:i"
-SHORT_DATETIME_FORMAT = "d.m.Y H:i"
-DATE_INPUT_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
-FIRST_DAY_OF_WEEK = 1
-DECIMAL_SEPARATOR = ","
-THOUSAND_SEPARATOR = "\xa0"
+from kuzet.formats.kk.formats import (  # noqa: F401
+    DATE_FORMAT,
+    DATE_INPUT_FORMATS,
+    DATETIME_FORMAT,
+    DECIMAL_SEPARATOR,
+    FIRST_DAY_OF_WEEK,
+    SHORT_DATE_FORMAT,
+    SHORT_DATETIME_FORMAT,
+    THOUSAND_SEPARATOR,
+)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kuzet.people.demo import DEMO_PASSWORD
+from kuzet.core.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
@@ -15,11 +15,7 @@ def test_every_library_instrument_previews_in_russian_and_kazakh(
     browser_page, demo_server: str
 ) -> None:
     page = browser_page
-    page.goto(f"{demo_server}/accounts/login/")
-    page.fill("#id_username", "demo-secretariat")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("form button.btn")
-    page.wait_for_url(f"{demo_server}/inventory/")
+    sign_in(page, demo_server, "demo-secretariat")
     page.goto(f"{demo_server}/instruments/")
     links = page.locator("table.data tbody tr td:first-child a").evaluate_all(
         "els => els.map(e => e.href)"

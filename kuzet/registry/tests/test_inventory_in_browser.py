@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from kuzet.core.tests.browser import sign_in
 from kuzet.people.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -50,11 +51,7 @@ def test_a_regional_participant_cannot_reach_the_import_page(
     browser_page, demo_server: str
 ) -> None:
     page = browser_page
-    page.goto(f"{demo_server}/accounts/login/")
-    page.fill("#id_username", "demo-participant")
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("form button.btn")
-    page.wait_for_url(f"{demo_server}/inventory/")
+    sign_in(page, demo_server, "demo-participant")
     assert page.locator("nav.mainnav a", has_text="Импорт").count() == 0
     response = page.goto(f"{demo_server}/inventory/import/")
     assert response is not None and response.status == 403

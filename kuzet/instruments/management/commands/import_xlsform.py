@@ -3,10 +3,10 @@
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kuzet.core.audit import SYSTEM, acting_as
+from kuzet.core.commands import active_user, read_input
 from kuzet.instruments.services import instrument_version_import, instrument_version_publish
 
 
@@ -24,17 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
-        user = None
-        if options["as_user"]:
-            user = (
-                get_user_model().objects.filter(username=options["as_user"], is_active=True).first()
-            )
-            if user is None:
-                raise CommandError(f"no active user with the login {options['as_user']!r}")
+        data = read_input(path)
+        user = active_user(options["as_user"]) if options["as_user"] else None
         with acting_as(user or SYSTEM):
             outcome = instrument_version_import(data=data, actor=user)
             if outcome.errors:

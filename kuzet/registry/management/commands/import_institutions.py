@@ -3,10 +3,10 @@
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kuzet.core.audit import acting_as
+from kuzet.core.commands import active_user, read_input
 from kuzet.registry.services import institutions_import
 
 
@@ -26,13 +26,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
-        user = get_user_model().objects.filter(username=options["as_user"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user with the login {options['as_user']!r}")
+        data = read_input(path)
+        user = active_user(options["as_user"])
         with acting_as(user):
             result = institutions_import(
                 file_name=path.name, data=data, actor=user, is_demo=options["demo"]

@@ -12,9 +12,10 @@ from kuzet.registry.models import Norm
 
 pytestmark = pytest.mark.django_db
 LIBRARY = Path(__file__).resolve().parents[1] / "library"
+# The instruments the NPM asked for: one per kind of place, the two interviews, the medical unit.
 EXPECTED = {
-    "ivs-full", "sizo-full", "colony-full", "special-reception-full", "detainee-interview", "staff-interview",
-    "medical-unit",
+    "ivs-full", "sizo-full", "colony-full", "special-reception-full", "psychiatric-full", "children-full",
+    "social-care-full", "guardhouse-full", "detainee-interview", "staff-interview", "medical-unit",
 }  # fmt: skip
 
 

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "kuzet.people",
     "kuzet.registry",
     "kuzet.instruments",
+    "kuzet.visits",
 ]
 
 MIDDLEWARE = [

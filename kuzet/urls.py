@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("kuzet.people.urls")),
     path("inventory/", include("kuzet.registry.urls")),
     path("instruments/", include("kuzet.instruments.urls")),
+    path("visits/", include("kuzet.visits.urls")),
     path("audit/", include("kuzet.core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ def kuzet(request: HttpRequest) -> dict[str, Any]:
         "KUZET_DEMO": settings.DEMO,
         "nav": {
             "inventory": can(user, Action.VIEW_INVENTORY),
+            "visits": can(user, Action.VIEW_VISIT),
             "import": can(user, Action.IMPORT_INSTITUTIONS),
             "instruments": can(user, Action.VIEW_INSTRUMENTS),
             "admin": can(user, Action.MANAGE_REFERENCE_DATA) or can(user, Action.MANAGE_USERS),

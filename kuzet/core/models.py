@@ -27,6 +27,7 @@ class AuditAction(models.TextChoices):
     LOGIN = "login", _("signed in")
     LOGIN_FAILED = "login_failed", _("failed sign-in")
     LOGOUT = "logout", _("signed out")
+    ACCESS_DENIED = "access_denied", _("access denied")
 
 
 class AppendOnlyError(Exception):

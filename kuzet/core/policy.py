@@ -126,3 +126,27 @@ def can(user: Any, action: Action, region_id: int | None = None) -> bool:
     if allowed is None:
         return True
     return bool(allowed) if region_id is None else region_id in allowed
+
+
+# Participants and group leaders see and work on the visits whose team they are on;
+# coordinators on every visit of their region; national roles as the table says.
+TEAM_ONLY_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
+TEAM_ONLY_ACTIONS = frozenset({Action.VIEW_VISIT, Action.CONDUCT_VISIT})
+
+
+def can_on_visit(
+    user: Any, action: Action, *, region_id: int, team_user_ids: frozenset[int]
+) -> bool:
+    """May ``user`` do ``action`` on a visit in ``region_id`` whose team is ``team_user_ids``?"""
+    if not can(user, action, region_id):
+        return False
+    if Role(user.role) in TEAM_ONLY_ROLES and action in TEAM_ONLY_ACTIONS:
+        return bool(user.pk in team_user_ids)
+    return True
+
+
+def visit_scope(user: Any) -> tuple[frozenset[int] | None, bool]:
+    """Which visits ``user`` may see: (regions or None for all, whether only their teams')."""
+    regions = regions_where(user, Action.VIEW_VISIT)
+    team_only = regions != frozenset() and Role(user.role) in TEAM_ONLY_ROLES
+    return regions, team_only

@@ -1,0 +1,1 @@
+"""Writes of visits: planning (``planning``) and the lifecycle (``lifecycle``)."""

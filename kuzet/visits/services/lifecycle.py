@@ -1,0 +1,135 @@
+"""The visit lifecycle: which step follows which, and who may take it.
+
+    planned → in preparation → in progress → debriefed → report drafting
+      → under review → approved → sent to addressees → closed
+    under review → returned for changes → under review (resubmitted)
+
+Steps of the visit itself are the team's (participants on the team, the region's
+coordinator); submitting is the team leader's; returning and approving are a reviewer's
+(the region's coordinator or the secretariat — never someone on the team); sending and
+closing are the secretariat's.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.visits.models import StatusChange, TeamMember, Visit
+
+S = Visit.Status
+TEAM, LEADER, REVIEWER, SECRETARIAT = "team", "leader", "reviewer", "secretariat"
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (S.PLANNED, S.PREPARATION): TEAM,
+    (S.PREPARATION, S.IN_PROGRESS): TEAM,
+    (S.IN_PROGRESS, S.DEBRIEFED): TEAM,
+    (S.DEBRIEFED, S.DRAFTING): TEAM,
+    (S.DRAFTING, S.UNDER_REVIEW): LEADER,
+    (S.RETURNED, S.UNDER_REVIEW): LEADER,
+    (S.UNDER_REVIEW, S.RETURNED): REVIEWER,
+    (S.UNDER_REVIEW, S.APPROVED): REVIEWER,
+    (S.APPROVED, S.SENT): SECRETARIAT,
+    (S.SENT, S.CLOSED): SECRETARIAT,
+}
+# Steps that must say why.
+COMMENT_REQUIRED = frozenset({(S.UNDER_REVIEW, S.RETURNED)})
+LOCKED = frozenset({S.APPROVED, S.SENT, S.CLOSED})
+
+
+@dataclass(frozen=True)
+class Step:
+    to_status: str
+    label: str
+
+
+def team_user_ids(visit: Visit) -> frozenset[int]:
+    return frozenset(visit.team.values_list("user_id", flat=True))
+
+
+def may_take(user: Any, visit: Visit, to_status: str) -> bool:
+    who = TRANSITIONS.get((visit.status, to_status))
+    if who is None:
+        return False
+    team = team_user_ids(visit)
+    if who == TEAM:
+        return can_on_visit(
+            user, Action.CONDUCT_VISIT, region_id=visit.region_id, team_user_ids=team
+        )
+    if who == LEADER:
+        return visit.team.filter(user_id=user.pk, role=TeamMember.Role.LEADER).exists() and can(
+            user, Action.CONDUCT_VISIT, visit.region_id
+        )
+    if who == REVIEWER:
+        return user.pk not in team and can(user, Action.REVIEW_VISIT, visit.region_id)
+    return can(user, Action.APPROVE_REPORT, visit.region_id)
+
+
+def next_steps(user: Any, visit: Visit) -> list[Step]:
+    """The steps ``user`` may take from the visit's current status."""
+    return [
+        Step(to, str(S(to).label))
+        for (start, to) in TRANSITIONS
+        if start == visit.status and may_take(user, visit, to)
+    ]
+
+
+def submission_problems(visit: Visit) -> list[str]:
+    """What keeps the visit from going to review (extended as responses and findings arrive)."""
+    problems = []
+    if visit.team.count() < 2:
+        problems.append(_("The team has fewer than two people."))
+    if not visit.started_at or not visit.ended_at:
+        problems.append(_("The times in and out of the institution are missing."))
+    return problems
+
+
+@transaction.atomic
+def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str = "") -> Visit:
+    """Move the visit one step; raises PermissionDenied or ValidationError, changing nothing."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    key = (visit.status, to_status)
+    if key not in TRANSITIONS:
+        raise ValidationError(
+            _("A visit cannot go from “%(from)s” to “%(to)s”.")
+            % {
+                "from": S(visit.status).label,
+                "to": S(to_status).label if to_status in S.values else to_status,
+            }
+        )
+    if not may_take(actor, visit, to_status):
+        raise PermissionDenied(_("You may not take this step for this visit."))
+    if key in COMMENT_REQUIRED and not comment.strip():
+        raise ValidationError({"comment": [_("Say what must change.")]})
+    if to_status == S.UNDER_REVIEW:
+        problems = submission_problems(visit)
+        if problems:
+            raise ValidationError({"submission": problems})
+    now = timezone.now()
+    fields = ["status"]
+    if to_status == S.IN_PROGRESS and visit.started_at is None:
+        visit.started_at = now
+        fields.append("started_at")
+    if to_status == S.DEBRIEFED:
+        if visit.ended_at is None:
+            visit.ended_at = now
+            fields.append("ended_at")
+        _record_last_visit(visit)
+    from_status = visit.status
+    visit.status = to_status
+    visit.save(update_fields=fields)
+    StatusChange(
+        visit=visit, from_status=from_status, to_status=to_status, actor=actor, comment=comment
+    ).save()
+    return visit
+
+
+def _record_last_visit(visit: Visit) -> None:
+    institution = visit.institution
+    day = timezone.localdate(visit.started_at) if visit.started_at else visit.planned_date
+    if institution.last_visited_on is None or institution.last_visited_on < day:
+        institution.last_visited_on = day
+        institution.save(update_fields=["last_visited_on"])

@@ -1,0 +1,107 @@
+"""Visit pages: who sees which visit, planning through the form, taking steps."""
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from kuzet.conftest import InstitutionFactory
+from kuzet.core.models import AuditEvent
+from kuzet.core.policy import Role
+from kuzet.people.models import User
+from kuzet.registry.models import Region
+from kuzet.visits.models import Visit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_team_the_coordinator_and_the_secretariat_see_the_visit(
+    visit: Visit,
+    leader: User,
+    member: User,
+    coordinator: User,
+    secretariat: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    for user in (leader, member, coordinator, secretariat):
+        response = client_for(user).get(f"/visits/{visit.pk}/")
+        assert (
+            response.status_code == 200 and "ИВС Алмалинского района" in response.content.decode()
+        )
+        assert visit in client_for(user).get("/visits/").context["visits"]
+
+
+def test_a_participant_of_another_region_gets_403_and_an_audit_entry(
+    visit: Visit,
+    make_user: Callable[..., User],
+    other_region: Region,
+    client_for: Callable[[User], Client],
+) -> None:
+    stranger = make_user(Role.PARTICIPANT, region=other_region, username="stranger")
+    client = client_for(stranger)
+    assert client.get(f"/visits/{visit.pk}/").status_code == 403
+    assert client.post(f"/visits/{visit.pk}/step/", {"to_status": "preparation"}).status_code == 403
+    denied = AuditEvent.objects.filter(action="access_denied", object_id=str(visit.pk))
+    assert denied.count() == 2 and set(denied.values_list("actor_username", flat=True)) == {
+        "stranger"
+    }
+    assert list(client.get("/visits/").context["visits"]) == []
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.PLANNED
+
+
+def test_planning_through_the_form(
+    coordinator: User, leader: User, member: User, client_for: Callable[[User], Client]
+) -> None:
+    institution = InstitutionFactory(name_ru="СИЗО-1")
+    client = client_for(coordinator)
+    response = client.post(
+        "/visits/plan/",
+        {
+            "institution": institution.pk,
+            "kind": "regular",
+            "planned_date": "2026-12-10",
+            "leader": leader.pk,
+            "members": [member.pk],
+            "objectives": "Плановое посещение",
+        },
+    )
+    visit = Visit.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/visits/{visit.pk}/"
+    assert visit.team.count() == 2
+
+
+def test_a_team_of_one_is_refused_on_the_form(
+    coordinator: User, leader: User, client_for: Callable[[User], Client]
+) -> None:
+    institution = InstitutionFactory()
+    response = client_for(coordinator).post(
+        "/visits/plan/",
+        {
+            "institution": institution.pk,
+            "kind": "regular",
+            "planned_date": "2026-12-10",
+            "leader": leader.pk,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 422 and b"at least two people" in response.content
+    assert not Visit.objects.exists()
+
+
+def test_taking_a_step_from_the_page(
+    visit: Visit, member: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(member)
+    page = client.get(f"/visits/{visit.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Move to “in preparation”" in page
+    client.post(f"/visits/{visit.pk}/step/", {"to_status": "preparation"})
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.PREPARATION
+    response = client.post(
+        f"/visits/{visit.pk}/step/",
+        {"to_status": "approved"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    assert b"cannot go from" in response.content

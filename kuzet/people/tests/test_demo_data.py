@@ -10,6 +10,7 @@ from django.test import override_settings
 from kuzet.core.audit import verify_chain
 from kuzet.people.models import User
 from kuzet.registry.models import Institution, Region
+from kuzet.visits.models import Visit
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +25,12 @@ def test_demo_data_loads_once_across_all_regions() -> None:
     assert Region.objects.filter(institutions__isnull=True).count() == 0
     assert "login: demo-admin" in out.getvalue()
     users = User.objects.count()
+    assert Visit.objects.count() == 1 and Visit.objects.get().team.count() == 2
 
     call_command("load_demo_data", stdout=io.StringIO())
     assert Institution.objects.count() == institutions
     assert User.objects.count() == users
+    assert Visit.objects.count() == 1
     assert verify_chain()[1] == []
 
 

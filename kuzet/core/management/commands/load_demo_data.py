@@ -9,6 +9,7 @@ from kuzet.core.audit import SYSTEM, acting_as
 from kuzet.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_create
 from kuzet.registry.demo import demo_institutions_create
 from kuzet.registry.services import reference_data_load
+from kuzet.visits.demo import demo_visits_create
 
 
 class Command(BaseCommand):
@@ -23,8 +24,9 @@ class Command(BaseCommand):
             reference_data_load()
             institutions = demo_institutions_create()
             people = demo_people_create()
+            visits = demo_visits_create()
         self.stdout.write(
-            f"demo data: {institutions} institution(s) and {len(people)} user(s) created"
+            f"demo data: {institutions} institution(s), {len(people)} user(s) and {visits} visit(s) created"
         )
         self.stdout.write("")
         self.stdout.write(

@@ -5,6 +5,7 @@ and ``kuzet.wsgi`` print it and stop. The defaults run everything on one machine
 SQLite file and local files under ``var/``.
 """
 
+import base64
 import hashlib
 import zoneinfo
 from pathlib import Path
@@ -45,6 +46,18 @@ SECRET_KEY = _secret
 _audit_key = env_secret("KUZET_AUDIT_KEY")
 if _audit_key is not None and len(_audit_key) < 32:
     raise ConfigError("KUZET_AUDIT_KEY", "must be at least 32 characters long")
+# Keys of field-level encryption (Fernet keys, comma-separated; the first encrypts).
+FIELD_KEYS = [k.strip() for k in (env_secret("KUZET_FIELD_KEYS") or "").split(",") if k.strip()]
+for _key in FIELD_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode("ascii"))) != 32:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            "KUZET_FIELD_KEYS",
+            "each key must be a Fernet key (32 bytes, url-safe base64, 44 characters)",
+        ) from None
+
 AUDIT_KEY = hashlib.sha256(
     b"kuzet-audit-chain:" + (_audit_key or SECRET_KEY).encode("utf-8")
 ).digest()

@@ -160,7 +160,7 @@ class AuditedModel(models.Model):
                     values={
                         k: [_as_text(before.get(k)), _as_text(after[k])]
                         for k in changed
-                        if k not in self.audit_sensitive_fields
+                        if k not in self._audit_unlogged_values()
                     },
                 )
 
@@ -173,6 +173,16 @@ class AuditedModel(models.Model):
                 action=AuditAction.DELETE, object_type=self._audit_label(), object_id=str(pk)
             )
         return result
+
+    @classmethod
+    def _audit_unlogged_values(cls) -> frozenset[str]:
+        """Sensitive fields, and every encrypted field, whatever the model says."""
+        from kuzet.core.crypto import EncryptedTextField
+
+        encrypted = {
+            f.attname for f in cls._meta.concrete_fields if isinstance(f, EncryptedTextField)
+        }
+        return cls.audit_sensitive_fields | encrypted
 
     def _audit_snapshot(self) -> dict[str, Any]:
         return {

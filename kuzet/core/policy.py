@@ -45,6 +45,7 @@ class Action(StrEnum):
     APPROVE_REPORT = "approve_report"
     VIEW_DASHBOARD = "view_dashboard"
     COMPILE_ANNUAL_REPORT = "compile_annual_report"
+    VIEW_IDENTITIES = "view_identities"
     VIEW_INSTRUMENTS = "view_instruments"
     MANAGE_INSTRUMENTS = "manage_instruments"
 
@@ -84,6 +85,8 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
         frozenset({Role.COORDINATOR, Role.GROUP_LEADER}),
     ),
     Action.COMPILE_ANNUAL_REPORT: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
+    # Identities of the people met: the secretariat, and the visit's own team (see can_on_visit).
+    Action.VIEW_IDENTITIES: (frozenset({Role.SECRETARIAT}), REGIONAL_ROLES),
     # Instruments and legal norms are the NPM's common methodology: everyone reads them,
     # the secretariat maintains them.
     Action.VIEW_INSTRUMENTS: (frozenset(Role), frozenset()),
@@ -140,7 +143,11 @@ def can_on_visit(
     """May ``user`` do ``action`` on a visit in ``region_id`` whose team is ``team_user_ids``?"""
     if not can(user, action, region_id):
         return False
-    if Role(user.role) in TEAM_ONLY_ROLES and action in TEAM_ONLY_ACTIONS:
+    role = Role(user.role)
+    if role in TEAM_ONLY_ROLES and action in TEAM_ONLY_ACTIONS:
+        return bool(user.pk in team_user_ids)
+    if role in REGIONAL_ROLES and action == Action.VIEW_IDENTITIES:
+        # Not even the region's coordinator, unless on the team.
         return bool(user.pk in team_user_ids)
     return True
 

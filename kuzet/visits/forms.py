@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from kuzet.core.policy import Action, regions_where
 from kuzet.people.models import User
 from kuzet.registry.models import Institution
-from kuzet.visits.models import Visit
+from kuzet.visits.models import Interview, Visit
 
 
 class PlanVisitForm(forms.Form):
@@ -59,4 +59,46 @@ class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(choices=Visit.Status.choices)
     comment = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
+
+
+class InterviewForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type of interview"), choices=Interview.Kind.choices)
+    person_code = forms.CharField(
+        label=_("Person's code"),
+        required=False,
+        max_length=16,
+        help_text=_("A pseudonym such as A-07; never a name."),
+    )
+    full_name = forms.CharField(
+        label=_("Full name (encrypted, seen only by the team and the secretariat)"), required=False
+    )
+    birth_date = forms.CharField(
+        label=_("Date of birth (encrypted)"), required=False, max_length=40
+    )
+    cell = forms.CharField(label=_("Cell or room (encrypted)"), required=False, max_length=100)
+    conducted_at = forms.DateTimeField(
+        label=_("Conducted at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    consent_interview = forms.BooleanField(label=_("Consents to the interview"), required=False)
+    consent_quote = forms.BooleanField(label=_("May be quoted"), required=False)
+    consent_identify = forms.BooleanField(label=_("May be identified"), required=False)
+    consent_transmit = forms.BooleanField(
+        label=_("An allegation may be transmitted"), required=False
+    )
+    vulnerabilities = forms.MultipleChoiceField(
+        label=_("Vulnerability categories"),
+        choices=list(Interview.VULNERABILITIES.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fears_reprisals = forms.NullBooleanField(label=_("Fears reprisals"), required=False)
+    reprisal_risk = forms.ChoiceField(label=_("Risk of reprisals"), choices=Interview.Risk.choices)
+    follow_up_on = forms.DateField(
+        label=_("Follow-up check on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes (encrypted)"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )

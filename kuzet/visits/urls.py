@@ -8,4 +8,5 @@ urlpatterns = [
     path("plan/", views.visit_plan_view, name="visit_plan"),
     path("<int:pk>/", views.visit_detail, name="visit_detail"),
     path("<int:pk>/step/", views.visit_transition_view, name="visit_transition"),
+    path("<int:pk>/interviews/new/", views.interview_new, name="interview_new"),
 ]

@@ -7,16 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kuzet.core.audit import audit_append
 from kuzet.core.models import AuditAction
-from kuzet.core.policy import Action, can
-from kuzet.visits.forms import PlanVisitForm, TransitionForm
+from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.visits.forms import InterviewForm, PlanVisitForm, TransitionForm
 from kuzet.visits.models import TeamMember, Visit
 from kuzet.visits.selectors import visits_for
-from kuzet.visits.services.lifecycle import next_steps, visit_transition
+from kuzet.visits.services.interviews import interview_record
+from kuzet.visits.services.lifecycle import LOCKED, next_steps, team_user_ids, visit_transition
 from kuzet.visits.services.planning import TeamPlace, visit_plan
 
 
@@ -91,11 +93,20 @@ def visit_plan_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_or_403(request, pk)
+    team = team_user_ids(visit)
     context: dict[str, Any] = {
         "visit": visit,
         "team": visit.team.select_related("user"),
         "history": visit.history.select_related("actor"),
         "steps": next_steps(request.user, visit),
+        "interviews": visit.interviews.select_related("person", "conducted_by"),
+        "show_identities": can_on_visit(
+            request.user, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team
+        ),
+        "can_record": can_on_visit(
+            request.user, Action.CONDUCT_VISIT, region_id=visit.region_id, team_user_ids=team
+        )
+        and visit.status not in LOCKED,
     }
     return render(request, "visits/visit_detail.html", context)
 
@@ -125,3 +136,49 @@ def visit_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
             % {"status": Visit.Status(form.cleaned_data["to_status"]).label},
         )
     return redirect("visits:visit_detail", pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_403(request, pk)
+    form = InterviewForm(
+        request.POST or None,
+        initial={"conducted_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        identity = {k: data[k] for k in ("full_name", "birth_date", "cell") if data[k]}
+        try:
+            interview_record(
+                actor=request.user,
+                visit=visit,
+                kind=data["kind"],
+                conducted_at=data["conducted_at"],
+                person_code=data["person_code"],
+                identity=identity,
+                consent_interview=data["consent_interview"],
+                consent_quote=data["consent_quote"],
+                consent_identify=data["consent_identify"],
+                consent_transmit=data["consent_transmit"],
+                vulnerabilities=data["vulnerabilities"],
+                fears_reprisals=data["fears_reprisals"],
+                reprisal_risk=data["reprisal_risk"],
+                follow_up_on=data["follow_up_on"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The interview is recorded."))
+            return redirect("visits:visit_detail", visit.pk)
+    return render(
+        request,
+        "visits/interview_new.html",
+        {"visit": visit, "form": form},
+        status=422 if form.errors else 200,
+    )

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from kuzet.core.policy import Action, Role, can, regions_where
+from kuzet.core.policy import Action, Role, can, can_on_visit, regions_where
 from kuzet.people.models import User
 from kuzet.registry.models import Region
 
@@ -37,6 +37,7 @@ EXPECTED: dict[Action, list[str]] = {
     Action.APPROVE_REPORT:        ["-",   "-",   "-",   "all", "-",   "-",   "-"],
     Action.VIEW_DASHBOARD:        ["-",   "own", "own", "all", "all", "-",   "all"],
     Action.COMPILE_ANNUAL_REPORT: ["-",   "-",   "-",   "all", "all", "-",   "-"],
+    Action.VIEW_IDENTITIES:       ["own", "own", "own", "all", "-",   "-",   "-"],
     Action.VIEW_INSTRUMENTS:      ["all", "all", "all", "all", "all", "all", "all"],
     Action.MANAGE_INSTRUMENTS:    ["-",   "-",   "-",   "all", "-",   "all", "-"],
 }  # fmt: skip
@@ -91,3 +92,31 @@ def test_a_regional_user_without_a_group_acts_nowhere(
 
 def test_national_roles_are_scoped_to_every_region(make_user: Callable[..., User]) -> None:
     assert regions_where(make_user(Role.SECRETARIAT), Action.VIEW_VISIT) is None
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "on_team", "expected"),
+    [
+        (Role.PARTICIPANT, Action.VIEW_VISIT, True, True),
+        (Role.PARTICIPANT, Action.VIEW_VISIT, False, False),
+        (Role.GROUP_LEADER, Action.CONDUCT_VISIT, False, False),
+        (Role.COORDINATOR, Action.VIEW_VISIT, False, True),
+        (Role.COORDINATOR, Action.VIEW_IDENTITIES, False, False),
+        (Role.COORDINATOR, Action.VIEW_IDENTITIES, True, True),
+        (Role.PARTICIPANT, Action.VIEW_IDENTITIES, True, True),
+        (Role.SECRETARIAT, Action.VIEW_IDENTITIES, False, True),
+        (Role.AUDITOR, Action.VIEW_IDENTITIES, False, False),
+        (Role.COUNCIL, Action.VIEW_VISIT, False, True),
+    ],
+)
+def test_visit_level_decisions_depend_on_the_team(
+    make_user: Callable[..., User],
+    own_region: Region,
+    role: Role,
+    action: Action,
+    on_team: bool,
+    expected: bool,
+) -> None:
+    user = make_user(role)
+    team = frozenset({user.pk}) if on_team else frozenset({-1})
+    assert can_on_visit(user, action, region_id=own_region.pk, team_user_ids=team) is expected

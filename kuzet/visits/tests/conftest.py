@@ -1,9 +1,10 @@
 """A planned visit in 'our' region with a leader and a member, for the visit tests."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from kuzet.conftest import InstitutionFactory
 from kuzet.core.policy import Role
@@ -31,3 +32,10 @@ def visit(coordinator: User, leader: User, member: User) -> Visit:
         team=[TeamPlace(leader, TeamMember.Role.LEADER), TeamPlace(member, TeamMember.Role.MEMBER)],
         objectives="Проверка условий содержания",
     )
+
+
+@pytest.fixture(autouse=True)
+def in_english() -> Iterator[None]:
+    """Messages are asserted in English here."""
+    with translation.override("en"):
+        yield

@@ -1,0 +1,74 @@
+"""Field-level encryption of sensitive data at rest (identities, interview notes, allegations).
+
+Values are encrypted with Fernet (AES-128-CBC with HMAC-SHA256, from ``cryptography``)
+under the keys of ``KUZET_FIELD_KEYS``: the first encrypts, all decrypt, so a new key is
+put first and ``manage.py rotate_field_keys`` re-encrypts every stored value with it.
+Without the variable a key is derived from ``KUZET_SECRET_KEY``.
+
+``EncryptedTextField`` stores the ciphertext as text; the database never sees the value,
+so these fields cannot be searched or sorted. The audit trail records that such a field
+changed, never its value (``core.audit``).
+"""
+
+import base64
+import hashlib
+from functools import cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import models
+
+PREFIX = "enc1:"
+
+
+class DecryptionError(Exception):
+    """A stored value that none of the configured keys opens (wrong or missing key)."""
+
+
+@cache
+def _fernet() -> MultiFernet:
+    keys: list[bytes] = [k.encode("ascii") for k in settings.FIELD_KEYS]
+    if not keys:
+        digest = hashlib.sha256(
+            b"kuzet-field-encryption:" + settings.SECRET_KEY.encode("utf-8")
+        ).digest()
+        keys = [base64.urlsafe_b64encode(digest)]
+    return MultiFernet([Fernet(k) for k in keys])
+
+
+def reset_keys() -> None:
+    """Forget the cached keys (after the settings change, in tests and key rotation)."""
+    _fernet.cache_clear()
+
+
+def encrypt(plaintext: str) -> str:
+    return PREFIX + _fernet().encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+
+def decrypt(stored: str) -> str:
+    if not stored.startswith(PREFIX):
+        raise DecryptionError("the stored value is not encrypted by Kuzet")
+    try:
+        return _fernet().decrypt(stored[len(PREFIX) :].encode("ascii")).decode("utf-8")
+    except InvalidToken:
+        raise DecryptionError("no configured key opens this value (KUZET_FIELD_KEYS)") from None
+
+
+def rotate(stored: str) -> str:
+    """The same value encrypted under the current (first) key."""
+    return PREFIX + _fernet().rotate(stored[len(PREFIX) :].encode("ascii")).decode("ascii")
+
+
+class EncryptedTextField(models.TextField):
+    """Text encrypted at rest; ``None`` stays NULL, everything else (even "") is encrypted."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return None if value is None else decrypt(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        return None if value is None else encrypt(str(value))
+
+    def get_db_prep_lookup(self, value: Any, connection: Any) -> Any:  # pragma: no cover - guard
+        raise TypeError("encrypted fields cannot be searched")

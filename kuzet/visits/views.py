@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,6 +33,15 @@ def _visit_or_403(request: HttpRequest, pk: int) -> Visit:
             )
         raise PermissionDenied
     return visit
+
+
+def _show_errors(form: Form, exc: ValidationError) -> None:
+    """A service's ValidationError on the form: by field where the form has it, else on top."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -79,8 +89,7 @@ def visit_plan_view(request: HttpRequest) -> HttpResponse:
                 theme=data["theme"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _show_errors(form, exc)
         else:
             messages.success(request, _("The visit is planned."))
             return redirect("visits:visit_detail", visit.pk)
@@ -168,11 +177,7 @@ def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
                 notes=data["notes"],
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc.messages)
+            _show_errors(form, exc)
         else:
             messages.success(request, _("The interview is recorded."))
             return redirect("visits:visit_detail", visit.pk)

@@ -22,6 +22,20 @@ def walk(visit: Visit, steps: list[tuple[User, str]]) -> Visit:
     return visit
 
 
+def to_review(visit: Visit, leader: User) -> Visit:
+    """The leader takes the visit from planned to under review."""
+    return walk(
+        visit,
+        [
+            (leader, S.PREPARATION),
+            (leader, S.IN_PROGRESS),
+            (leader, S.DEBRIEFED),
+            (leader, S.DRAFTING),
+            (leader, S.UNDER_REVIEW),
+        ],
+    )
+
+
 def test_the_whole_way_from_plan_to_closure_with_a_return(
     visit: Visit, leader: User, member: User, coordinator: User, secretariat: User
 ) -> None:

@@ -100,32 +100,14 @@ def test_only_the_leader_submits(visit: Visit, leader: User, member: User) -> No
 def test_nobody_reviews_their_own_visit(
     visit: Visit, leader: User, coordinator: User, make_user: Callable[..., User]
 ) -> None:
-    visit = walk(
-        visit,
-        [
-            (leader, S.PREPARATION),
-            (leader, S.IN_PROGRESS),
-            (leader, S.DEBRIEFED),
-            (leader, S.DRAFTING),
-            (leader, S.UNDER_REVIEW),
-        ],
-    )
+    visit = to_review(visit, leader)
     with pytest.raises(PermissionDenied):
         visit_transition(actor=leader, visit=visit, to_status=S.APPROVED)
     assert [s.to_status for s in next_steps(coordinator, visit)] == [S.RETURNED, S.APPROVED]
 
 
 def test_returning_needs_a_reason(visit: Visit, leader: User, coordinator: User) -> None:
-    visit = walk(
-        visit,
-        [
-            (leader, S.PREPARATION),
-            (leader, S.IN_PROGRESS),
-            (leader, S.DEBRIEFED),
-            (leader, S.DRAFTING),
-            (leader, S.UNDER_REVIEW),
-        ],
-    )
+    visit = to_review(visit, leader)
     with pytest.raises(ValidationError, match="what must change"):
         visit_transition(actor=coordinator, visit=visit, to_status=S.RETURNED, comment="  ")
 

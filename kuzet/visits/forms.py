@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from kuzet.core.policy import Action, regions_where
 from kuzet.people.models import User
 from kuzet.registry.models import Institution
-from kuzet.visits.models import Interview, Visit
+from kuzet.visits.models import THEMES, Allegation, CodedPerson, Finding, Interview, Visit
 
 
 class PlanVisitForm(forms.Form):
@@ -102,3 +102,81 @@ class InterviewForm(forms.Form):
     notes = forms.CharField(
         label=_("Notes (encrypted)"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
+
+
+class FindingForm(forms.Form):
+    theme = forms.ChoiceField(label=_("Theme"), choices=list(THEMES.items()))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("The facts: what was seen or heard, where, how many, since when."),
+    )
+    sources = forms.MultipleChoiceField(
+        label=_("Sources"),
+        choices=list(Finding.SOURCES.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    good_practice = forms.BooleanField(label=_("This is a good practice"), required=False)
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=[("", "—"), *Finding.Severity.choices], required=False
+    )
+    obstacle = forms.ChoiceField(
+        label=_("Obstacle to access"),
+        choices=[("", "—"), *Finding.Obstacle.choices],
+        required=False,
+    )
+    interviews = forms.ModelMultipleChoiceField(
+        Interview.objects.none(),
+        label=_("Interviews it rests on"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, visit: Visit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["interviews"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = visit.interviews.select_related("person")
+
+
+class AllegationForm(forms.Form):
+    person = forms.ModelChoiceField(CodedPerson.objects.none(), label=_("Person (code)"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Allegation.Kind.choices)
+    occurred_on = forms.DateField(
+        label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    place = forms.CharField(label=_("Place"), required=False, max_length=300)
+    circumstances = forms.CharField(
+        label=_("Circumstances (encrypted)"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    perpetrator = forms.ChoiceField(
+        label=_("Alleged perpetrators"), choices=Allegation.Perpetrator.choices
+    )
+    methods = forms.MultipleChoiceField(
+        label=_("Methods"),
+        choices=list(Allegation.METHODS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    injuries_observed = forms.CharField(
+        label=_("Injuries observed (encrypted)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    medical_documentation = forms.NullBooleanField(
+        label=_("Medical documentation exists"), required=False
+    )
+    witnesses = forms.CharField(
+        label=_("Witnesses (encrypted)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    consent_transmit = forms.BooleanField(
+        label=_("The person consents to transmission"), required=False
+    )
+    referral = forms.ChoiceField(label=_("Referral"), choices=Allegation.Referral.choices)
+    extent = forms.ChoiceField(label=_("Isolated or pattern"), choices=Allegation.Extent.choices)
+
+    def __init__(self, *args: Any, visit: Visit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = visit.people.all()

@@ -9,4 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.visit_detail, name="visit_detail"),
     path("<int:pk>/step/", views.visit_transition_view, name="visit_transition"),
     path("<int:pk>/interviews/new/", views.interview_new, name="interview_new"),
+    path("<int:pk>/findings/new/", views.finding_new, name="finding_new"),
+    path("<int:pk>/allegations/new/", views.allegation_new, name="allegation_new"),
 ]

@@ -15,9 +15,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kuzet.core.audit import audit_append
 from kuzet.core.models import AuditAction
 from kuzet.core.policy import Action, can, can_on_visit
-from kuzet.visits.forms import InterviewForm, PlanVisitForm, TransitionForm
+from kuzet.visits.forms import (
+    AllegationForm,
+    FindingForm,
+    InterviewForm,
+    PlanVisitForm,
+    TransitionForm,
+)
 from kuzet.visits.models import TeamMember, Visit
 from kuzet.visits.selectors import visits_for
+from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
 from kuzet.visits.services.lifecycle import LOCKED, next_steps, team_user_ids, visit_transition
 from kuzet.visits.services.planning import TeamPlace, visit_plan
@@ -109,6 +116,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": visit.history.select_related("actor"),
         "steps": next_steps(request.user, visit),
         "interviews": visit.interviews.select_related("person", "conducted_by"),
+        "findings": visit.findings.prefetch_related("interviews__person"),
+        "allegations": visit.allegations.select_related("person"),
         "show_identities": can_on_visit(
             request.user, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team
         ),
@@ -186,4 +195,49 @@ def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
         "visits/interview_new.html",
         {"visit": visit, "form": form},
         status=422 if form.errors else 200,
+    )
+
+
+def _record_page(
+    request: HttpRequest, pk: int, form_class: type[Form], template: str, record: Any, done: str
+) -> HttpResponse:
+    """A page with a form whose valid data one service records on the visit."""
+    visit = _visit_or_403(request, pk)
+    form = form_class(request.POST or None, visit=visit)  # type: ignore[call-arg]
+    if request.method == "POST" and form.is_valid():
+        try:
+            record(actor=request.user, visit=visit, **form.cleaned_data)
+        except ValidationError as exc:
+            _show_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("visits:visit_detail", visit.pk)
+    return render(
+        request, template, {"visit": visit, "form": form}, status=422 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return _record_page(
+        request,
+        pk,
+        FindingForm,
+        "visits/finding_new.html",
+        finding_record,
+        _("The finding is recorded."),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def allegation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    return _record_page(
+        request,
+        pk,
+        AllegationForm,
+        "visits/allegation_new.html",
+        allegation_record,
+        _("The allegation is recorded."),
     )

@@ -3,22 +3,12 @@
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kuzet.core.policy import Action, can_on_visit
 from kuzet.visits.models import CodedPerson, Interview, Visit
-from kuzet.visits.services.lifecycle import LOCKED, team_user_ids
-
-
-def _require_conduct(actor: Any, visit: Visit) -> None:
-    if not can_on_visit(
-        actor, Action.CONDUCT_VISIT, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
-    ):
-        raise PermissionDenied(_("You may not record anything on this visit."))
-    if visit.status in LOCKED:
-        raise ValidationError(_("This visit is approved; changes are amendments."))
+from kuzet.visits.services.access import require_can_record
 
 
 @transaction.atomic
@@ -41,7 +31,7 @@ def interview_record(
     notes: str = "",
 ) -> Interview:
     """Record an interview (and, by code, the person if new); nothing is saved on any error."""
-    _require_conduct(actor, visit)
+    require_can_record(actor, visit)
     person = None
     if person_code:
         person = CodedPerson.objects.filter(visit=visit, code=person_code).first()

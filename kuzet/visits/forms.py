@@ -77,8 +77,11 @@ class InterviewForm(forms.Form):
         label=_("Date of birth (encrypted)"), required=False, max_length=40
     )
     cell = forms.CharField(label=_("Cell or room (encrypted)"), required=False, max_length=100)
+    # The browser's datetime-local field sends and expects ISO "YYYY-MM-DDTHH:MM".
     conducted_at = forms.DateTimeField(
-        label=_("Conducted at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Conducted at"),
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
     )
     consent_interview = forms.BooleanField(label=_("Consents to the interview"), required=False)
     consent_quote = forms.BooleanField(label=_("May be quoted"), required=False)

@@ -351,6 +351,10 @@ class Finding(AuditedModel):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def source_labels(self) -> list[str]:
+        return [str(self.SOURCES.get(s, s)) for s in self.sources]
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 

@@ -169,6 +169,7 @@ def test_findings_and_allegations_through_the_pages(
     assert Allegation.objects.count() == 1
     page = client.get(f"/visits/{visit.pk}/").content.decode()
     assert "Переполненность" in page and "Удары дубинкой" in page
+    assert "непосредственное наблюдение" in page  # sources by name, not code
     assert (
         "Удары дубинкой" not in client_for(coordinator).get(f"/visits/{visit.pk}/").content.decode()
     )

@@ -156,3 +156,11 @@ def test_recording_an_interview_through_the_page(
     interview = Interview.objects.get()
     assert interview.person is not None and interview.person.full_name == "Ахметова Дана"
     assert interview.vulnerabilities == ["woman"]
+
+
+def test_the_interview_form_offers_a_time_the_browser_accepts(
+    visit: Visit, member: User, client_for: Callable[[User], Client]
+) -> None:
+    page = client_for(member).get(f"/visits/{visit.pk}/interviews/new/").content.decode()
+    value = page.split('name="conducted_at"')[1].split('value="')[1].split('"')[0]
+    assert len(value) == 16 and value[4] == "-" and value[10] == "T"  # YYYY-MM-DDTHH:MM

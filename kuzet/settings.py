@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "kuzet.registry",
     "kuzet.instruments",
     "kuzet.visits",
+    "kuzet.recommendations",
 ]
 
 MIDDLEWARE = [

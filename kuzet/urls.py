@@ -14,6 +14,7 @@ urlpatterns = [
     path("inventory/", include("kuzet.registry.urls")),
     path("instruments/", include("kuzet.instruments.urls")),
     path("visits/", include("kuzet.visits.urls")),
+    path("recommendations/", include("kuzet.recommendations.urls")),
     path("audit/", include("kuzet.core.urls")),
     path("admin/", admin.site.urls),
 ]

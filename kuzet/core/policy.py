@@ -45,6 +45,7 @@ class Action(StrEnum):
     APPROVE_REPORT = "approve_report"
     VIEW_DASHBOARD = "view_dashboard"
     COMPILE_ANNUAL_REPORT = "compile_annual_report"
+    FOLLOW_UP_RECOMMENDATION = "follow_up_recommendation"
     VIEW_IDENTITIES = "view_identities"
     VIEW_INSTRUMENTS = "view_instruments"
     MANAGE_INSTRUMENTS = "manage_instruments"
@@ -85,6 +86,8 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
         frozenset({Role.COORDINATOR, Role.GROUP_LEADER}),
     ),
     Action.COMPILE_ANNUAL_REPORT: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
+    # Assessing what the authorities did with a recommendation.
+    Action.FOLLOW_UP_RECOMMENDATION: (frozenset({Role.SECRETARIAT}), frozenset({Role.COORDINATOR})),
     # Identities of the people met: the secretariat, and the visit's own team (see can_on_visit).
     Action.VIEW_IDENTITIES: (frozenset({Role.SECRETARIAT}), REGIONAL_ROLES),
     # Instruments and legal norms are the NPM's common methodology: everyone reads them,

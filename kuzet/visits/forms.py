@@ -136,6 +136,12 @@ class FindingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
+    no_recommendation_reason = forms.CharField(
+        label=_("Why no recommendation (only if none will follow)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
     def __init__(self, *args: Any, visit: Visit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["interviews"]

@@ -338,6 +338,8 @@ class Finding(AuditedModel):
     interviews = models.ManyToManyField(
         Interview, blank=True, related_name="findings", verbose_name=_("interviews")
     )
+    # A problem is followed by a recommendation, or this says why not (visits.services.lifecycle).
+    no_recommendation_reason = models.TextField(_("why no recommendation"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

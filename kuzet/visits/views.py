@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kuzet.core.audit import audit_append
+from kuzet.core.forms import show_service_errors
 from kuzet.core.models import AuditAction
 from kuzet.core.policy import Action, can, can_on_visit
 from kuzet.visits.forms import (
@@ -40,15 +41,6 @@ def _visit_or_403(request: HttpRequest, pk: int) -> Visit:
             )
         raise PermissionDenied
     return visit
-
-
-def _show_errors(form: Form, exc: ValidationError) -> None:
-    """A service's ValidationError on the form: by field where the form has it, else on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -96,7 +88,7 @@ def visit_plan_view(request: HttpRequest) -> HttpResponse:
                 theme=data["theme"],
             )
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, _("The visit is planned."))
             return redirect("visits:visit_detail", visit.pk)
@@ -118,6 +110,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "interviews": visit.interviews.select_related("person", "conducted_by"),
         "findings": visit.findings.prefetch_related("interviews__person"),
         "allegations": visit.allegations.select_related("person"),
+        "recommendations": visit.recommendations.select_related("addressee"),
         "show_identities": can_on_visit(
             request.user, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team
         ),
@@ -186,7 +179,7 @@ def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
                 notes=data["notes"],
             )
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, _("The interview is recorded."))
             return redirect("visits:visit_detail", visit.pk)
@@ -198,7 +191,7 @@ def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _record_page(
+def record_page(
     request: HttpRequest, pk: int, form_class: type[Form], template: str, record: Any, done: str
 ) -> HttpResponse:
     """A page with a form whose valid data one service records on the visit."""
@@ -208,7 +201,7 @@ def _record_page(
         try:
             record(actor=request.user, visit=visit, **form.cleaned_data)
         except ValidationError as exc:
-            _show_errors(form, exc)
+            show_service_errors(form, exc)
         else:
             messages.success(request, done)
             return redirect("visits:visit_detail", visit.pk)
@@ -220,7 +213,7 @@ def _record_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
-    return _record_page(
+    return record_page(
         request,
         pk,
         FindingForm,
@@ -233,7 +226,7 @@ def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def allegation_new(request: HttpRequest, pk: int) -> HttpResponse:
-    return _record_page(
+    return record_page(
         request,
         pk,
         AllegationForm,

@@ -24,6 +24,7 @@ def finding_record(
     severity: str = "",
     obstacle: str = "",
     interviews: list[Interview] | None = None,
+    no_recommendation_reason: str = "",
 ) -> Finding:
     """Record a finding; raises PermissionDenied or ValidationError with every problem."""
     require_can_record(actor, visit)
@@ -36,6 +37,7 @@ def finding_record(
         good_practice=good_practice,
         severity=severity,
         obstacle=obstacle,
+        no_recommendation_reason=no_recommendation_reason.strip(),
         created_by=actor,
     )
     finding.full_clean()

@@ -84,6 +84,14 @@ def submission_problems(visit: Visit) -> list[str]:
         problems.append(_("The team has fewer than two people."))
     if not visit.started_at or not visit.ended_at:
         problems.append(_("The times in and out of the institution are missing."))
+    unanswered = visit.findings.filter(
+        good_practice=False, recommendations__isnull=True, no_recommendation_reason=""
+    )
+    for finding in unanswered:
+        problems.append(
+            _("The problem “%(title)s” has no recommendation and no reason why not.")
+            % {"title": finding.title}
+        )
     return problems
 
 

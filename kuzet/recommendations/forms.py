@@ -1,0 +1,62 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kuzet.recommendations.models import Addressee, Recommendation
+from kuzet.visits.models import THEMES, Finding, Visit
+
+
+class RecommendationForm(forms.Form):
+    text_ru = forms.CharField(
+        label=_("Recommendation (Russian)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    text_kk = forms.CharField(
+        label=_("Recommendation (Kazakh)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    addressee = forms.ModelChoiceField(
+        Addressee.objects.filter(is_active=True), label=_("Addressee")
+    )
+    level = forms.ChoiceField(label=_("Level"), choices=Recommendation.Level.choices)
+    theme = forms.ChoiceField(label=_("Theme"), choices=list(THEMES.items()))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Recommendation.Priority.choices)
+    deadline = forms.DateField(
+        label=_("Deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    findings = forms.ModelMultipleChoiceField(
+        Finding.objects.none(),
+        label=_("Findings it answers"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    repeats = forms.ModelChoiceField(
+        Recommendation.objects.none(), label=_("Repeats an earlier recommendation"), required=False
+    )
+
+    def __init__(self, *args: Any, visit: Visit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        findings = self.fields["findings"]
+        assert isinstance(findings, forms.ModelMultipleChoiceField)
+        findings.queryset = visit.findings.filter(good_practice=False)
+        repeats = self.fields["repeats"]
+        assert isinstance(repeats, forms.ModelChoiceField)
+        repeats.queryset = Recommendation.objects.filter(
+            visit__institution=visit.institution
+        ).exclude(visit=visit)
+
+
+class AssessForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Recommendation.Status.choices)
+    evidence = forms.CharField(
+        label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class RecommendationFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("any")), *Recommendation.Status.choices], required=False
+    )
+    addressee = forms.ModelChoiceField(
+        Addressee.objects.all(), label=_("Addressee"), required=False
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)

@@ -1,0 +1,179 @@
+"""Recommendations: specific and addressed, followed up on evidence, and required for every problem."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from kuzet.core.policy import Role
+from kuzet.people.models import User
+from kuzet.recommendations.models import Addressee, Recommendation
+from kuzet.recommendations.services import recommendation_assess, recommendation_issue
+from kuzet.registry.models import Region
+from kuzet.visits.models import Finding, Visit
+from kuzet.visits.services.findings import finding_record
+from kuzet.visits.services.lifecycle import visit_transition
+
+pytestmark = pytest.mark.django_db
+TEXT = "Обеспечить естественное освещение в камерах № 2 и № 5, заменив стеклоблоки окнами до 1 июля 2027 года."
+FACTS = "В камерах № 2 и № 5 окна заложены стеклоблоками, дневной свет не проникает вовсе."
+S = Visit.Status
+
+
+@pytest.fixture
+def addressee(db: object) -> Addressee:
+    return Addressee.objects.get(code="dept-mia-police")
+
+
+@pytest.fixture
+def problem(visit: Visit, member: User) -> Finding:
+    return finding_record(
+        actor=member, visit=visit, theme="material_conditions", title="Нет дневного света", description=FACTS,
+        sources=["observation"], severity=Finding.Severity.MEDIUM,
+    )  # fmt: skip
+
+
+def issue(actor: User, visit: Visit, addressee: Addressee, **kwargs: object) -> Recommendation:
+    values: dict[str, object] = {
+        "text_ru": TEXT,
+        "addressee": addressee,
+        "theme": "material_conditions",
+    }
+    values.update(kwargs)
+    return recommendation_issue(actor=actor, visit=visit, **values)  # type: ignore[arg-type]
+
+
+def test_the_addressee_registry_is_seeded() -> None:
+    assert Addressee.objects.filter(kind="akimat").count() == 20
+    assert Addressee.objects.filter(code="prosecutor-general").exists()
+    assert Addressee.objects.filter(kind="ministry").count() == 7
+
+
+def test_a_recommendation_answers_findings_and_starts_issued(
+    visit: Visit, member: User, addressee: Addressee, problem: Finding
+) -> None:
+    recommendation = issue(member, visit, addressee, findings=[problem], deadline=date(2027, 7, 1))
+    assert recommendation.status == "issued" and list(recommendation.findings.all()) == [problem]
+    assert list(recommendation.history.values_list("status", flat=True)) == ["issued"]
+
+
+def test_a_vague_recommendation_is_refused(
+    visit: Visit, member: User, addressee: Addressee
+) -> None:
+    with pytest.raises(ValidationError, match="at least 6 words"):
+        issue(member, visit, addressee, text_ru="Улучшить условия.")
+    assert not Recommendation.objects.exists()
+
+
+def test_follow_up_needs_the_right_order_the_right_person_and_evidence(
+    visit: Visit,
+    member: User,
+    coordinator: User,
+    addressee: Addressee,
+    make_user: Callable[..., User],
+    other_region: Region,
+) -> None:
+    recommendation = issue(member, visit, addressee)
+    with pytest.raises(PermissionDenied):
+        recommendation_assess(actor=member, recommendation=recommendation, status="accepted")
+    outsider = make_user(Role.COORDINATOR, region=other_region)
+    with pytest.raises(PermissionDenied):
+        recommendation_assess(actor=outsider, recommendation=recommendation, status="accepted")
+    with pytest.raises(ValidationError, match="cannot become"):
+        recommendation_assess(
+            actor=coordinator, recommendation=recommendation, status="in_progress"
+        )
+    recommendation = recommendation_assess(
+        actor=coordinator, recommendation=recommendation, status="accepted"
+    )
+    with pytest.raises(ValidationError, match="evidence"):
+        recommendation_assess(
+            actor=coordinator, recommendation=recommendation, status="implemented"
+        )
+    recommendation = recommendation_assess(
+        actor=coordinator,
+        recommendation=recommendation,
+        status="implemented",
+        evidence="Проверено при повторном посещении: окна установлены.",
+    )
+    assert list(recommendation.history.values_list("status", flat=True)) == [
+        "issued",
+        "accepted",
+        "implemented",
+    ]
+
+
+def test_a_problem_without_a_recommendation_or_a_reason_blocks_submission(
+    visit: Visit, leader: User, member: User, addressee: Addressee, problem: Finding
+) -> None:
+    for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING):
+        visit = visit_transition(actor=leader, visit=visit, to_status=status)
+    with pytest.raises(ValidationError, match="no recommendation and no reason"):
+        visit_transition(actor=leader, visit=visit, to_status=S.UNDER_REVIEW)
+    issue(member, visit, addressee, findings=[problem])
+    assert (
+        visit_transition(actor=leader, visit=visit, to_status=S.UNDER_REVIEW).status
+        == S.UNDER_REVIEW
+    )
+
+
+def test_a_stated_reason_also_lets_the_visit_go_to_review(
+    visit: Visit, leader: User, member: User
+) -> None:
+    finding_record(
+        actor=member, visit=visit, theme="regime", title="Прогулки сокращены", sources=["detainees"], severity="low",
+        description="Прогулка длится 30 минут вместо часа по словам троих содержащихся в разных камерах.",
+        no_recommendation_reason="Рекомендация уже выдана в 2026 году и проверяется; повторять не нужно.",
+    )  # fmt: skip
+    for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING, S.UNDER_REVIEW):
+        visit = visit_transition(actor=leader, visit=visit, to_status=status)
+    assert visit.status == S.UNDER_REVIEW
+
+
+def test_the_list_shows_what_the_user_may_see_and_filters_overdue(
+    visit: Visit, member: User, addressee: Addressee, make_user: Callable[..., User], other_region: Region,
+    client_for: Callable[[User], Client],
+) -> None:  # fmt: skip
+    late = issue(member, visit, addressee, deadline=timezone.localdate() - timedelta(days=1))
+    issue(member, visit, addressee, deadline=timezone.localdate() + timedelta(days=30))
+    overdue = (
+        client_for(member).get("/recommendations/", {"overdue": "on"}).context["page"].object_list
+    )
+    assert list(overdue) == [late]
+    stranger = make_user(Role.PARTICIPANT, region=other_region)
+    assert list(client_for(stranger).get("/recommendations/").context["page"].object_list) == []
+    assert client_for(stranger).get(f"/recommendations/{late.pk}/").status_code == 404
+
+
+def test_issuing_and_assessing_through_the_pages(
+    visit: Visit,
+    member: User,
+    coordinator: User,
+    addressee: Addressee,
+    problem: Finding,
+    client_for: Callable[[User], Client],
+) -> None:
+    response = client_for(member).post(
+        f"/recommendations/visit/{visit.pk}/new/",
+        {
+            "text_ru": TEXT,
+            "addressee": addressee.pk,
+            "level": "institution",
+            "theme": "material_conditions",
+            "priority": "high",
+            "findings": [problem.pk],
+        },
+    )
+    assert response.status_code == 302
+    recommendation = Recommendation.objects.get()
+    client = client_for(coordinator)
+    assert (
+        b"Record the follow-up"
+        in client.get(f"/recommendations/{recommendation.pk}/", HTTP_ACCEPT_LANGUAGE="en").content
+    )
+    client.post(f"/recommendations/{recommendation.pk}/assess/", {"status": "rejected"})
+    recommendation.refresh_from_db()
+    assert recommendation.status == "rejected"

@@ -24,6 +24,7 @@ from kuzet.visits.forms import (
     TransitionForm,
 )
 from kuzet.visits.models import TeamMember, Visit
+from kuzet.visits.preparation import preparation_pack
 from kuzet.visits.selectors import visits_for
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
@@ -111,6 +112,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "findings": visit.findings.prefetch_related("interviews__person"),
         "allegations": visit.allegations.select_related("person"),
         "recommendations": visit.recommendations.select_related("addressee"),
+        "pack": preparation_pack(visit),
         "show_identities": can_on_visit(
             request.user, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team
         ),

@@ -1,0 +1,74 @@
+"""The preparation pack of a visit: what the team should know before going in."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.schema import questions
+from kuzet.recommendations.models import Recommendation
+from kuzet.registry.models import Institution, Norm
+from kuzet.visits.models import Visit
+
+OPEN_STATUSES = (
+    Recommendation.Status.ISSUED,
+    Recommendation.Status.ACCEPTED,
+    Recommendation.Status.IN_PROGRESS,
+    Recommendation.Status.PARTLY,
+    Recommendation.Status.NOT_IMPLEMENTED,
+)
+
+
+@dataclass
+class PreparationPack:
+    institution: Institution
+    previous_visits: QuerySet[Visit]
+    open_recommendations: QuerySet[Recommendation]
+    instruments: list[InstrumentVersion]
+    norms: QuerySet[Norm]
+
+
+def preparation_pack(visit: Visit) -> PreparationPack:
+    """Profile, earlier visits, recommendations to verify on site, instruments and their norms."""
+    institution = visit.institution
+    previous = (
+        Visit.objects.filter(institution=institution, planned_date__lt=visit.planned_date)
+        .exclude(pk=visit.pk)
+        .order_by("-planned_date")[:10]
+    )
+    open_recommendations = (
+        Recommendation.objects.filter(visit__institution=institution, status__in=OPEN_STATUSES)
+        .exclude(visit=visit)
+        .select_related("addressee", "visit")
+        .order_by("deadline", "pk")
+    )
+    instruments = _instruments_for(institution)
+    codes: set[str] = set()
+    for version in instruments:
+        for node in questions(version.document):
+            codes.update(node.item.get("norms", []))
+    return PreparationPack(
+        institution=institution,
+        previous_visits=previous,
+        open_recommendations=open_recommendations,
+        instruments=instruments,
+        norms=Norm.objects.filter(code__in=codes).order_by("code"),
+    )
+
+
+def _instruments_for(institution: Institution) -> list[InstrumentVersion]:
+    """The newest published version of each instrument for the institution's type (or for every type)."""
+    versions = (
+        InstrumentVersion.objects.published()
+        .filter(
+            Q(instrument__assignments__institution_type=institution.type)
+            | Q(instrument__assignments__isnull=True)
+        )
+        .select_related("instrument")
+        .order_by("instrument__code", "-number")
+    )
+    newest: dict[int, Any] = {}
+    for version in versions:
+        newest.setdefault(version.instrument_id, version)
+    return list(newest.values())

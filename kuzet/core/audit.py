@@ -164,6 +164,17 @@ class AuditedModel(models.Model):
                     },
                 )
 
+    def set_related(self, name: str, objects: list[Any]) -> None:
+        """Set a many-to-many field and record it: such changes do not pass through save()."""
+        with transaction.atomic():
+            getattr(self, name).set(objects)
+            audit_append(
+                action=AuditAction.UPDATE,
+                object_type=self._audit_label(),
+                object_id=str(self.pk),
+                fields=[name],
+            )
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         pk = self.pk
         with transaction.atomic():

@@ -7,8 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kuzet.core.audit import audit_append
-from kuzet.core.models import AuditAction
 from kuzet.core.policy import Action, can
 from kuzet.recommendations.models import Addressee, Recommendation, StatusChange
 from kuzet.visits.models import Finding, Visit
@@ -69,13 +67,7 @@ def recommendation_issue(
     recommendation.save()
     linked = [f for f in findings or [] if f.visit_id == visit.pk]
     if linked:
-        recommendation.findings.set(linked)
-        audit_append(
-            action=AuditAction.UPDATE,
-            object_type="recommendations.recommendation",
-            object_id=str(recommendation.pk),
-            fields=["findings"],
-        )
+        recommendation.set_related("findings", linked)
     StatusChange(
         recommendation=recommendation, status=recommendation.status, assessed_by=actor
     ).save()

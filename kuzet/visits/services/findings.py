@@ -5,8 +5,6 @@ from typing import Any
 
 from django.db import transaction
 
-from kuzet.core.audit import audit_append
-from kuzet.core.models import AuditAction
 from kuzet.visits.models import Allegation, CodedPerson, Finding, Interview, Visit
 from kuzet.visits.services.access import require_can_record
 
@@ -44,13 +42,7 @@ def finding_record(
     finding.save()
     linked = [i for i in interviews or [] if i.visit_id == visit.pk]
     if linked:
-        finding.interviews.set(linked)
-        audit_append(
-            action=AuditAction.UPDATE,
-            object_type="visits.finding",
-            object_id=str(finding.pk),
-            fields=["interviews"],
-        )
+        finding.set_related("interviews", linked)
     return finding
 
 

@@ -12,6 +12,7 @@ changed, never its value (``core.audit``).
 
 import base64
 import hashlib
+import json
 from functools import cache
 from typing import Any
 
@@ -72,3 +73,21 @@ class EncryptedTextField(models.TextField):
 
     def get_db_prep_lookup(self, value: Any, connection: Any) -> Any:  # pragma: no cover - guard
         raise TypeError("encrypted fields cannot be searched")
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (object, list, …) encrypted at rest as its compact JSON text."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(decrypt(value))
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def value_to_string(self, obj: Any) -> str:
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False)

@@ -4,6 +4,7 @@ The lifecycle (``Visit.Status``) and who may move a visit along it live in
 ``kuzet.visits.services.lifecycle``; this module only states what is stored.
 """
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.audit import AuditedModel
-from kuzet.core.crypto import EncryptedTextField
+from kuzet.core.crypto import EncryptedJSONField, EncryptedTextField
 
 
 class Visit(AuditedModel):
@@ -288,6 +289,77 @@ class Interview(AuditedModel):
             raise ValidationError(errors)
 
 
+class Response(AuditedModel):
+    """The answers to one instrument version on a visit: the checklist of the place, or the
+    questionnaire of one interview. Saved as drafts while they are typed; checked in full
+    (``kuzet.instruments.responses.validate_response``) when the visit goes to review.
+
+    The answers are encrypted at rest (interview answers are what people told the team);
+    what the indicators need from checklists is copied to ``ComplianceMark`` rows.
+    """
+
+    uuid = models.UUIDField(_("identifier"), unique=True, default=uuid.uuid4, editable=False)
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="responses", verbose_name=_("visit")
+    )
+    version = models.ForeignKey(
+        "instruments.InstrumentVersion",
+        on_delete=models.PROTECT,
+        related_name="responses",
+        verbose_name=_("instrument version"),
+    )
+    interview = models.ForeignKey(
+        Interview,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("interview"),
+    )
+    answers = EncryptedJSONField(_("answers"), default=dict)
+    # Kept with every save so that lists need not decrypt and validate every response.
+    answered_count = models.PositiveIntegerField(_("answered"), default=0)
+    problem_count = models.PositiveIntegerField(_("problems"), default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("saved"), auto_now=True)
+
+    class Meta:
+        ordering = ["visit", "created_at", "pk"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+
+    def __str__(self) -> str:
+        return f"{self.version.instrument.title} ({self.uuid})"
+
+
+class ComplianceMark(models.Model):
+    """One answered compliance question of a response: the item, its section and the answer.
+
+    Derived from ``Response.answers`` on every save (so not audited itself) and holding no
+    personal data: dashboards count non-compliant items and findings link to them.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="marks")
+    # ``name`` or ``repeat[2].name``, as in validation errors.
+    path = models.CharField(max_length=200)
+    question = models.CharField(max_length=64)
+    section = models.CharField(max_length=64)
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["response", "pk"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        constraints = [models.UniqueConstraint("response", "path", name="compliancemark_unique")]
+        indexes = [models.Index(fields=["question", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.value}"
+
+
 THEMES = {
     "treatment": _("treatment"),
     "safeguards": _("protection measures and safeguards"),
@@ -337,6 +409,10 @@ class Finding(AuditedModel):
     )
     interviews = models.ManyToManyField(
         Interview, blank=True, related_name="findings", verbose_name=_("interviews")
+    )
+    # The checklist items (answers) the finding rests on; a non-compliant item needs one.
+    items = models.ManyToManyField(
+        "ComplianceMark", blank=True, related_name="findings", verbose_name=_("checklist items")
     )
     # A problem is followed by a recommendation, or this says why not (visits.services.lifecycle).
     no_recommendation_reason = models.TextField(_("why no recommendation"), blank=True)
@@ -490,3 +566,170 @@ class Allegation(AuditedModel):
             )
         if errors:
             raise ValidationError(errors)
+
+
+class Section(models.TextChoices):
+    """The parts of a visit's record, as the workspace shows them and reviewers comment on them."""
+
+    GENERAL = "general", _("the visit")
+    PREPARATION = "preparation", _("preparation")
+    RESPONSES = "responses", _("checklists and questionnaires")
+    INTERVIEWS = "interviews", _("interviews")
+    FINDINGS = "findings", _("findings")
+    ALLEGATIONS = "allegations", _("allegations")
+    MEDIA = "media", _("media")
+    RECOMMENDATIONS = "recommendations", _("recommendations")
+
+
+class ReviewComment(AuditedModel):
+    """A reviewer's remark on one section of a visit's record; the team marks it resolved."""
+
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="review_comments", verbose_name=_("visit")
+    )
+    section = models.CharField(_("section"), max_length=20, choices=Section.choices)
+    text = models.TextField(_("comment"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["visit", "created_at", "pk"]
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} / {self.section}"
+
+
+class Amendment(AuditedModel):
+    """A change to an approved visit record: what changes, in which section and why.
+
+    An approved record is locked; it is never edited in place, so that what was approved
+    (and perhaps sent to the authorities) stays readable, followed by its amendments.
+    """
+
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("visit")
+    )
+    section = models.CharField(_("section"), max_length=20, choices=Section.choices)
+    text = models.TextField(_("the amendment"))
+    reason = models.TextField(_("reason"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["visit", "created_at", "pk"]
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} / {self.section} / {self.created_at:%Y-%m-%d}"
+
+
+def media_path(item: "MediaEvidence", filename: str) -> str:
+    """Stored under the visit and the item's identifier; the uploaded name is kept only as data."""
+    return f"evidence/{item.visit_id}/{item.uuid}"
+
+
+class MediaEvidence(AuditedModel):
+    """A photo, recording or document taken as evidence on a visit. Immutable: a replacement
+    is a new item. The SHA-256 is computed as the bytes arrive and checked against the
+    device's when one is given; every access is a ``CustodyEvent``."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("photo")
+        AUDIO = "audio", _("audio recording")
+        VIDEO = "video", _("video recording")
+        DOCUMENT = "document", _("document")
+
+    uuid = models.UUIDField(_("identifier"), unique=True, default=uuid.uuid4, editable=False)
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="media", verbose_name=_("visit")
+    )
+    finding = models.ForeignKey(
+        Finding,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="media",
+        verbose_name=_("finding"),
+    )
+    interview = models.ForeignKey(
+        Interview,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="media",
+        verbose_name=_("interview"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=media_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.BigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    description = models.TextField(_("description"), blank=True)
+    captured_at = models.DateTimeField(_("captured"), null=True, blank=True)
+    device = models.CharField(_("device"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["visit", "uploaded_at", "pk"]
+        verbose_name = _("media evidence")
+        verbose_name_plural = _("media evidence")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.uuid}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableEvidenceError(_("Media evidence is never changed; add a new item."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ImmutableEvidenceError(_("Media evidence is never deleted."))
+
+
+class ImmutableEvidenceError(Exception):
+    """An attempt to change or delete media evidence."""
+
+
+class CustodyEvent(AuditedModel):
+    """One link of an item's chain of custody: who did what with it, when.
+
+    Each event is also an entry of the audit trail's HMAC chain, so the custody record is
+    as tamper-evident as the trail itself.
+    """
+
+    class Kind(models.TextChoices):
+        CAPTURED = "captured", _("captured")
+        UPLOADED = "uploaded", _("uploaded")
+        HASH_VERIFIED = "hash_verified", _("hash verified")
+        VIEWED = "viewed", _("viewed")
+        DOWNLOADED = "downloaded", _("downloaded")
+        EXPORTED = "exported", _("exported")
+
+    media = models.ForeignKey(
+        MediaEvidence, on_delete=models.PROTECT, related_name="custody", verbose_name=_("item")
+    )
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    at = models.DateTimeField(_("time"))
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["media", "at", "pk"]
+        verbose_name = _("custody event")
+        verbose_name_plural = _("custody events")
+
+    def __str__(self) -> str:
+        return f"{self.media_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

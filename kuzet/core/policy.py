@@ -43,6 +43,7 @@ class Action(StrEnum):
     CONDUCT_VISIT = "conduct_visit"
     REVIEW_VISIT = "review_visit"
     APPROVE_REPORT = "approve_report"
+    AMEND_VISIT = "amend_visit"
     VIEW_DASHBOARD = "view_dashboard"
     COMPILE_ANNUAL_REPORT = "compile_annual_report"
     FOLLOW_UP_RECOMMENDATION = "follow_up_recommendation"
@@ -81,6 +82,8 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.CONDUCT_VISIT: (frozenset(), REGIONAL_ROLES),
     Action.REVIEW_VISIT: (frozenset({Role.SECRETARIAT}), frozenset({Role.COORDINATOR})),
     Action.APPROVE_REPORT: (frozenset({Role.SECRETARIAT}), frozenset()),
+    # Amending an approved record: its team, the region's coordinator, the secretariat.
+    Action.AMEND_VISIT: (frozenset({Role.SECRETARIAT}), REGIONAL_ROLES),
     Action.VIEW_DASHBOARD: (
         frozenset({Role.SECRETARIAT, Role.COUNCIL, Role.AUDITOR}),
         frozenset({Role.COORDINATOR, Role.GROUP_LEADER}),
@@ -137,7 +140,7 @@ def can(user: Any, action: Action, region_id: int | None = None) -> bool:
 # Participants and group leaders see and work on the visits whose team they are on;
 # coordinators on every visit of their region; national roles as the table says.
 TEAM_ONLY_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
-TEAM_ONLY_ACTIONS = frozenset({Action.VIEW_VISIT, Action.CONDUCT_VISIT})
+TEAM_ONLY_ACTIONS = frozenset({Action.VIEW_VISIT, Action.CONDUCT_VISIT, Action.AMEND_VISIT})
 
 
 def can_on_visit(

@@ -49,6 +49,7 @@ def recommendation_new(request: HttpRequest, pk: int) -> HttpResponse:
         "recommendations/recommendation_new.html",
         recommendation_issue,
         _("The recommendation is issued."),
+        "recommendations",
     )
 
 

@@ -3,12 +3,23 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.policy import Action, regions_where
 from kuzet.people.models import User
 from kuzet.registry.models import Institution
-from kuzet.visits.models import THEMES, Allegation, CodedPerson, Finding, Interview, Visit
+from kuzet.visits.models import (
+    THEMES,
+    Allegation,
+    CodedPerson,
+    ComplianceMark,
+    Finding,
+    Interview,
+    Section,
+    Visit,
+)
+from kuzet.visits.services.responses import labels_of, path_label
 
 
 class PlanVisitForm(forms.Form):
@@ -60,6 +71,23 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
     )
+
+
+class ReviewCommentForm(forms.Form):
+    section = forms.ChoiceField(label=_("Section"), choices=Section.choices)
+    text = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+class AmendmentForm(forms.Form):
+    section = forms.ChoiceField(label=_("Section"), choices=Section.choices)
+    text = forms.CharField(
+        label=_("The amendment"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the record now says, in place of or in addition to what it said."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class InterviewForm(forms.Form):
@@ -135,6 +163,13 @@ class FindingForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    items = forms.ModelMultipleChoiceField(
+        ComplianceMark.objects.none(),
+        label=_("Checklist items it describes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every non-compliant item needs a finding that describes it."),
+    )
 
     no_recommendation_reason = forms.CharField(
         label=_("Why no recommendation (only if none will follow)"),
@@ -147,6 +182,12 @@ class FindingForm(forms.Form):
         field = self.fields["interviews"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = visit.interviews.select_related("person")
+        items = self.fields["items"]
+        assert isinstance(items, forms.ModelMultipleChoiceField)
+        items.queryset = ComplianceMark.objects.filter(
+            response__visit=visit, value__in=("non_compliant", "partly")
+        ).select_related("response__version__instrument")
+        items.label_from_instance = _mark_label  # type: ignore[method-assign]
 
 
 class AllegationForm(forms.Form):
@@ -189,3 +230,20 @@ class AllegationForm(forms.Form):
         field = self.fields["person"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = visit.people.all()
+
+
+def _mark_label(mark: ComplianceMark) -> str:
+    """ "Checklist — question: answer", in the active language."""
+    language = (get_language() or "ru").split("-")[0]
+    document = mark.response.version.document
+    answer = next(
+        (
+            c["label"]
+            for c in document["choice_lists"].get("compliance", [])
+            if c["name"] == mark.value
+        ),
+        {},
+    )
+    value = answer.get(language) or answer.get("ru") or mark.value
+    item = path_label(labels_of(document, language), mark.path)
+    return f"{mark.response.version.instrument.title} — {item}: {value}"

@@ -317,6 +317,9 @@ class Response(AuditedModel):
         verbose_name=_("interview"),
     )
     answers = EncryptedJSONField(_("answers"), default=dict)
+    # Raised by every save; a save based on an older revision is refused, so two people
+    # editing the same checklist never silently overwrite each other's answers.
+    revision = models.PositiveIntegerField(_("revision"), default=0)
     # Kept with every save so that lists need not decrypt and validate every response.
     answered_count = models.PositiveIntegerField(_("answered"), default=0)
     problem_count = models.PositiveIntegerField(_("problems"), default=0)

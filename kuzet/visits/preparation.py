@@ -43,7 +43,7 @@ def preparation_pack(visit: Visit) -> PreparationPack:
         .select_related("addressee", "visit")
         .order_by("deadline", "pk")
     )
-    instruments = _instruments_for(institution)
+    instruments = instruments_for(institution)
     codes: set[str] = set()
     for version in instruments:
         for node in questions(version.document):
@@ -57,7 +57,7 @@ def preparation_pack(visit: Visit) -> PreparationPack:
     )
 
 
-def _instruments_for(institution: Institution) -> list[InstrumentVersion]:
+def instruments_for(institution: Institution) -> list[InstrumentVersion]:
     """The newest published version of each instrument for the institution's type (or for every type)."""
     versions = (
         InstrumentVersion.objects.published()

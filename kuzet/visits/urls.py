@@ -1,6 +1,5 @@
 from django.urls import path
 
-from kuzet.visits import views
 
 app_name = "visits"
 urlpatterns = [
@@ -11,4 +10,17 @@ urlpatterns = [
     path("<int:pk>/interviews/new/", views.interview_new, name="interview_new"),
     path("<int:pk>/findings/new/", views.finding_new, name="finding_new"),
     path("<int:pk>/allegations/new/", views.allegation_new, name="allegation_new"),
+    path("<int:pk>/responses/", views.responses_tab, name="responses_tab"),
+    path("<int:pk>/responses/new/", views.response_start_view, name="response_start"),
+    path("<int:pk>/responses/<uuid:uuid>/", views.response_edit, name="response_edit"),
+    path("<int:pk>/review/", views.review_tab, name="review_tab"),
+    path("<int:pk>/review/comment/", views.review_comment_view, name="review_comment"),
+    path(
+        "<int:pk>/review/comments/<int:comment_pk>/resolve/",
+        views.comment_resolve,
+        name="comment_resolve",
+    ),
+    path("<int:pk>/review/amend/", views.amendment_view, name="amendment_add"),
+    # Tabs with views of their own come before this one.
+    path("<int:pk>/<slug:tab>/", views.visit_tab, name="visit_tab"),
 ]

@@ -6,30 +6,58 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kuzet.core.audit import audit_append
 from kuzet.core.forms import show_service_errors
 from kuzet.core.models import AuditAction
 from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.instruments.responses import validate_response
 from kuzet.visits.forms import (
     AllegationForm,
+    AmendmentForm,
     FindingForm,
     InterviewForm,
     PlanVisitForm,
+    ReviewCommentForm,
     TransitionForm,
 )
-from kuzet.visits.models import TeamMember, Visit
-from kuzet.visits.preparation import preparation_pack
+from kuzet.visits.models import Response, Section, TeamMember, Visit
+from kuzet.visits.preparation import instruments_for, preparation_pack
+from kuzet.visits.response_form import build_form
 from kuzet.visits.selectors import visits_for
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
-from kuzet.visits.services.lifecycle import LOCKED, next_steps, team_user_ids, visit_transition
+from kuzet.visits.services.lifecycle import (
+    LOCKED,
+    next_steps,
+    submission_problems,
+    team_user_ids,
+    visit_transition,
+)
 from kuzet.visits.services.planning import TeamPlace, visit_plan
+from kuzet.visits.services.responses import (
+    StaleResponse,
+    answers_from_form,
+    labels_of,
+    response_save,
+    response_start,
+)
+from kuzet.visits.services.review import (
+    amendment_add,
+    may_amend,
+    may_review,
+    review_comment_add,
+    review_comment_resolve,
+)
 
 
 def _visit_or_403(request: HttpRequest, pk: int) -> Visit:
@@ -98,30 +126,100 @@ def visit_plan_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+TABS = [
+    ("overview", _lazy("Visit")),
+    ("responses", _lazy("Checklists")),
+    ("interviews", _lazy("Interviews")),
+    ("findings", _lazy("Findings")),
+    ("allegations", _lazy("Allegations")),
+    ("media", _lazy("Media")),
+    ("recommendations", _lazy("Recommendations")),
+    ("review", _lazy("Review")),
+]
+# The record section each tab shows (review comments and amendments are filed by section).
+TAB_SECTION = {
+    "overview": Section.GENERAL,
+    "responses": Section.RESPONSES,
+    "interviews": Section.INTERVIEWS,
+    "findings": Section.FINDINGS,
+    "allegations": Section.ALLEGATIONS,
+    "media": Section.MEDIA,
+    "recommendations": Section.RECOMMENDATIONS,
+}
+
+
+def render_tab(
+    request: HttpRequest, visit: Visit, tab: str, template: str, extra: dict[str, Any]
+) -> HttpResponse:
+    """One tab of the visit workspace: ``template`` extends ``visits/workspace.html``."""
+    team = team_user_ids(visit)
+    region = visit.region_id
+    section = TAB_SECTION.get(tab)
+    context: dict[str, Any] = {
+        "visit": visit,
+        "tab": tab,
+        "tabs": TABS,
+        "section": section,
+        "show_identities": can_on_visit(
+            request.user, Action.VIEW_IDENTITIES, region_id=region, team_user_ids=team
+        ),
+        "can_record": can_on_visit(
+            request.user, Action.CONDUCT_VISIT, region_id=region, team_user_ids=team
+        )
+        and visit.status not in LOCKED,
+        "comments": (
+            visit.review_comments.filter(section=section).select_related("author", "resolved_by")
+            if section
+            else []
+        ),
+        "amendments": (
+            visit.amendments.filter(section=section).select_related("author") if section else []
+        ),
+        **extra,
+    }
+    return render(request, template, context)
+
+
 @login_required
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_or_403(request, pk)
-    team = team_user_ids(visit)
-    context: dict[str, Any] = {
-        "visit": visit,
-        "team": visit.team.select_related("user"),
-        "history": visit.history.select_related("actor"),
-        "steps": next_steps(request.user, visit),
-        "interviews": visit.interviews.select_related("person", "conducted_by"),
-        "findings": visit.findings.prefetch_related("interviews__person"),
-        "allegations": visit.allegations.select_related("person"),
-        "recommendations": visit.recommendations.select_related("addressee"),
-        "pack": preparation_pack(visit),
-        "show_identities": can_on_visit(
-            request.user, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team
-        ),
-        "can_record": can_on_visit(
-            request.user, Action.CONDUCT_VISIT, region_id=visit.region_id, team_user_ids=team
-        )
-        and visit.status not in LOCKED,
-    }
-    return render(request, "visits/visit_detail.html", context)
+    return render_tab(
+        request,
+        visit,
+        "overview",
+        "visits/tab_overview.html",
+        {
+            "team": visit.team.select_related("user"),
+            "steps": next_steps(request.user, visit),
+            "pack": preparation_pack(visit),
+        },
+    )
+
+
+@login_required
+@require_GET
+def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
+    """The record tabs: interviews, findings, allegations, recommendations."""
+    visit = _visit_or_403(request, pk)
+    if tab == "interviews":
+        extra = {"interviews": visit.interviews.select_related("person", "conducted_by")}
+    elif tab == "findings":
+        extra = {
+            "findings": visit.findings.prefetch_related(
+                "interviews__person", "items__response__version__instrument"
+            )
+        }
+    elif tab == "allegations":
+        extra = {
+            "allegations": visit.allegations.select_related("person"),
+            "has_interviews": visit.interviews.exists(),
+        }
+    elif tab == "recommendations":
+        extra = {"recommendations": visit.recommendations.select_related("addressee")}
+    else:
+        raise Http404
+    return render_tab(request, visit, tab, f"visits/tab_{tab}.html", extra)
 
 
 @login_required
@@ -184,7 +282,7 @@ def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
             show_service_errors(form, exc)
         else:
             messages.success(request, _("The interview is recorded."))
-            return redirect("visits:visit_detail", visit.pk)
+            return redirect("visits:visit_tab", visit.pk, "interviews")
     return render(
         request,
         "visits/interview_new.html",
@@ -194,11 +292,18 @@ def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def record_page(
-    request: HttpRequest, pk: int, form_class: type[Form], template: str, record: Any, done: str
+    request: HttpRequest,
+    pk: int,
+    form_class: type[Form],
+    template: str,
+    record: Any,
+    done: str,
+    tab: str,
+    initial: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A page with a form whose valid data one service records on the visit."""
     visit = _visit_or_403(request, pk)
-    form = form_class(request.POST or None, visit=visit)  # type: ignore[call-arg]
+    form = form_class(request.POST or None, visit=visit, initial=initial)  # type: ignore[call-arg]
     if request.method == "POST" and form.is_valid():
         try:
             record(actor=request.user, visit=visit, **form.cleaned_data)
@@ -206,7 +311,7 @@ def record_page(
             show_service_errors(form, exc)
         else:
             messages.success(request, done)
-            return redirect("visits:visit_detail", visit.pk)
+            return redirect("visits:visit_tab", visit.pk, tab)
     return render(
         request, template, {"visit": visit, "form": form}, status=422 if form.errors else 200
     )
@@ -222,6 +327,8 @@ def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
         "visits/finding_new.html",
         finding_record,
         _("The finding is recorded."),
+        "findings",
+        initial={"items": request.GET.getlist("item")},
     )
 
 
@@ -232,7 +339,242 @@ def allegation_new(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         AllegationForm,
+        AmendmentForm,
         "visits/allegation_new.html",
         allegation_record,
         _("The allegation is recorded."),
+        "allegations",
     )
+
+
+def _response_or_403(request: HttpRequest, pk: int, uuid: str) -> tuple[Visit, Response]:
+    """The response, if the user may read it: questionnaires of interviews hold what people
+    told the team, so they are for those who may see identities (as interview notes are)."""
+    visit = _visit_or_403(request, pk)
+    response = (
+        visit.responses.select_related("version__instrument", "interview__person")
+        .filter(uuid=uuid)
+        .first()
+    )
+    if response is None:
+        raise Http404
+    if _is_confidential(response) and not can_on_visit(
+        request.user,
+        Action.VIEW_IDENTITIES,
+        region_id=visit.region_id,
+        team_user_ids=team_user_ids(visit),
+    ):
+        audit_append(
+            action=AuditAction.ACCESS_DENIED,
+            object_type="visits.response",
+            object_id=str(response.pk),
+        )
+        raise PermissionDenied
+    return visit, response
+
+
+def _is_confidential(response: Response) -> bool:
+    return response.interview_id is not None or response.version.document.get("kind") == "interview"
+
+
+@login_required
+@require_GET
+def responses_tab(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_403(request, pk)
+    return render_tab(
+        request,
+        visit,
+        "responses",
+        "visits/tab_responses.html",
+        {
+            "responses": visit.responses.select_related(
+                "version__instrument", "interview__person", "started_by"
+            ),
+            "instruments": instruments_for(visit.institution),
+            "interviews": visit.interviews.select_related("person"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def response_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_403(request, pk)
+    versions = {str(v.pk): v for v in instruments_for(visit.institution)}
+    version = versions.get(request.POST.get("version", ""))
+    interview = visit.interviews.filter(pk=request.POST.get("interview") or None).first()
+    if version is None:
+        messages.error(request, _("Choose one of the instruments for this institution."))
+        return redirect("visits:responses_tab", visit.pk)
+    try:
+        response = response_start(
+            actor=request.user, visit=visit, version=version, interview=interview
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("visits:responses_tab", visit.pk)
+    return redirect("visits:response_edit", visit.pk, response.uuid)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def response_edit(request: HttpRequest, pk: int, uuid: str) -> HttpResponse:
+    """The form of one response. Browsers with JavaScript post drafts as they are typed
+    (``X-Kuzet-Autosave: 1``, answered in JSON); without it the Save button does the same."""
+    visit, response = _response_or_403(request, pk, uuid)
+    document = response.version.document
+    autosave = request.headers.get("X-Kuzet-Autosave") == "1"
+    answers = response.answers
+    errors: dict[str, list[str]] = {}
+    status = 200
+    checked = request.GET.get("check") == "1"
+    if request.method == "POST":
+        answers = answers_from_form(document, request.POST)
+        try:
+            revision = int(request.POST.get("revision", ""))
+        except ValueError:
+            revision = -1
+        try:
+            response = response_save(
+                actor=request.user, response=response, answers=answers, revision=revision
+            )
+        except StaleResponse as exc:
+            message = _(
+                "Someone else saved this form at %(time)s. Your answers are still on this "
+                "page: copy what you need, then reload to see theirs."
+            ) % {"time": date_format(timezone.localtime(exc.response.updated_at), "TIME_FORMAT")}
+            if autosave:
+                return JsonResponse({"error": message}, status=409)
+            messages.error(request, message)
+            status = 409
+        except ValidationError as exc:
+            if autosave:
+                return JsonResponse({"error": " ".join(exc.messages)}, status=422)
+            for message in exc.messages:
+                messages.error(request, message)
+            status = 422
+        else:
+            if autosave:
+                return JsonResponse(
+                    {
+                        "revision": response.revision,
+                        "saved_at": date_format(
+                            timezone.localtime(response.updated_at), "TIME_FORMAT"
+                        ),
+                        "answered": response.answered_count,
+                        "problems": response.problem_count,
+                    }
+                )
+            messages.success(request, _("The answers are saved."))
+            target = reverse("visits:response_edit", args=[visit.pk, response.uuid])
+            return redirect(target + ("?check=1" if "check" in request.POST else ""))
+    language = (get_language() or "ru").split("-")[0]
+    if checked or status != 200:
+        errors = validate_response(document, answers).errors
+    marks = {m.path: m for m in response.marks.prefetch_related("findings")}
+    page = render_tab(
+        request,
+        visit,
+        "responses",
+        "visits/response_form.html",
+        {
+            "response": response,
+            "sections": build_form(document, answers, errors, language, marks),
+            "errors": errors,
+            "checked": checked or status != 200,
+            "labels": labels_of(document, language),
+        },
+    )
+    page.status_code = status
+    return page
+
+
+@login_required
+@require_GET
+def review_tab(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_403(request, pk)
+    return _review_page(request, visit, ReviewCommentForm(), AmendmentForm())
+
+
+def _review_page(
+    request: HttpRequest,
+    visit: Visit,
+    comment_form: ReviewCommentForm,
+    amendment_form: AmendmentForm,
+    status: int = 200,
+) -> HttpResponse:
+    open_for_submission = visit.status in (Visit.Status.DRAFTING, Visit.Status.RETURNED)
+    page = render_tab(
+        request,
+        visit,
+        "review",
+        "visits/tab_review.html",
+        {
+            "steps": next_steps(request.user, visit),
+            "history": visit.history.select_related("actor"),
+            "all_comments": visit.review_comments.select_related("author", "resolved_by"),
+            "all_amendments": visit.amendments.select_related("author"),
+            "problems": submission_problems(visit) if open_for_submission else None,
+            "may_review": may_review(request.user, visit)
+            and visit.status == Visit.Status.UNDER_REVIEW,
+            "may_amend": may_amend(request.user, visit),
+            "comment_form": comment_form,
+            "amendment_form": amendment_form,
+        },
+    )
+    page.status_code = status
+    return page
+
+
+@login_required
+@require_POST
+def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_403(request, pk)
+    form = ReviewCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            review_comment_add(actor=request.user, visit=visit, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+        else:
+            messages.success(request, _("The comment is added."))
+            return redirect("visits:review_tab", visit.pk)
+    return _review_page(request, visit, form, AmendmentForm(), status=422)
+
+
+@login_required
+@require_POST
+def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    visit = _visit_or_403(request, pk)
+    comment = visit.review_comments.filter(pk=comment_pk).first()
+    if comment is None:
+        raise Http404
+    try:
+        review_comment_resolve(actor=request.user, comment=comment)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The comment is marked as resolved."))
+    # Back to the tab the comment is shown on.
+    tab = next((t for t, s in TAB_SECTION.items() if s == comment.section), "overview")
+    if tab == "overview":
+        return redirect("visits:visit_detail", visit.pk)
+    return redirect("visits:visit_tab", visit.pk, tab)
+
+
+@login_required
+@require_POST
+def amendment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_403(request, pk)
+    form = AmendmentForm(request.POST)
+    if form.is_valid():
+        try:
+            amendment_add(actor=request.user, visit=visit, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+        else:
+            messages.success(request, _("The amendment is recorded."))
+            return redirect("visits:review_tab", visit.pk)
+    return _review_page(request, visit, ReviewCommentForm(), form, status=422)

@@ -35,6 +35,7 @@ EXPECTED: dict[Action, list[str]] = {
     Action.CONDUCT_VISIT:         ["own", "own", "own", "-",   "-",   "-",   "-"],
     Action.REVIEW_VISIT:          ["-",   "-",   "own", "all", "-",   "-",   "-"],
     Action.APPROVE_REPORT:        ["-",   "-",   "-",   "all", "-",   "-",   "-"],
+    Action.AMEND_VISIT:           ["own", "own", "own", "all", "-",   "-",   "-"],
     Action.VIEW_DASHBOARD:        ["-",   "own", "own", "all", "all", "-",   "all"],
     Action.COMPILE_ANNUAL_REPORT: ["-",   "-",   "-",   "all", "all", "-",   "-"],
     Action.FOLLOW_UP_RECOMMENDATION: ["-", "-",   "own", "all", "-",   "-",   "-"],
@@ -108,6 +109,11 @@ def test_national_roles_are_scoped_to_every_region(make_user: Callable[..., User
         (Role.SECRETARIAT, Action.VIEW_IDENTITIES, False, True),
         (Role.AUDITOR, Action.VIEW_IDENTITIES, False, False),
         (Role.COUNCIL, Action.VIEW_VISIT, False, True),
+        (Role.PARTICIPANT, Action.AMEND_VISIT, True, True),
+        (Role.PARTICIPANT, Action.AMEND_VISIT, False, False),
+        (Role.COORDINATOR, Action.AMEND_VISIT, False, True),
+        (Role.SECRETARIAT, Action.AMEND_VISIT, False, True),
+        (Role.AUDITOR, Action.AMEND_VISIT, False, False),
     ],
 )
 def test_visit_level_decisions_depend_on_the_team(

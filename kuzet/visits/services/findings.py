@@ -5,7 +5,14 @@ from typing import Any
 
 from django.db import transaction
 
-from kuzet.visits.models import Allegation, CodedPerson, Finding, Interview, Visit
+from kuzet.visits.models import (
+    Allegation,
+    CodedPerson,
+    ComplianceMark,
+    Finding,
+    Interview,
+    Visit,
+)
 from kuzet.visits.services.access import require_can_record
 
 
@@ -22,6 +29,7 @@ def finding_record(
     severity: str = "",
     obstacle: str = "",
     interviews: list[Interview] | None = None,
+    items: list[ComplianceMark] | None = None,
     no_recommendation_reason: str = "",
 ) -> Finding:
     """Record a finding; raises PermissionDenied or ValidationError with every problem."""
@@ -43,6 +51,9 @@ def finding_record(
     linked = [i for i in interviews or [] if i.visit_id == visit.pk]
     if linked:
         finding.set_related("interviews", linked)
+    marks = [m for m in items or [] if m.response.visit_id == visit.pk]
+    if marks:
+        finding.set_related("items", marks)
     return finding
 
 

@@ -78,7 +78,9 @@ def next_steps(user: Any, visit: Visit) -> list[Step]:
 
 
 def submission_problems(visit: Visit) -> list[str]:
-    """What keeps the visit from going to review (extended as responses and findings arrive)."""
+    """What keeps the visit from going to review: an empty or boilerplate record."""
+    from kuzet.visits.services.responses import response_problems  # responses use this module
+
     problems = []
     if visit.team.count() < 2:
         problems.append(_("The team has fewer than two people."))
@@ -91,6 +93,12 @@ def submission_problems(visit: Visit) -> list[str]:
         problems.append(
             _("The problem “%(title)s” has no recommendation and no reason why not.")
             % {"title": finding.title}
+        )
+    problems += response_problems(visit)
+    for comment in visit.review_comments.filter(resolved_at__isnull=True):
+        problems.append(
+            _("The reviewer's comment on “%(section)s” is not resolved: %(text)s")
+            % {"section": comment.get_section_display(), "text": comment.text[:120]}
         )
     return problems
 

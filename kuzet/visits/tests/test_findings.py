@@ -167,9 +167,11 @@ def test_findings_and_allegations_through_the_pages(
         },
     )
     assert Allegation.objects.count() == 1
-    page = client.get(f"/visits/{visit.pk}/").content.decode()
-    assert "Переполненность" in page and "Удары дубинкой" in page
+    page = client.get(f"/visits/{visit.pk}/findings/").content.decode()
+    assert "Переполненность" in page
+    assert "Удары дубинкой" in client.get(f"/visits/{visit.pk}/allegations/").content.decode()
     assert "непосредственное наблюдение" in page  # sources by name, not code
     assert (
-        "Удары дубинкой" not in client_for(coordinator).get(f"/visits/{visit.pk}/").content.decode()
+        "Удары дубинкой"
+        not in client_for(coordinator).get(f"/visits/{visit.pk}/allegations/").content.decode()
     )

@@ -97,7 +97,7 @@ def test_the_team_and_the_secretariat_see_identities_the_coordinator_does_not(
 ) -> None:
     record(member, visit)
     for user, sees in ((member, True), (secretariat, True), (coordinator, False)):
-        content = client_for(user).get(f"/visits/{visit.pk}/").content.decode()
+        content = client_for(user).get(f"/visits/{visit.pk}/interviews/").content.decode()
         assert "A-07" in content
         assert ("Серикбаев" in content) is sees, user.username
         assert ("холод" in content) is sees

@@ -24,10 +24,10 @@ def test_the_team_the_coordinator_and_the_secretariat_see_the_visit(
     client_for: Callable[[User], Client],
 ) -> None:
     for user in (leader, member, coordinator, secretariat):
-        response = client_for(user).get(f"/visits/{visit.pk}/")
-        assert (
-            response.status_code == 200 and "ИВС Алмалинского района" in response.content.decode()
-        )
+        for tab in ("", "responses/", "interviews/", "findings/", "allegations/", "media/"):
+            response = client_for(user).get(f"/visits/{visit.pk}/{tab}")
+            assert response.status_code == 200, tab
+            assert "ИВС Алмалинского района" in response.content.decode()
         assert visit in client_for(user).get("/visits/").context["visits"]
 
 
@@ -40,9 +40,10 @@ def test_a_participant_of_another_region_gets_403_and_an_audit_entry(
     stranger = make_user(Role.PARTICIPANT, region=other_region, username="stranger")
     client = client_for(stranger)
     assert client.get(f"/visits/{visit.pk}/").status_code == 403
+    assert client.get(f"/visits/{visit.pk}/findings/").status_code == 403
     assert client.post(f"/visits/{visit.pk}/step/", {"to_status": "preparation"}).status_code == 403
     denied = AuditEvent.objects.filter(action="access_denied", object_id=str(visit.pk))
-    assert denied.count() == 2 and set(denied.values_list("actor_username", flat=True)) == {
+    assert denied.count() == 3 and set(denied.values_list("actor_username", flat=True)) == {
         "stranger"
     }
     assert list(client.get("/visits/").context["visits"]) == []

@@ -1,0 +1,233 @@
+"""Filling instruments on a visit: starting a response, saving drafts, what is still missing.
+
+A response is saved as it is typed: a draft keeps whatever was entered, even an answer
+that does not validate yet, so that nothing typed is ever lost. The full check
+(``kuzet.instruments.responses.validate_response``) runs on every save to keep the
+counts shown in lists, and decides at submission (``response_problems``).
+
+Every save names the revision it was based on; a save based on an older revision is
+refused (``StaleResponse``) instead of overwriting what a colleague saved in between.
+"""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import QueryDict
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.responses import validate_response
+from kuzet.instruments.schema import MEDIA_TYPES, walk
+from kuzet.visits.models import ComplianceMark, Interview, Response, Visit
+from kuzet.visits.preparation import instruments_for
+from kuzet.visits.services.access import require_can_record
+
+# Largest draft accepted: about 2,000 long answers; more is not a checklist but an error.
+MAX_ANSWERS_CHARS = 1_000_000
+INTEGER = re.compile(r"^-?\d+$")
+DECIMAL = re.compile(r"^-?\d+([.,]\d+)?$")
+# Non-compliant answers need a finding that describes them (submission_problems).
+NEEDS_FINDING = frozenset({"non_compliant"})
+
+
+class StaleResponse(Exception):
+    """The response was saved by someone else after the revision the save was based on."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(f"response {response.uuid} is at revision {response.revision}")
+        self.response = response
+
+
+@transaction.atomic
+def response_start(
+    *, actor: Any, visit: Visit, version: InstrumentVersion, interview: Interview | None = None
+) -> Response:
+    require_can_record(actor, visit)
+    if not version.is_published:
+        raise ValidationError(_("Only a published version of an instrument can be filled."))
+    if interview is not None and interview.visit_id != visit.pk:
+        raise ValidationError({"interview": [_("The interview belongs to another visit.")]})
+    response = Response(visit=visit, version=version, interview=interview, started_by=actor)
+    _recount(response)
+    response.save()
+    return response
+
+
+@transaction.atomic
+def response_save(
+    *, actor: Any, response: Response, answers: dict[str, Any], revision: int
+) -> Response:
+    """Store ``answers`` as the response's draft; raises StaleResponse if ``revision`` is old."""
+    stored = Response.objects.select_for_update().select_related("visit").get(pk=response.pk)
+    require_can_record(actor, stored.visit)
+    if stored.revision != revision:
+        raise StaleResponse(stored)
+    if not isinstance(answers, dict):
+        raise ValidationError(_("The answers must be a JSON object keyed by question name."))
+    if len(str(answers)) > MAX_ANSWERS_CHARS:
+        raise ValidationError(_("The answers are too long to be a response."))
+    stored.answers = answers
+    stored.revision += 1
+    marks = _recount(stored)
+    stored.save()
+    _store_marks(stored, marks)
+    return stored
+
+
+def _recount(response: Response) -> dict[str, tuple[str, str, str]]:
+    """Update the response's counts; return its compliance answers by path."""
+    document = response.version.document
+    result = validate_response(document, response.answers)
+    response.answered_count = sum(1 for _path, _value in _flat(result.answers))
+    response.problem_count = sum(len(m) for m in result.errors.values())
+    sections: dict[str, str] = {}
+    section = ""
+    for node in walk(document):
+        if node.item.get("kind") == "question" and node.item["type"] == "compliance":
+            sections[node.item["name"]] = section
+        elif "kind" not in node.item:
+            section = node.item["name"]
+    marks: dict[str, tuple[str, str, str]] = {}
+    for path, value in _flat(result.answers):
+        name = path.rsplit(".", 1)[-1]
+        if name in sections and isinstance(value, str):
+            marks[path] = (name, sections[name], value)
+    return marks
+
+
+def _flat(answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(path, value) for every answer, repeats as ``repeat[2].name``."""
+    for name, value in answers.items():
+        if isinstance(value, list) and value and all(isinstance(i, dict) for i in value):
+            for number, instance in enumerate(value, start=1):
+                for inner, inner_value in instance.items():
+                    yield f"{name}[{number}].{inner}", inner_value
+        else:
+            yield name, value
+
+
+def _store_marks(response: Response, marks: dict[str, tuple[str, str, str]]) -> None:
+    """Make the response's ComplianceMark rows say what ``marks`` says (links kept)."""
+    existing = {m.path: m for m in response.marks.all()}
+    for path, mark in existing.items():
+        if path not in marks:
+            mark.delete()
+        elif (mark.question, mark.section, mark.value) != marks[path]:
+            mark.question, mark.section, mark.value = marks[path]
+            mark.save(update_fields=["question", "section", "value"])
+    ComplianceMark.objects.bulk_create(
+        ComplianceMark(response=response, path=path, question=q, section=s, value=v)
+        for path, (q, s, v) in marks.items()
+        if path not in existing
+    )
+
+
+def answers_from_form(document: dict[str, Any], data: QueryDict) -> dict[str, Any]:
+    """The answers a form of ``document`` posted (see visits/_answer.html for the names).
+
+    Numbers become numbers when they read as numbers; anything else is kept as typed, so a
+    draft never loses what was entered and validation says what is wrong with it.
+    """
+    answers: dict[str, Any] = {}
+    for section in document["sections"]:
+        for item in section["items"]:
+            if item["kind"] == "repeat":
+                instances = []
+                for number in data.getlist(f"{item['name']}[]"):
+                    instance: dict[str, Any] = {}
+                    for question in item["items"]:
+                        _read(question, data, f"{item['name']}[{number}].", instance)
+                    instances.append(instance)
+                if instances:
+                    answers[item["name"]] = instances
+            else:
+                _read(item, data, "", answers)
+    return answers
+
+
+def _read(question: dict[str, Any], data: QueryDict, prefix: str, into: dict[str, Any]) -> None:
+    qtype, name = question["type"], question["name"]
+    if qtype == "note" or qtype in MEDIA_TYPES:
+        return
+    values = [v.strip() for v in data.getlist(prefix + name) if v.strip()]
+    if not values:
+        return
+    if qtype == "select_multiple":
+        into[name] = list(dict.fromkeys(values))
+        return
+    value: Any = values[0]
+    if qtype == "integer" and INTEGER.match(value):
+        value = int(value)
+    elif qtype == "decimal" and DECIMAL.match(value):
+        value = float(value.replace(",", "."))
+    elif qtype == "geopoint":
+        parts = value.replace(",", " ").split()
+        if len(parts) in (2, 3, 4) and all(DECIMAL.match(p) for p in parts):
+            value = [float(p) for p in parts]
+    into[name] = value
+
+
+def labels_of(document: dict[str, Any], language: str) -> dict[str, str]:
+    """Question labels by name in ``language`` (falling back to Russian)."""
+    labels = {}
+    for section in document["sections"]:
+        for item in section["items"]:
+            for node in [item, *item.get("items", [])] if item["kind"] == "repeat" else [item]:
+                text = node["label"]
+                labels[node["name"]] = text.get(language) or text.get("ru") or text.get("kk") or ""
+    return labels
+
+
+def path_label(labels: dict[str, str], path: str) -> str:
+    """``repeat[2].name`` → "Label of name (Label of repeat, 2)"."""
+    match = re.match(r"^(\w+)\[(\d+)\]\.(\w+)$", path)
+    if not match:
+        return labels.get(path, path)
+    repeat, number, name = match.groups()
+    return f"{labels.get(name, name)} ({labels.get(repeat, repeat)}, {number})"
+
+
+def response_problems(visit: Visit) -> list[str]:
+    """What the visit's responses still lack: unanswered or invalid answers, non-compliant
+    items without a finding, and a checklist nobody started."""
+    language = (get_language() or "ru").split("-")[0]
+    problems: list[str] = []
+    responses = list(visit.responses.select_related("version__instrument"))
+    assigned = [
+        v for v in instruments_for(visit.institution) if v.document.get("kind") == "checklist"
+    ]
+    started = {r.version.instrument_id for r in responses}
+    for version in assigned:
+        if version.instrument_id not in started:
+            problems.append(
+                _("The checklist “%(title)s” has not been filled in.")
+                % {"title": version.instrument.title}
+            )
+    for response in responses:
+        document = response.version.document
+        labels = labels_of(document, language)
+        title = response.version.instrument.title
+        result = validate_response(document, response.answers)
+        if result.errors:
+            names = [path_label(labels, p) for p in list(result.errors)[:3]]
+            problems.append(
+                _("“%(title)s”: %(count)s answers are missing or invalid, such as: %(names)s.")
+                % {"title": title, "count": len(result.errors), "names": "; ".join(names)}
+            )
+    uncovered = ComplianceMark.objects.filter(
+        response__visit=visit, value__in=NEEDS_FINDING, findings__isnull=True
+    ).select_related("response__version__instrument")
+    for mark in uncovered:
+        labels = labels_of(mark.response.version.document, language)
+        problems.append(
+            _("“%(title)s”: the non-compliant item “%(item)s” has no finding describing it.")
+            % {
+                "title": mark.response.version.instrument.title,
+                "item": path_label(labels, mark.path),
+            }
+        )
+    return problems

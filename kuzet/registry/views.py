@@ -67,6 +67,8 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Editing happens in the admin; ask it rather than repeat its rule here.
             "can_edit": admin.site.has_permission(request)
             and admin.site.get_model_admin(Institution).has_change_permission(request, institution),
+            "can_plan": institution.status == Institution.Status.ACTIVE
+            and can(request.user, Action.PLAN_VISIT, institution.region_id),
         },
     )
 

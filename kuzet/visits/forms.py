@@ -187,7 +187,7 @@ class FindingForm(forms.Form):
         items.queryset = ComplianceMark.objects.filter(
             response__visit=visit, value__in=("non_compliant", "partly")
         ).select_related("response__version__instrument")
-        items.label_from_instance = _mark_label  # type: ignore[method-assign]
+        items.label_from_instance = _mark_label  # type: ignore[method-assign,assignment]
 
 
 class AllegationForm(forms.Form):
@@ -236,7 +236,7 @@ def _mark_label(mark: ComplianceMark) -> str:
     """ "Checklist — question: answer", in the active language."""
     language = (get_language() or "ru").split("-")[0]
     document = mark.response.version.document
-    answer = next(
+    answer: dict[str, str] = next(
         (
             c["label"]
             for c in document["choice_lists"].get("compliance", [])

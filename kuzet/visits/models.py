@@ -5,7 +5,7 @@ The lifecycle (``Visit.Status``) and who may move a visit along it live in
 """
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -414,7 +414,7 @@ class Finding(AuditedModel):
         Interview, blank=True, related_name="findings", verbose_name=_("interviews")
     )
     # The checklist items (answers) the finding rests on; a non-compliant item needs one.
-    items = models.ManyToManyField(
+    items: "models.ManyToManyField[ComplianceMark, Any]" = models.ManyToManyField(
         "ComplianceMark", blank=True, related_name="findings", verbose_name=_("checklist items")
     )
     # A problem is followed by a recommendation, or this says why not (visits.services.lifecycle).
@@ -642,6 +642,11 @@ class MediaEvidence(AuditedModel):
     """A photo, recording or document taken as evidence on a visit. Immutable: a replacement
     is a new item. The SHA-256 is computed as the bytes arrive and checked against the
     device's when one is given; every access is a ``CustodyEvent``."""
+
+    # A file name, a description or a device name may name a person: not in the trail.
+    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset(
+        {"original_name", "description", "device"}
+    )
 
     class Kind(models.TextChoices):
         PHOTO = "photo", _("photo")

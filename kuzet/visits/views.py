@@ -1,5 +1,7 @@
-"""Pages of visits: the list, planning a visit, the visit with its team, history and next steps."""
+"""Pages of visits: the list and calendar, planning, and the visit workspace with its tabs."""
 
+import calendar
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -11,9 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kuzet.core.audit import audit_append
@@ -75,22 +76,48 @@ def _visit_or_403(request: HttpRequest, pk: int) -> Visit:
 @login_required
 @require_GET
 def visit_list(request: HttpRequest) -> HttpResponse:
+    """The visits the user may see, as a list or as a month calendar (``?view=calendar``)."""
     if not can(request.user, Action.VIEW_VISIT):
         raise PermissionDenied
     status = request.GET.get("status", "")
     visits = visits_for(request.user)
     if status in Visit.Status.values:
         visits = visits.filter(status=status)
-    return render(
-        request,
-        "visits/visit_list.html",
-        {
-            "visits": visits[:200],
-            "status": status,
-            "statuses": Visit.Status.choices,
-            "can_plan": can(request.user, Action.PLAN_VISIT),
-        },
-    )
+    context: dict[str, Any] = {
+        "status": status,
+        "statuses": Visit.Status.choices,
+        "can_plan": can(request.user, Action.PLAN_VISIT),
+        "view": "calendar" if request.GET.get("view") == "calendar" else "list",
+    }
+    if context["view"] == "calendar":
+        context.update(_month(request.GET.get("month", ""), visits))
+    else:
+        context["visits"] = visits[:200]
+    return render(request, "visits/visit_list.html", context)
+
+
+def _month(value: str, visits: Any) -> dict[str, Any]:
+    """A month of visits by day, Monday first; a missing or bad ``YYYY-MM`` is this month."""
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    by_day: dict[date, list[Visit]] = {}
+    for visit in visits.filter(planned_date__range=(weeks[0][0], weeks[-1][-1])):
+        by_day.setdefault(visit.planned_date, []).append(visit)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return {
+        "month": first,
+        "today": today,
+        "previous_month": f"{previous:%Y-%m}",
+        "next_month": f"{following:%Y-%m}",
+        "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
+        "weekdays": [date(2024, 1, d) for d in range(1, 8)],  # 1 January 2024 was a Monday
+    }
 
 
 @login_required
@@ -98,7 +125,9 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_plan_view(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Action.PLAN_VISIT):
         raise PermissionDenied
-    form = PlanVisitForm(request.POST or None, user=request.user)
+    # "Plan a visit" on an institution's page comes with ?institution=<pk>.
+    initial = {"institution": request.GET.get("institution")}
+    form = PlanVisitForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         team = [TeamPlace(data["leader"], TeamMember.Role.LEADER)]
@@ -127,14 +156,14 @@ def visit_plan_view(request: HttpRequest) -> HttpResponse:
 
 
 TABS = [
-    ("overview", _lazy("Visit")),
-    ("responses", _lazy("Checklists")),
-    ("interviews", _lazy("Interviews")),
-    ("findings", _lazy("Findings")),
-    ("allegations", _lazy("Allegations")),
-    ("media", _lazy("Media")),
-    ("recommendations", _lazy("Recommendations")),
-    ("review", _lazy("Review")),
+    ("overview", gettext_lazy("Visit")),
+    ("responses", gettext_lazy("Checklists")),
+    ("interviews", gettext_lazy("Interviews")),
+    ("findings", gettext_lazy("Findings")),
+    ("allegations", gettext_lazy("Allegations")),
+    ("media", gettext_lazy("Media")),
+    ("recommendations", gettext_lazy("Recommendations")),
+    ("review", gettext_lazy("Review")),
 ]
 # The record section each tab shows (review comments and amendments are filed by section).
 TAB_SECTION = {
@@ -202,6 +231,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
     """The record tabs: interviews, findings, allegations, recommendations."""
     visit = _visit_or_403(request, pk)
+    extra: dict[str, Any]
     if tab == "interviews":
         extra = {"interviews": visit.interviews.select_related("person", "conducted_by")}
     elif tab == "findings":
@@ -339,7 +369,6 @@ def allegation_new(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         AllegationForm,
-        AmendmentForm,
         "visits/allegation_new.html",
         allegation_record,
         _("The allegation is recorded."),
@@ -390,7 +419,11 @@ def responses_tab(request: HttpRequest, pk: int) -> HttpResponse:
             "responses": visit.responses.select_related(
                 "version__instrument", "interview__person", "started_by"
             ),
-            "instruments": instruments_for(visit.institution),
+            # Checklists of the place first, then the questionnaires of interviews.
+            "instruments": sorted(
+                instruments_for(visit.institution),
+                key=lambda v: v.document.get("kind") != "checklist",
+            ),
             "interviews": visit.interviews.select_related("person"),
         },
     )
@@ -402,8 +435,11 @@ def response_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_or_403(request, pk)
     versions = {str(v.pk): v for v in instruments_for(visit.institution)}
     version = versions.get(request.POST.get("version", ""))
-    interview = visit.interviews.filter(pk=request.POST.get("interview") or None).first()
-    if version is None:
+    interview_pk = request.POST.get("interview", "")
+    interview = (
+        visit.interviews.filter(pk=int(interview_pk)).first() if interview_pk.isdigit() else None
+    )
+    if version is None or (interview_pk and interview is None):
         messages.error(request, _("Choose one of the instruments for this institution."))
         return redirect("visits:responses_tab", visit.pk)
     try:

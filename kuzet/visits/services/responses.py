@@ -197,16 +197,16 @@ def response_problems(visit: Visit) -> list[str]:
     language = (get_language() or "ru").split("-")[0]
     problems: list[str] = []
     responses = list(visit.responses.select_related("version__instrument"))
-    assigned = [
+    # At least one checklist of the place: which ones apply (a medical unit, say) the
+    # team judges; what it starts must then be complete.
+    checklists = [
         v for v in instruments_for(visit.institution) if v.document.get("kind") == "checklist"
     ]
-    started = {r.version.instrument_id for r in responses}
-    for version in assigned:
-        if version.instrument_id not in started:
-            problems.append(
-                _("The checklist “%(title)s” has not been filled in.")
-                % {"title": version.instrument.title}
-            )
+    if checklists and not any(r.version.document.get("kind") == "checklist" for r in responses):
+        problems.append(
+            _("No checklist has been filled in (for this place: %(titles)s).")
+            % {"titles": "; ".join(str(v.instrument.title) for v in checklists)}
+        )
     for response in responses:
         document = response.version.document
         labels = labels_of(document, language)

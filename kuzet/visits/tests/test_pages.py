@@ -106,3 +106,54 @@ def test_taking_a_step_from_the_page(
         follow=True,
     )
     assert b"cannot go from" in response.content
+
+
+def test_the_calendar_shows_the_visit_on_its_day(
+    visit: Visit, member: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(member)
+    page = client.get("/visits/", {"view": "calendar", "month": "2026-12"})
+    days = {day: visits for week in page.context["weeks"] for day, visits in week}
+    assert days[visit.planned_date] == [visit]
+    assert sum(len(v) for v in days.values()) == 1
+    assert f"/visits/{visit.pk}/" in page.content.decode()
+    november = client.get("/visits/", {"view": "calendar", "month": "2026-11"})
+    assert all(not v for week in november.context["weeks"] for _day, v in week
+               if _day.month == 11)  # fmt: skip
+    for bad in ("2026-13", "soon", ""):
+        assert client.get("/visits/", {"view": "calendar", "month": bad}).status_code == 200
+
+
+def test_planning_from_an_institution_page_preselects_it(
+    visit: Visit, coordinator: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(coordinator)
+    institution = visit.institution
+    assert (
+        f"/visits/plan/?institution={institution.pk}"
+        in client.get(f"/inventory/{institution.pk}/").content.decode()
+    )
+    form = client.get("/visits/plan/", {"institution": institution.pk}).context["form"]
+    assert str(form["institution"].value()) == str(institution.pk)
+
+
+def test_every_page_of_the_workspace_opens_for_the_team(
+    visit: Visit, leader: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(leader)
+    for path in (
+        "",
+        "responses/",
+        "interviews/",
+        "interviews/new/",
+        "findings/",
+        "findings/new/",
+        "allegations/",
+        "allegations/new/",
+        "media/",
+        "recommendations/",
+        "review/",
+    ):
+        assert client.get(f"/visits/{visit.pk}/{path}").status_code == 200, path
+    assert client.get(f"/recommendations/visit/{visit.pk}/new/").status_code == 200
+    assert client.get(f"/visits/{visit.pk}/no-such-tab/").status_code == 404

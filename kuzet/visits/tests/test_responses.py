@@ -141,12 +141,12 @@ def test_submission_lists_unanswered_checklists_and_non_compliance_without_a_fin
 ) -> None:
     for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING):
         visit = visit_transition(actor=leader, visit=visit, to_status=status)
-    assert any("has not been filled in" in p for p in submission_problems(visit))
+    assert any("No checklist has been filled in" in p for p in submission_problems(visit))
 
     response = response_start(actor=leader, visit=visit, version=checklist)
     response = response_save(actor=leader, response=response, answers={"population": 3}, revision=0)
     problems = submission_problems(visit)
-    assert not any("has not been filled in" in p for p in problems)
+    assert not any("No checklist" in p for p in problems)
     assert any(
         "1 answers are missing or invalid" in p and "force_register" not in p for p in problems
     )
@@ -245,3 +245,18 @@ def test_only_the_team_fills_in_and_never_after_approval(
     assert status == 422 and "approved" in str(body["error"])
     response.refresh_from_db()
     assert response.answers == {} and response.revision == 0
+
+
+def test_starting_with_a_bad_instrument_or_interview_changes_nothing(
+    visit: Visit, leader: User, checklist: InstrumentVersion, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(leader)
+    for data in (
+        {"version": "nonsense"},
+        {"version": str(checklist.pk), "interview": "abc"},
+        {"version": str(checklist.pk), "interview": "999999"},
+        {},
+    ):
+        reply = client.post(f"/visits/{visit.pk}/responses/new/", data)
+        assert reply.status_code == 302 and reply["Location"] == f"/visits/{visit.pk}/responses/"
+    assert Response.objects.count() == 0

@@ -1,0 +1,392 @@
+"""Media evidence: receiving an upload (hashed as it streams in), recognising what it is,
+storing it with its chain of custody, and opening it for whoever may see it."""
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
+
+from kuzet.core.policy import Action, can_on_visit
+from kuzet.visits.models import CustodyEvent, Finding, Interview, MediaEvidence, Visit
+from kuzet.visits.selectors import visits_for
+from kuzet.visits.services.access import require_can_record
+from kuzet.visits.services.lifecycle import team_user_ids
+
+K = MediaEvidence.Kind
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# Enough for every signature below (an ISO media "ftyp" box, a RIFF header).
+HEAD_BYTES = 16
+# A device's clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+def too_large_message() -> str:
+    return _("The file is larger than the limit of %(max)s; nothing was stored.") % {
+        "max": filesizeformat(settings.KUZET_MEDIA_MAX_BYTES)
+    }
+
+
+class EvidenceUploadHandler(TemporaryFileUploadHandler):
+    """Streams an upload to a temporary file, computing its SHA-256 chunk by chunk.
+
+    Stops the upload (the partial temporary file is deleted) once the files of the request
+    exceed ``KUZET_MEDIA_MAX_BYTES``; the view then finds ``too_large`` set. Installed by the
+    view before anything reads ``request.POST`` or ``request.FILES``.
+    """
+
+    def __init__(self, request: Any = None) -> None:
+        super().__init__(request)
+        self.limit: int = settings.KUZET_MEDIA_MAX_BYTES
+        self.received = 0
+        self.too_large = False
+        self.hasher = hashlib.sha256()
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.hasher = hashlib.sha256()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.too_large = True
+            self.upload_interrupted()  # closes and removes the partial temporary file
+            raise StopUpload(connection_reset=False)
+        self.hasher.update(raw_data)
+        self.file.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        self.file.sha256 = self.hasher.hexdigest()  # type: ignore[attr-defined]
+        return super().file_complete(file_size)
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """What the first bytes say a file is, and its content type for each kind it may be."""
+
+    name: StrOrPromise
+    content_types: dict[str, str]
+
+    @property
+    def default_kind(self) -> str:
+        return next(iter(self.content_types))
+
+
+def _photo(name: StrOrPromise, content_type: str) -> Sniffed:
+    return Sniffed(name, {K.PHOTO: content_type})
+
+
+def _audio(name: StrOrPromise, content_type: str) -> Sniffed:
+    return Sniffed(name, {K.AUDIO: content_type})
+
+
+def _recording(name: StrOrPromise, video: str, audio: str) -> Sniffed:
+    # Containers that hold video or sound alone: telling them apart means parsing the
+    # tracks, so the uploader's choice between the two stands.
+    return Sniffed(name, {K.VIDEO: video, K.AUDIO: audio})
+
+
+# ISO base media files ("ftyp" box): the major brand says what the file is.
+FTYP_BRANDS: dict[bytes, Sniffed] = {
+    **{
+        brand: _photo(gettext_lazy("HEIC image"), "image/heic")
+        for brand in (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx")
+    },
+    **{brand: _photo(gettext_lazy("HEIF image"), "image/heif") for brand in (b"mif1", b"msf1")},
+    **{brand: _audio(gettext_lazy("M4A audio"), "audio/mp4") for brand in (b"M4A ", b"M4B ")},
+    b"qt  ": _recording(gettext_lazy("QuickTime movie"), "video/quicktime", "audio/mp4"),
+    **{
+        brand: _recording(gettext_lazy("MP4 video"), "video/mp4", "audio/mp4")
+        for brand in (
+            b"isom",
+            b"iso2",
+            b"iso4",
+            b"iso5",
+            b"iso6",
+            b"mp41",
+            b"mp42",
+            b"avc1",
+            b"M4V ",
+            b"mmp4",
+            b"dash",
+            b"MSNV",
+        )
+    },
+    **{
+        brand: _recording(gettext_lazy("3GPP video"), "video/3gpp", "audio/3gpp")
+        for brand in (b"3gp4", b"3gp5", b"3gp6", b"3g2a")
+    },
+}
+# (offset, signature, what it is): first match wins.
+SIGNATURES: list[tuple[int, bytes, Sniffed]] = [
+    (0, b"\xff\xd8\xff", _photo(gettext_lazy("JPEG image"), "image/jpeg")),
+    (0, b"\x89PNG\r\n\x1a\n", _photo(gettext_lazy("PNG image"), "image/png")),
+    (0, b"GIF87a", _photo(gettext_lazy("GIF image"), "image/gif")),
+    (0, b"GIF89a", _photo(gettext_lazy("GIF image"), "image/gif")),
+    (0, b"%PDF-", Sniffed(gettext_lazy("PDF document"), {K.DOCUMENT: "application/pdf"})),
+    (
+        0,
+        b"\x1a\x45\xdf\xa3",
+        _recording(gettext_lazy("WebM/Matroska recording"), "video/webm", "audio/webm"),
+    ),
+    (
+        0,
+        b"OggS",
+        Sniffed(gettext_lazy("Ogg recording"), {K.AUDIO: "audio/ogg", K.VIDEO: "video/ogg"}),
+    ),
+    (0, b"ID3", _audio(gettext_lazy("MP3 audio"), "audio/mpeg")),
+]
+# Common files that are not evidence, named in the refusal so that the uploader sees why.
+REFUSED: list[tuple[bytes, StrOrPromise]] = [
+    (b"MZ", gettext_lazy("a Windows program")),
+    (b"\x7fELF", gettext_lazy("a program")),
+    (b"PK\x03\x04", gettext_lazy("a ZIP archive or an Office document")),
+    (b"Rar!", gettext_lazy("a RAR archive")),
+    (b"\xd0\xcf\x11\xe0", gettext_lazy("an old Office document")),
+    (b"{\\rtf", gettext_lazy("an RTF document")),
+]
+
+
+def sniff(head: bytes) -> Sniffed | None:
+    """What a file is, from its first bytes; ``None`` if Kuzet does not accept it.
+
+    A table of a dozen fixed signatures rather than python-magic: that would need libmagic
+    on every server, and its answers change with the installed version.
+    """
+    for offset, signature, sniffed in SIGNATURES:
+        if head[offset : offset + len(signature)] == signature:
+            return sniffed
+    if head[4:8] == b"ftyp":
+        return FTYP_BRANDS.get(head[8:12])
+    if head[:4] == b"RIFF":
+        if head[8:12] == b"WAVE":
+            return _audio(gettext_lazy("WAV audio"), "audio/wav")
+        if head[8:12] == b"WEBP":
+            return _photo(gettext_lazy("WebP image"), "image/webp")
+    # An MPEG audio frame without an ID3 tag: 11 sync bits, then a valid version and layer.
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        version, layer = head[1] >> 3 & 0b11, head[1] >> 1 & 0b11
+        if version != 0b01 and layer != 0b00:
+            return _audio(gettext_lazy("MP3 audio"), "audio/mpeg")
+    return None
+
+
+def describe_unknown(head: bytes) -> str:
+    """A short, non-identifying description of a refused file for the error message."""
+    if not head:
+        return _("an empty file")
+    for signature, name in REFUSED:
+        if head.startswith(signature):
+            return str(name)
+    if head[4:8] == b"ftyp":
+        return _("ISO media of brand “%(brand)s”") % {
+            "brand": head[8:12].decode("ascii", "replace")
+        }
+    if head[:4] == b"RIFF":
+        return _("a RIFF file of type “%(type)s”") % {"type": head[8:12].decode("ascii", "replace")}
+    try:
+        # Incremental: the first bytes may end inside a character.
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        text = ""
+    if text and all(ch.isprintable() or ch.isspace() for ch in text):
+        return _("text")
+    return _("bytes %(hex)s") % {"hex": head[:8].hex(" ")}
+
+
+def _read_head(upload: UploadedFile) -> bytes:
+    upload.seek(0)
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    return head
+
+
+def _sha256_of(upload: UploadedFile) -> str:
+    """The hash the upload handler computed; computed here (streaming) for other callers."""
+    known = getattr(upload, "sha256", "")
+    if known:
+        return str(known)
+    hasher = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        hasher.update(chunk)
+    upload.seek(0)
+    return hasher.hexdigest()
+
+
+def media_add(
+    *,
+    actor: Any,
+    visit: Visit,
+    upload: UploadedFile,
+    kind: str = "",
+    finding: Finding | None = None,
+    interview: Interview | None = None,
+    description: str = "",
+    captured_at: datetime | None = None,
+    device: str = "",
+    expected_sha256: str = "",
+) -> MediaEvidence:
+    """Store an item of evidence on ``visit`` with its custody record.
+
+    ``kind`` empty means "as the file's content says". Raises PermissionDenied, or
+    ValidationError with nothing stored: the file's content decides what it is, never its
+    name or the type the client claims.
+    """
+    require_can_record(actor, visit)
+    errors: dict[str, list[str]] = {}
+    if finding is not None and finding.visit_id != visit.pk:
+        errors["finding"] = [_("The finding belongs to another visit.")]
+    if interview is not None:
+        if interview.visit_id != visit.pk:
+            errors["interview"] = [_("The interview belongs to another visit.")]
+        elif not identities_visible_to(actor, visit):
+            errors["interview"] = [_("Only the visit's team links evidence to an interview.")]
+    if kind and kind not in K.values:
+        errors["kind"] = [_("Choose a kind from the list.")]
+    expected = expected_sha256.strip().lower()
+    if expected and not SHA256_HEX.match(expected):
+        errors["expected_sha256"] = [_("A SHA-256 is 64 hexadecimal characters.")]
+    if captured_at is not None and captured_at > timezone.now() + CLOCK_SKEW:
+        errors["captured_at"] = [_("The capture time is in the future.")]
+    if errors:
+        raise ValidationError(errors)
+
+    if upload.size is None or upload.size > settings.KUZET_MEDIA_MAX_BYTES:
+        raise ValidationError({"file": [too_large_message()]})
+    if upload.size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    head = _read_head(upload)
+    sniffed = sniff(head)
+    if sniffed is None:
+        raise ValidationError(
+            {
+                "file": [
+                    _(
+                        "This file is not a photo, recording or PDF document Kuzet accepts "
+                        "(found: %(found)s)."
+                    )
+                    % {"found": describe_unknown(head)}
+                ]
+            }
+        )
+    kind = kind or sniffed.default_kind
+    if kind not in sniffed.content_types:
+        raise ValidationError(
+            {
+                "kind": [
+                    _("The file's content (%(found)s) cannot be stored as “%(kind)s”.")
+                    % {"found": sniffed.name, "kind": K(kind).label}
+                ]
+            }
+        )
+    sha256 = _sha256_of(upload)
+    if expected and expected != sha256:
+        raise ValidationError(
+            {
+                "expected_sha256": [
+                    _(
+                        "The file received has SHA-256 %(received)s, but the device recorded "
+                        "%(expected)s; nothing was stored. Upload the file again."
+                    )
+                    % {"received": sha256, "expected": expected}
+                ]
+            }
+        )
+
+    item = MediaEvidence(
+        visit=visit,
+        finding=finding,
+        interview=interview,
+        kind=kind,
+        original_name=(upload.name or "")[-255:],
+        content_type=sniffed.content_types[kind],
+        size=upload.size,
+        sha256=sha256,
+        description=description.strip(),
+        captured_at=captured_at,
+        device=device.strip(),
+        uploaded_by=actor,
+    )
+    item.full_clean(exclude=["file"])
+    upload.seek(0)
+    # Streamed by the storage API (a temporary file is moved, not read into memory).
+    item.file.save(upload.name or "evidence", upload, save=False)
+    try:
+        with transaction.atomic():
+            item.save()
+            now = timezone.now()
+            if captured_at is not None:
+                _custody(item, CustodyEvent.Kind.CAPTURED, actor, captured_at, _device_detail(item))
+            _custody(item, CustodyEvent.Kind.UPLOADED, actor, now, f"sha256 {sha256}")
+            if expected:
+                _custody(item, CustodyEvent.Kind.HASH_VERIFIED, actor, now, f"sha256 {sha256}")
+    except BaseException:
+        item.file.storage.delete(item.file.name)
+        raise
+    return item
+
+
+def _device_detail(item: MediaEvidence) -> str:
+    return (_("device: %(device)s") % {"device": item.device})[:300] if item.device else ""
+
+
+def _custody(item: MediaEvidence, kind: str, actor: Any, at: datetime, detail: str = "") -> None:
+    event = CustodyEvent(media=item, kind=kind, actor=actor, at=at, detail=detail[:300])
+    event.full_clean()
+    event.save()
+
+
+def identities_visible_to(actor: Any, visit: Visit) -> bool:
+    return can_on_visit(
+        actor, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
+    )
+
+
+def media_for(actor: Any, visit: Visit) -> QuerySet[MediaEvidence]:
+    """The items of ``visit`` that ``actor`` may see (the visit itself already checked):
+    items linked to an interview only for those who may see the people's identities, since a
+    photo or a recording identifies the person."""
+    items = visit.media.select_related("uploaded_by", "finding", "interview__person")
+    if not identities_visible_to(actor, visit):
+        items = items.filter(interview__isnull=True)
+    return items
+
+
+def media_visible_to(actor: Any, media: MediaEvidence) -> bool:
+    visit = visits_for(actor).filter(pk=media.visit_id).first()
+    if visit is None:
+        return False
+    return media.interview_id is None or identities_visible_to(actor, visit)
+
+
+def media_open(*, actor: Any, media: MediaEvidence, download: bool, detail: str = "") -> IO[bytes]:
+    """Open the stored file for ``actor`` and add the view or download to its custody record.
+
+    Raises PermissionDenied (nothing recorded here; the caller logs the attempt).
+    """
+    if not media_visible_to(actor, media):
+        raise PermissionDenied(_("You may not see this item."))
+    kind = CustodyEvent.Kind.DOWNLOADED if download else CustodyEvent.Kind.VIEWED
+    handle: IO[bytes] = media.file.storage.open(media.file.name, "rb")
+    try:
+        with transaction.atomic():
+            _custody(media, kind, actor, timezone.now(), detail)
+    except BaseException:
+        handle.close()
+        raise
+    return handle

@@ -1,0 +1,221 @@
+"""A visit from plan to approval, as the team and the coordinator do it in Chromium.
+
+The group leader plans a visit to an ИВС, fills in its checklist (one item non-compliant),
+records two interviews, a finding describing the non-compliant item, an allegation, a
+photo and a recommendation, and submits; the coordinator comments and returns it; the
+leader resolves the comment and resubmits; the coordinator approves.
+"""
+
+import hashlib
+import os
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kuzet.core.tests.browser import sign_in
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
+
+# Answer every visible question that has no answer yet, as a monitor would on the spot.
+FILL_EVERYTHING = """() => {
+  const form = document.getElementById('response-form');
+  let filled = 0;
+  for (const q of form.querySelectorAll('.question')) {
+    if (q.closest('[hidden]') || q.closest('template')) continue;
+    const inputs = [...q.querySelectorAll('input, textarea')];
+    if (!inputs.length) continue;
+    const type = q.dataset.type;
+    if (['compliance', 'select_one', 'select_multiple'].includes(type)) {
+      if (inputs.some(i => i.checked)) continue;
+      (inputs.find(i => i.value === 'compliant') || inputs[0]).checked = true;
+    } else if (inputs[0].value === '') {
+      inputs[0].value = {integer: '2', decimal: '2', date: '2026-11-20', time: '10:00',
+                         geopoint: '43.25 76.95'}[type] || 'Проверено на месте, замечаний нет';
+    } else continue;
+    filled++;
+  }
+  form.dispatchEvent(new Event('change'));
+  return filled;
+}"""
+
+
+def png(path: Path) -> bytes:
+    """A small valid PNG (a grey square), written to ``path``."""
+    width = height = 8
+    raw = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+    path.write_bytes(data)
+    return data
+
+
+def step(page: Any, base: str, visit_url: str, to_status: str) -> None:
+    page.goto(f"{base}{visit_url}review/")
+    page.click(f"form.step-form:has(input[value='{to_status}']) button")
+    page.wait_for_load_state()
+    assert page.locator(".messages .error").count() == 0, page.inner_text(".messages")
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"walkthrough-{name}.png"), full_page=True)
+
+
+def test_plan_fill_submit_return_fix_approve(
+    browser_page: Any, demo_server: str, tmp_path: Path
+) -> None:
+    page, base = browser_page, demo_server
+    sign_in(page, base, "demo-leader")
+
+    # Plan: an ИВС of the leader's region, the leader and a participant.
+    page.goto(f"{base}/visits/plan/")
+    institution = page.evaluate(
+        "() => [...document.querySelectorAll('#id_institution option')]"
+        ".find(o => o.textContent.includes('ИВС')).value"
+    )
+    page.select_option("#id_institution", institution)
+    page.fill("#id_planned_date", "2026-11-20")
+    page.select_option("#id_leader", label="Руководитель группы, г. Алматы (демо)")
+    page.check("#id_members input[value]:near(:text('Участник'))")
+    page.fill("#id_objectives", "Условия содержания и гарантии первых часов задержания")
+    page.click("main form button.btn")
+    page.wait_for_url(f"{base}/visits/*/")
+    visit_url = page.url.removeprefix(base)
+    step(page, base, visit_url, "preparation")
+    step(page, base, visit_url, "in_progress")
+
+    # The checklist of the ИВС, with the first item of the access section non-compliant.
+    page.goto(f"{base}{visit_url}responses/")
+    start = page.locator("form.start-form").first
+    assert "ИВС" in start.inner_text()
+    start.locator("button").click()
+    page.wait_for_selector("#response-form")
+    response_url = page.url
+    first = page.locator(".q-compliance").first
+    first.locator("label.choice-non_compliant").click()
+    for _ in range(5):
+        if page.evaluate(FILL_EVERYTHING) == 0:
+            break
+    page.wait_for_selector("#save-status[data-kind=saved]", timeout=15000)
+    page.click("button[name=check]")
+    page.wait_for_selector(".ok-summary")  # every required answer given and valid
+    shot(page, "1-checklist")
+
+    # Two interviews.
+    for code, transmit in (("A-01", True), ("A-02", False)):
+        page.goto(f"{base}{visit_url}interviews/new/")
+        page.select_option("#id_kind", "individual")
+        page.fill("#id_person_code", code)
+        page.fill("#id_full_name", f"Тестовый Человек {code}")
+        page.check("#id_consent_interview")
+        if transmit:
+            page.check("#id_consent_transmit")
+        page.fill("#id_notes", "Жалоб на питание нет; прогулка не каждый день.")
+        page.click("main form button.btn")
+        page.wait_for_url(f"{base}{visit_url}interviews/")
+    assert page.locator("table.data tbody tr").count() == 2
+
+    # A finding describing the non-compliant item, from the checklist itself.
+    page.goto(response_url)
+    page.click("a.btn-link")
+    page.wait_for_selector("#id_title")
+    assert page.locator("#id_items input:checked").count() == 1
+    page.select_option("#id_theme", "access")
+    page.fill("#id_title", "Доступ в камеры задержан на сорок минут")
+    page.fill(
+        "#id_description",
+        "Группу продержали у входа сорок минут, ссылаясь на отсутствие начальника; "
+        "камеры 3 и 4 показали последними.",
+    )
+    page.check("#id_sources input[value=observation]")
+    page.select_option("#id_severity", "high")
+    page.select_option("#id_obstacle", "access_delayed")
+    page.click("main form button.btn")
+    page.wait_for_url(f"{base}{visit_url}findings/")
+
+    # An allegation by A-01, who consented to its transmission.
+    page.goto(f"{base}{visit_url}allegations/new/")
+    page.select_option("#id_person", label="A-01")
+    page.fill("#id_circumstances", "При доставлении в ИВС сотрудник ударил по спине.")
+    page.select_option("#id_perpetrator", "police")
+    page.check("#id_methods input[value=beating]")
+    page.check("#id_consent_transmit")
+    page.click("main form button.btn")
+    page.wait_for_url(f"{base}{visit_url}allegations/")
+
+    # A photo of the corridor, linked to the finding.
+    photo = png(tmp_path / "corridor.png")
+    page.goto(f"{base}{visit_url}media/")
+    page.set_input_files("#id_file", str(tmp_path / "corridor.png"))
+    page.select_option("#id_kind", "photo")
+    page.select_option("#id_finding", index=1)
+    page.click("form[enctype] button.btn")
+    page.wait_for_url(f"{base}{visit_url}media/")
+    assert page.locator("main img").count() == 1
+    digest = page.get_attribute("code[title]", "title")
+    assert digest == hashlib.sha256(photo).hexdigest()
+
+    # A recommendation answering the finding.
+    page.goto(f"{base}/recommendations/visit/{visit_url.split('/')[2]}/new/")
+    page.fill(
+        "#id_text_ru",
+        "Обеспечить незамедлительный допуск членов НПМ во все помещения ИВС без согласования.",
+    )
+    page.select_option("#id_addressee", index=1)
+    page.check("#id_findings input")
+    page.click("main form button.btn")
+    page.wait_for_url(f"{base}{visit_url}recommendations/")
+
+    step(page, base, visit_url, "debriefed")
+    step(page, base, visit_url, "drafting")
+    page.goto(f"{base}{visit_url}review/")
+    assert page.locator(".ok-summary").count() == 1, page.inner_text("main")
+    step(page, base, visit_url, "under_review")
+    shot(page, "2-submitted")
+
+    # The coordinator comments on the findings and returns the record.
+    browser = page.context.browser
+    coordinator_context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="ru-RU"
+    )
+    reviewer = coordinator_context.new_page()
+    sign_in(reviewer, base, "demo-coordinator")
+    reviewer.goto(f"{base}{visit_url}review/")
+    reviewer.select_option("#id_section", "findings")
+    reviewer.fill("#id_text", "Укажите, кто именно задержал допуск и на каком основании.")
+    reviewer.click("form[action$='review/comment/'] button")
+    reviewer.wait_for_url(f"{base}{visit_url}review/")
+    reviewer.fill("form.step-form textarea", "См. замечание к выявленным фактам")
+    reviewer.click("form.step-form:has(input[value=returned]) button")
+    reviewer.wait_for_load_state()
+
+    # The leader sees the comment on the findings tab, resolves it and resubmits.
+    page.goto(f"{base}{visit_url}findings/")
+    assert "кто именно задержал допуск" in page.inner_text(".review-comments")
+    shot(page, "3-returned")
+    page.click(".review-comments button.link")
+    page.wait_for_url(f"{base}{visit_url}findings/")
+    step(page, base, visit_url, "under_review")
+
+    reviewer.goto(f"{base}{visit_url}review/")
+    reviewer.click("form.step-form:has(input[value=approved]) button")
+    reviewer.wait_for_load_state()
+    assert "approved" in reviewer.get_attribute("h1 .badge", "class")
+    shot(reviewer, "4-approved")
+    # Locked: the team no longer sees ways to record.
+    page.goto(f"{base}{visit_url}findings/")
+    assert page.locator(f"a[href='{visit_url}findings/new/']").count() == 0
+    coordinator_context.close()

@@ -73,6 +73,21 @@ class TransitionForm(forms.Form):
     )
 
 
+def _datetime_field(label: Any) -> forms.DateTimeField:
+    # The browser's datetime-local field sends and expects ISO "YYYY-MM-DDTHH:MM".
+    return forms.DateTimeField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M"],
+        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
+    )
+
+
+class VisitTimesForm(forms.Form):
+    started_at = _datetime_field(_("Time in"))
+    ended_at = _datetime_field(_("Time out"))
+
+
 class ReviewCommentForm(forms.Form):
     section = forms.ChoiceField(label=_("Section"), choices=Section.choices)
     text = forms.CharField(

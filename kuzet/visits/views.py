@@ -30,6 +30,7 @@ from kuzet.visits.forms import (
     PlanVisitForm,
     ReviewCommentForm,
     TransitionForm,
+    VisitTimesForm,
 )
 from kuzet.visits.models import Response, Section, TeamMember, Visit
 from kuzet.visits.preparation import instruments_for, preparation_pack
@@ -42,6 +43,7 @@ from kuzet.visits.services.lifecycle import (
     next_steps,
     submission_problems,
     team_user_ids,
+    visit_times_set,
     visit_transition,
 )
 from kuzet.visits.services.planning import TeamPlace, visit_plan
@@ -221,6 +223,12 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "team": visit.team.select_related("user"),
             "steps": next_steps(request.user, visit),
+            "times_form": VisitTimesForm(
+                initial={
+                    "started_at": visit.started_at and timezone.localtime(visit.started_at),
+                    "ended_at": visit.ended_at and timezone.localtime(visit.ended_at),
+                }
+            ),
             "pack": preparation_pack(visit),
         },
     )
@@ -254,12 +262,31 @@ def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def visit_times_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visit_or_403(request, pk)
+    form = VisitTimesForm(request.POST)
+    if form.is_valid():
+        try:
+            visit_times_set(actor=request.user, visit=visit, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+        else:
+            messages.success(request, _("The times in and out are saved."))
+            return redirect("visits:visit_detail", visit.pk)
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, str(message))
+    return redirect("visits:visit_detail", visit.pk)
+
+
+@login_required
+@require_POST
 def visit_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visit_or_403(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a step."))
-        return redirect("visits:visit_detail", pk)
+        return _back_to_tab(request, pk)
     try:
         visit_transition(
             actor=request.user,
@@ -276,6 +303,14 @@ def visit_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
             _("The visit is now “%(status)s”.")
             % {"status": Visit.Status(form.cleaned_data["to_status"]).label},
         )
+    return _back_to_tab(request, pk)
+
+
+def _back_to_tab(request: HttpRequest, pk: int) -> HttpResponse:
+    """Back to the tab a form was posted from (the overview if it is not a known tab)."""
+    tab = request.POST.get("tab", "")
+    if tab in dict(TABS) and tab != "overview":
+        return redirect("visits:visit_tab", pk, tab)
     return redirect("visits:visit_detail", pk)
 
 

@@ -149,3 +149,30 @@ def _record_last_visit(visit: Visit) -> None:
     if institution.last_visited_on is None or institution.last_visited_on < day:
         institution.last_visited_on = day
         institution.save(update_fields=["last_visited_on"])
+
+
+@transaction.atomic
+def visit_times_set(*, actor: Any, visit: Visit, started_at: Any, ended_at: Any) -> Visit:
+    """Correct the times in and out (the steps record the moment they are taken, which
+    is not always the moment the team went in or came out)."""
+    from kuzet.visits.services.access import require_can_record  # access imports this module
+
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    require_can_record(actor, visit)
+    errors = {}
+    now = timezone.now()
+    if started_at and started_at > now:
+        errors["started_at"] = [_("The time in cannot be in the future.")]
+    if ended_at and ended_at > now:
+        errors["ended_at"] = [_("The time out cannot be in the future.")]
+    if ended_at and not started_at:
+        errors["started_at"] = [_("Give the time in as well.")]
+    if started_at and ended_at and ended_at <= started_at:
+        errors["ended_at"] = [_("The time out must be after the time in.")]
+    if errors:
+        raise ValidationError(errors)
+    visit.started_at, visit.ended_at = started_at, ended_at
+    visit.save(update_fields=["started_at", "ended_at"])
+    if started_at and visit.status not in (S.PLANNED, S.PREPARATION):
+        _record_last_visit(visit)
+    return visit

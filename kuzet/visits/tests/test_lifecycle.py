@@ -1,10 +1,11 @@
 """The visit lifecycle: the order of steps and who may take each."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.utils import timezone
 
 from kuzet.core.policy import Role
@@ -146,3 +147,28 @@ def test_the_end_cannot_come_before_the_start(visit: Visit) -> None:
 def test_every_status_but_closed_leads_somewhere() -> None:
     starts = {start for start, _ in TRANSITIONS}
     assert starts == set(S.values) - {S.CLOSED}
+
+
+def test_the_team_corrects_the_times_in_and_out(
+    visit: Visit, leader: User, member: User, client_for: Callable[[User], Client]
+) -> None:
+    visit = walk(visit, [(leader, S.PREPARATION), (leader, S.IN_PROGRESS)])
+    client = client_for(member)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    url = f"/visits/{visit.pk}/times/"
+    for started, ended, message in (
+        ("2026-11-20T10:00", "2026-11-20T09:00", "after the time in"),
+        ("2099-01-01T10:00", "", "in the future"),
+        ("", "2026-11-20T09:00", "time in as well"),
+        ("yesterday", "", "Enter a valid date/time"),
+    ):
+        reply = client.post(url, {"started_at": started, "ended_at": ended}, follow=True)
+        assert message in reply.content.decode(), message
+        visit.refresh_from_db()
+        assert visit.ended_at is None and visit.started_at.year == timezone.now().year
+    reply = client.post(url, {"started_at": "2026-11-20T10:00", "ended_at": "2026-11-20T13:30"})
+    assert reply.status_code == 302
+    visit.refresh_from_db()
+    local = timezone.localtime(visit.started_at), timezone.localtime(visit.ended_at)
+    assert (local[0].hour, local[0].minute, local[1].hour, local[1].minute) == (10, 0, 13, 30)
+    assert visit.institution.last_visited_on == date(2026, 11, 20)

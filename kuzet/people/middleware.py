@@ -20,6 +20,10 @@ EXEMPT_VIEWS = frozenset(
         "people:two_factor_setup",
         "set_language",
         "healthz",
+        # The field app's shell holds no data and must be cacheable by its service worker.
+        "field:shell",
+        "field:service_worker",
+        "field:manifest",
     }
 )
 

@@ -56,6 +56,11 @@ def _manage(env: dict[str, str], *args: str) -> None:
     )
 
 
+# The variable directory (SQLite file, media) of each demo server, by its base URL: tests
+# that must look at what the server stored read its database file directly.
+DEMO_VAR_DIRS: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a Kuzet demo server in its own process, on its own database."""
@@ -75,6 +80,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+    DEMO_VAR_DIRS[base] = Path(var_dir)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -1,0 +1,447 @@
+// The Kuzet field app: screens and their flow. Each other module is one concern:
+// crypto.js (keys, sealing), store.js (IndexedDB), api.js (HTTP), sync.js (package and
+// outbox), form.js (instrument forms), records.js (other records), validate.js (rules),
+// ui.js (texts and DOM helpers).
+import { api, Offline, problemOf } from "./api.js";
+import { createVault, envelopeHash, openVault, sealForServer, WrongPassphrase } from "./crypto.js";
+import { instrumentForm } from "./form.js";
+import { apiData, initialData, recordForm, TITLES } from "./records.js";
+import * as store from "./store.js";
+import { refreshPackage, sendOutbox, TokenRefused } from "./sync.js";
+import { formatBytes, formatDate, formatDateTime, h, language, mount, notice, t, uuid4 } from "./ui.js";
+import { recordProblems, validateResponse } from "./validate.js";
+
+const IDLE_LOCK_MS = 10 * 60 * 1000;
+const SAVE_AFTER_MS = 400;
+let pkg = null; // the offline package, decrypted, while unlocked
+let editing = false; // a form is open: no update takes over now
+
+// ---- start --------------------------------------------------------------------------------
+
+async function start() {
+  registerWorker();
+  window.addEventListener("online", () => { statusLine(); if (store.isUnlocked()) syncNow({ quiet: true }); });
+  window.addEventListener("offline", statusLine);
+  const vault = await store.raw.get("meta", "vault");
+  if (!vault) return setPassphraseScreen();
+  lockScreen();
+}
+
+function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).then((registration) => {
+    const offer = (worker) => {
+      const banner = document.getElementById("update");
+      banner.hidden = false;
+      banner.querySelector("button").onclick = () => {
+        if (editing && !confirm(t("A form is open. Its answers are saved; update now?"))) return;
+        worker.postMessage("take-over");
+      };
+    };
+    if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
+    registration.addEventListener("updatefound", () => {
+      const worker = registration.installing;
+      worker?.addEventListener("statechange", () => {
+        if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
+      });
+    });
+  });
+  let reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!reloading) { reloading = true; window.location.reload(); }
+  });
+}
+
+// ---- passphrase and lock ------------------------------------------------------------------
+
+function setPassphraseScreen() {
+  const form = h("form", { class: "card narrow", id: "set-passphrase", onsubmit: async (event) => {
+    event.preventDefault();
+    const first = form.elements.passphrase.value;
+    if (first.length < 10) return notice(t("Choose a passphrase of at least 10 characters."), "error");
+    if (first !== form.elements.repeat.value) return notice(t("The two passphrases differ."), "error");
+    notice(t("Preparing the encrypted storage…"));
+    const { vault, key } = await createVault(first);
+    await store.raw.put("meta", vault, "vault");
+    store.unlock(key);
+    notice("");
+    await requestPersistence();
+    afterUnlock();
+  } },
+  h("h1", {}, t("Protect this tablet's data")),
+  h("p", {}, t("Everything you record is encrypted on this tablet with a key protected by this passphrase. Without it nobody can read the records — not even you: there is no way to recover it, so remember it.")),
+  h("label", { for: "passphrase" }, t("Passphrase")), h("input", { id: "passphrase", name: "passphrase", type: "password", autocomplete: "new-password", required: true }),
+  h("label", { for: "repeat" }, t("The same passphrase again")), h("input", { id: "repeat", name: "repeat", type: "password", autocomplete: "new-password", required: true }),
+  h("button", { class: "btn", type: "submit" }, t("Set the passphrase")));
+  mount(form);
+}
+
+function lockScreen(message) {
+  store.lock();
+  pkg = null;
+  editing = false;
+  const form = h("form", { class: "card narrow", id: "unlock", onsubmit: async (event) => {
+    event.preventDefault();
+    const vault = await store.raw.get("meta", "vault");
+    try {
+      store.unlock(await openVault(form.elements.passphrase.value, vault));
+    } catch (error) {
+      if (error instanceof WrongPassphrase) return notice(t("Wrong passphrase. Nothing was changed."), "error");
+      throw error;
+    }
+    notice("");
+    afterUnlock();
+  } },
+  h("h1", {}, t("Kuzet is locked")),
+  message ? h("p", { class: "muted" }, message) : null,
+  h("label", { for: "passphrase" }, t("Passphrase")), h("input", { id: "passphrase", name: "passphrase", type: "password", autocomplete: "current-password", required: true }),
+  h("button", { class: "btn", type: "submit" }, t("Unlock")));
+  mount(form);
+  form.elements.passphrase.focus();
+}
+
+let idleTimer = null;
+function watchIdle() {
+  const reset = () => {
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => lockScreen(t("Locked after %(n)s minutes without use.", { n: IDLE_LOCK_MS / 60000 })), IDLE_LOCK_MS);
+  };
+  for (const name of ["pointerdown", "keydown", "input"]) document.addEventListener(name, reset, { passive: true });
+  reset();
+}
+
+async function afterUnlock() {
+  watchIdle();
+  const token = await store.getSecret("token");
+  if (!token) return signInScreen();
+  pkg = await store.getSecret("package");
+  if (!pkg && navigator.onLine) {
+    try { pkg = await refreshPackage(token.token); } catch (error) { return handleError(error); }
+  }
+  if (!pkg) return notice(t("The offline package has not been downloaded yet. Connect to the network and sync."), "error");
+  route();
+}
+
+async function requestPersistence() {
+  if (navigator.storage?.persist && !(await navigator.storage.persisted())) await navigator.storage.persist();
+}
+
+// ---- sign in ----------------------------------------------------------------------------
+
+function signInScreen(message) {
+  const form = h("form", { class: "card narrow", id: "sign-in", onsubmit: async (event) => {
+    event.preventDefault();
+    const body = {
+      username: form.elements.username.value.trim(),
+      password: form.elements.password.value,
+      otp: form.elements.otp.value.trim() || null,
+      device_name: form.elements.device_name.value.trim() || "Tablet",
+    };
+    let reply;
+    try { reply = await api.deviceToken(body, language); } catch (error) {
+      if (error instanceof Offline) return notice(t("Signing in needs the network."), "error");
+      throw error;
+    }
+    if (reply.status !== 201) return notice(problemOf(reply).message, "error");
+    await store.putSecret("token", { token: reply.data.token, expires_at: reply.data.expires_at, user: reply.data.user, device_name: body.device_name });
+    notice(t("Downloading the offline package…"));
+    try { pkg = await refreshPackage(reply.data.token); } catch (error) { return handleError(error); }
+    notice("");
+    location.hash = "#/";
+    route();
+  } },
+  h("h1", {}, t("Sign in to download your visits")),
+  message ? h("p", { class: "muted" }, message) : null,
+  h("label", { for: "username" }, t("Username")), h("input", { id: "username", name: "username", autocomplete: "username", required: true }),
+  h("label", { for: "password" }, t("Password")), h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true }),
+  h("label", { for: "otp" }, t("Code from the authenticator app (if you use one)")), h("input", { id: "otp", name: "otp", inputmode: "numeric", autocomplete: "one-time-code" }),
+  h("label", { for: "device_name" }, t("Name of this tablet")), h("input", { id: "device_name", name: "device_name", value: "Tablet" }),
+  h("button", { class: "btn", type: "submit" }, t("Sign in")));
+  mount(form);
+}
+
+// ---- routing ------------------------------------------------------------------------------
+
+window.addEventListener("hashchange", () => { if (store.isUnlocked() && pkg) route(); });
+
+function route() {
+  editing = false;
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  if (parts[0] === "visit" && parts[1]) return visitScreen(Number(parts[1]));
+  if (parts[0] === "edit" && parts[1]) return editScreen(parts[1]);
+  if (parts[0] === "new" && parts[1]) return newRecord(Number(parts[1]), parts[2], parts[3]);
+  if (parts[0] === "outbox") return outboxScreen();
+  return homeScreen();
+}
+
+// ---- status bar -------------------------------------------------------------------------
+
+async function statusLine() {
+  const bar = document.getElementById("status");
+  if (!bar || !store.isUnlocked()) return;
+  const info = (await store.raw.get("meta", "package_info")) || {};
+  const outbox = (await store.raw.all("outbox")).length;
+  const estimate = await navigator.storage?.estimate?.();
+  const persisted = await navigator.storage?.persisted?.();
+  const low = estimate && estimate.quota && estimate.quota - estimate.usage < 200 * 1024 * 1024;
+  bar.replaceChildren(
+    h("span", { class: navigator.onLine ? "online" : "offline", id: "network" }, navigator.onLine ? t("online") : t("offline")),
+    h("span", {}, t("package refreshed %(when)s", { when: formatDateTime(info.refreshed_at) })),
+    h("a", { href: "#/outbox", id: "outbox-count" }, t("to send: %(n)s", { n: outbox })),
+    estimate ? h("span", { class: low ? "low" : "" }, t("storage %(used)s of %(quota)s", { used: formatBytes(estimate.usage), quota: formatBytes(estimate.quota) }),
+      persisted ? "" : ` · ${t("not protected from clean-up")}`) : null,
+    h("button", { class: "btn secondary", id: "sync-now", type: "button", onclick: () => syncNow() }, t("Sync now")),
+    h("button", { class: "link", type: "button", onclick: () => lockScreen() }, t("Lock")),
+  );
+  if (low) notice(t("Storage on this tablet is running low: sync and free space."), "error");
+}
+
+async function syncNow({ quiet = false } = {}) {
+  const token = await store.getSecret("token");
+  if (!token) return signInScreen();
+  const bar = document.getElementById("progress");
+  try {
+    bar.hidden = false;
+    bar.value = 0;
+    const summary = await sendOutbox(token.token, (done, total) => { bar.max = total; bar.value = done; });
+    pkg = await refreshPackage(token.token);
+    const text = t("Sync done: %(sent)s sent, %(conflicts)s in conflict, %(errors)s refused, %(waiting)s waiting.", summary);
+    if (!quiet || summary.sent || summary.errors || summary.conflicts) notice(text, summary.errors || summary.conflicts ? "error" : "ok");
+  } catch (error) {
+    handleError(error);
+  } finally {
+    bar.hidden = true;
+    statusLine();
+    if (!editing) route();
+  }
+}
+
+function handleError(error) {
+  if (error instanceof Offline) return notice(t("No connection. Everything is kept on this tablet; try again later."), "error");
+  if (error instanceof TokenRefused) return signInScreen(t("Your sign-in on this tablet has ended (%(why)s). Your records are kept; sign in again to send them.", { why: error.message }));
+  if (error.message === "storage") return notice(t("The package does not fit in the free storage of this tablet. Free some space first."), "error");
+  notice(error.message || String(error), "error");
+}
+
+// ---- screens ----------------------------------------------------------------------------
+
+function shell(...children) {
+  mount(h("div", { id: "status", class: "statusbar" }), ...children);
+  statusLine();
+}
+
+function institutionOf(id) {
+  return pkg.institutions.find((i) => i.id === id) || { name: "?" };
+}
+
+function homeScreen() {
+  const visits = pkg.visits;
+  shell(
+    h("h1", {}, t("My visits")),
+    visits.length ? h("ul", { class: "visit-list" }, ...visits.map((visit) => h("li", {},
+      h("a", { href: `#/visit/${visit.id}`, class: "card visit-card" },
+        h("strong", {}, institutionOf(visit.institution).name),
+        h("span", { class: "muted" }, ` ${formatDate(visit.planned_date)} · ${visit.kind_label} · ${visit.status_label}`)))))
+      : h("p", { class: "card muted" }, t("No visits are assigned to you.")),
+  );
+}
+
+async function recordsOf(visitId) {
+  const drafts = (await store.drafts()).filter((d) => d.visit === visitId);
+  const outbox = (await store.outbox()).filter((o) => o.label.visit === visitId);
+  return { drafts, outbox };
+}
+
+async function visitScreen(visitId) {
+  const visit = pkg.visits.find((v) => v.id === visitId);
+  if (!visit) return homeScreen();
+  const institution = institutionOf(visit.institution);
+  const { drafts, outbox } = await recordsOf(visitId);
+  const instruments = pkg.instruments.filter((i) => !i.institution_types.length || i.institution_types.includes(institution.type));
+  const previous = pkg.previous_visits.filter((v) => v.institution === institution.id);
+  const recommendations = pkg.open_recommendations.filter((r) => r.institution === institution.id);
+  shell(
+    h("p", {}, h("a", { href: "#/" }, `← ${t("My visits")}`)),
+    h("h1", {}, institution.name),
+    h("p", { class: "muted" }, `${formatDate(visit.planned_date)} · ${visit.kind_label} · ${visit.status_label}`),
+    h("details", { class: "card" }, h("summary", {}, h("h2", { class: "inline" }, t("Preparation pack"))),
+      h("dl", { class: "facts" },
+        h("dt", {}, t("Institution")), h("dd", {}, `${institution.type_label || ""} · ${institution.address || ""}`),
+        h("dt", {}, t("Population / capacity")), h("dd", {}, `${institution.population ?? "—"} / ${institution.capacity ?? "—"}`),
+        h("dt", {}, t("Objectives")), h("dd", {}, visit.objectives || "—"),
+        h("dt", {}, t("Team")), h("dd", {}, visit.team.map((m) => `${m.name} (${m.role_label})`).join(", ")),
+        h("dt", {}, t("Earlier visits")), h("dd", {}, previous.map((v) => `${formatDate(v.planned_date)} (${v.status_label})`).join(", ") || t("none: a first visit"))),
+      h("h3", {}, t("Open recommendations to verify on site")),
+      ...(recommendations.length ? recommendations.map((r) => h("p", {}, r.text, h("span", { class: "muted" }, ` — ${r.addressee}, ${r.status_label}`)))
+        : [h("p", { class: "muted" }, t("No open recommendations for this institution."))])),
+    h("div", { class: "card" }, h("h2", {}, t("Record")),
+      h("div", { class: "actions-row" },
+        ...instruments.map((version) => h("a", { class: "btn secondary", href: `#/new/${visitId}/response/${version.id}` }, version.title)),
+        ...["interview", "finding", "allegation", "recommendation"].map((type) =>
+          h("a", { class: "btn secondary", href: `#/new/${visitId}/${type}` }, t(`New ${type}`))))),
+    h("div", { class: "card" }, h("h2", {}, t("Drafts on this tablet")),
+      drafts.length ? h("ul", { class: "records" }, ...drafts.map((d) => h("li", {},
+        h("a", { href: `#/edit/${d.uuid}` }, draftTitle(d)), h("span", { class: "muted" }, ` · ${t("saved")} ${formatDateTime(d.updated_at)}`))))
+        : h("p", { class: "muted" }, t("No drafts."))),
+    h("div", { class: "card" }, h("h2", {}, t("Finalized, waiting to be sent")),
+      outbox.length ? h("ul", { class: "records" }, ...outbox.map((o) => h("li", {}, o.label.title,
+        o.status === "conflict" ? h("span", { class: "badge closed" }, ` ${t("conflict")}`) : null,
+        o.status === "error" ? h("span", { class: "badge closed" }, ` ${o.problem}`) : null)))
+        : h("p", { class: "muted" }, t("Nothing waiting."))),
+  );
+}
+
+function draftTitle(draft) {
+  if (draft.type === "response") {
+    const version = pkg.instruments.find((i) => i.id === draft.data.version);
+    return version ? version.title : t("Checklist");
+  }
+  const detail = draft.data.title || draft.data.person_code || "";
+  return `${t(TITLES[draft.type])}${detail ? `: ${detail}` : ""}`;
+}
+
+async function newRecord(visitId, type, versionId) {
+  const record = { uuid: uuid4(), type, visit: visitId, created_at: new Date().toISOString(), data: {} };
+  if (type === "response") record.data = { version: Number(versionId), interview: null, answers: {} };
+  else if (TITLES[type]) record.data = initialData(type);
+  else return homeScreen();
+  await store.saveDraft(record);
+  location.replace(`#/edit/${record.uuid}`);
+}
+
+async function editScreen(uuid) {
+  const record = await store.draft(uuid);
+  if (!record) return homeScreen();
+  const visit = pkg.visits.find((v) => v.id === record.visit);
+  editing = true;
+  let timer = null;
+  const status = h("span", { class: "save-status", id: "save-status", role: "status" }, t("Saved on this tablet"));
+  const save = (data) => {
+    record.data = data;
+    status.textContent = t("Saving…");
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      await store.saveDraft(record);
+      status.textContent = `${t("Saved on this tablet")} ${formatDateTime(record.updated_at)}`;
+      status.dataset.kind = "saved";
+    }, SAVE_AFTER_MS);
+  };
+  const context = await recordContext(record);
+  let form;
+  let title;
+  if (record.type === "response") {
+    const version = pkg.instruments.find((i) => i.id === record.data.version);
+    title = version.title;
+    const interviews = context.interviewChoices();
+    const interviewSelect = version.kind === "interview" ? h("label", { class: "inline-label" }, t("for the interview"),
+      h("select", { id: "response-interview", onchange: (e) => save({ ...record.data, interview: e.target.value || null }) },
+        h("option", { value: "" }, "—"), ...interviews.map(([v, label]) => h("option", { value: v, selected: record.data.interview === v }, label)))) : null;
+    form = instrumentForm(version.document, record.data.answers, language, (answers) => save({ ...record.data, answers }));
+    if (interviewSelect) form.prepend(interviewSelect);
+  } else {
+    title = t(TITLES[record.type]);
+    form = recordForm(record.type, record.data, context, save);
+  }
+  const problemsBox = h("div", { class: "card problems", id: "problems", hidden: true });
+  shell(
+    h("p", {}, h("a", { href: `#/visit/${record.visit}` }, `← ${visit ? institutionOf(visit.institution).name : ""}`)),
+    h("h1", {}, title),
+    problemsBox,
+    form,
+    h("div", { class: "savebar card" }, status,
+      h("button", { class: "btn danger-link link", type: "button", onclick: async () => {
+        if (!confirm(t("Delete this draft? It cannot be recovered."))) return;
+        await store.deleteDraft(record.uuid);
+        location.hash = `#/visit/${record.visit}`;
+      } }, t("Delete the draft")),
+      h("button", { class: "btn", id: "finalize", type: "button", onclick: () => finalize(record, form, problemsBox, context) }, t("Finalize"))),
+  );
+}
+
+async function recordContext(record) {
+  const { drafts, outbox } = await recordsOf(record.visit);
+  const labels = outbox.map((o) => o.label);
+  const interviews = labels.filter((l) => l.type === "interview");
+  return {
+    package: pkg,
+    rules: pkg.rules,
+    interviewChoices: () => interviews.map((l) => [l.uuid, l.title]),
+    personChoices: () => interviews.filter((l) => l.person_code).map((l) => [l.person_code, l.person_code]),
+    transmitConsented: (code) => interviews.some((l) => l.person_code === code && l.consent_transmit),
+    itemChoices: () => labels.filter((l) => l.type === "response").flatMap((l) =>
+      (l.items || []).map((item) => [`${l.uuid}:${item.path}`, `${l.title} — ${item.label}: ${item.value_label}`])),
+    findingChoices: () => labels.filter((l) => l.type === "finding").map((l) => [l.uuid, l.title]),
+    addresseeChoices: () => pkg.addressees.map((a) => [String(a.id), a.name]),
+    drafts,
+  };
+}
+
+async function finalize(record, form, problemsBox, context) {
+  let problems;
+  let label = { uuid: record.uuid, type: record.type, visit: record.visit };
+  if (record.type === "response") {
+    const version = pkg.instruments.find((i) => i.id === record.data.version);
+    const result = validateResponse(version.document, record.data.answers, language);
+    problems = result.errors;
+    label = { ...label, title: version.title, items: nonCompliantItems(version.document, result.answers) };
+  } else {
+    problems = recordProblems(record.type, record.data, context);
+    label = { ...label, title: `${t(TITLES[record.type])}: ${record.data.title || record.data.person_code || record.data.text_ru?.slice(0, 60) || ""}`,
+      person_code: record.data.person_code || null, consent_transmit: Boolean(record.data.consent_transmit) };
+  }
+  form.showErrors(problems);
+  const messages = Object.values(problems).flat();
+  problemsBox.hidden = messages.length === 0;
+  problemsBox.replaceChildren(h("h2", {}, t("Before it can be finalized")), h("ul", {}, ...[...new Set(messages)].map((m) => h("li", {}, m))));
+  if (messages.length) { problemsBox.scrollIntoView(); return; }
+  if (!confirm(t("Finalize? The record is sealed for the server and can no longer be read or changed on this tablet."))) return;
+  const token = await store.getSecret("token");
+  const plain = {
+    uuid: record.uuid, type: record.type, visit: record.visit, created_at: record.created_at,
+    finalized_at: new Date().toISOString(), device: token?.device_name || "", data: record.type === "response" ? record.data : apiData(record.type, record.data),
+  };
+  const envelope = await sealForServer(pkg.server_key, plain);
+  const hash = await envelopeHash(envelope);
+  await store.putOutbox({ uuid: record.uuid, envelope, hash, status: "pending", created_at: plain.finalized_at }, label);
+  await store.deleteDraft(record.uuid);
+  editing = false;
+  notice(t("Finalized: it will be sent at the next sync."), "ok");
+  location.hash = `#/visit/${record.visit}`;
+  if (navigator.onLine) syncNow({ quiet: true });
+}
+
+function nonCompliantItems(document, kept) {
+  const labels = {};
+  const choices = Object.fromEntries((document.choice_lists.compliance || []).map((c) => [c.name, c.label[language] || c.label.ru]));
+  for (const section of document.sections) {
+    for (const item of section.items) {
+      for (const question of item.kind === "repeat" ? item.items : [item]) labels[question.name] = question.label[language] || question.label.ru;
+    }
+  }
+  const items = [];
+  const visit = (name, value, prefix) => {
+    if (value === "non_compliant" || value === "partly") items.push({ path: prefix + name, label: labels[name] || name, value_label: choices[value] || value });
+  };
+  for (const [name, value] of Object.entries(kept)) {
+    if (Array.isArray(value) && value.every((v) => typeof v === "object")) {
+      value.forEach((row, i) => Object.entries(row).forEach(([inner, v]) => visit(inner, v, `${name}[${i + 1}].`)));
+    } else visit(name, value, "");
+  }
+  return items;
+}
+
+async function outboxScreen() {
+  const items = await store.outbox();
+  const tombstones = await store.tombstones();
+  shell(
+    h("p", {}, h("a", { href: "#/" }, `← ${t("My visits")}`)),
+    h("h1", {}, t("To send")),
+    h("div", { class: "card" }, items.length ? h("table", { class: "data" }, h("tbody", {}, ...items.map((item) => h("tr", {},
+      h("td", {}, item.label.title), h("td", {}, formatDateTime(item.created_at)),
+      h("td", {}, item.status === "pending" ? t("waiting") : item.status === "conflict" ? t("conflict: the server holds another version") : item.problem),
+      h("td", {}, h("code", { title: item.hash }, item.hash.slice(0, 12))))))) : h("p", { class: "muted" }, t("Nothing waiting."))),
+    h("p", { class: "muted" }, t("%(n)s records confirmed by the server (kept as UUID and hash only).", { n: tombstones.length })),
+  );
+}
+
+start().catch((error) => notice(String(error), "error"));

@@ -1,0 +1,127 @@
+// IndexedDB storage of the field app. Everything but the vault's own parameters is
+// encrypted with the data key (crypto.js) before it is written:
+//   meta        vault (salt, wrapped key), token, package, package info, device name
+//   drafts      records being written, saved as they are typed
+//   outbox      finalized records, sealed to the server, waiting for a receipt
+//   tombstones  UUID and hash of every record the server confirmed
+// A small promise wrapper over IndexedDB rather than a library: four stores, get/put/
+// delete/getAll, and strict durability on every write so a crash loses nothing written.
+import { decryptJSON, encryptJSON } from "./crypto.js";
+
+const DB_NAME = "kuzet-field";
+const STORES = ["meta", "drafts", "outbox", "tombstones"];
+let database = null;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+export async function open() {
+  if (database) return database;
+  const req = indexedDB.open(DB_NAME, 1);
+  req.onupgradeneeded = () => {
+    const db = req.result;
+    db.createObjectStore("meta");
+    db.createObjectStore("drafts", { keyPath: "uuid" });
+    db.createObjectStore("outbox", { keyPath: "uuid" });
+    db.createObjectStore("tombstones", { keyPath: "uuid" });
+  };
+  database = await request(req);
+  database.onclose = () => { database = null; }; // Safari closes it; reopen on next use
+  database.onversionchange = () => { database.close(); database = null; };
+  return database;
+}
+
+async function tx(store, mode, work) {
+  const db = await open();
+  const transaction = db.transaction(store, mode, { durability: "strict" });
+  const done = new Promise((resolve, reject) => {
+    transaction.oncomplete = resolve;
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error || new Error("aborted"));
+  });
+  const result = await work(transaction.objectStore(store));
+  await done;
+  return result;
+}
+
+export const raw = {
+  get: (store, key) => tx(store, "readonly", (s) => request(s.get(key))),
+  all: (store) => tx(store, "readonly", (s) => request(s.getAll())),
+  put: (store, value, key) => tx(store, "readwrite", (s) => request(key === undefined ? s.put(value) : s.put(value, key))),
+  delete: (store, key) => tx(store, "readwrite", (s) => request(s.delete(key))),
+};
+
+// ---- encrypted values ------------------------------------------------------------------
+
+let dataKey = null;
+
+export function unlock(key) { dataKey = key; }
+export function lock() { dataKey = null; }
+export function isUnlocked() { return dataKey !== null; }
+
+function key() {
+  if (!dataKey) throw new Error("locked");
+  return dataKey;
+}
+
+export async function getSecret(name) {
+  const sealed = await raw.get("meta", name);
+  return sealed ? decryptJSON(key(), sealed) : null;
+}
+
+export async function putSecret(name, value) {
+  await raw.put("meta", await encryptJSON(key(), value), name);
+}
+
+export async function deleteSecret(name) {
+  await raw.delete("meta", name);
+}
+
+// ---- drafts ------------------------------------------------------------------------------
+
+export async function saveDraft(record) {
+  record.updated_at = new Date().toISOString();
+  const sealed = await encryptJSON(key(), record);
+  await raw.put("drafts", { uuid: record.uuid, ...sealed });
+}
+
+export async function drafts() {
+  const rows = await raw.all("drafts");
+  return Promise.all(rows.map((row) => decryptJSON(key(), row)));
+}
+
+export async function draft(uuid) {
+  const row = await raw.get("drafts", uuid);
+  return row ? decryptJSON(key(), row) : null;
+}
+
+export const deleteDraft = (uuid) => raw.delete("drafts", uuid);
+
+// ---- outbox and tombstones --------------------------------------------------------------
+
+/** A finalized record: its sealed envelope and hash, and a label only this device reads. */
+export async function putOutbox(item, label) {
+  const sealedLabel = await encryptJSON(key(), label);
+  await raw.put("outbox", { ...item, label: sealedLabel });
+}
+
+export async function outbox() {
+  const rows = await raw.all("outbox");
+  return Promise.all(rows.map(async (row) => ({ ...row, label: await decryptJSON(key(), row.label) })));
+}
+
+export async function updateOutbox(uuid, changes) {
+  const row = await raw.get("outbox", uuid);
+  if (row) await raw.put("outbox", { ...row, ...changes });
+}
+
+export async function confirm(uuid, hash) {
+  await raw.put("tombstones", { uuid, hash, synced_at: new Date().toISOString() });
+  await raw.delete("outbox", uuid);
+}
+
+export const tombstones = () => raw.all("tombstones");

@@ -1,0 +1,84 @@
+// Sync with the server: the offline package down, finalized records up.
+//
+// A record leaves the device only after the server's receipt (a separate GET) shows the
+// hash the device computed: then its copy is deleted and a tombstone (UUID, hash) kept.
+// 201 and 200 are both success (200: the server already had this very record); 409 means
+// the server holds different content under this UUID: the record stays and is shown.
+// A record whose references have not arrived yet (422 missing_reference) is tried again
+// after the others; an interruption leaves every unconfirmed record in the outbox, so the
+// next sync resumes where this one stopped.
+import { api, Offline, problemOf } from "./api.js";
+import { SEND_ORDER } from "./records.js";
+import * as store from "./store.js";
+import { language } from "./ui.js";
+
+export class TokenRefused extends Error {}
+
+export async function refreshPackage(token) {
+  const info = (await store.raw.get("meta", "package_info")) || {};
+  const have = await store.getSecret("package");
+  const reply = await api.package(token, have ? info.etag : null, language);
+  if (reply.status === 304) {
+    await store.raw.put("meta", { ...info, refreshed_at: new Date().toISOString() }, "package_info");
+    return have;
+  }
+  if (reply.status === 401) throw new TokenRefused(problemOf(reply).message);
+  if (reply.status !== 200) throw problemOf(reply);
+  const size = JSON.stringify(reply.data).length * 2;
+  const estimate = await navigator.storage?.estimate?.();
+  if (estimate && estimate.quota - estimate.usage < size * 3) {
+    throw new Error("storage");
+  }
+  await store.putSecret("package", reply.data);
+  await store.raw.put("meta", { etag: reply.etag, refreshed_at: new Date().toISOString(), size }, "package_info");
+  return reply.data;
+}
+
+/** Send every finalized record; ``progress(done, total)`` after each. Returns a summary. */
+export async function sendOutbox(token, progress = () => {}) {
+  const items = (await store.outbox()).filter((item) => item.status !== "conflict");
+  items.sort((a, b) => SEND_ORDER.indexOf(a.label.type) - SEND_ORDER.indexOf(b.label.type));
+  const summary = { sent: 0, conflicts: 0, errors: 0, waiting: 0 };
+  let pending = items;
+  let done = 0;
+  // Several passes: a record that waits for another one is tried again after it.
+  for (let pass = 0; pass < SEND_ORDER.length && pending.length; pass += 1) {
+    const again = [];
+    for (const item of pending) {
+      const outcome = await sendOne(token, item);
+      if (outcome === "waiting") { again.push(item); continue; }
+      summary[outcome] += 1;
+      done += 1;
+      progress(done, items.length);
+    }
+    if (again.length === pending.length) { summary.waiting = again.length; break; }
+    pending = again;
+  }
+  return summary;
+}
+
+async function sendOne(token, item) {
+  const reply = await api.submit(token, { uuid: item.uuid, envelope: item.envelope }, language);
+  if (reply.status === 401) throw new TokenRefused(problemOf(reply).message);
+  if (reply.status === 201 || reply.status === 200) {
+    const receipt = await api.receipt(token, item.uuid, language);
+    if (receipt.status === 200 && receipt.data.hash === item.hash) {
+      await store.confirm(item.uuid, item.hash);
+      return "sent";
+    }
+    await store.updateOutbox(item.uuid, { status: "error", problem: "receipt" });
+    return "errors";
+  }
+  if (reply.status === 409) {
+    await store.updateOutbox(item.uuid, { status: "conflict", problem: reply.data?.detail || "" });
+    return "conflicts";
+  }
+  if (reply.status === 422 && reply.data?.code === "missing_reference") return "waiting";
+  await store.updateOutbox(item.uuid, {
+    status: "error",
+    problem: [reply.data?.detail, ...(Array.isArray(reply.data?.errors) ? reply.data.errors : [])].filter(Boolean).join(" "),
+  });
+  return "errors";
+}
+
+export { Offline };

@@ -1,0 +1,74 @@
+// Small DOM helpers and the app's texts. The texts are translated by Django into the shell
+// page (kuzet/field/strings.py → <script type="application/json" id="kuzet-strings">),
+// keyed by their English source, so a message here is the server's message word for word.
+
+const strings = JSON.parse(document.getElementById("kuzet-strings")?.textContent || "{}");
+
+/** The translation of ``text``, with %(name)s replaced from ``params``. */
+export function t(text, params = {}) {
+  const translated = strings[text] || text;
+  return translated.replace(/%\((\w+)\)s/g, (_, name) => (name in params ? String(params[name]) : `%(${name})s`));
+}
+
+export const language = document.documentElement.lang || "ru";
+
+/** An element: h("p", {class: "muted"}, "text", child, …). */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(element.dataset, value);
+    else if (value === true) element.setAttribute(name, "");
+    else element.setAttribute(name, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+export function mount(...children) {
+  const main = document.getElementById("app");
+  main.replaceChildren(...children);
+  window.scrollTo(0, 0);
+}
+
+export function notice(text, kind = "info") {
+  const box = document.getElementById("notice");
+  box.textContent = text;
+  box.dataset.kind = kind;
+  box.hidden = !text;
+}
+
+export function formatDate(value) {
+  if (!value) return "—";
+  const [year, month, day] = value.slice(0, 10).split("-");
+  return `${day}.${month}.${year}`;
+}
+
+export function formatDateTime(value) {
+  if (!value) return "—";
+  const date = new Date(value);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(date.getDate())}.${pad(date.getMonth() + 1)}.${date.getFullYear()} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+export function formatBytes(bytes) {
+  if (bytes === undefined || bytes === null) return "—";
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+  return `${value.toFixed(unit ? 1 : 0)} ${units[unit]}`;
+}
+
+export function uuid4() {
+  return crypto.randomUUID();
+}
+
+/** The label of ``value`` in a [[value, label], …] list. */
+export function labelOf(choices, value) {
+  return (choices || []).find(([v]) => v === value)?.[1] ?? value;
+}

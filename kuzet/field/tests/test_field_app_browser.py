@@ -1,0 +1,293 @@
+"""A day without network, in Chromium: the field app as a monitor uses it.
+
+Sign in and download the package online; go offline; record an interview and the ИВС
+checklist; reload, close the browser and open it again (nothing is lost, the app is locked
+and a wrong passphrase changes nothing); finalize; go online and sync; the server holds
+exactly one copy of each record, with the hash the tablet computed. Then the 409 path,
+and a look at the raw IndexedDB: no plaintext of what was typed.
+"""
+
+import json
+import os
+import sqlite3
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kuzet.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, DEMO_VAR_DIRS
+from kuzet.field.tests.browser_sealing import seal_record
+from kuzet.people.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
+PASSPHRASE = "долгая дорога в дюнах"
+SECRET_NAME = "Серикбаев Арман Болатович"
+SECRET_NOTE = "В камере холодно, одеяла не выдают третий день"
+
+# Every store of the app's database, with binary values decoded as UTF-8 text.
+DUMP_DATABASE = """async () => {
+  const db = await new Promise((ok, no) => { const r = indexedDB.open('kuzet-field'); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); });
+  const text = (value) => {
+    if (value instanceof Uint8Array || value instanceof ArrayBuffer) return new TextDecoder('utf-8', {fatal: false}).decode(value);
+    if (Array.isArray(value)) return value.map(text);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, text(v)]));
+    return value;
+  };
+  const out = {};
+  for (const name of db.objectStoreNames) {
+    out[name] = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(text(r.result)); });
+  }
+  db.close();
+  return JSON.stringify(out);
+}"""
+
+FILL_EVERYTHING = """() => {
+  const form = document.querySelector('form.response-form');
+  let filled = 0;
+  for (const q of form.querySelectorAll('.question')) {
+    if (q.closest('[hidden]')) continue;
+    const inputs = [...q.querySelectorAll('input, textarea')];
+    if (!inputs.length) continue;
+    const type = q.dataset.type;
+    if (['compliance', 'select_one', 'select_multiple'].includes(type)) {
+      if (inputs.some(i => i.checked)) continue;
+      (inputs.find(i => i.value === 'compliant') || inputs[0]).checked = true;
+    } else if (inputs[0].value === '') {
+      inputs[0].value = {integer: '2', decimal: '2', date: '2026-11-20', time: '10:00',
+                         geopoint: '43.25 76.95'}[type] || 'Проверено на месте';
+    } else continue;
+    filled++;
+  }
+  form.dispatchEvent(new Event('change'));
+  return filled;
+}"""
+
+
+def launch(playwright: Any, profile: Path) -> Any:
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1024, "height": 768},
+        locale="ru-RU",
+    )
+
+
+def unlock(page: Any, passphrase: str = PASSPHRASE) -> None:
+    page.wait_for_selector("#unlock")
+    page.fill("#passphrase", passphrase)
+    page.click("#unlock button")
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"field-{name}.png"), full_page=True)
+
+
+def query(base: str, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(f"file:{DEMO_VAR_DIRS[base] / 'kuzet.sqlite3'}?mode=ro", uri=True)
+    try:
+        return connection.execute(sql, args).fetchall()
+    finally:
+        connection.close()
+
+
+def post_json(url: str, body: dict[str, Any], token: str | None = None) -> tuple[int, Any]:
+    request = urllib.request.Request(  # noqa: S310  (the test's own server)
+        url,
+        data=json.dumps(body).encode(),
+        headers={
+            "Content-Type": "application/json",
+            **({"Authorization": f"Bearer {token}"} if token else {}),
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request) as response:  # noqa: S310  (the test's own server)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base = demo_server
+    profile = tmp_path / "tablet"
+    with sync_playwright() as playwright:
+        context = launch(playwright, profile)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # "Finalize? …"
+        page.goto(f"{base}/field/")
+        page.wait_for_selector("#set-passphrase")
+        page.fill("#passphrase", PASSPHRASE)
+        page.fill("#repeat", PASSPHRASE)
+        page.click("#set-passphrase button")
+        page.wait_for_selector("#sign-in", timeout=30000)
+        page.fill("#username", "demo-leader")
+        page.fill("#password", DEMO_PASSWORD)
+        page.fill("#device_name", "Планшет 3")
+        page.click("#sign-in button")
+        page.wait_for_selector(".visit-card", timeout=30000)
+        # The shell is cached once the service worker controls the page.
+        page.evaluate("navigator.serviceWorker.ready")
+        page.reload()
+        unlock(page)
+        page.wait_for_selector(".visit-card")
+        assert page.evaluate("Boolean(navigator.serviceWorker.controller)")
+        shot(page, "1-visits")
+
+        # Offline from here on: the interview.
+        context.set_offline(True)
+        page.click(".visit-card")
+        page.wait_for_selector("a[href$='/interview']")
+        visit_url = page.url
+        page.click("a[href$='/interview']")
+        page.wait_for_selector("form.record-form")
+        page.fill("[name='person_code']", "A-01")
+        page.fill("[name='identity.full_name']", SECRET_NAME)
+        page.check("[name='consent_interview']")
+        page.check("[name='consent_transmit']")
+        page.fill("[name='notes']", SECRET_NOTE)
+        page.wait_for_selector("#save-status[data-kind=saved]")
+        interview_url = page.url
+
+        # Reload offline: locked, the draft is there.
+        page.reload()
+        unlock(page, "не тот пароль")
+        page.wait_for_selector("#notice[data-kind=error]")
+        assert page.locator("#unlock").count() == 1
+        page.fill("#passphrase", PASSPHRASE)
+        page.click("#unlock button")
+        page.wait_for_selector(".statusbar")
+        page.goto(interview_url)
+        page.wait_for_selector("form.record-form")
+        assert page.input_value("[name='notes']") == SECRET_NOTE
+        page.click("#finalize")
+        page.wait_for_url(visit_url)
+
+        # The ИВС checklist, with a first draft, then the browser closed and opened again.
+        page.click("a[href*='/response/'] >> nth=0")
+        page.wait_for_selector("form.response-form")
+        page.locator(".q-compliance").first.locator("label.choice-non_compliant").click()
+        page.wait_for_selector("#save-status[data-kind=saved]")
+        checklist_url = page.url
+        context.close()
+
+        context = launch(playwright, profile)
+        context.set_offline(True)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(f"{base}/field/")
+        unlock(page)
+        page.wait_for_selector(".statusbar")
+        page.goto(checklist_url)
+        page.wait_for_selector("form.response-form")
+        assert (
+            page.locator(".q-compliance").first.locator("input[value=non_compliant]").is_checked()
+        )
+        for _ in range(5):
+            if page.evaluate(FILL_EVERYTHING) == 0:
+                break
+        page.wait_for_selector("#save-status[data-kind=saved]")
+        shot(page, "2-checklist-offline")
+        page.click("#finalize")
+        page.wait_for_url(visit_url)
+        assert page.locator("text=A-01").count() >= 1
+        shot(page, "3-outbox-offline")
+
+        dump = page.evaluate(DUMP_DATABASE)
+        assert "A-01" not in dump and SECRET_NAME not in dump and SECRET_NOTE not in dump
+        assert "Проверено на месте" not in dump
+        devices_hashes = {row["uuid"]: row["hash"] for row in json.loads(dump)["outbox"]}
+        assert len(devices_hashes) == 2
+
+        # Online: sync; the server holds one copy of each, with the tablet's hashes.
+        context.set_offline(False)
+        page.click("#sync-now")
+        page.wait_for_selector("#notice[data-kind=ok]", timeout=60000)
+        shot(page, "4-synced")
+        tombstones = {
+            row["uuid"]: row["hash"]
+            for row in json.loads(page.evaluate(DUMP_DATABASE))["tombstones"]
+        }
+        assert tombstones == devices_hashes
+        assert json.loads(page.evaluate(DUMP_DATABASE))["outbox"] == []
+        stored = dict(query(base, "SELECT uuid, hash FROM field_submission"))
+        assert {str(uuid.UUID(k)): v for k, v in stored.items()} == devices_hashes
+        assert query(base, "SELECT count(*) FROM visits_codedperson WHERE code = 'A-01'") == [(1,)]
+        assert query(base, "SELECT count(*) FROM visits_response") >= [(1,)]
+
+        # Syncing again sends nothing and duplicates nothing.
+        page.click("#sync-now")
+        page.wait_for_selector("#progress", state="hidden")
+        assert query(base, "SELECT count(*) FROM visits_interview") == [(1,)]
+        context.close()
+
+
+def test_the_same_uuid_with_other_content_is_kept_and_shown(
+    demo_server: str, tmp_path: Path
+) -> None:
+    """409: the server already holds another record under this UUID; the tablet keeps its own."""
+    from playwright.sync_api import sync_playwright
+
+    base = demo_server
+    with sync_playwright() as playwright:
+        context = launch(playwright, tmp_path / "tablet")
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(f"{base}/field/")
+        page.wait_for_selector("#set-passphrase")
+        page.fill("#passphrase", PASSPHRASE)
+        page.fill("#repeat", PASSPHRASE)
+        page.click("#set-passphrase button")
+        page.wait_for_selector("#sign-in", timeout=30000)
+        page.fill("#username", "demo-participant")
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("#sign-in button")
+        page.wait_for_selector(".visit-card", timeout=30000)
+        context.set_offline(True)
+        page.click(".visit-card")
+        page.click("a[href$='/interview']")
+        page.wait_for_selector("form.record-form")
+        page.select_option("[name='kind']", "staff")
+        page.check("[name='consent_interview']")
+        page.fill("[name='notes']", "Беседа с дежурным")
+        page.wait_for_selector("#save-status[data-kind=saved]")
+        page.click("#finalize")
+        page.wait_for_selector(".records li")
+        record_uuid = json.loads(page.evaluate(DUMP_DATABASE))["outbox"][0]["uuid"]
+
+        # Someone (a second tablet with a copied profile, say) sent other content first.
+        status, issued = post_json(
+            f"{base}/api/v1/auth/device-token",
+            {
+                "username": "demo-participant",
+                "password": DEMO_PASSWORD,
+                "otp": None,
+                "device_name": "x",
+            },
+        )
+        assert status == 201
+        envelope = seal_record(base, issued["token"], record_uuid, note="Другое содержание")
+        status, _receipt = post_json(
+            f"{base}/api/v1/field/submissions",
+            {"uuid": record_uuid, "envelope": envelope},
+            issued["token"],
+        )
+        assert status == 201
+
+        context.set_offline(False)
+        page.click("#sync-now")
+        page.wait_for_selector("#notice[data-kind=error]", timeout=60000)
+        outbox = json.loads(page.evaluate(DUMP_DATABASE))["outbox"]
+        assert [row["status"] for row in outbox] == ["conflict"]
+        page.goto(f"{base}/field/#/outbox")
+        page.wait_for_selector("table.data")
+        assert "conflict" in page.inner_text("table.data") or "конфликт" in page.inner_text(
+            "table.data"
+        )
+        context.close()

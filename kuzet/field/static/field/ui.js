@@ -2,7 +2,9 @@
 // page (kuzet/field/strings.py → <script type="application/json" id="kuzet-strings">),
 // keyed by their English source, so a message here is the server's message word for word.
 
-const strings = JSON.parse(document.getElementById("kuzet-strings")?.textContent || "{}");
+// (Outside a page — validate.js under Node, in the tests — texts stay in English.)
+const page = typeof document === "undefined" ? null : document;
+const strings = JSON.parse(page?.getElementById("kuzet-strings")?.textContent || "{}");
 
 /** The translation of ``text``, with %(name)s replaced from ``params``. */
 export function t(text, params = {}) {
@@ -10,7 +12,7 @@ export function t(text, params = {}) {
   return translated.replace(/%\((\w+)\)s/g, (_, name) => (name in params ? String(params[name]) : `%(${name})s`));
 }
 
-export const language = document.documentElement.lang || "ru";
+export const language = page?.documentElement.lang || "ru";
 
 /** An element: h("p", {class: "muted"}, "text", child, …). */
 export function h(tag, attributes = {}, ...children) {

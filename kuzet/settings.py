@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "kuzet.instruments",
     "kuzet.visits",
     "kuzet.recommendations",
+    "kuzet.field",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KUZET_IMPORT_MAX_BYTES = env_int("KUZET_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Largest media evidence item accepted (bytes); uploads stream to disk, never into memory.
 KUZET_MEDIA_MAX_BYTES = env_int("KUZET_MEDIA_MAX_BYTES", 2 * 1024**3, minimum=1024)
+
+# The field app (kuzet.field): device tokens expire after this many days; records sealed
+# on tablets are opened with this RSA private key (created, mode 0600, on first use).
+# After a rotation, earlier keys stay in KUZET_FIELD_OLD_PRIVATE_KEY_FILES to open the
+# records sealed to them before.
+DEVICE_TOKEN_DAYS = env_int("KUZET_DEVICE_TOKEN_DAYS", 30, minimum=1)
+FIELD_PRIVATE_KEY_FILE = Path(
+    env_str("KUZET_FIELD_PRIVATE_KEY_FILE", str(VAR_DIR / "field-private-key.pem"))
+)
+FIELD_OLD_PRIVATE_KEY_FILES = [Path(p) for p in env_list("KUZET_FIELD_OLD_PRIVATE_KEY_FILES", [])]
 
 LOGGING = {
     "version": 1,

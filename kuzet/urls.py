@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kuzet.core import views as core_views
+from kuzet.field.api import api as field_api
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -15,6 +16,8 @@ urlpatterns = [
     path("instruments/", include("kuzet.instruments.urls")),
     path("visits/", include("kuzet.visits.urls")),
     path("recommendations/", include("kuzet.recommendations.urls")),
+    path("field/", include("kuzet.field.urls")),
+    path("api/v1/", field_api.urls),
     path("audit/", include("kuzet.core.urls")),
     path("admin/", admin.site.urls),
 ]

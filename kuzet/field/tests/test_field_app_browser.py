@@ -170,7 +170,7 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
         page.wait_for_url(visit_url)
 
         # The ИВС checklist, with a first draft, then the browser closed and opened again.
-        page.click("a[href*='/response/'] >> nth=0")
+        page.click("a[href*='/response/']:has-text('ИВС')")
         page.wait_for_selector("form.response-form")
         page.locator(".q-compliance").first.locator("label.choice-non_compliant").click()
         page.wait_for_selector("#save-status[data-kind=saved]")
@@ -196,7 +196,7 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
         shot(page, "2-checklist-offline")
         page.click("#finalize")
         page.wait_for_url(visit_url)
-        assert page.locator("text=A-01").count() >= 1
+        page.wait_for_selector(".records li >> text=A-01")
         shot(page, "3-outbox-offline")
 
         dump = page.evaluate(DUMP_DATABASE)
@@ -208,7 +208,7 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
         # Online: sync; the server holds one copy of each, with the tablet's hashes.
         context.set_offline(False)
         page.click("#sync-now")
-        page.wait_for_selector("#notice[data-kind=ok]", timeout=60000)
+        page.wait_for_selector("#notice[data-event=synced][data-kind=ok]", timeout=60000)
         shot(page, "4-synced")
         tombstones = {
             row["uuid"]: row["hash"]
@@ -216,7 +216,7 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
         }
         assert tombstones == devices_hashes
         assert json.loads(page.evaluate(DUMP_DATABASE))["outbox"] == []
-        stored = dict(query(base, "SELECT uuid, hash FROM field_submission"))
+        stored = dict(query(base, "SELECT uuid, content_hash FROM field_submission"))
         assert {str(uuid.UUID(k)): v for k, v in stored.items()} == devices_hashes
         assert query(base, "SELECT count(*) FROM visits_codedperson WHERE code = 'A-01'") == [(1,)]
         assert query(base, "SELECT count(*) FROM visits_response") >= [(1,)]
@@ -282,7 +282,9 @@ def test_the_same_uuid_with_other_content_is_kept_and_shown(
 
         context.set_offline(False)
         page.click("#sync-now")
-        page.wait_for_selector("#notice[data-kind=error]", timeout=60000)
+        page.wait_for_selector("#progress", state="hidden", timeout=60000)
+        page.wait_for_timeout(500)
+        assert page.get_attribute("#notice", "data-kind") == "error", page.inner_text("#notice")
         outbox = json.loads(page.evaluate(DUMP_DATABASE))["outbox"]
         assert [row["status"] for row in outbox] == ["conflict"]
         page.goto(f"{base}/field/#/outbox")

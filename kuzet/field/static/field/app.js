@@ -35,6 +35,7 @@ function registerWorker() {
       banner.hidden = false;
       banner.querySelector("button").onclick = () => {
         if (editing && !confirm(t("A form is open. Its answers are saved; update now?"))) return;
+        updateAsked = true;
         worker.postMessage("take-over");
       };
     };
@@ -46,9 +47,12 @@ function registerWorker() {
       });
     });
   });
+  // The first worker takes control quietly (clients.claim); a new version only when the
+  // user asked for it, and then the page reloads to run the new files.
+  let updateAsked = false;
   let reloading = false;
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (!reloading) { reloading = true; window.location.reload(); }
+    if (updateAsked && !reloading) { reloading = true; window.location.reload(); }
   });
 }
 
@@ -65,7 +69,7 @@ function setPassphraseScreen() {
     await store.raw.put("meta", vault, "vault");
     store.unlock(key);
     notice("");
-    await requestPersistence();
+    requestPersistence(); // not awaited: a browser may leave the request pending
     afterUnlock();
   } },
   h("h1", {}, t("Protect this tablet's data")),
@@ -123,7 +127,12 @@ async function afterUnlock() {
 }
 
 async function requestPersistence() {
-  if (navigator.storage?.persist && !(await navigator.storage.persisted())) await navigator.storage.persist();
+  // Asks the browser not to clear this app's storage when space runs short; the status
+  // bar says whether it was granted.
+  if (navigator.storage?.persist && !(await navigator.storage.persisted())) {
+    await navigator.storage.persist();
+    statusLine();
+  }
 }
 
 // ---- sign in ----------------------------------------------------------------------------
@@ -206,7 +215,9 @@ async function syncNow({ quiet = false } = {}) {
     const summary = await sendOutbox(token.token, (done, total) => { bar.max = total; bar.value = done; });
     pkg = await refreshPackage(token.token);
     const text = t("Sync done: %(sent)s sent, %(conflicts)s in conflict, %(errors)s refused, %(waiting)s waiting.", summary);
-    if (!quiet || summary.sent || summary.errors || summary.conflicts) notice(text, summary.errors || summary.conflicts ? "error" : "ok");
+    if (!quiet || summary.sent || summary.errors || summary.conflicts) {
+      notice(text, summary.errors || summary.conflicts ? "error" : "ok", "synced");
+    }
   } catch (error) {
     handleError(error);
   } finally {

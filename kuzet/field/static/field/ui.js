@@ -37,10 +37,12 @@ export function mount(...children) {
   window.scrollTo(0, 0);
 }
 
-export function notice(text, kind = "info") {
+/** Show ``text``; ``event`` names what happened (data-event), for tests and styles. */
+export function notice(text, kind = "info", event = "") {
   const box = document.getElementById("notice");
   box.textContent = text;
   box.dataset.kind = kind;
+  box.dataset.event = event;
   box.hidden = !text;
 }
 

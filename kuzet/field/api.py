@@ -1,0 +1,497 @@
+"""The field API at /api/v1/ (contract: docs/field-api.md).
+
+Endpoints only check their input, call one service and render the result. Every error is
+``application/problem+json`` in the language of ``Accept-Language``, never a traceback,
+and never holds an interviewed person's identity (values sent are not echoed back).
+"""
+
+import functools
+import json
+import logging
+import traceback
+import uuid as uuid_module
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from django.conf import settings
+from django.contrib.auth import authenticate, user_logged_in
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as SchemaValidationError
+from ninja.security import HttpBearer
+from pydantic import Field, StrictStr
+
+from kuzet.field.models import DeviceToken
+from kuzet.field.package import etag_of, package_content, to_json
+from kuzet.field.records import MissingReference, RecordRejected, rejected_by_service
+from kuzet.field.services import (
+    Envelope,
+    SealedRecordError,
+    SubmissionConflict,
+    TokenRefused,
+    VisitClosed,
+    device_token_authenticate,
+    device_token_issue,
+    receipt_of,
+    submission_receive,
+)
+from kuzet.people.two_factor import TooManyAttempts, has_confirmed_device, two_factor_verify
+
+logger = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+# Largest base64 ciphertext accepted: a record of about 1 MB of answers, with room to spare.
+MAX_CIPHERTEXT_CHARS = 4 * 1024 * 1024
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def request_language(request: HttpRequest) -> str:
+    """The first supported language of ``Accept-Language`` (cookies are not asked)."""
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
+    for code, _quality in parse_accept_lang_header(header):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return str(settings.LANGUAGE_CODE)
+
+
+def in_request_language(view: View) -> View:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        with translation.override(request_language(request)):
+            return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def problem(status: int, code: str, title: str, detail: str = "", **extra: Any) -> HttpResponse:
+    """An RFC 9457 problem document; ``code`` is the stable, machine-readable reason."""
+    body = {
+        "type": f"urn:kuzet:problem:{code}",
+        "title": str(title),
+        "status": status,
+        "detail": str(detail or title),
+        "code": code,
+        **extra,
+    }
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, default=str), status=status, content_type=PROBLEM
+    )
+
+
+class FieldAPI(NinjaAPI):
+    def on_exception(self, request: HttpRequest, exc: Any) -> HttpResponse:
+        with translation.override(request_language(request)):
+            return super().on_exception(request, exc)
+
+
+class DeviceTokenAuth(HttpBearer):
+    """``Authorization: Bearer kzt_…``; a refused token says why (expired, revoked)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise TokenRefused("token_missing")
+        return self.authenticate(request, token.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> DeviceToken:
+        device = device_token_authenticate(token)
+        request.user = device.user
+        return device
+
+
+api = FieldAPI(
+    title="Kuzet field API",
+    version="1",
+    description="The contract between Kuzet's server and the offline field app: docs/field-api.md.",
+    urls_namespace="api-v1",
+    # Swagger UI would load scripts from a CDN: no third-party service at run time.
+    docs_url=None,
+    auth=DeviceTokenAuth(),
+)
+
+
+# --- Errors -------------------------------------------------------------------------
+
+
+def _token_title(code: str) -> str:
+    return {
+        "token_missing": _("Sign in on this device first."),
+        "token_invalid": _("This device is not signed in. Sign in again."),
+        "token_expired": _(
+            "The sign-in of this device has expired. Sign in again; nothing on the device is lost."
+        ),
+        "token_revoked": _(
+            "The access of this device was revoked. Sign in again; nothing on the device is lost."
+        ),
+    }.get(code, _("This device is not signed in. Sign in again."))
+
+
+@api.exception_handler(TokenRefused)
+def _token_refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
+    response = problem(401, exc.code, _token_title(exc.code))
+    response["WWW-Authenticate"] = 'Bearer realm="kuzet"'
+    return response
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _token_refused(request, TokenRefused("token_missing"))
+
+
+class SignInRefused(Exception):
+    def __init__(self, status: int, code: str, title: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.title = status, code, title
+
+
+@api.exception_handler(SignInRefused)
+def _sign_in_refused(request: HttpRequest, exc: SignInRefused) -> HttpResponse:
+    return problem(exc.status, exc.code, exc.title)
+
+
+def _path(loc: Any) -> str:
+    parts = list(loc)
+    # ninja prefixes the source and the parameter: ("body", "payload", "uuid").
+    if parts and parts[0] in ("body", "path", "query", "header"):
+        parts = parts[1:]
+        if len(parts) > 1 and parts[0] == "payload":
+            parts = parts[1:]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+@api.exception_handler(SchemaValidationError)
+def _schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        fields.setdefault(_path(error.get("loc", ())) or "(body)", []).append(
+            str(error.get("msg", ""))
+        )
+    # A body that is not even a JSON object is a bad request, not a broken rule.
+    not_an_object = any(
+        str(error.get("type", "")).endswith(("dict_type", "model_attributes_type"))
+        and len(tuple(error.get("loc", ()))) <= 2
+        for error in exc.errors
+    ) or set(fields) == {"payload"}
+    status = 400 if not_an_object else 422
+    return problem(
+        status,
+        "malformed_body" if not_an_object else "invalid_request",
+        _("The request does not have the expected form."),
+        errors=[f"{path}: {m}" for path, messages in fields.items() for m in messages],
+        fields=fields,
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return problem(400, "malformed_body", _("The request body is not valid JSON."))
+    if exc.status_code == 429:
+        return problem(429, "throttled", _("Too many requests. Try again in a moment."))
+    return problem(exc.status_code, "error", _("The request cannot be answered."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(404, "not_found", _("Not found."))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem(403, "access_denied", _("You may not do this."))
+
+
+@api.exception_handler(DjangoValidationError)
+def _invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    return _record_rejected(request, rejected_by_service(exc))
+
+
+@api.exception_handler(SealedRecordError)
+def _sealed_record_error(request: HttpRequest, exc: SealedRecordError) -> HttpResponse:
+    titles = {
+        "unknown_key": _(
+            "The record is sealed to a key this server does not hold. Refresh the package."
+        ),
+        "tampered": _("The sealed record cannot be opened: it was changed or damaged."),
+        "malformed_envelope": _("The sealed record is incomplete or damaged."),
+        "malformed_record": _("The sealed record is not a complete record."),
+        "uuid_mismatch": _("The record inside does not carry the submission's identifier."),
+    }
+    return problem(400, exc.code, titles.get(exc.code, titles["malformed_envelope"]))
+
+
+@api.exception_handler(SubmissionConflict)
+def _conflict(request: HttpRequest, exc: SubmissionConflict) -> HttpResponse:
+    extra = {"hash": exc.stored_hash} if exc.stored_hash else {}
+    return problem(
+        409,
+        "conflict",
+        _("A different record with this identifier was received before."),
+        **extra,
+    )
+
+
+@api.exception_handler(VisitClosed)
+def _visit_closed(request: HttpRequest, exc: VisitClosed) -> HttpResponse:
+    if exc.code == "visit_locked":
+        return problem(403, exc.code, _("This visit is approved; changes are amendments."))
+    return problem(403, exc.code, _("You may not record anything on this visit."))
+
+
+@api.exception_handler(RecordRejected)
+def _record_rejected(request: HttpRequest, exc: RecordRejected) -> HttpResponse:
+    extra: dict[str, Any] = {"errors": exc.errors}
+    if exc.fields:
+        extra["fields"] = exc.fields
+    if isinstance(exc.errors, dict):
+        detail = _("%(count)s answers are missing or invalid.") % {"count": len(exc.errors)}
+    else:
+        detail = " ".join(exc.errors)
+    return problem(422, "invalid_record", _("The record breaks a rule."), detail, **extra)
+
+
+@api.exception_handler(MissingReference)
+def _missing_reference(request: HttpRequest, exc: MissingReference) -> HttpResponse:
+    return problem(
+        422,
+        "missing_reference",
+        _("The record refers to records not received yet; send it again after them."),
+        references=exc.uuids,
+    )
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Where, not what: an exception's message may quote what was sent.
+    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
+    logger.error(
+        "field API: unexpected %s at %s (%s %s)",
+        type(exc).__name__,
+        where,
+        request.method,
+        request.path,
+    )
+    return problem(500, "server_error", _("Something went wrong on the server. Try again later."))
+
+
+# --- Schemas ------------------------------------------------------------------------
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[str] | dict[str, list[str]] | None = None
+    fields: dict[str, list[str]] | None = None
+
+
+class TokenIn(Schema):
+    username: StrictStr = Field(max_length=150)
+    password: StrictStr = Field(max_length=4096)
+    otp: StrictStr | None = Field(default=None, max_length=16)
+    device_name: StrictStr = Field(min_length=1, max_length=100)
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    role: str
+
+
+class TokenOut(Schema):
+    token: str
+    device_id: int
+    device_name: str
+    expires_at: datetime
+    user: UserOut
+
+
+class EnvelopeIn(Schema):
+    v: Literal[1]
+    alg: Literal["RSA-OAEP-256+A256GCM"]
+    kid: StrictStr = Field(max_length=64)
+    key: StrictStr = Field(max_length=2048)
+    iv: StrictStr = Field(max_length=64)
+    ct: StrictStr = Field(max_length=MAX_CIPHERTEXT_CHARS)
+
+
+class SubmissionIn(Schema):
+    uuid: uuid_module.UUID
+    envelope: EnvelopeIn
+
+
+class ReceiptOut(Schema):
+    uuid: uuid_module.UUID
+    hash: str
+    received_at: datetime
+    type: str
+    object_id: int
+
+
+class ServerKeyOut(Schema):
+    kid: str
+    spki: str
+
+
+class PackageOut(Schema):
+    generated_at: datetime
+    user: UserOut
+    server_key: ServerKeyOut
+    visits: list[dict[str, Any]]
+    institutions: list[dict[str, Any]]
+    instruments: list[dict[str, Any]]
+    norms: list[dict[str, Any]]
+    previous_visits: list[dict[str, Any]]
+    open_recommendations: list[dict[str, Any]]
+    addressees: list[dict[str, Any]]
+    choices: dict[str, list[list[str]]]
+    rules: dict[str, Any]
+
+
+ERRORS: dict[int, Any] = {code: Problem for code in (400, 401, 403, 404, 409, 422, 429, 500)}
+
+
+def _user_out(user: Any) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "full_name": user.full_name,
+        "role": user.role,
+    }
+
+
+def _receipt(submission: Any) -> dict[str, Any]:
+    return {
+        "uuid": submission.uuid,
+        "hash": submission.content_hash,
+        "received_at": submission.received_at,
+        "type": submission.type,
+        "object_id": submission.object_id,
+    }
+
+
+# --- Endpoints ----------------------------------------------------------------------
+
+
+@api.post("/auth/device-token", auth=None, response={201: TokenOut, **ERRORS}, tags=["auth"])
+@in_request_language
+def device_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
+    """Sign a device in with password (and TOTP): a device token, shown once."""
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        # Answered here as a problem document; axes' middleware would replace it with a page.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
+        raise SignInRefused(429, "locked_out", _("Too many failed sign-ins. Try again later."))
+    if user is None:
+        raise SignInRefused(401, "invalid_credentials", _("Wrong login or password."))
+    if has_confirmed_device(user):
+        if not payload.otp or not payload.otp.strip():
+            raise SignInRefused(
+                401, "otp_required", _("Enter the code from your authenticator app.")
+            )
+        try:
+            verified = two_factor_verify(user=user, token=payload.otp)
+        except TooManyAttempts:
+            raise SignInRefused(
+                429,
+                "otp_throttled",
+                _("Too many wrong codes. Wait a few seconds, then enter the newest code."),
+            ) from None
+        if verified is None:
+            raise SignInRefused(
+                401,
+                "otp_invalid",
+                _("This code is not valid. Check the time on your phone and try again."),
+            )
+    elif getattr(user, "needs_two_factor", False) and not settings.DEMO:
+        raise SignInRefused(
+            403,
+            "enrol_two_factor",
+            _("Your role needs two-factor authentication: set it up on the web first."),
+        )
+    # The sign-in of a device is a sign-in: audited, last login kept, lockout counter reset.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
+    device, token = device_token_issue(user=user, name=payload.device_name)
+    return Status(
+        201,
+        {
+            "token": token,
+            "device_id": device.pk,
+            "device_name": device.name,
+            "expires_at": device.expires_at,
+            "user": _user_out(user),
+        },
+    )
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in wanted or etag in wanted
+
+
+@api.get("/field/package", response={200: PackageOut, 304: None, **ERRORS}, tags=["field"])
+@in_request_language
+def field_package(request: HttpRequest) -> HttpResponse:
+    """Everything the signed-in user needs offline; ``If-None-Match`` gives 304."""
+    content = package_content(request.auth.user)  # type: ignore[attr-defined]
+    etag = etag_of(to_json(content))
+    if _etag_matches(request.headers.get("If-None-Match", ""), etag):
+        response = HttpResponse(status=304)
+    else:
+        body = to_json({"generated_at": timezone.now().isoformat(), **content})
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "Accept-Language, Authorization"
+    return response
+
+
+@api.post(
+    "/field/submissions", response={200: ReceiptOut, 201: ReceiptOut, **ERRORS}, tags=["field"]
+)
+@in_request_language
+def field_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict[str, Any]]:
+    """One finalized record, sealed to the server's key: 201 new, 200 the same again."""
+    device: DeviceToken = request.auth  # type: ignore[attr-defined]
+    envelope = Envelope(
+        kid=payload.envelope.kid,
+        key=payload.envelope.key,
+        iv=payload.envelope.iv,
+        ct=payload.envelope.ct,
+    )
+    submission, created = submission_receive(
+        user=device.user, device=device, uuid=payload.uuid, envelope=envelope
+    )
+    return Status(201 if created else 200, _receipt(submission))
+
+
+@api.get("/field/receipts/{uuid}", response={200: ReceiptOut, **ERRORS}, tags=["field"])
+@in_request_language
+def field_receipt(request: HttpRequest, uuid: str) -> dict[str, Any]:
+    """The receipt of a submission of this token's user."""
+    try:
+        wanted = uuid_module.UUID(uuid)
+    except ValueError:
+        raise Http404 from None
+    submission = receipt_of(user=request.auth.user, uuid=wanted)  # type: ignore[attr-defined]
+    if submission is None:
+        raise Http404
+    return _receipt(submission)

@@ -1,0 +1,112 @@
+"""What the field app's server side stores: device tokens and received submissions.
+
+A device token is shown once to the tablet; the server keeps its SHA-256 only. A
+submission is one finalized record received from a tablet: its client UUID (unique, so a
+record sent twice is stored once), the hash of the sealed envelope (the receipt) and the
+object the record became.
+"""
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kuzet.core.audit import AuditedModel
+
+
+class DeviceToken(AuditedModel):
+    # The hash is a credential: the trail records that it was set, never its value.
+    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"token_hash"})
+    # Touched on every request: not worth a line in the trail each time.
+    audit_derived_fields: ClassVar[frozenset[str]] = frozenset({"last_used_at"})
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="device_tokens",
+        verbose_name=_("user"),
+    )
+    name = models.CharField(_("device name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+
+class Submission(AuditedModel):
+    """One finalized record received from a tablet, and what it became."""
+
+    class Type(models.TextChoices):
+        INTERVIEW = "interview", _("interview")
+        RESPONSE = "response", _("response")
+        FINDING = "finding", _("finding")
+        ALLEGATION = "allegation", _("allegation")
+        RECOMMENDATION = "recommendation", _("recommendation")
+
+    uuid = models.UUIDField(_("identifier"), unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="field_submissions",
+        verbose_name=_("user"),
+    )
+    device_token = models.ForeignKey(
+        DeviceToken,
+        on_delete=models.PROTECT,
+        related_name="submissions",
+        verbose_name=_("device token"),
+    )
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    visit = models.ForeignKey(
+        "visits.Visit",
+        on_delete=models.PROTECT,
+        related_name="field_submissions",
+        verbose_name=_("visit"),
+    )
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    # The server's clock: a tablet's may be wrong by days.
+    received_at = models.DateTimeField(_("received"))
+    # The tablet's clock, as it said; kept for the record, never trusted.
+    finalized_on_device_at = models.DateTimeField(_("finalized (device clock)"), null=True)
+    object_type = models.CharField(_("object type"), max_length=50)
+    object_id = models.PositiveBigIntegerField(_("object id"))
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("field submission")
+        verbose_name_plural = _("field submissions")
+        indexes = [models.Index(fields=["visit", "type"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.uuid}"

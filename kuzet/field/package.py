@@ -1,0 +1,284 @@
+"""The offline package: everything a signed-in user needs on a tablet, in one document.
+
+Scoped by the policy: the visits whose team the user is on and on which they may record
+(not the approved ones); the institutions of their regions and of those visits; the
+instruments for those institutions' types (plus older published versions the visits'
+records use); the norms those instruments cite; summaries of earlier visits and the open
+recommendations of those institutions. It never holds an interviewed person's identity.
+Every list is read with a fixed number of queries, however many visits there are.
+"""
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from django.db.models import Q, TextChoices
+from django.utils import timezone
+
+from kuzet.core.policy import Action, can_on_visit
+from kuzet.field import keys
+from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.schema import questions
+from kuzet.recommendations.models import MIN_TEXT_WORDS, Addressee, Recommendation
+from kuzet.registry.models import Institution, Norm
+from kuzet.visits.models import (
+    MIN_DESCRIPTION_WORDS,
+    THEMES,
+    Allegation,
+    CodedPerson,
+    Finding,
+    Interview,
+    TeamMember,
+    Visit,
+)
+from kuzet.visits.preparation import OPEN_STATUSES
+from kuzet.visits.services.lifecycle import LOCKED
+
+PREVIOUS_VISITS_PER_INSTITUTION = 5
+
+
+def _person_code_pattern() -> str:
+    for validator in CodedPerson._meta.get_field("code").validators:
+        regex = getattr(validator, "regex", None)
+        if regex is not None:
+            return str(regex.pattern)
+    return ""
+
+
+def _pairs(choices: Any) -> list[list[str]]:
+    if isinstance(choices, dict):
+        return [[str(k), str(v)] for k, v in choices.items()]
+    if isinstance(choices, type) and issubclass(choices, TextChoices):
+        return [[str(k), str(v)] for k, v in choices.choices]
+    return [[str(k), str(v)] for k, v in choices]
+
+
+def _user(user: Any) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "full_name": user.full_name,
+        "role": user.role,
+    }
+
+
+def _visits(user: Any) -> list[Visit]:
+    candidates = (
+        Visit.objects.filter(team__user=user)
+        .exclude(status__in=LOCKED)
+        .select_related("institution")
+        .prefetch_related("team__user")
+        .order_by("planned_date", "pk")
+        .distinct()
+    )
+    return [
+        v
+        for v in candidates
+        if can_on_visit(
+            user,
+            Action.CONDUCT_VISIT,
+            region_id=v.region_id,
+            team_user_ids=frozenset(m.user_id for m in v.team.all()),
+        )
+    ]
+
+
+def _instrument_versions(type_ids: set[int], visit_ids: list[int]) -> list[InstrumentVersion]:
+    published = InstrumentVersion.objects.published().select_related("instrument")
+    candidates = published.filter(
+        Q(instrument__assignments__institution_type_id__in=type_ids)
+        | Q(instrument__assignments__isnull=True)
+    ).order_by("instrument__code", "-number")
+    newest: dict[int, InstrumentVersion] = {}
+    for version in candidates:
+        newest.setdefault(version.instrument_id, version)
+    chosen = {v.pk: v for v in newest.values()}
+    # Older versions still used by the visits' records: a record made with one is accepted.
+    for version in published.filter(responses__visit_id__in=visit_ids).distinct():
+        chosen.setdefault(version.pk, version)
+    versions = sorted(chosen.values(), key=lambda v: (v.instrument.code, -v.number))
+    return list(
+        InstrumentVersion.objects.filter(pk__in=[v.pk for v in versions])
+        .select_related("instrument")
+        .prefetch_related("instrument__assignments__institution_type")
+        .order_by("instrument__code", "-number")
+    )
+
+
+def package_content(user: Any) -> dict[str, Any]:
+    """The package without its time of generation (what the ETag is a hash of); labels in
+    the active language."""
+    server_key = keys.current_key()
+    visits = _visits(user)
+    visit_ids = [v.pk for v in visits]
+    institution_ids = {v.institution_id for v in visits}
+    regions = user.region_ids()
+    institutions = list(
+        Institution.objects.with_related()
+        .filter(
+            Q(pk__in=institution_ids) | Q(region_id__in=regions, status=Institution.Status.ACTIVE)
+        )
+        .order_by("region__name_ru", "name_ru", "pk")
+    )
+    all_institution_ids = [i.pk for i in institutions]
+    versions = _instrument_versions({i.type_id for i in institutions}, visit_ids)
+    norm_codes: set[str] = set()
+    for version in versions:
+        for node in questions(version.document):
+            norm_codes.update(node.item.get("norms", []))
+
+    previous: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    earlier = (
+        Visit.objects.filter(
+            institution_id__in=all_institution_ids, planned_date__lte=timezone.localdate()
+        )
+        .exclude(pk__in=visit_ids)
+        .order_by("-planned_date", "-pk")
+        .values("id", "institution_id", "planned_date", "status", "kind")
+    )
+    for row in earlier:
+        listed = previous[row["institution_id"]]
+        if len(listed) < PREVIOUS_VISITS_PER_INSTITUTION:
+            listed.append(dict(row))
+    open_recommendations = (
+        Recommendation.objects.filter(
+            visit__institution_id__in=all_institution_ids, status__in=OPEN_STATUSES
+        )
+        .select_related("addressee", "visit")
+        .order_by("deadline", "pk")
+    )
+    return {
+        "user": _user(user),
+        "server_key": {"kid": server_key.kid, "spki": server_key.spki_base64},
+        "visits": [
+            {
+                "id": v.pk,
+                "institution": v.institution_id,
+                "planned_date": v.planned_date,
+                "kind": v.kind,
+                "kind_label": v.get_kind_display(),
+                "status": v.status,
+                "status_label": v.get_status_display(),
+                "announced": v.announced,
+                "objectives": v.objectives,
+                "theme": v.theme,
+                "team": [
+                    {
+                        "name": m.user.full_name or m.user.get_username(),
+                        "role": m.role,
+                        "role_label": TeamMember.Role(m.role).label,
+                    }
+                    for m in v.team.all()
+                ],
+                "can_record": True,
+            }
+            for v in visits
+        ],
+        "institutions": [
+            {
+                "id": i.pk,
+                "name": i.name,
+                "name_ru": i.name_ru,
+                "name_kk": i.name_kk,
+                "region": i.region.name,
+                "type": i.type.code,
+                "type_label": i.type.name,
+                "department": i.department.short_name,
+                "address": i.address,
+                "capacity": i.capacity,
+                "population": i.population,
+                "population_date": i.population_date,
+                "last_visited_on": i.last_visited_on,
+            }
+            for i in institutions
+        ],
+        "instruments": [
+            {
+                "id": v.pk,
+                "code": v.instrument.code,
+                "number": v.number,
+                "label": v.label,
+                "kind": v.instrument.kind,
+                "title": v.instrument.title,
+                "institution_types": sorted(
+                    a.institution_type.code for a in v.instrument.assignments.all()
+                ),
+                "document": v.document,
+            }
+            for v in versions
+        ],
+        "norms": [
+            {
+                "code": n.code,
+                "title": n.title,
+                "text": n.text,
+                "text_is_summary": n.text_is_summary,
+                "source_act": n.source_act,
+                "article": n.article,
+            }
+            for n in Norm.objects.filter(code__in=norm_codes).order_by("code")
+        ],
+        "previous_visits": [
+            {
+                "id": row["id"],
+                "institution": row["institution_id"],
+                "planned_date": row["planned_date"],
+                "status_label": Visit.Status(row["status"]).label,
+                "kind_label": Visit.Kind(row["kind"]).label,
+            }
+            for rows in previous.values()
+            for row in rows
+        ],
+        "open_recommendations": [
+            {
+                "id": r.pk,
+                "institution": r.visit.institution_id,
+                "visit": r.visit_id,
+                "text": r.text,
+                "addressee": r.addressee.name,
+                "status_label": r.get_status_display(),
+                "deadline": r.deadline,
+            }
+            for r in open_recommendations
+        ],
+        "addressees": [
+            {"id": a.pk, "name": a.name} for a in Addressee.objects.filter(is_active=True)
+        ],
+        "choices": {
+            "interview_kinds": _pairs(Interview.Kind),
+            "vulnerabilities": _pairs(Interview.VULNERABILITIES),
+            "reprisal_risks": _pairs(Interview.Risk),
+            "themes": _pairs(THEMES),
+            "sources": _pairs(Finding.SOURCES),
+            "severities": _pairs(Finding.Severity),
+            "obstacles": _pairs(Finding.Obstacle),
+            "allegation_kinds": _pairs(Allegation.Kind),
+            "perpetrators": _pairs(Allegation.Perpetrator),
+            "methods": _pairs(Allegation.METHODS),
+            "referrals": _pairs(Allegation.Referral),
+            "extents": _pairs(Allegation.Extent),
+            "recommendation_levels": _pairs(Recommendation.Level),
+            "priorities": _pairs(Recommendation.Priority),
+        },
+        "rules": {
+            "finding_min_words": MIN_DESCRIPTION_WORDS,
+            "recommendation_min_words": MIN_TEXT_WORDS,
+            "person_code_pattern": _person_code_pattern(),
+        },
+    }
+
+
+def _default(value: Any) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)  # lazy translations
+
+
+def to_json(content: dict[str, Any]) -> str:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, default=_default)
+
+
+def etag_of(serialised: str) -> str:
+    return '"' + hashlib.sha256(serialised.encode("utf-8")).hexdigest() + '"'

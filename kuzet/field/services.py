@@ -1,0 +1,243 @@
+"""Device tokens (issue, authenticate, revoke) and receiving sealed records from tablets."""
+
+import hashlib
+import json
+import secrets
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pydantic import ValidationError as SchemaError
+
+from kuzet.core.audit import acting_as, audit_append
+from kuzet.core.models import AuditAction
+from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.field import keys
+from kuzet.field.models import DeviceToken, Submission
+from kuzet.field.records import Record, apply_record, parse_data, rejected_by_schema
+from kuzet.people.demo import DEMO_USERNAMES
+from kuzet.visits.models import Visit
+from kuzet.visits.services.lifecycle import LOCKED, team_user_ids
+
+TOKEN_PREFIX = "kzt_"  # noqa: S105  (a recognisable prefix, not a secret)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenRefused(Exception):
+    """A bearer token that does not authenticate; ``code`` is token_invalid, token_expired
+    or token_revoked."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@transaction.atomic
+def device_token_issue(*, user: Any, name: str) -> tuple[DeviceToken, str]:
+    """A new token for ``user``'s device: the token itself (shown once) and its row."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with acting_as(user):
+        device = DeviceToken(
+            user=user,
+            name=" ".join(name.split())[:100],
+            token_hash=token_hash(token),
+            expires_at=timezone.now() + timedelta(days=settings.DEVICE_TOKEN_DAYS),
+        )
+        device.full_clean()
+        device.save()
+    return device, token
+
+
+def device_token_authenticate(token: str) -> DeviceToken:
+    """The active token row for ``token``; raises TokenRefused saying why not."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        raise TokenRefused("token_invalid")
+    device = DeviceToken.objects.select_related("user").filter(token_hash=token_hash(token)).first()
+    if device is None:
+        raise TokenRefused("token_invalid")
+    user = device.user
+    if device.revoked_at is not None:
+        raise TokenRefused("token_revoked")
+    if device.expires_at <= timezone.now():
+        raise TokenRefused("token_expired")
+    if not user.is_active or (user.get_username() in DEMO_USERNAMES and not settings.DEMO):
+        raise TokenRefused("token_revoked")
+    now = timezone.now()
+    DeviceToken.objects.filter(pk=device.pk).update(last_used_at=now)
+    device.last_used_at = now
+    return device
+
+
+def may_revoke(actor: Any, device: DeviceToken) -> bool:
+    return bool(device.user_id == actor.pk or can(actor, Action.MANAGE_USERS))
+
+
+@transaction.atomic
+def device_token_revoke(*, actor: Any, device: DeviceToken) -> DeviceToken:
+    """Revoke a token (its user or an administrator); revoking twice changes nothing."""
+    if not may_revoke(actor, device):
+        raise PermissionDenied(_("You may not revoke this device's access."))
+    device = DeviceToken.objects.select_for_update().get(pk=device.pk)
+    if device.revoked_at is None:
+        device.revoked_at = timezone.now()
+        device.revoked_by = actor
+        device.save(update_fields=["revoked_at", "revoked_by"])
+    return device
+
+
+# --- Submissions ---------------------------------------------------------------------
+
+
+class SealedRecordError(Exception):
+    """The envelope cannot be opened, or what it holds is not a record (HTTP 400)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class SubmissionConflict(Exception):
+    """The UUID is taken by different content (HTTP 409); ``stored_hash`` is given only to
+    the user who sent the stored record."""
+
+    def __init__(self, stored_hash: str | None) -> None:
+        super().__init__("conflict")
+        self.stored_hash = stored_hash
+
+
+class VisitClosed(Exception):
+    """The user may not record on the visit, or it is approved (HTTP 403); ``code`` says which."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Envelope:
+    kid: str
+    key: str
+    iv: str
+    ct: str
+
+    @property
+    def content_hash(self) -> str:
+        return keys.content_hash(self.key, self.iv, self.ct)
+
+
+def _existing(uuid: uuid_module.UUID, user: Any, digest: str) -> Submission | None:
+    """The stored submission of ``uuid`` if it is this one again; raises on a conflict."""
+    stored = Submission.objects.filter(uuid=uuid).first()
+    if stored is None:
+        return None
+    if stored.user_id != user.pk:
+        raise SubmissionConflict(None)
+    if stored.content_hash != digest:
+        raise SubmissionConflict(stored.content_hash)
+    return stored
+
+
+def _open(uuid: uuid_module.UUID, envelope: Envelope) -> Record:
+    try:
+        plaintext = keys.open_envelope(
+            kid=envelope.kid, key=envelope.key, iv=envelope.iv, ct=envelope.ct
+        )
+    except keys.EnvelopeError as error:
+        raise SealedRecordError(error.code) from None
+    try:
+        raw = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise SealedRecordError("malformed_record") from None
+    if not isinstance(raw, dict):
+        raise SealedRecordError("malformed_record")
+    try:
+        inner = uuid_module.UUID(str(raw.get("uuid")))
+    except ValueError:
+        inner = None
+    if inner != uuid:
+        raise SealedRecordError("uuid_mismatch")
+    try:
+        return Record.model_validate(raw)
+    except SchemaError as error:
+        raise rejected_by_schema(error) from None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment)
+
+
+def _visit_for_recording(user: Any, visit_id: int) -> Visit:
+    visit = Visit.objects.filter(pk=visit_id).first()
+    if visit is None:
+        raise VisitClosed("access_denied")
+    if not can_on_visit(
+        user, Action.CONDUCT_VISIT, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
+    ):
+        audit_append(
+            action=AuditAction.ACCESS_DENIED, object_type="visits.visit", object_id=str(visit.pk)
+        )
+        raise VisitClosed("access_denied")
+    if visit.status in LOCKED:
+        raise VisitClosed("visit_locked")
+    return visit
+
+
+def submission_receive(
+    *, user: Any, device: DeviceToken, uuid: uuid_module.UUID, envelope: Envelope
+) -> tuple[Submission, bool]:
+    """Receive one sealed record: (the submission, whether it is new).
+
+    The same UUID with the same content is the stored submission again; with other
+    content a SubmissionConflict. Otherwise the envelope is opened and the record stored
+    through its service, in one transaction and in the user's name. Raises
+    SealedRecordError, VisitClosed, records.RecordRejected or records.MissingReference,
+    having stored nothing.
+    """
+    digest = envelope.content_hash
+    stored = _existing(uuid, user, digest)
+    if stored is not None:
+        return stored, False
+    record = _open(uuid, envelope)
+    with acting_as(user):
+        visit = _visit_for_recording(user, record.visit)
+        data = parse_data(record)
+        try:
+            with transaction.atomic():
+                obj = apply_record(actor=user, visit=visit, record_type=record.type, data=data)
+                submission = Submission(
+                    uuid=uuid,
+                    user=user,
+                    device_token=device,
+                    type=record.type,
+                    visit=visit,
+                    content_hash=digest,
+                    received_at=timezone.now(),
+                    finalized_on_device_at=_aware(record.finalized_at),
+                    object_type=obj._meta.label_lower,
+                    object_id=obj.pk,
+                )
+                submission.save()
+        except IntegrityError:
+            # The same record arrived twice at once: the other request stored it.
+            stored = _existing(uuid, user, digest)
+            if stored is None:
+                raise
+            return stored, False
+        except PermissionDenied:
+            raise VisitClosed("access_denied") from None
+    return submission, True
+
+
+def receipt_of(*, user: Any, uuid: uuid_module.UUID) -> Submission | None:
+    return Submission.objects.filter(uuid=uuid, user=user).first()

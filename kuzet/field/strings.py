@@ -9,6 +9,9 @@ label of the modules has its entry here.
 from django.utils.translation import gettext, gettext_noop
 
 TEXTS = [
+    gettext_noop("Checklists"),
+    gettext_noop("Questionnaires of interviews"),
+    gettext_noop("Interviews, findings, allegations, recommendations"),
     gettext_noop("A form is open. Its answers are saved; update now?"),
     gettext_noop("Choose a passphrase of at least 10 characters."),
     gettext_noop("The two passphrases differ."),

@@ -286,10 +286,15 @@ async function visitScreen(visitId) {
       ...(recommendations.length ? recommendations.map((r) => h("p", {}, r.text, h("span", { class: "muted" }, ` — ${r.addressee}, ${r.status_label}`)))
         : [h("p", { class: "muted" }, t("No open recommendations for this institution."))])),
     h("div", { class: "card" }, h("h2", {}, t("Record")),
-      h("div", { class: "actions-row" },
-        ...instruments.map((version) => h("a", { class: "btn secondary", href: `#/new/${visitId}/response/${version.id}` }, version.title)),
-        ...["interview", "finding", "allegation", "recommendation"].map((type) =>
-          h("a", { class: "btn secondary", href: `#/new/${visitId}/${type}` }, t(`New ${type}`))))),
+      h("h3", {}, t("Checklists")),
+      h("div", { class: "actions-row" }, ...instruments.filter((v) => v.kind === "checklist").map((version) =>
+        h("a", { class: "btn secondary", href: `#/new/${visitId}/response/${version.id}` }, version.title))),
+      h("h3", {}, t("Questionnaires of interviews")),
+      h("div", { class: "actions-row" }, ...instruments.filter((v) => v.kind !== "checklist").map((version) =>
+        h("a", { class: "btn secondary", href: `#/new/${visitId}/response/${version.id}` }, version.title))),
+      h("h3", {}, t("Interviews, findings, allegations, recommendations")),
+      h("div", { class: "actions-row" }, ...["interview", "finding", "allegation", "recommendation"].map((type) =>
+        h("a", { class: "btn", href: `#/new/${visitId}/${type}` }, t(`New ${type}`))))),
     h("div", { class: "card" }, h("h2", {}, t("Drafts on this tablet")),
       drafts.length ? h("ul", { class: "records" }, ...drafts.map((d) => h("li", {},
         h("a", { href: `#/edit/${d.uuid}` }, draftTitle(d)), h("span", { class: "muted" }, ` · ${t("saved")} ${formatDateTime(d.updated_at)}`))))

@@ -1,0 +1,121 @@
+"""Generated reports: each visit or annual report built, with what it was built from.
+
+A report is built from a JSON document of its data (``kuzet.reports.visit_data`` and
+``annual_data``); the SHA-256 of that document's canonical form is stored with the file,
+so that two reports can be compared ("was anything different?") and a report reproduced.
+"""
+
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kuzet.core.audit import AuditedModel
+
+
+def report_path(report: "GeneratedReport", filename: str) -> str:
+    return f"reports/{report.kind}/{report.uuid}.{report.format}"
+
+
+class GeneratedReport(AuditedModel):
+    # The error of a failed build is written for the requester; keep it out of the trail.
+    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"error"})
+
+    class Kind(models.TextChoices):
+        VISIT = "visit", _("visit report")
+        ANNUAL = "annual", _("consolidated annual report")
+
+    class Language(models.TextChoices):
+        RU = "ru", _("Russian")
+        KK = "kk", _("Kazakh")
+
+    class Edition(models.TextChoices):
+        INTERNAL = "internal", _("internal (complete)")
+        EXTERNAL = "external", _("external (for the authorities and publication)")
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "DOCX"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("being generated")
+        DONE = "done", _("ready")
+        FAILED = "failed", _("failed")
+
+    uuid = models.UUIDField(_("identifier"), unique=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    visit = models.ForeignKey(
+        "visits.Visit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="generated_reports",
+        verbose_name=_("visit"),
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    edition = models.CharField(_("edition"), max_length=10, choices=Edition.choices)
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # SHA-256 of the canonical JSON of the data the report was built from.
+    data_sha256 = models.CharField(_("SHA-256 of the data"), max_length=64, blank=True)
+    file = models.FileField(_("file"), upload_to=report_path, max_length=300, blank=True)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64, blank=True)
+    size = models.BigIntegerField(_("size in bytes"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("generated report")
+        verbose_name_plural = _("generated reports")
+        indexes = [models.Index(fields=["kind", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="annual", visit__isnull=True)
+                | Q(kind="visit", visit__isnull=False),
+                name="generatedreport_visit_iff_visit_report",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="generatedreport_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period_start:%Y-%m-%d}..{self.period_end:%Y-%m-%d} {self.language} {self.edition} {self.format}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def download_name(self) -> str:
+        if self.kind == self.Kind.VISIT:
+            return f"visit-{self.visit_id}-{self.edition}-{self.language}.{self.format}"
+        return f"annual-{self.period_start:%Y%m%d}-{self.period_end:%Y%m%d}-{self.language}.{self.format}"

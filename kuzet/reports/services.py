@@ -1,0 +1,274 @@
+"""Asking for a report, building it (in a worker or at once) and storing it with its hash.
+
+``report_request`` checks who may have the report, reuses an identical one still being
+generated, records a ``GeneratedReport`` and queues ``tasks.generate_report``;
+``report_build`` (the task's body) collects the data, hashes it, renders the file and
+stores it. ``report_document`` gives the same document for the page on screen.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.visits.models import Visit
+from kuzet.visits.selectors import visits_for
+from kuzet.visits.services.lifecycle import team_user_ids
+
+from .annual_data import annual_report_data
+from .document import annual_document, visit_document
+from .models import GeneratedReport
+from .render import PdfUnavailable, render
+from .text import data_sha256, moment
+from .visit_data import EDITIONS, INTERNAL, visit_report_data
+
+logger = logging.getLogger(__name__)
+G = GeneratedReport
+LANGUAGES = tuple(G.Language.values)
+FORMATS = tuple(G.Format.values)
+RUNNING = (G.Status.QUEUED, G.Status.RUNNING)
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """What a report is: the visit or the period, the language, the edition."""
+
+    kind: str
+    language: str
+    edition: str
+    start: date
+    end: date
+    visit: Visit | None = None
+
+
+def check_options(*, language: str, edition: str | None = None, fmt: str | None = None) -> None:
+    """ValidationError naming every unknown option and what is accepted."""
+    errors: dict[str, list[str]] = {}
+    if language not in LANGUAGES:
+        errors["lang"] = [
+            _("Unknown language “%(value)s”: use %(allowed)s.")
+            % {"value": language, "allowed": " or ".join(LANGUAGES)}
+        ]
+    if edition is not None and edition not in EDITIONS:
+        errors["edition"] = [
+            _("Unknown edition “%(value)s”: use %(allowed)s.")
+            % {"value": edition, "allowed": " or ".join(EDITIONS)}
+        ]
+    if fmt is not None and fmt not in FORMATS:
+        errors["format"] = [
+            _("Unknown format “%(value)s”: use %(allowed)s.")
+            % {"value": fmt, "allowed": " or ".join(FORMATS)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def may_see_identities(user: Any, visit: Visit) -> bool:
+    return can_on_visit(
+        user, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
+    )
+
+
+def visit_spec(*, actor: Any, visit: Visit, language: str, edition: str) -> ReportSpec:
+    """The spec of a visit report ``actor`` may have; ``actor=None`` is the server's operator
+    (management commands). Raises PermissionDenied or ValidationError."""
+    check_options(language=language, edition=edition)
+    if actor is not None:
+        if not visits_for(actor).filter(pk=visit.pk).exists():
+            raise PermissionDenied(_("You may not see this visit."))
+        # The internal edition names the people met: for those who may see identities.
+        if edition == INTERNAL and not may_see_identities(actor, visit):
+            raise PermissionDenied(
+                _("The internal edition is for the visit's team and the secretariat.")
+            )
+    return ReportSpec(
+        kind=G.Kind.VISIT,
+        language=language,
+        edition=edition,
+        start=visit.planned_date,
+        end=visit.planned_date,
+        visit=visit,
+    )
+
+
+def annual_spec(*, actor: Any, start: date, end: date, language: str) -> ReportSpec:
+    check_options(language=language)
+    if actor is not None and not can(actor, Action.COMPILE_ANNUAL_REPORT):
+        raise PermissionDenied(_("You may not compile the annual report."))
+    if end < start:
+        raise ValidationError({"period": [_("The period ends before it starts.")]})
+    return ReportSpec(
+        kind=G.Kind.ANNUAL, language=language, edition="external", start=start, end=end
+    )
+
+
+def report_data(spec: ReportSpec) -> dict[str, Any]:
+    with translation.override(spec.language):
+        if spec.kind == G.Kind.VISIT:
+            assert spec.visit is not None
+            return visit_report_data(spec.visit, edition=spec.edition, language=spec.language)
+        return annual_report_data(start=spec.start, end=spec.end, language=spec.language)
+
+
+def report_document(spec: ReportSpec, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = data if data is not None else report_data(spec)
+    with translation.override(spec.language):
+        return (visit_document if spec.kind == G.Kind.VISIT else annual_document)(data)
+
+
+@transaction.atomic
+def report_create(*, actor: Any, spec: ReportSpec, fmt: str) -> tuple[GeneratedReport, bool]:
+    """The report record for ``spec``: an identical one still being generated is reused.
+    Returns (report, created)."""
+    check_options(language=spec.language, fmt=fmt)
+    identical = (
+        G.objects.select_for_update()
+        .filter(
+            kind=spec.kind,
+            visit=spec.visit,
+            period_start=spec.start,
+            period_end=spec.end,
+            language=spec.language,
+            edition=spec.edition,
+            format=fmt,
+            status__in=RUNNING,
+        )
+        .first()
+    )
+    if identical is not None:
+        return identical, False
+    report = G(
+        kind=spec.kind,
+        visit=spec.visit,
+        period_start=spec.start,
+        period_end=spec.end,
+        language=spec.language,
+        edition=spec.edition,
+        format=fmt,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    report.full_clean()
+    report.save()
+    return report, True
+
+
+def report_request(*, actor: Any, spec: ReportSpec, fmt: str) -> GeneratedReport:
+    """Record the report and queue its generation (or reuse the identical one running)."""
+    from .tasks import generate_report
+
+    report, created = report_create(actor=actor, spec=spec, fmt=fmt)
+    if created:
+        result = generate_report.enqueue(report.pk)
+        # The immediate backend (tests) has run it already; the database one has queued it.
+        report.refresh_from_db()
+        if not report.task_id:
+            report.task_id = str(result.id)[:64]
+            report.save(update_fields=["task_id"])
+    return report
+
+
+def _progress(report: GeneratedReport, percent: int, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(report, name, value)
+    report.progress = percent
+    report.save(update_fields=["progress", *fields])
+
+
+def report_build(report_id: int) -> GeneratedReport:
+    """Generate a recorded report: data, hash, file. Never raises for a report's own
+    failure: the report is marked failed with a message that names no one."""
+    report = G.objects.select_related("visit").get(pk=report_id)
+    if report.status != G.Status.QUEUED:
+        return report
+    _progress(report, 5, status=G.Status.RUNNING, started_at=timezone.now())
+    spec = ReportSpec(
+        kind=report.kind,
+        language=report.language,
+        edition=report.edition,
+        start=report.period_start,
+        end=report.period_end,
+        visit=report.visit,
+    )
+    try:
+        data = report_data(spec)
+        _progress(report, 40, data_sha256=data_sha256(data))
+        document = report_document(spec, data)
+        _progress(report, 60)
+        with translation.override(report.language):
+            generated_at = moment(timezone.now())
+        content = render(document, report.format, generated_at)
+        _progress(report, 90)
+        report.file.save(report.download_name, ContentFile(content), save=False)
+        _progress(
+            report,
+            100,
+            file=report.file,
+            size=len(content),
+            file_sha256=hashlib.sha256(content).hexdigest(),
+            status=G.Status.DONE,
+            finished_at=timezone.now(),
+        )
+    except PdfUnavailable as exc:
+        _progress(report, 100, status=G.Status.FAILED, error=str(exc), finished_at=timezone.now())
+    except Exception as exc:
+        # The class only: a message could quote the data the report was built from.
+        logger.error("report %s failed: %s", report.pk, type(exc).__name__)
+        _progress(
+            report,
+            100,
+            status=G.Status.FAILED,
+            error=_("Unexpected error (%(kind)s); the administrator can find it in the log.")
+            % {"kind": type(exc).__name__},
+            finished_at=timezone.now(),
+        )
+    return report
+
+
+def report_generate(*, actor: Any, spec: ReportSpec, fmt: str) -> GeneratedReport:
+    """Record and build at once, in this process (management commands)."""
+    report, created = report_create(actor=actor, spec=spec, fmt=fmt)
+    if not created:
+        # An identical report is queued for a worker: build a new one here rather than wait.
+        report = G(
+            kind=spec.kind,
+            visit=spec.visit,
+            period_start=spec.start,
+            period_end=spec.end,
+            language=spec.language,
+            edition=spec.edition,
+            format=fmt,
+        )
+        report.full_clean()
+        report.save()
+    return report_build(report.pk)
+
+
+def reports_for(user: Any) -> Any:
+    """The generated reports ``user`` may see and download."""
+    from django.db.models import Q
+
+    visible = visits_for(user).values("pk")
+    annual = Q(kind=G.Kind.ANNUAL) if can(user, Action.COMPILE_ANNUAL_REPORT) else Q(pk__in=[])
+    external = Q(kind=G.Kind.VISIT, visit__in=visible, edition="external")
+    internal = Q(kind=G.Kind.VISIT, visit__in=visible, edition=INTERNAL)
+    reports = G.objects.filter(annual | external | internal).select_related(
+        "visit__institution", "requested_by"
+    )
+    return reports
+
+
+def may_download(user: Any, report: GeneratedReport) -> bool:
+    if report.kind == G.Kind.ANNUAL:
+        return can(user, Action.COMPILE_ANNUAL_REPORT)
+    assert report.visit is not None
+    if not visits_for(user).filter(pk=report.visit.pk).exists():
+        return False
+    return report.edition != INTERNAL or may_see_identities(user, report.visit)

@@ -9,6 +9,54 @@ label of the modules has its entry here.
 from django.utils.translation import gettext, gettext_noop
 
 TEXTS = [
+    gettext_noop("%(n)s interrupted recordings were recovered from their stored pieces."),
+    gettext_noop("A video appeal is recorded only with the person's consent."),
+    gettext_noop("Audio"),
+    gettext_noop(
+        "Before recording: the person agrees to be recorded and says who may see the appeal."
+    ),
+    gettext_noop("Consents to being recorded"),
+    gettext_noop(
+        "Everything you record is encrypted on this tablet with a key protected by this passphrase. Without it nobody can read the records — not even you: there is no way to recover it, so remember it."
+    ),
+    gettext_noop(
+        "Finalize? The record is sealed for the server and can no longer be read or changed on this tablet."
+    ),
+    gettext_noop("Link to"),
+    gettext_noop("No photos or recordings on this tablet."),
+    gettext_noop("Not enough free storage on this tablet to record. Sync and free space first."),
+    gettext_noop("Photo"),
+    gettext_noop("Photos and recordings"),
+    gettext_noop("Recording: %(size)s stored"),
+    gettext_noop("Recording…"),
+    gettext_noop("Start the appeal recording"),
+    gettext_noop("Stop"),
+    gettext_noop(
+        "Sync done: %(sent)s sent, %(conflicts)s in conflict, %(errors)s refused, %(waiting)s waiting."
+    ),
+    gettext_noop(
+        "The offline package has not been downloaded yet. Connect to the network and sync."
+    ),
+    gettext_noop(
+        "The package does not fit in the free storage of this tablet. Free some space first."
+    ),
+    gettext_noop("The photo is stored, encrypted, on this tablet."),
+    gettext_noop("The recording is stored, encrypted, on this tablet (%(size)s)."),
+    gettext_noop("Video"),
+    gettext_noop("Video appeal"),
+    gettext_noop(
+        "Your sign-in on this tablet has ended (%(why)s). Your records are kept; sign in again to send them."
+    ),
+    gettext_noop("empty"),
+    gettext_noop("ready"),
+    gettext_noop("recording"),
+    gettext_noop("the Commissioner"),
+    gettext_noop("the NPM"),
+    gettext_noop("the prosecutor"),
+    gettext_noop("the public"),
+    gettext_noop("the visit"),
+    gettext_noop("uploaded"),
+    gettext_noop("uploading"),
     gettext_noop("Checklists"),
     gettext_noop("Questionnaires of interviews"),
     gettext_noop("Interviews, findings, allegations, recommendations"),

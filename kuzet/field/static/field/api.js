@@ -40,4 +40,5 @@ export const api = {
     call("GET", "/field/package", { token, language, headers: etag ? { "If-None-Match": etag } : {} }),
   submit: (token, body, language) => call("POST", "/field/submissions", { token, body, language }),
   receipt: (token, uuid, language) => call("GET", `/field/receipts/${encodeURIComponent(uuid)}`, { token, language }),
+  mediaReceipt: (token, uuid, language) => call("GET", `/uploads/receipts/${encodeURIComponent(uuid)}`, { token, language }),
 };

@@ -5,6 +5,7 @@
 import { api, Offline, problemOf } from "./api.js";
 import { createVault, envelopeHash, openVault, sealForServer, WrongPassphrase } from "./crypto.js";
 import { instrumentForm } from "./form.js";
+import * as mediaStore from "./media.js";
 import { apiData, initialData, recordForm, TITLES } from "./records.js";
 import * as store from "./store.js";
 import { refreshPackage, sendOutbox, TokenRefused } from "./sync.js";
@@ -116,6 +117,8 @@ function watchIdle() {
 
 async function afterUnlock() {
   watchIdle();
+  const recovered = await mediaStore.recover();
+  if (recovered.length) notice(t("%(n)s interrupted recordings were recovered from their stored pieces.", { n: recovered.length }), "info", "recovered");
   const token = await store.getSecret("token");
   if (!token) return signInScreen();
   pkg = await store.getSecret("package");
@@ -213,6 +216,8 @@ async function syncNow({ quiet = false } = {}) {
     bar.hidden = false;
     bar.value = 0;
     const summary = await sendOutbox(token.token, (done, total) => { bar.max = total; bar.value = done; });
+    const media = await uploadMedia(token.token, bar);
+    summary.errors += media.refused;
     pkg = await refreshPackage(token.token);
     const text = t("Sync done: %(sent)s sent, %(conflicts)s in conflict, %(errors)s refused, %(waiting)s waiting.", summary);
     if (!quiet || summary.sent || summary.errors || summary.conflicts) {
@@ -295,6 +300,7 @@ async function visitScreen(visitId) {
       h("h3", {}, t("Interviews, findings, allegations, recommendations")),
       h("div", { class: "actions-row" }, ...["interview", "finding", "allegation", "recommendation"].map((type) =>
         h("a", { class: "btn", href: `#/new/${visitId}/${type}` }, t(`New ${type}`))))),
+    await mediaCard(visitId, outbox),
     h("div", { class: "card" }, h("h2", {}, t("Drafts on this tablet")),
       drafts.length ? h("ul", { class: "records" }, ...drafts.map((d) => h("li", {},
         h("a", { href: `#/edit/${d.uuid}` }, draftTitle(d)), h("span", { class: "muted" }, ` · ${t("saved")} ${formatDateTime(d.updated_at)}`))))
@@ -305,6 +311,100 @@ async function visitScreen(visitId) {
         o.status === "error" ? h("span", { class: "badge closed" }, ` ${o.problem}`) : null)))
         : h("p", { class: "muted" }, t("Nothing waiting."))),
   );
+}
+
+// ---- media ----------------------------------------------------------------------------------
+
+let recording = null;
+
+async function mediaCard(visitId, outbox) {
+  const items = (await store.media()).filter((m) => m.visit === visitId);
+  const token = await store.getSecret("token");
+  const interviews = outbox.map((o) => o.label).filter((l) => l.type === "interview");
+  const linkSelect = h("select", { id: "media-record" }, h("option", { value: "" }, t("the visit")),
+    ...interviews.map((l) => h("option", { value: l.uuid }, l.title)));
+  const common = () => ({ visit: visitId, device: token?.device_name || "", record: linkSelect.value || null });
+  const photoInput = h("input", { type: "file", accept: "image/*", capture: "environment", id: "photo-input", hidden: true,
+    onchange: async () => {
+      const file = photoInput.files[0];
+      if (!file) return;
+      try {
+        await mediaStore.addFile(file, { ...common(), kind: "photo" });
+        notice(t("The photo is stored, encrypted, on this tablet."), "ok", "media-stored");
+      } catch (error) { mediaError(error); }
+      route();
+    } });
+  const start = async (kind, extra = {}) => {
+    try {
+      editing = true;
+      recording = await mediaStore.record(kind === "appeal" ? "video" : kind, { ...common(), ...extra, kind },
+        (item) => { document.getElementById("recording-status").textContent = t("Recording: %(size)s stored", { size: formatBytes(item.size) }); });
+      route();
+    } catch (error) { editing = false; mediaError(error); }
+  };
+  const appealForm = h("form", { class: "appeal-consent", id: "appeal-consent", hidden: true, onsubmit: (event) => {
+    event.preventDefault();
+    const shownTo = [...appealForm.querySelectorAll("input[name=shown_to]:checked")].map((i) => i.value);
+    if (!appealForm.elements.recorded.checked) return notice(t("A video appeal is recorded only with the person's consent."), "error");
+    start("appeal", { appeal_consent: { recorded: true, shown_to: shownTo } });
+  } },
+  h("p", {}, t("Before recording: the person agrees to be recorded and says who may see the appeal.")),
+  h("label", { class: "choice" }, h("input", { type: "checkbox", name: "recorded" }), " ", t("Consents to being recorded")),
+  ...[["npm", "the NPM"], ["prosecutor", "the prosecutor"], ["commissioner", "the Commissioner"], ["public", "the public"]].map(([value, label]) =>
+    h("label", { class: "choice" }, h("input", { type: "checkbox", name: "shown_to", value }), " ", t(label))),
+  h("button", { class: "btn", type: "submit", id: "appeal-start" }, t("Start the appeal recording")));
+  return h("div", { class: "card", id: "media-card" }, h("h2", {}, t("Photos and recordings")),
+    recording ? h("div", { class: "recording" },
+      h("span", { class: "rec-dot" }), h("span", { id: "recording-status" }, t("Recording…")),
+      h("button", { class: "btn", id: "stop-recording", type: "button", onclick: async () => {
+        const item = await recording.stop();
+        recording = null;
+        editing = false;
+        notice(t("The recording is stored, encrypted, on this tablet (%(size)s).", { size: formatBytes(item.size) }), "ok", "media-stored");
+        route();
+      } }, t("Stop"))) :
+    h("div", {},
+      h("label", { for: "media-record" }, t("Link to")), linkSelect,
+      h("div", { class: "actions-row" },
+        h("button", { class: "btn secondary", type: "button", id: "take-photo", onclick: () => photoInput.click() }, t("Photo")),
+        h("button", { class: "btn secondary", type: "button", id: "record-audio", onclick: () => start("audio") }, t("Audio")),
+        h("button", { class: "btn secondary", type: "button", id: "record-video", onclick: () => start("video") }, t("Video")),
+        h("button", { class: "btn secondary", type: "button", id: "record-appeal", onclick: () => { appealForm.hidden = false; } }, t("Video appeal"))),
+      photoInput, appealForm),
+    items.length ? h("ul", { class: "records", id: "media-list" }, ...items.map((m) => h("li", { dataset: { status: m.status } },
+      `${t(m.kind === "appeal" ? "Video appeal" : m.kind === "photo" ? "Photo" : m.kind === "audio" ? "Audio" : "Video")} · ${formatBytes(m.size)} · `,
+      h("code", { title: m.sha256 || "" }, (m.sha256 || "").slice(0, 12)), ` · ${t(m.status)}`, m.problem ? h("span", { class: "badge closed" }, ` ${m.problem}`) : null)))
+      : h("p", { class: "muted" }, t("No photos or recordings on this tablet.")));
+}
+
+function mediaError(error) {
+  if (error instanceof mediaStore.NotEnoughSpace) return notice(t("Not enough free storage on this tablet to record. Sync and free space first."), "error");
+  notice(error.message || String(error), "error");
+}
+
+async function uploadMedia(token, bar) {
+  const summary = { uploaded: 0, refused: 0 };
+  for (const item of await store.media()) {
+    if (!["ready", "uploading", "uploaded"].includes(item.status)) continue;
+    try {
+      if (item.status !== "uploaded") {
+        await mediaStore.upload(item, token, (done, total) => { bar.max = total; bar.value = done; });
+      }
+      const receipt = await api.mediaReceipt(token, item.id, language);
+      if (receipt.status === 200 && receipt.data.sha256 === item.sha256) {
+        await store.deleteMedia(item.id);
+        await store.raw.put("tombstones", { uuid: item.id, hash: item.sha256, synced_at: new Date().toISOString() });
+        summary.uploaded += 1;
+      }
+    } catch (error) {
+      if (error instanceof Offline || error instanceof TypeError) throw new Offline();
+      item.problem = error.message;
+      if (item.status !== "uploaded") item.status = item.upload_url ? "uploading" : "ready";
+      await store.putMedia(item);
+      summary.refused += 1;
+    }
+  }
+  return summary;
 }
 
 function draftTitle(draft) {

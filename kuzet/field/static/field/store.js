@@ -4,12 +4,14 @@
 //   drafts      records being written, saved as they are typed
 //   outbox      finalized records, sealed to the server, waiting for a receipt
 //   tombstones  UUID and hash of every record the server confirmed
+//   media       photos and recordings: what they are (encrypted) and where their upload is
+//   chunks      their bytes, encrypted in pieces of a few seconds or 1 MiB, keyed [id, seq]
 // A small promise wrapper over IndexedDB rather than a library: four stores, get/put/
 // delete/getAll, and strict durability on every write so a crash loses nothing written.
 import { decryptJSON, encryptJSON } from "./crypto.js";
 
 const DB_NAME = "kuzet-field";
-const STORES = ["meta", "drafts", "outbox", "tombstones"];
+const VERSION = 2;
 let database = null;
 
 function request(req) {
@@ -21,13 +23,19 @@ function request(req) {
 
 export async function open() {
   if (database) return database;
-  const req = indexedDB.open(DB_NAME, 1);
-  req.onupgradeneeded = () => {
+  const req = indexedDB.open(DB_NAME, VERSION);
+  req.onupgradeneeded = (event) => {
     const db = req.result;
-    db.createObjectStore("meta");
-    db.createObjectStore("drafts", { keyPath: "uuid" });
-    db.createObjectStore("outbox", { keyPath: "uuid" });
-    db.createObjectStore("tombstones", { keyPath: "uuid" });
+    if (event.oldVersion < 1) {
+      db.createObjectStore("meta");
+      db.createObjectStore("drafts", { keyPath: "uuid" });
+      db.createObjectStore("outbox", { keyPath: "uuid" });
+      db.createObjectStore("tombstones", { keyPath: "uuid" });
+    }
+    if (event.oldVersion < 2) {
+      db.createObjectStore("media", { keyPath: "id" });
+      db.createObjectStore("chunks", { keyPath: ["id", "seq"] });
+    }
   };
   database = await request(req);
   database.onclose = () => { database = null; }; // Safari closes it; reopen on next use
@@ -125,3 +133,44 @@ export async function confirm(uuid, hash) {
 }
 
 export const tombstones = () => raw.all("tombstones");
+
+// ---- media ---------------------------------------------------------------------------------
+
+/** Store chunk ``seq`` of media ``id``, encrypted; the additional data binds it to its place. */
+export async function putChunk(id, seq, bytes) {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: new TextEncoder().encode(`${id}:${seq}`) }, key(), bytes);
+  await raw.put("chunks", { id, seq, iv, ct: new Uint8Array(ct), size: bytes.byteLength });
+}
+
+export async function getChunk(id, seq) {
+  const row = await raw.get("chunks", [id, seq]);
+  if (!row) return null;
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: row.iv, additionalData: new TextEncoder().encode(`${id}:${seq}`) }, key(), row.ct);
+  return new Uint8Array(plain);
+}
+
+/** Sizes of the stored chunks of ``id``, in order (read without decrypting). */
+export function chunkSizes(id) {
+  return tx("chunks", "readonly", (s) => request(s.getAll(IDBKeyRange.bound([id, 0], [id, Infinity]))))
+    .then((rows) => rows.map((row) => row.size));
+}
+
+export function deleteChunks(id) {
+  return tx("chunks", "readwrite", (s) => request(s.delete(IDBKeyRange.bound([id, 0], [id, Infinity]))));
+}
+
+export async function putMedia(item) {
+  const { id, ...rest } = item;
+  await raw.put("media", { id, ...(await encryptJSON(key(), rest)) });
+}
+
+export async function media() {
+  const rows = await raw.all("media");
+  return Promise.all(rows.map(async (row) => ({ id: row.id, ...(await decryptJSON(key(), row)) })));
+}
+
+export async function deleteMedia(id) {
+  await deleteChunks(id);
+  await raw.delete("media", id);
+}

@@ -28,7 +28,11 @@ run: $(STAMP)
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	$(DEMO_ENV) $(BIN)/python manage.py load_library
 	$(DEMO_ENV) $(BIN)/python manage.py load_demo_data
-	@echo "Kuzet is starting on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	@echo "Kuzet is starting on http://$(HOST):$(PORT)/ with a report worker (Ctrl-C stops both)"
+	@# The worker of background jobs (reports) runs next to the server; it is stopped when the
+	@# server stops, however that happens (Ctrl-C reaches both; the trap covers the rest).
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite (DATABASE_URL picks the database; SQLite by default)

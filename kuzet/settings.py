@@ -115,6 +115,10 @@ INSTALLED_APPS = [
     "kuzet.visits",
     "kuzet.recommendations",
     "kuzet.field",
+    "django_tasks",
+    "django_tasks_db",
+    "kuzet.reports",
+    "kuzet.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +271,10 @@ FIELD_PRIVATE_KEY_FILE = Path(
     env_str("KUZET_FIELD_PRIVATE_KEY_FILE", str(VAR_DIR / "field-private-key.pem"))
 )
 FIELD_OLD_PRIVATE_KEY_FILES = [Path(p) for p in env_list("KUZET_FIELD_OLD_PRIVATE_KEY_FILES", [])]
+
+# Background jobs (reports): django-tasks with its database backend; `manage.py db_worker`
+# runs them (started by `make run` next to the server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 LOGGING = {
     "version": 1,

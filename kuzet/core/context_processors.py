@@ -19,5 +19,7 @@ def kuzet(request: HttpRequest) -> dict[str, Any]:
             "instruments": can(user, Action.VIEW_INSTRUMENTS),
             "admin": can(user, Action.MANAGE_REFERENCE_DATA) or can(user, Action.MANAGE_USERS),
             "audit": can(user, Action.VIEW_AUDIT),
+            "dashboard": can(user, Action.VIEW_DASHBOARD),
+            "reports": can(user, Action.VIEW_VISIT) or can(user, Action.COMPILE_ANNUAL_REPORT),
         },
     }

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kuzet.core.forms import show_service_errors
 from kuzet.core.policy import Action, can
+from kuzet.dashboard.filters import visit_filter_kwargs
 from kuzet.recommendations.forms import AssessForm, RecommendationFilterForm, RecommendationForm
 from kuzet.recommendations.models import Recommendation
 from kuzet.recommendations.services import (
@@ -60,6 +61,8 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = RecommendationFilterForm(request.GET or None)
     recommendations = _recommendations_for(request)
+    # A dashboard figure links here with its period, region, department and types.
+    recommendations = recommendations.filter(**visit_filter_kwargs(request.GET, prefix="visit__"))
     if form.is_valid():
         if form.cleaned_data["status"]:
             recommendations = recommendations.filter(status=form.cleaned_data["status"])

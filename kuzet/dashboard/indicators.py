@@ -1,0 +1,630 @@
+"""The indicators: every figure is counted by the database on each request (no batch).
+
+Each indicator is a ``Table`` (a title, value columns, rows with the link to the list
+behind each figure): the page shows it as a table, ``charts.py`` draws it, and it
+downloads as CSV. Only counts leave the database: no interview, person or answer text.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import CharField, Count, Func, Q, QuerySet
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from kuzet.dashboard.filters import Filters
+from kuzet.dashboard.models import PlanEntry
+from kuzet.instruments.models import Instrument, InstrumentVersion
+from kuzet.recommendations.models import Addressee, Recommendation
+from kuzet.registry.models import Department, Institution, InstitutionType, Region
+from kuzet.visits.models import Allegation, ComplianceMark, Interview, Visit
+
+S = Visit.Status
+# A visit counts as carried out once the team has gone in.
+CARRIED_OUT = frozenset(
+    {
+        S.IN_PROGRESS,
+        S.DEBRIEFED,
+        S.DRAFTING,
+        S.UNDER_REVIEW,
+        S.RETURNED,
+        S.APPROVED,
+        S.SENT,
+        S.CLOSED,
+    }
+)
+R = Recommendation.Status
+OPEN = frozenset({R.ISSUED, R.ACCEPTED, R.IN_PROGRESS, R.PARTLY, R.NOT_IMPLEMENTED})
+# Days since the last visit, in buckets: (upper bound in days or None, label).
+DAY_BUCKETS: list[tuple[int | None, Any]] = [
+    (90, gettext_lazy("up to 3 months")),
+    (182, gettext_lazy("3–6 months")),
+    (365, gettext_lazy("6–12 months")),
+    (730, gettext_lazy("1–2 years")),
+    (1826, gettext_lazy("2–5 years")),
+    (None, gettext_lazy("over 5 years")),
+]
+TOP_ITEMS = 15
+
+
+class MonthKey(Func):
+    """``YYYY-MM`` of a date column, computed natively by both databases (Django's SQLite
+    date functions are Python callbacks, slow over a hundred thousand rows)."""
+
+    output_field = CharField()
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> Any:
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        if connection.vendor == "sqlite":
+            return f"substr({column}, 1, 7)", params
+        return f"to_char({column}, 'YYYY-MM')", params
+
+
+TOP_ADDRESSEES = 12
+
+
+@dataclass
+class Row:
+    label: str
+    values: list[float | int | None]
+    links: list[str] = field(default_factory=list)
+    key: str = ""
+
+    @property
+    def cells(self) -> list[dict[str, Any]]:
+        return [
+            {"value": v, "link": self.links[n] if n < len(self.links) else ""}
+            for n, v in enumerate(self.values)
+        ]
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[Row]
+    chart: str = "bar"  # bar (horizontal bars), columns, line; "" for no chart
+    note: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(v for row in self.rows for v in row.values)
+
+
+def visit_q(f: Filters, prefix: str = "") -> Q:
+    """The visits counted under ``f`` (by planned date), as a condition on ``prefix``."""
+    q = Q(**{f"{prefix}planned_date__range": (f.start, f.end)})
+    if f.regions is not None:
+        q &= Q(**{f"{prefix}region_id__in": f.regions})
+    if f.department is not None:
+        q &= Q(**{f"{prefix}institution__department_id": f.department.pk})
+    if f.type is not None:
+        q &= Q(**{f"{prefix}institution__type_id": f.type.pk})
+    if f.kind:
+        q &= Q(**{f"{prefix}kind": f.kind})
+    return q
+
+
+def visits_in(f: Filters) -> QuerySet[Visit]:
+    return Visit.objects.filter(visit_q(f))
+
+
+def institutions_in(f: Filters) -> QuerySet[Institution]:
+    qs = Institution.objects.filter(status=Institution.Status.ACTIVE)
+    if f.regions is not None:
+        qs = qs.filter(region_id__in=f.regions)
+    if f.department is not None:
+        qs = qs.filter(department_id=f.department.pk)
+    if f.type is not None:
+        qs = qs.filter(type_id=f.type.pk)
+    return qs
+
+
+def plan_in(f: Filters) -> QuerySet[PlanEntry]:
+    """Plan entries whose month falls in the period (a month counts if it overlaps it)."""
+    qs = PlanEntry.objects.all()
+    if f.start.year == f.end.year:
+        qs = qs.filter(year=f.start.year, month__gte=f.start.month, month__lte=f.end.month)
+    else:
+        qs = qs.filter(
+            Q(year=f.start.year, month__gte=f.start.month)
+            | Q(year__gt=f.start.year, year__lt=f.end.year)
+            | Q(year=f.end.year, month__lte=f.end.month)
+        )
+    if f.regions is not None:
+        qs = qs.filter(region_id__in=f.regions)
+    if f.department is not None:
+        qs = qs.filter(institution__department_id=f.department.pk)
+    if f.type is not None:
+        qs = qs.filter(institution__type_id=f.type.pk)
+    return qs
+
+
+def _drill(f: Filters, **extra: Any) -> str:
+    return f"{reverse('dashboard:visits')}?{f.query(**extra)}"
+
+
+def _recommendations_link(f: Filters, **extra: Any) -> str:
+    return f"{reverse('recommendations:recommendation_list')}?{f.query(**extra)}"
+
+
+def _inventory_link(f: Filters, region: int | None = None) -> str:
+    params = [("status", "active"), ("sort", "-days")]
+    region_id = region or (f.region.pk if f.region else None)
+    for name, value in (
+        ("region", region_id),
+        ("department", f.department.pk if f.department else None),
+        ("type", f.type.pk if f.type else None),
+    ):
+        if value:
+            params.append((name, str(value)))
+    return reverse("registry:institution_list") + "?" + "&".join(f"{k}={v}" for k, v in params)
+
+
+# --- Headline figures -----------------------------------------------------------------
+
+
+def headline(f: Filters, tables: dict[str, Table]) -> dict[str, Any]:
+    """The figures at the top of the page, summed from the tables (no query of its own)."""
+    by_region = tables["visits_by_region"]
+    has_plan = len(by_region.columns) == 3 and (not f.kind or f.kind == Visit.Kind.REGULAR)
+    planned = sum(int(r.values[0] or 0) for r in by_region.rows) if has_plan else None
+    statuses = {r.key: int(r.values[-2] or 0) for r in tables["visits_by_status"].rows}
+    coverage = tables["coverage_by_region"].rows
+    total = sum(int(r.values[0] or 0) for r in coverage)
+    recent = sum(int(r.values[1] or 0) for r in coverage)
+    recs = {r.key: int(r.values[0] or 0) for r in tables["recommendations_by_status"].rows}
+    issued = sum(n for k, n in recs.items() if k in R.values)
+    allegations = {r.key: int(r.values[0] or 0) for r in tables["allegations"].rows}
+    return {
+        "scheduled": sum(statuses.values()),
+        "carried_out": sum(n for k, n in statuses.items() if k in CARRIED_OUT),
+        "planned": planned,
+        "coverage": {
+            "total": total,
+            "recent": recent,
+            "never": sum(int(r.values[2] or 0) for r in coverage),
+            "percent": _percent(recent, total),
+        },
+        "recommendations": {"total": issued, "overdue": recs.get("overdue", 0)},
+        "implementation_rate": _percent(
+            recs.get(R.IMPLEMENTED, 0), issued - recs.get(R.NO_LONGER_RELEVANT, 0)
+        ),
+        "allegations": {
+            "ill": allegations.get(Allegation.Kind.ILL_TREATMENT, 0),
+            "reprisal": allegations.get(Allegation.Kind.REPRISAL, 0),
+        },
+        "links": {
+            "scheduled": _drill(f),
+            "carried_out": _drill(f, done=1),
+            "planned": f"{reverse('dashboard:planning')}?{f.query()}",
+            "inventory": _inventory_link(f),
+            "recommendations": _recommendations_link(f),
+            "overdue": _recommendations_link(f, overdue=1),
+            "implemented": _recommendations_link(f, status=R.IMPLEMENTED),
+            "ill_treatment": _drill(f, has="ill_treatment"),
+            "reprisal": _drill(f, has="reprisal"),
+        },
+    }
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+# --- Visits ---------------------------------------------------------------------------
+
+DIMENSIONS = {
+    "region": ("region_id", "region_id"),
+    "department": ("institution__department_id", "institution__department_id"),
+    "type": ("institution__type_id", "institution__type_id"),
+    "kind": ("kind", None),
+    "status": ("status", None),
+}
+
+
+def visits_by(f: Filters, dimension: str) -> Table:
+    """Visits scheduled and carried out in the period (and planned, where a plan says) by one
+    dimension."""
+    group, plan_group = DIMENSIONS[dimension]
+    counts = {
+        row[group]: row
+        for row in visits_in(f)
+        .values(group)
+        .annotate(scheduled=Count("id"), done=Count("id", filter=Q(status__in=CARRIED_OUT)))
+        .order_by()
+    }
+    plan: dict[Any, int] = {}
+    if plan_group is not None and (not f.kind or f.kind == Visit.Kind.REGULAR):
+        plan = {
+            row[plan_group]: row["n"]
+            for row in plan_in(f).values(plan_group).annotate(n=Count("id")).order_by()
+        }
+    labels = _labels(dimension, set(counts) | set(plan))
+    keys = sorted(labels, key=lambda k: (-(counts.get(k, {}).get("scheduled", 0)), labels[k]))
+    if dimension == "status":
+        keys = [s for s in S.values if s in counts]
+    param = {"region": "region", "department": "department", "type": "type"}.get(dimension)
+    rows = []
+    for key in keys:
+        extra = {param: key} if param else {dimension: key}
+        c = counts.get(key, {})
+        values: list[float | int | None] = [c.get("scheduled", 0), c.get("done", 0)]
+        links = [_drill(f, **extra), _drill(f, done=1, **extra)]
+        if plan_group is not None:
+            values.insert(0, plan.get(key, 0))
+            links.insert(0, f"{reverse('dashboard:planning')}?{f.query(**extra)}")
+        rows.append(Row(labels[key], values, links, key=str(key)))
+    columns = [_("scheduled"), _("carried out")]
+    if plan_group is not None:
+        columns.insert(0, _("in the annual plan"))
+    titles = {
+        "region": _("Visits by region"),
+        "department": _("Visits by department"),
+        "type": _("Visits by type of place"),
+        "kind": _("Visits by type of visit"),
+        "status": _("Visits by stage"),
+    }
+    return Table(f"visits_by_{dimension}", titles[dimension], columns, rows)
+
+
+def _labels(dimension: str, keys: set[Any]) -> dict[Any, str]:
+    if dimension == "region":
+        return {r.pk: r.name for r in Region.objects.filter(pk__in=keys)}
+    if dimension == "department":
+        return {d.pk: d.short_name for d in Department.objects.filter(pk__in=keys)}
+    if dimension == "type":
+        return {t.pk: t.short_name for t in InstitutionType.objects.filter(pk__in=keys)}
+    if dimension == "kind":
+        return {k: str(Visit.Kind(k).label) for k in keys if k in Visit.Kind.values}
+    return {k: str(S(k).label) for k in keys if k in S.values}
+
+
+# --- Coverage of the inventory --------------------------------------------------------
+
+
+def coverage_days(f: Filters) -> Table:
+    """Active institutions by days since their last visit (as the visit services keep it)."""
+    aggregates: dict[str, Any] = {"never": Count("id", filter=Q(last_visited_on__isnull=True))}
+    lower: date | None = None
+    for n, (days, _label) in enumerate(DAY_BUCKETS):
+        q = Q(last_visited_on__isnull=False)
+        if days is not None:
+            q &= Q(last_visited_on__gte=f.today - timedelta(days=days))
+        if lower is not None:
+            q &= Q(last_visited_on__lt=lower)
+        aggregates[f"b{n}"] = Count("id", filter=q)
+        lower = f.today - timedelta(days=days) if days is not None else None
+    counts = institutions_in(f).aggregate(**aggregates)
+    link = _inventory_link(f)
+    rows = [
+        Row(str(label), [counts[f"b{n}"]], [link], key=f"b{n}")
+        for n, (_days, label) in enumerate(DAY_BUCKETS)
+    ]
+    rows.append(Row(_("never visited"), [counts["never"]], [link], key="never"))
+    return Table(
+        "coverage_days",
+        _("Institutions by time since the last visit"),
+        [_("institutions")],
+        rows,
+        chart="columns",
+        note=_("Active institutions matching the filters, as of today; the period does not apply."),
+    )
+
+
+def coverage_by_region(f: Filters) -> Table:
+    year_ago = f.today - timedelta(days=365)
+    counts = (
+        institutions_in(f)
+        .values("region_id")
+        .annotate(
+            total=Count("id"),
+            recent=Count("id", filter=Q(last_visited_on__gte=year_ago)),
+            never=Count("id", filter=Q(last_visited_on__isnull=True)),
+        )
+        .order_by()
+    )
+    by_region = {row["region_id"]: row for row in counts}
+    regions = Region.objects.all() if f.regions is None else Region.objects.filter(pk__in=f.regions)
+    rows = []
+    for region in sorted(regions, key=lambda r: r.name):
+        c = by_region.get(region.pk, {"total": 0, "recent": 0, "never": 0})
+        link = _inventory_link(f, region.pk)
+        rows.append(
+            Row(
+                region.name,
+                [c["total"], c["recent"], c["never"], _percent(c["recent"], c["total"])],
+                [link, link, link, link],
+                key=region.kato,
+            )
+        )
+    return Table(
+        "coverage_by_region",
+        _("Coverage by region: visited in the last 12 months"),
+        [_("institutions"), _("visited in 12 months"), _("never visited"), _("coverage, %")],
+        rows,
+        chart="",
+        note=_("Active institutions matching the filters, as of today; the period does not apply."),
+    )
+
+
+# --- People met, allegations ----------------------------------------------------------
+
+
+def interviews(f: Filters) -> Table:
+    """Interviews on visits in the period: counts only, never who was interviewed."""
+    risky = Q(reprisal_risk__in=[Interview.Risk.MEDIUM, Interview.Risk.HIGH])
+    counts = Interview.objects.filter(visit_q(f, "visit__")).aggregate(
+        total=Count("id"),
+        private=Count("id", filter=Q(kind=Interview.Kind.INDIVIDUAL)),
+        group=Count("id", filter=Q(kind=Interview.Kind.GROUP)),
+        staff=Count(
+            "id",
+            filter=Q(
+                kind__in=[
+                    Interview.Kind.STAFF,
+                    Interview.Kind.MEDICAL,
+                    Interview.Kind.ADMINISTRATION,
+                ]
+            ),
+        ),
+        vulnerable=Count("id", filter=~Q(vulnerabilities=[])),
+        fears=Count("id", filter=Q(fears_reprisals=True)),
+        risk=Count("id", filter=risky),
+    )
+    spec = [
+        ("total", _("interviews"), {"has": "interviews"}),
+        ("private", _("private, individual"), {"has": "interviews"}),
+        ("group", _("group"), {"has": "interviews"}),
+        ("staff", _("staff, medical, administration"), {"has": "interviews"}),
+        ("vulnerable", _("with a person of a vulnerable group"), {"has": "vulnerable"}),
+        ("fears", _("the person fears reprisals"), {"has": "fears"}),
+        ("risk", _("medium or high risk of reprisals"), {"has": "reprisal_risk"}),
+    ]
+    rows = [Row(label, [counts[key]], [_drill(f, **extra)], key=key) for key, label, extra in spec]
+    return Table("interviews", _("Interviews"), [_("interviews")], rows)
+
+
+def allegations(f: Filters) -> Table:
+    counts = dict(
+        Allegation.objects.filter(visit_q(f, "visit__"))
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    rows = [
+        Row(str(label), [counts.get(kind, 0)], [_drill(f, has=kind)], key=kind)
+        for kind, label in Allegation.Kind.choices
+    ]
+    return Table("allegations", _("Allegations"), [_("allegations")], rows)
+
+
+# --- Recommendations ------------------------------------------------------------------
+
+
+def recommendations_by_status(f: Filters) -> Table:
+    by_status = (
+        Recommendation.objects.filter(visit_q(f, "visit__"))
+        .values_list("status")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=f.today)))
+        .order_by()
+    )
+    counts = {status: n for status, n, _late in by_status}
+    overdue = sum(late for status, _n, late in by_status if status in OPEN)
+    rows = [
+        Row(str(label), [counts.get(s, 0)], [_recommendations_link(f, status=s)], key=s)
+        for s, label in R.choices
+    ]
+    rows.append(
+        Row(
+            _("overdue (open, deadline passed)"),
+            [overdue],
+            [_recommendations_link(f, overdue=1)],
+            key="overdue",
+        )
+    )
+    return Table(
+        "recommendations_by_status",
+        _("Recommendations by status"),
+        [_("recommendations")],
+        rows,
+        note=_("Recommendations issued on the visits of the period."),
+    )
+
+
+def recommendations_by_addressee(f: Filters) -> Table:
+    counts = list(
+        Recommendation.objects.filter(visit_q(f, "visit__"))
+        .values("addressee_id")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=Q(status__in=OPEN)),
+            overdue=Count("id", filter=Q(status__in=OPEN, deadline__lt=f.today)),
+            implemented=Count("id", filter=Q(status=R.IMPLEMENTED)),
+            relevant=Count("id", filter=~Q(status=R.NO_LONGER_RELEVANT)),
+        )
+        .order_by("-total", "addressee_id")[:TOP_ADDRESSEES]
+    )
+    names = {
+        a.pk: a.name for a in Addressee.objects.filter(pk__in=[c["addressee_id"] for c in counts])
+    }
+    rows = []
+    for c in counts:
+        a = c["addressee_id"]
+        rows.append(
+            Row(
+                names.get(a, "?"),
+                [
+                    c["total"],
+                    c["open"],
+                    c["overdue"],
+                    c["implemented"],
+                    _percent(c["implemented"], c["relevant"]),
+                ],
+                [
+                    _recommendations_link(f, addressee=a),
+                    _recommendations_link(f, addressee=a),
+                    _recommendations_link(f, addressee=a, overdue=1),
+                    _recommendations_link(f, addressee=a, status=R.IMPLEMENTED),
+                    _recommendations_link(f, addressee=a, status=R.IMPLEMENTED),
+                ],
+                key=str(a),
+            )
+        )
+    return Table(
+        "recommendations_by_addressee",
+        _("Recommendations by addressee"),
+        [_("issued"), _("open"), _("overdue"), _("implemented"), _("implementation rate, %")],
+        rows,
+        note=_(
+            "The %(n)s addressees with the most recommendations. Implementation rate: "
+            "implemented ÷ all except “no longer relevant”."
+        )
+        % {"n": TOP_ADDRESSEES},
+    )
+
+
+# --- Checklists -----------------------------------------------------------------------
+
+
+def noncompliant_items(f: Filters) -> Table:
+    """The checklist items most often answered “non-compliant” on visits in the period,
+    labelled in the user's language from the instrument version document."""
+    top = list(
+        ComplianceMark.objects.filter(visit_q(f, "response__visit__"))
+        .values("response__version__instrument_id", "question")
+        .annotate(
+            n=Count("id", filter=Q(value="non_compliant")),
+            checked=Count("id", filter=~Q(value="not_checked")),
+        )
+        .filter(n__gt=0)
+        .order_by("-n", "question")[:TOP_ITEMS]
+    )
+    if not top:
+        return Table("noncompliant_items", _("Most frequent non-compliant items"), [], [])
+    instruments = {row["response__version__instrument_id"] for row in top}
+    labels = _question_labels(instruments)
+    titles = {i.pk: i.title for i in Instrument.objects.filter(pk__in=instruments)}
+    rows = []
+    for row in top:
+        key = (row["response__version__instrument_id"], row["question"])
+        label = labels.get(key, row["question"])
+        rows.append(
+            Row(
+                f"{label} — {titles.get(key[0], '')}",
+                [row["n"], row["checked"], _percent(row["n"], row["checked"])],
+                [_drill(f, item=f"{key[0]}:{key[1]}")] * 3,
+                key=f"{key[0]}:{key[1]}",
+            )
+        )
+    return Table(
+        "noncompliant_items",
+        _("Most frequent non-compliant items"),
+        [_("non-compliant"), _("checked"), _("non-compliant, %")],
+        rows,
+        note=_("Checklist answers on the visits of the period; “not checked” is not counted."),
+    )
+
+
+def _question_labels(instrument_ids: set[int]) -> dict[tuple[int, str], str]:
+    """(instrument, question name) → label in the current language, newest version first."""
+    language = (get_language() or "ru").split("-")[0]
+    labels: dict[tuple[int, str], str] = {}
+    versions = (
+        InstrumentVersion.objects.filter(instrument_id__in=instrument_ids)
+        .order_by("instrument_id", "-number")
+        .only("instrument_id", "document")
+    )
+    from kuzet.visits.services.responses import labels_of
+
+    for version in versions:
+        for name, text in labels_of(version.document, language).items():
+            labels.setdefault((version.instrument_id, name), text)
+    return labels
+
+
+# --- Trends ---------------------------------------------------------------------------
+
+
+def trend_months(f: Filters) -> Table:
+    """Per month of the period: visits scheduled and carried out, allegations, recommendations."""
+    visits = {
+        row["month"]: row
+        for row in visits_in(f)
+        .annotate(month=MonthKey("planned_date"))
+        .values("month")
+        .annotate(scheduled=Count("id"), done=Count("id", filter=Q(status__in=CARRIED_OUT)))
+        .order_by()
+    }
+    allegations = {
+        month: n
+        for month, n in Allegation.objects.filter(visit_q(f, "visit__"))
+        .annotate(month=MonthKey("visit__planned_date"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    recommendations = {
+        month: n
+        for month, n in Recommendation.objects.filter(visit_q(f, "visit__"))
+        .annotate(month=MonthKey("visit__planned_date"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    rows = []
+    month = date(f.start.year, f.start.month, 1)
+    while month <= f.end:
+        key = f"{month:%Y-%m}"
+        v = visits.get(key, {})
+        last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        sub = replace(f, start=max(month, f.start), end=min(last, f.end))
+        rows.append(
+            Row(
+                date_format(month, "YEAR_MONTH_FORMAT"),
+                [
+                    v.get("scheduled", 0),
+                    v.get("done", 0),
+                    recommendations.get(key, 0),
+                    allegations.get(key, 0),
+                ],
+                [
+                    _drill(sub),
+                    _drill(sub, done=1),
+                    _recommendations_link(sub),
+                    _drill(sub, has="allegations"),
+                ],
+                key=f"{month:%Y-%m}",
+            )
+        )
+        month = last + timedelta(days=1)
+    return Table(
+        "trend_months",
+        _("By month"),
+        [_("visits scheduled"), _("visits carried out"), _("recommendations"), _("allegations")],
+        rows,
+        chart="line",
+    )
+
+
+TABLES = {
+    "visits_by_region": lambda f: visits_by(f, "region"),
+    "visits_by_department": lambda f: visits_by(f, "department"),
+    "visits_by_type": lambda f: visits_by(f, "type"),
+    "visits_by_kind": lambda f: visits_by(f, "kind"),
+    "visits_by_status": lambda f: visits_by(f, "status"),
+    "coverage_days": coverage_days,
+    "coverage_by_region": coverage_by_region,
+    "interviews": interviews,
+    "allegations": allegations,
+    "recommendations_by_status": recommendations_by_status,
+    "recommendations_by_addressee": recommendations_by_addressee,
+    "noncompliant_items": noncompliant_items,
+    "trend_months": trend_months,
+}

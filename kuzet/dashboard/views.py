@@ -1,0 +1,350 @@
+"""Pages of the dashboard: the indicators with charts, tables and CSV, the visits behind a
+figure, the annual visit plan with its suggestions, and the weights of the priority score."""
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kuzet.core.policy import Action, can, regions_where
+from kuzet.dashboard import indicators, regions_map
+from kuzet.dashboard.charts import table_svg
+from kuzet.dashboard.filters import Filters, filters_from
+from kuzet.dashboard.forms import PlanEntryForm, PlanningFilterForm, WeightsForm
+from kuzet.dashboard.models import PlanEntry, PriorityWeights
+from kuzet.dashboard.planning import (
+    may_edit_weights,
+    plan_by_month,
+    plan_entry_add,
+    plan_entry_remove,
+    plan_with_actual,
+    priority_weights_update,
+    reasons,
+    suggestions,
+)
+from kuzet.registry.models import Region
+from kuzet.visits.models import Allegation, ComplianceMark, Interview, Visit
+from kuzet.visits.selectors import visits_for
+
+CHARTED = [
+    "trend_months",
+    "visits_by_region",
+    "visits_by_type",
+    "visits_by_department",
+    "visits_by_kind",
+    "visits_by_status",
+    "coverage_days",
+    "interviews",
+    "allegations",
+    "recommendations_by_status",
+    "recommendations_by_addressee",
+    "noncompliant_items",
+]
+SUGGESTIONS_SHOWN = 25
+
+
+def _require_dashboard(request: HttpRequest) -> None:
+    if not can(request.user, Action.VIEW_DASHBOARD):
+        raise PermissionDenied
+
+
+def _filters(request: HttpRequest) -> tuple[Any, Filters, list[str]]:
+    form, filters, problems = filters_from(request.user, request.GET)
+    return form, filters, problems
+
+
+@login_required
+@require_GET
+def indicators_page(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
+    form, f, problems = _filters(request)
+    coverage = indicators.coverage_by_region(f)
+    links = {
+        row.key: f"{reverse('dashboard:indicators')}?{f.query(region=region_pk)}"
+        for row, region_pk in _region_pks(coverage)
+    }
+    tables = {key: indicators.TABLES[key](f) for key in CHARTED}
+    tables["coverage_by_region"] = coverage
+    cells = regions_map.cells(coverage, links)
+    # The drawing is cropped to the regions shown (one cell for a coordinator).
+    x0 = min((c.x for c in cells), default=0)
+    y0 = min((c.y for c in cells), default=0)
+    width = max((c.x for c in cells), default=0) - x0 + regions_map.CELL_W
+    height = max((c.y for c in cells), default=0) - y0 + regions_map.CELL_H
+    context = {
+        "form": form,
+        "problems": problems,
+        "filters": f,
+        "query": f.query(),
+        "headline": indicators.headline(f, tables),
+        "tables": [tables[key] for key in CHARTED],
+        "coverage": coverage,
+        "map_cells": cells,
+        "map_box": f"{x0} {y0} {width} {height}",
+        "map_width": width,
+        "map_height": height,
+        "map_legend": regions_map.legend(),
+        "no_institutions": not any(row.values[0] for row in coverage.rows),
+    }
+    return render(request, "dashboard/indicators.html", context)
+
+
+def _region_pks(coverage: indicators.Table) -> list[tuple[indicators.Row, int]]:
+    pks = dict(Region.objects.values_list("kato", "pk"))
+    return [(row, pks[row.key]) for row in coverage.rows if row.key in pks]
+
+
+def _table_or_404(request: HttpRequest, key: str) -> indicators.Table:
+    _require_dashboard(request)
+    if key not in indicators.TABLES:
+        raise Http404
+    _form, f, _problems = _filters(request)
+    return indicators.TABLES[key](f)
+
+
+@login_required
+@require_GET
+def chart(request: HttpRequest, key: str) -> HttpResponse:
+    table = _table_or_404(request, key)
+    response = HttpResponse(table_svg(table), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+@require_GET
+def table_csv(request: HttpRequest, key: str) -> HttpResponse:
+    table = _table_or_404(request, key)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kuzet-{key}.csv"'
+    response.write("\ufeff")  # so that Excel opens it as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["", *table.columns])
+    for row in table.rows:
+        writer.writerow([row.label, *("" if v is None else v for v in row.values)])
+    return response
+
+
+HAS = {
+    "interviews": lambda: Exists(Interview.objects.filter(visit=OuterRef("pk"))),
+    "vulnerable": lambda: Exists(
+        Interview.objects.filter(visit=OuterRef("pk")).exclude(vulnerabilities=[])
+    ),
+    "fears": lambda: Exists(Interview.objects.filter(visit=OuterRef("pk"), fears_reprisals=True)),
+    "reprisal_risk": lambda: Exists(
+        Interview.objects.filter(
+            visit=OuterRef("pk"), reprisal_risk__in=[Interview.Risk.MEDIUM, Interview.Risk.HIGH]
+        )
+    ),
+    "allegations": lambda: Exists(Allegation.objects.filter(visit=OuterRef("pk"))),
+    "ill_treatment": lambda: Exists(
+        Allegation.objects.filter(visit=OuterRef("pk"), kind=Allegation.Kind.ILL_TREATMENT)
+    ),
+    "reprisal": lambda: Exists(
+        Allegation.objects.filter(visit=OuterRef("pk"), kind=Allegation.Kind.REPRISAL)
+    ),
+}
+
+
+@login_required
+@require_GET
+def visit_drill(request: HttpRequest) -> HttpResponse:
+    """The visits behind a figure: the dashboard's filters plus what the figure counts."""
+    _require_dashboard(request)
+    form, f, problems = _filters(request)
+    visits = indicators.visits_in(f)
+    what: list[str] = []
+    status = request.GET.get("status", "")
+    if status in Visit.Status.values:
+        visits = visits.filter(status=status)
+        what.append(str(Visit.Status(status).label))
+    if request.GET.get("done") == "1":
+        visits = visits.filter(status__in=indicators.CARRIED_OUT)
+        what.append(_("carried out"))
+    has = request.GET.get("has", "")
+    if has in HAS:
+        visits = visits.filter(HAS[has]())
+        what.append(_("with: %(what)s") % {"what": _HAS_LABELS().get(has, has)})
+    item = request.GET.get("item", "")
+    instrument, _sep, question = item.partition(":")
+    if instrument.isdigit() and question:
+        visits = visits.filter(
+            Exists(
+                ComplianceMark.objects.filter(
+                    response__visit=OuterRef("pk"),
+                    response__version__instrument_id=int(instrument),
+                    question=question,
+                    value="non_compliant",
+                )
+            )
+        )
+        what.append(_("with the item “%(q)s” non-compliant") % {"q": question})
+    elif item:
+        problems.append(_("Unknown checklist item: %(item)s") % {"item": item[:80]})
+    counted = visits.count()
+    # Listed: only the visits the user may open (a group leader counts their region's
+    # visits on the dashboard but opens only their teams').
+    listed = (
+        visits_for(request.user).filter(pk__in=visits.values("pk")).order_by("-planned_date", "-pk")
+    )
+    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboard/visit_drill.html",
+        {
+            "form": form,
+            "problems": problems,
+            "filters": f,
+            "what": what,
+            "counted": counted,
+            "page": page,
+            "query": query.urlencode(),
+            "back": f"{reverse('dashboard:indicators')}?{f.query()}",
+        },
+    )
+
+
+def _HAS_LABELS() -> dict[str, str]:
+    return {
+        "interviews": _("interviews"),
+        "vulnerable": _("a person of a vulnerable group"),
+        "fears": _("a person who fears reprisals"),
+        "reprisal_risk": _("a person at medium or high risk of reprisals"),
+        "allegations": _("allegations"),
+        "ill_treatment": _("allegations of ill-treatment"),
+        "reprisal": _("allegations of reprisals"),
+    }
+
+
+def _planning_scope(
+    request: HttpRequest,
+) -> tuple[PlanningFilterForm, Region | None, int, list[str]]:
+    scope = regions_where(request.user, Action.VIEW_DASHBOARD)
+    form = PlanningFilterForm(request.GET or None, scope=scope)
+    problems: list[str] = []
+    data: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()
+        data = dict(form.cleaned_data)
+        for name, errors in form.errors.items():
+            problems += [str(e) for e in errors]
+            data.pop(name, None)
+    regions = Region.objects.all() if scope is None else Region.objects.filter(pk__in=scope)
+    region = data.get("region") or regions.order_by("name_ru").first()
+    year = data.get("year") or timezone.localdate().year
+    if region is not None:
+        # The form shows what is shown, also when it came from the defaults.
+        form = PlanningFilterForm({"region": region.pk, "year": year}, scope=scope)
+    return form, region, year, problems
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def planning(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
+    form, region, year, problems = _planning_scope(request)
+    if region is None:
+        raise PermissionDenied
+    can_plan = can(request.user, Action.PLAN_VISIT, region.pk)
+    entry_form = PlanEntryForm(request.POST or None, region=region) if can_plan else None
+    if request.method == "POST":
+        if entry_form is None:
+            raise PermissionDenied
+        if entry_form.is_valid():
+            data = entry_form.cleaned_data
+            try:
+                plan_entry_add(
+                    actor=request.user,
+                    region=region,
+                    year=year,
+                    month=data["month"],
+                    institution=data["institution"],
+                    leader=data["leader"],
+                    team_note=data["team_note"],
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("The institution is in the plan."))
+        else:
+            messages.error(request, _("The plan entry was not added: check the month and team."))
+        return redirect(f"{reverse('dashboard:planning')}?region={region.pk}&year={year}")
+    today = timezone.localdate()
+    ranked = list(suggestions(region=region, year=year, today=today)[:SUGGESTIONS_SHOWN])
+    entries = list(plan_with_actual(region=region, year=year))
+    months = plan_by_month(region=region, year=year)
+    totals = {
+        key: sum(m[key] for m in months)
+        for key in ("planned", "scheduled", "carried_out", "all_carried_out")
+    }
+    institutions = region.institutions.filter(status="active").count()
+    return render(
+        request,
+        "dashboard/planning.html",
+        {
+            "form": form,
+            "problems": problems,
+            "region": region,
+            "year": year,
+            "suggestions": [(i, reasons(i)) for i in ranked],
+            "entries": entries,
+            "months": months,
+            "totals": totals,
+            "institutions": institutions,
+            "can_plan": can_plan,
+            "entry_form": entry_form,
+            "default_month": today.month if year == today.year else 1,
+            "can_edit_weights": may_edit_weights(request.user),
+            "weights": PriorityWeights.current(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_entry_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_dashboard(request)
+    entry = PlanEntry.objects.filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    plan_entry_remove(actor=request.user, entry=entry)
+    messages.success(request, _("The entry is removed from the plan."))
+    return redirect(f"{reverse('dashboard:planning')}?region={entry.region_id}&year={entry.year}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def weights(request: HttpRequest) -> HttpResponse:
+    _require_dashboard(request)
+    editable = may_edit_weights(request.user)
+    current = PriorityWeights.current()
+    form = WeightsForm(request.POST or None, instance=current)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            priority_weights_update(
+                actor=request.user,
+                values={k: v for k, v in form.cleaned_data.items() if isinstance(v, int)},
+            )
+            messages.success(request, _("The weights are saved."))
+            return redirect("dashboard:weights")
+    if not editable:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request, "dashboard/weights.html", {"form": form, "editable": editable, "weights": current}
+    )

@@ -243,11 +243,7 @@ def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
     if tab == "interviews":
         extra = {"interviews": visit.interviews.select_related("person", "conducted_by")}
     elif tab == "findings":
-        extra = {
-            "findings": visit.findings.prefetch_related(
-                "interviews__person", "items__response__version__instrument"
-            )
-        }
+        extra = {"findings": visit.findings.prefetch_related("interviews__person", "items")}
     elif tab == "allegations":
         extra = {
             "allegations": visit.allegations.select_related("person"),

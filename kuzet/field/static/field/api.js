@@ -40,5 +40,6 @@ export const api = {
     call("GET", "/field/package", { token, language, headers: etag ? { "If-None-Match": etag } : {} }),
   submit: (token, body, language) => call("POST", "/field/submissions", { token, body, language }),
   receipt: (token, uuid, language) => call("GET", `/field/receipts/${encodeURIComponent(uuid)}`, { token, language }),
-  mediaReceipt: (token, uuid, language) => call("GET", `/uploads/receipts/${encodeURIComponent(uuid)}`, { token, language }),
+  // A finished media item answers at the records' receipt endpoint (docs/field-api.md).
+  mediaReceipt: (token, uuid, language) => call("GET", `/field/receipts/${encodeURIComponent(uuid)}`, { token, language }),
 };

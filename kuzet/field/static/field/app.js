@@ -192,7 +192,7 @@ async function statusLine() {
   const bar = document.getElementById("status");
   if (!bar || !store.isUnlocked()) return;
   const info = (await store.raw.get("meta", "package_info")) || {};
-  const outbox = (await store.raw.all("outbox")).length;
+  const outbox = (await store.raw.all("outbox")).length + (await store.raw.all("media")).length;
   const estimate = await navigator.storage?.estimate?.();
   const persisted = await navigator.storage?.persisted?.();
   const low = estimate && estimate.quota && estimate.quota - estimate.usage < 200 * 1024 * 1024;
@@ -208,7 +208,15 @@ async function statusLine() {
   if (low) notice(t("Storage on this tablet is running low: sync and free space."), "error");
 }
 
-async function syncNow({ quiet = false } = {}) {
+// One sync at a time: the "online" event and the button may ask at once.
+let syncing = null;
+
+function syncNow(options = {}) {
+  if (!syncing) syncing = runSync(options).finally(() => { syncing = null; });
+  return syncing;
+}
+
+async function runSync({ quiet = false } = {}) {
   const token = await store.getSecret("token");
   if (!token) return signInScreen();
   const bar = document.getElementById("progress");
@@ -217,6 +225,7 @@ async function syncNow({ quiet = false } = {}) {
     bar.value = 0;
     const summary = await sendOutbox(token.token, (done, total) => { bar.max = total; bar.value = done; });
     const media = await uploadMedia(token.token, bar);
+    summary.sent += media.uploaded;
     summary.errors += media.refused;
     pkg = await refreshPackage(token.token);
     const text = t("Sync done: %(sent)s sent, %(conflicts)s in conflict, %(errors)s refused, %(waiting)s waiting.", summary);
@@ -391,7 +400,7 @@ async function uploadMedia(token, bar) {
         await mediaStore.upload(item, token, (done, total) => { bar.max = total; bar.value = done; });
       }
       const receipt = await api.mediaReceipt(token, item.id, language);
-      if (receipt.status === 200 && receipt.data.sha256 === item.sha256) {
+      if (receipt.status === 200 && receipt.data.hash === item.sha256) {
         await store.deleteMedia(item.id);
         await store.raw.put("tombstones", { uuid: item.id, hash: item.sha256, synced_at: new Date().toISOString() });
         summary.uploaded += 1;
@@ -399,6 +408,8 @@ async function uploadMedia(token, bar) {
     } catch (error) {
       if (error instanceof Offline || error instanceof TypeError) throw new Offline();
       item.problem = error.message;
+      // Refused at completion (hash or rule): the server dropped the upload; start again.
+      if (error.status === 422 || error.status === 404 || error.status === 410) item.upload_url = null;
       if (item.status !== "uploaded") item.status = item.upload_url ? "uploading" : "ready";
       await store.putMedia(item);
       summary.refused += 1;

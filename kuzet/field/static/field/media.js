@@ -153,6 +153,7 @@ export async function upload(item, token, onProgress = () => {}) {
     item.upload_url = new URL(created.headers.get("Location"), location.href).pathname;
     item.status = "uploading";
     await store.putMedia(item);
+    if (created.headers.get("Kuzet-Media")) return finished(item); // the server already has it
   }
   const head = await tus("HEAD", item.upload_url, token);
   if (head.status !== 200 && head.status !== 204) {
@@ -183,7 +184,12 @@ export async function upload(item, token, onProgress = () => {}) {
     }
     position = end;
   }
+  return finished(item);
+}
+
+async function finished(item) {
   item.status = "uploaded";
+  item.problem = null;
   await store.putMedia(item);
   return item;
 }

@@ -261,6 +261,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 KUZET_IMPORT_MAX_BYTES = env_int("KUZET_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Largest media evidence item accepted (bytes); uploads stream to disk, never into memory.
 KUZET_MEDIA_MAX_BYTES = env_int("KUZET_MEDIA_MAX_BYTES", 2 * 1024**3, minimum=1024)
+# A resumable (tus) upload not continued for this many hours expires (manage.py expire_uploads).
+KUZET_UPLOAD_EXPIRY_HOURS = env_int("KUZET_UPLOAD_EXPIRY_HOURS", 168, minimum=1)
 
 # The field app (kuzet.field): device tokens expire after this many days; records sealed
 # on tablets are opened with this RSA private key (created, mode 0600, on first use).

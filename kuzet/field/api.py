@@ -42,6 +42,7 @@ from kuzet.field.services import (
     receipt_of,
     submission_receive,
 )
+from kuzet.field.uploads import media_receipt_of
 from kuzet.people.two_factor import TooManyAttempts, has_confirmed_device, two_factor_verify
 
 logger = logging.getLogger(__name__)
@@ -486,12 +487,15 @@ def field_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict
 @api.get("/field/receipts/{uuid}", response={200: ReceiptOut, **ERRORS}, tags=["field"])
 @in_request_language
 def field_receipt(request: HttpRequest, uuid: str) -> dict[str, Any]:
-    """The receipt of a submission of this token's user."""
+    """The receipt of a submission, or of a media item uploaded (tus), of this token's user."""
     try:
         wanted = uuid_module.UUID(uuid)
     except ValueError:
         raise Http404 from None
     submission = receipt_of(user=request.auth.user, uuid=wanted)  # type: ignore[attr-defined]
     if submission is None:
-        raise Http404
+        media = media_receipt_of(user=request.auth.user, uuid=wanted)  # type: ignore[attr-defined]
+        if media is None:
+            raise Http404
+        return media
     return _receipt(submission)

@@ -110,3 +110,85 @@ class Submission(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.type} {self.uuid}"
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload of one media item: where it stands, what it will become.
+
+    Its key is the media item's client UUID, so an item is uploaded once however often the
+    tablet starts again. The bytes received so far are ``UploadChunk`` objects in storage;
+    at completion they become one ``visits.MediaEvidence`` item (``media``). Transfer state
+    only, changed on every chunk: not in the audit trail (the evidence item and its chain
+    of custody are).
+    """
+
+    id = models.UUIDField(_("identifier"), primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="field_uploads",
+        verbose_name=_("user"),
+    )
+    device_token = models.ForeignKey(
+        DeviceToken, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("device")
+    )
+    visit = models.ForeignKey(
+        "visits.Visit", on_delete=models.PROTECT, related_name="+", verbose_name=_("visit")
+    )
+    interview = models.ForeignKey(
+        "visits.Interview", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finding = models.ForeignKey(
+        "visits.Finding", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10, blank=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    filetype = models.CharField(_("content type (device)"), max_length=100, blank=True)
+    sha256 = models.CharField(_("SHA-256 (device)"), max_length=64)
+    captured_at = models.DateTimeField(_("captured"), null=True, blank=True)
+    device = models.CharField(_("device"), max_length=200, blank=True)
+    appeal_consent = models.JSONField(_("appeal consent"), null=True, blank=True)
+    length = models.BigIntegerField(_("length"))
+    offset = models.BigIntegerField(_("offset"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    media = models.OneToOneField(
+        "visits.MediaEvidence",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("media evidence"),
+    )
+
+    class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+        indexes = [models.Index(fields=["expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offset__gte=0, offset__lte=models.F("length")),
+                name="field_upload_offset_within_length",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class UploadChunk(models.Model):
+    """The bytes of one accepted PATCH: ``size`` bytes at ``offset``, stored at ``name``."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="chunks")
+    offset = models.BigIntegerField()
+    size = models.BigIntegerField()
+    name = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["upload", "offset"]
+        constraints = [
+            models.UniqueConstraint(fields=["upload", "offset"], name="field_uploadchunk_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.upload_id}@{self.offset}"

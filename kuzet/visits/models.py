@@ -645,7 +645,7 @@ class MediaEvidence(AuditedModel):
 
     # A file name, a description or a device name may name a person: not in the trail.
     audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset(
-        {"original_name", "description", "device"}
+        {"original_name", "description", "device", "appeal_consent"}
     )
 
     class Kind(models.TextChoices):
@@ -683,6 +683,9 @@ class MediaEvidence(AuditedModel):
     description = models.TextField(_("description"), blank=True)
     captured_at = models.DateTimeField(_("captured"), null=True, blank=True)
     device = models.CharField(_("device"), max_length=200, blank=True)
+    # A video appeal: the person's consent, given before the recording started:
+    # {"recorded": true, "shown_to": [...]} (to whom it may be shown). Empty otherwise.
+    appeal_consent = models.JSONField(_("appeal consent"), null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -4,6 +4,7 @@ storing it with its chain of custody, and opening it for whoever may see it."""
 import codecs
 import hashlib
 import re
+import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -21,7 +22,14 @@ from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from kuzet.core.policy import Action, can_on_visit
-from kuzet.visits.models import CustodyEvent, Finding, Interview, MediaEvidence, Visit
+from kuzet.visits.models import (
+    CustodyEvent,
+    Finding,
+    Interview,
+    MediaEvidence,
+    Visit,
+    media_path,
+)
 from kuzet.visits.selectors import visits_for
 from kuzet.visits.services.access import require_can_record
 from kuzet.visits.services.lifecycle import team_user_ids
@@ -247,6 +255,56 @@ def media_add(
     ValidationError with nothing stored: the file's content decides what it is, never its
     name or the type the client claims.
     """
+    media_check(
+        actor=actor,
+        visit=visit,
+        kind=kind,
+        finding=finding,
+        interview=interview,
+        captured_at=captured_at,
+        expected_sha256=expected_sha256,
+    )
+    expected = expected_sha256.strip().lower()
+    kind, content_type = _content_checked(size=upload.size, head=_read_head(upload), kind=kind)
+    sha256 = _sha256_of(upload)
+    _hash_checked(received=sha256, expected=expected)
+    assert upload.size is not None  # checked by _content_checked
+
+    item = MediaEvidence(
+        visit=visit,
+        finding=finding,
+        interview=interview,
+        kind=kind,
+        original_name=(upload.name or "")[-255:],
+        content_type=content_type,
+        size=upload.size,
+        sha256=sha256,
+        description=description.strip(),
+        captured_at=captured_at,
+        device=device.strip(),
+        uploaded_by=actor,
+    )
+    item.full_clean(exclude=["file"])
+    upload.seek(0)
+    # Streamed by the storage API (a temporary file is moved, not read into memory).
+    item.file.save(upload.name or "evidence", upload, save=False)
+    _evidence_save(item, actor=actor, hash_verified=bool(expected))
+    return item
+
+
+def media_check(
+    *,
+    actor: Any,
+    visit: Visit,
+    kind: str = "",
+    finding: Finding | None = None,
+    interview: Interview | None = None,
+    captured_at: datetime | None = None,
+    expected_sha256: str = "",
+    appeal_consent: Any = None,
+) -> None:
+    """The rules an item must meet before a byte of it is read: raises PermissionDenied, or
+    ValidationError keyed by field. (A resumable upload asks before the transfer starts.)"""
     require_can_record(actor, visit)
     errors: dict[str, list[str]] = {}
     if finding is not None and finding.visit_id != visit.pk:
@@ -263,14 +321,42 @@ def media_add(
         errors["expected_sha256"] = [_("A SHA-256 is 64 hexadecimal characters.")]
     if captured_at is not None and captured_at > timezone.now() + CLOCK_SKEW:
         errors["captured_at"] = [_("The capture time is in the future.")]
+    if appeal_consent is not None:
+        problem = _appeal_consent_problem(appeal_consent, kind)
+        if problem:
+            errors["appeal_consent"] = [problem]
     if errors:
         raise ValidationError(errors)
 
-    if upload.size is None or upload.size > settings.KUZET_MEDIA_MAX_BYTES:
+
+def _appeal_consent_problem(consent: Any, kind: str) -> str:
+    """Why a video appeal's consent is not acceptable ("" if it is): the person agreed to be
+    recorded, and said to whom the recording may be shown."""
+    if kind != K.VIDEO:
+        return _("Only a video recording is a video appeal.")
+    shown_to = consent.get("shown_to") if isinstance(consent, dict) else None
+    if (
+        not isinstance(consent, dict)
+        or set(consent) != {"recorded", "shown_to"}
+        or consent["recorded"] is not True
+        or not isinstance(shown_to, list)
+        or len(shown_to) > 20
+        or not all(isinstance(who, str) and 0 < len(who.strip()) <= 100 for who in shown_to)
+    ):
+        return _(
+            "A video appeal needs the person's consent to be recorded and the list of those "
+            "to whom it may be shown."
+        )
+    return ""
+
+
+def _content_checked(*, size: int | None, head: bytes, kind: str) -> tuple[str, str]:
+    """The kind and content type of a file of ``size`` bytes starting with ``head``;
+    ValidationError if it is too large, empty or not something Kuzet accepts as ``kind``."""
+    if size is None or size > settings.KUZET_MEDIA_MAX_BYTES:
         raise ValidationError({"file": [too_large_message()]})
-    if upload.size == 0:
+    if size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})
-    head = _read_head(upload)
     sniffed = sniff(head)
     if sniffed is None:
         raise ValidationError(
@@ -294,8 +380,11 @@ def media_add(
                 ]
             }
         )
-    sha256 = _sha256_of(upload)
-    if expected and expected != sha256:
+    return kind, sniffed.content_types[kind]
+
+
+def _hash_checked(*, received: str, expected: str) -> None:
+    if expected and expected != received:
         raise ValidationError(
             {
                 "expected_sha256": [
@@ -303,41 +392,97 @@ def media_add(
                         "The file received has SHA-256 %(received)s, but the device recorded "
                         "%(expected)s; nothing was stored. Upload the file again."
                     )
-                    % {"received": sha256, "expected": expected}
+                    % {"received": received, "expected": expected}
                 ]
             }
         )
 
-    item = MediaEvidence(
-        visit=visit,
-        finding=finding,
-        interview=interview,
-        kind=kind,
-        original_name=(upload.name or "")[-255:],
-        content_type=sniffed.content_types[kind],
-        size=upload.size,
-        sha256=sha256,
-        description=description.strip(),
-        captured_at=captured_at,
-        device=device.strip(),
-        uploaded_by=actor,
-    )
-    item.full_clean(exclude=["file"])
-    upload.seek(0)
-    # Streamed by the storage API (a temporary file is moved, not read into memory).
-    item.file.save(upload.name or "evidence", upload, save=False)
+
+def _evidence_save(item: MediaEvidence, *, actor: Any, hash_verified: bool) -> None:
+    """Save ``item`` (its file already in storage) with its first custody events; on any
+    failure the stored file is deleted."""
     try:
         with transaction.atomic():
             item.save()
             now = timezone.now()
-            if captured_at is not None:
-                _custody(item, CustodyEvent.Kind.CAPTURED, actor, captured_at, _device_detail(item))
-            _custody(item, CustodyEvent.Kind.UPLOADED, actor, now, f"sha256 {sha256}")
-            if expected:
-                _custody(item, CustodyEvent.Kind.HASH_VERIFIED, actor, now, f"sha256 {sha256}")
+            if item.captured_at is not None:
+                _custody(
+                    item, CustodyEvent.Kind.CAPTURED, actor, item.captured_at, _device_detail(item)
+                )
+            _custody(item, CustodyEvent.Kind.UPLOADED, actor, now, f"sha256 {item.sha256}")
+            if hash_verified:
+                _custody(item, CustodyEvent.Kind.HASH_VERIFIED, actor, now, f"sha256 {item.sha256}")
     except BaseException:
         item.file.storage.delete(item.file.name)
         raise
+
+
+def media_stored_name(*, visit: Visit, uuid: uuid_module.UUID) -> str:
+    """Where the file of item ``uuid`` of ``visit`` is stored (for a caller that writes it)."""
+    return media_path(MediaEvidence(visit=visit, uuid=uuid), "")
+
+
+def media_add_stored(
+    *,
+    actor: Any,
+    visit: Visit,
+    uuid: uuid_module.UUID,
+    stored_name: str,
+    size: int,
+    sha256: str,
+    head: bytes,
+    expected_sha256: str,
+    original_name: str = "",
+    kind: str = "",
+    finding: Finding | None = None,
+    interview: Interview | None = None,
+    captured_at: datetime | None = None,
+    device: str = "",
+    appeal_consent: dict[str, Any] | None = None,
+) -> MediaEvidence:
+    """Make the file already written at ``stored_name`` (by a caller that computed its size,
+    SHA-256 and first bytes as it streamed it there) the item of evidence ``uuid``, under the
+    same rules as ``media_add``. The device's hash is required and must match. On refusal
+    (PermissionDenied, ValidationError) or any failure the stored file is deleted.
+    """
+    storage = MediaEvidence._meta.get_field("file").storage
+    try:
+        media_check(
+            actor=actor,
+            visit=visit,
+            kind=kind,
+            finding=finding,
+            interview=interview,
+            captured_at=captured_at,
+            expected_sha256=expected_sha256,
+            appeal_consent=appeal_consent,
+        )
+        expected = expected_sha256.strip().lower()
+        if not expected:
+            raise ValidationError({"expected_sha256": [_("The device's SHA-256 is required.")]})
+        kind, content_type = _content_checked(size=size, head=head, kind=kind)
+        _hash_checked(received=sha256, expected=expected)
+        item = MediaEvidence(
+            uuid=uuid,
+            visit=visit,
+            finding=finding,
+            interview=interview,
+            kind=kind,
+            original_name=original_name[-255:],
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            captured_at=captured_at,
+            device=device.strip()[:200],
+            appeal_consent=appeal_consent,
+            uploaded_by=actor,
+        )
+        item.file.name = stored_name
+        item.full_clean(exclude=["file"])
+    except BaseException:
+        storage.delete(stored_name)
+        raise
+    _evidence_save(item, actor=actor, hash_verified=True)
     return item
 
 

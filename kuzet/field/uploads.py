@@ -1,0 +1,627 @@
+"""Resumable uploads of media evidence: the state behind the tus endpoint (``field/tus.py``).
+
+State lives in the database (``Upload``, ``UploadChunk``), so an upload survives a restart
+and any app server can take the next chunk; bytes live only in the storage API. Each
+accepted PATCH becomes one object ``uploads/<id>/<offset>-<random>``, written as the request
+body streams in (constant memory) and recorded in the same transaction that moves the offset
+on, by compare-and-set (two requests racing at one offset: one wins, the other's bytes are
+dropped). The last chunk completes the upload: the objects are read in order and written as
+one evidence file while the whole-file SHA-256 is computed, then the file becomes an item
+of evidence through ``visits.services.media`` (its rules, its chain of custody), in the
+transaction that moves the offset to the end. Until that commits nothing is evidence.
+
+Why the SHA-256 is recomputed at completion rather than carried across PATCHes: hashlib's
+state cannot be stored between requests, and SHA-256 of chunks does not compose into the
+file's. The storage API has no append, so the chunks must be read and concatenated once
+anyway; hashing during that one pass costs CPU only, and it hashes what was stored, not
+what was received.
+"""
+
+import contextlib
+import hashlib
+import logging
+import secrets
+import uuid as uuid_module
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import Storage, default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kuzet.core.audit import acting_as
+from kuzet.field.models import DeviceToken, Submission, Upload, UploadChunk
+from kuzet.field.services import VisitClosed, _visit_for_recording
+from kuzet.visits.models import Finding, Interview, MediaEvidence, Visit
+from kuzet.visits.services.media import (
+    HEAD_BYTES,
+    media_add_stored,
+    media_check,
+    media_stored_name,
+    too_large_message,
+)
+
+logger = logging.getLogger(__name__)
+# Bytes read from a request or a stored chunk at a time.
+READ_SIZE = 1024 * 1024
+
+
+class UploadProblem(Exception):
+    """A refusal the endpoint answers as a problem document: HTTP ``status``, stable
+    ``code``, a translated ``title`` and extra members (never a value sent)."""
+
+    def __init__(self, status: int, code: str, title: str, **extra: Any) -> None:
+        super().__init__(code)
+        self.status, self.code, self.title, self.extra = status, code, title, extra
+
+
+@dataclass(frozen=True)
+class UploadMeta:
+    """What ``Upload-Metadata`` says about the item (checked for form by the endpoint)."""
+
+    visit_id: int
+    sha256: str
+    kind: str = ""
+    filename: str = ""
+    filetype: str = ""
+    captured_at: datetime | None = None
+    device: str = ""
+    record: uuid_module.UUID | None = None
+    appeal_consent: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class UploadState:
+    """What HEAD and PATCH tell the device: where the upload stands."""
+
+    id: uuid_module.UUID
+    length: int
+    offset: int
+    expires_at: datetime | None  # None once the item is evidence
+    media: uuid_module.UUID | None  # the item of evidence, once complete
+
+
+def _state(upload: Upload) -> UploadState:
+    complete = upload.media_id is not None
+    return UploadState(
+        id=upload.id,
+        length=upload.length,
+        offset=upload.offset,
+        expires_at=None if complete else upload.expires_at,
+        media=upload.id if complete else None,
+    )
+
+
+def _media_state(media: MediaEvidence) -> UploadState:
+    return UploadState(
+        id=media.uuid, length=media.size, offset=media.size, expires_at=None, media=media.uuid
+    )
+
+
+def _expiry() -> datetime:
+    return timezone.now() + timedelta(hours=settings.KUZET_UPLOAD_EXPIRY_HOURS)
+
+
+def _storage() -> Storage:
+    # The evidence's own storage: chunks and the file they become live side by side.
+    storage: Storage = MediaEvidence._meta.get_field("file").storage
+    return storage or default_storage
+
+
+def _expired(upload: Upload) -> bool:
+    return upload.media_id is None and upload.expires_at <= timezone.now()
+
+
+def _not_found() -> UploadProblem:
+    return UploadProblem(404, "not_found", _("Not found."))
+
+
+def _gone() -> UploadProblem:
+    return UploadProblem(410, "upload_expired", _("This upload has expired; start it again."))
+
+
+def _conflict(stored_hash: str | None = None) -> UploadProblem:
+    extra = {"hash": stored_hash} if stored_hash else {}
+    return UploadProblem(
+        409, "conflict", _("A different item with this identifier was uploaded before."), **extra
+    )
+
+
+def _invalid(error: ValidationError) -> UploadProblem:
+    fields: dict[str, list[str]] = error.message_dict if hasattr(error, "error_dict") else {}
+    return UploadProblem(
+        422,
+        "invalid_upload",
+        _("The item breaks a rule."),
+        detail=" ".join(error.messages),
+        errors=list(error.messages),
+        **({"fields": fields} if fields else {}),
+    )
+
+
+def _closed(exc: VisitClosed) -> UploadProblem:
+    if exc.code == "visit_locked":
+        return UploadProblem(403, exc.code, _("This visit is approved; changes are amendments."))
+    return UploadProblem(403, "access_denied", _("You may not record anything on this visit."))
+
+
+# --- Creation -------------------------------------------------------------------------
+
+
+def _linked(
+    visit: Visit, record: uuid_module.UUID | None
+) -> tuple[Interview | None, Finding | None]:
+    """The interview or finding a synced record became (``record``: its client UUID)."""
+    if record is None:
+        return None, None
+    submission = Submission.objects.filter(uuid=record, visit=visit).first()
+    if submission is None:
+        raise UploadProblem(
+            422,
+            "missing_reference",
+            _("The item refers to a record not received yet; send it again after the record."),
+            references=[str(record)],
+        )
+    if submission.type == Submission.Type.INTERVIEW:
+        return Interview.objects.get(pk=submission.object_id), None
+    if submission.type == Submission.Type.FINDING:
+        return None, Finding.objects.get(pk=submission.object_id)
+    raise UploadProblem(
+        422,
+        "invalid_upload",
+        _("The item breaks a rule."),
+        errors=[_("An item is linked to an interview or a finding.")],
+        fields={"record": [_("An item is linked to an interview or a finding.")]},
+    )
+
+
+def _existing(
+    user: Any, media_uuid: uuid_module.UUID, length: int, sha256: str
+) -> UploadState | None:
+    """The state of this item's upload if it was created before: the same item again is
+    answered with it; another item under the same identifier is a conflict."""
+    upload = Upload.objects.filter(pk=media_uuid).first()
+    if upload is not None:
+        if upload.user_id != user.pk:
+            raise _conflict()
+        if _expired(upload):
+            _discard(upload)
+            return None
+        if upload.length != length or upload.sha256 != sha256:
+            raise _conflict(upload.sha256 if upload.media_id else None)
+        return _state(upload)
+    media = MediaEvidence.objects.filter(uuid=media_uuid).first()
+    if media is not None:
+        if media.uploaded_by_id != user.pk:
+            raise _conflict()
+        if media.size != length or media.sha256 != sha256:
+            raise _conflict(media.sha256)
+        return _media_state(media)
+    return None
+
+
+def upload_create(
+    *,
+    user: Any,
+    device: DeviceToken,
+    media_uuid: uuid_module.UUID,
+    length: int,
+    meta: UploadMeta,
+) -> tuple[UploadState, bool]:
+    """Start the upload of item ``media_uuid`` (``length`` bytes): (its state, whether new).
+
+    The same item again (same user, length and hash) answers the upload already started,
+    or the finished item; nothing is created twice. The visit, the linked record and the
+    item's rules are checked now, before a byte is sent. Raises UploadProblem.
+    """
+    if length > settings.KUZET_MEDIA_MAX_BYTES:
+        raise UploadProblem(
+            413, "too_large", too_large_message(), max_bytes=settings.KUZET_MEDIA_MAX_BYTES
+        )
+    if length == 0:
+        error = ValidationError({"file": [_("The file is empty.")]})
+        raise _invalid(error)
+    existing = _existing(user, media_uuid, length, meta.sha256)
+    if existing is not None:
+        return existing, False
+    with acting_as(user):
+        try:
+            visit = _visit_for_recording(user, meta.visit_id)
+        except VisitClosed as exc:
+            raise _closed(exc) from None
+        interview, finding = _linked(visit, meta.record)
+        try:
+            media_check(
+                actor=user,
+                visit=visit,
+                kind=meta.kind,
+                finding=finding,
+                interview=interview,
+                captured_at=meta.captured_at,
+                expected_sha256=meta.sha256,
+                appeal_consent=meta.appeal_consent,
+            )
+        except PermissionDenied:
+            raise _closed(VisitClosed("access_denied")) from None
+        except ValidationError as error:
+            raise _invalid(error) from None
+    upload = Upload(
+        id=media_uuid,
+        user=user,
+        device_token=device,
+        visit=visit,
+        interview=interview,
+        finding=finding,
+        kind=meta.kind,
+        filename=meta.filename[-255:],
+        filetype=meta.filetype[:100],
+        sha256=meta.sha256,
+        captured_at=meta.captured_at,
+        device=(meta.device or device.name)[:200],
+        appeal_consent=meta.appeal_consent,
+        length=length,
+        expires_at=_expiry(),
+    )
+    try:
+        with transaction.atomic():
+            upload.save(force_insert=True)
+    except IntegrityError:
+        # The same item created twice at once: the other request created it.
+        existing = _existing(user, media_uuid, length, meta.sha256)
+        if existing is None:
+            raise
+        return existing, False
+    return _state(upload), True
+
+
+# --- State, termination, expiry --------------------------------------------------------
+
+
+def _own_upload(user: Any, upload_id: uuid_module.UUID) -> Upload | None:
+    return Upload.objects.filter(pk=upload_id, user=user).first()
+
+
+def upload_state(*, user: Any, upload_id: uuid_module.UUID) -> UploadState:
+    """Where ``user``'s upload stands; 404 for anyone else's, 410 once expired."""
+    upload = _own_upload(user, upload_id)
+    if upload is not None:
+        if _expired(upload):
+            raise _gone()
+        return _state(upload)
+    media = MediaEvidence.objects.filter(uuid=upload_id, uploaded_by=user).first()
+    if media is None:
+        raise _not_found()
+    return _media_state(media)
+
+
+def upload_terminate(*, user: Any, upload_id: uuid_module.UUID) -> None:
+    """Abandon an unfinished upload: its bytes and state are deleted. A finished one is
+    evidence, which is never deleted."""
+    upload = _own_upload(user, upload_id)
+    if upload is None:
+        if MediaEvidence.objects.filter(uuid=upload_id, uploaded_by=user).exists():
+            raise _immutable()
+        raise _not_found()
+    if upload.media_id is not None:
+        raise _immutable()
+    _discard(upload)
+
+
+def _immutable() -> UploadProblem:
+    return UploadProblem(
+        403, "evidence_immutable", _("This upload is evidence now; evidence is never deleted.")
+    )
+
+
+def uploads_expire(*, now: datetime | None = None) -> int:
+    """Delete the uploads whose time has passed (bytes and state; a finished upload's state
+    only: its file is evidence). Returns how many."""
+    count = 0
+    for upload in Upload.objects.filter(expires_at__lte=now or timezone.now()).iterator():
+        if upload.media_id is None:
+            _discard(upload)
+        else:
+            _discard_bytes(upload.pk)
+            Upload.objects.filter(pk=upload.pk).delete()
+        count += 1
+    return count
+
+
+def _discard(upload: Upload) -> None:
+    """Delete an unfinished upload: its stored bytes, then its rows."""
+    _discard_bytes(upload.pk)
+    Upload.objects.filter(pk=upload.pk, media__isnull=True).delete()
+
+
+def _discard_bytes(upload_id: uuid_module.UUID) -> None:
+    """Delete every object under ``uploads/<id>/``: the recorded chunks and any left by a
+    request that died half-way."""
+    storage = _storage()
+    names = set(UploadChunk.objects.filter(upload_id=upload_id).values_list("name", flat=True))
+    folder = f"uploads/{upload_id}"
+    with contextlib.suppress(FileNotFoundError, NotImplementedError):
+        names.update(f"{folder}/{name}" for name in storage.listdir(folder)[1])
+    for name in names:
+        storage.delete(name)
+    # A filesystem keeps the empty directory; other storages have no directories.
+    with contextlib.suppress(NotImplementedError, OSError):
+        Path(storage.path(folder)).rmdir()
+
+
+# --- Appending and completion ---------------------------------------------------------
+
+
+class Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+class _BodyReader:
+    """Reads at most ``limit`` bytes of a request body, counting and hashing them; a body
+    that ends early (the connection dropped) reads as its end and sets ``interrupted``."""
+
+    def __init__(self, body: Readable, limit: int, digest: Callable[[], Any] | None) -> None:
+        self.body, self.remaining = body, limit
+        self.received = 0
+        self.interrupted = False
+        self.checksum = digest() if digest else None
+
+    def read(self, size: int = -1) -> bytes:
+        if self.remaining <= 0:
+            return b""
+        wanted = self.remaining if size is None or size < 0 else min(size, self.remaining)
+        try:
+            data = self.body.read(min(wanted, READ_SIZE))
+        except OSError:  # includes UnreadablePostError
+            data = b""
+        if not data:
+            self.interrupted, self.remaining = True, 0
+            return b""
+        self.remaining -= len(data)
+        self.received += len(data)
+        if self.checksum is not None:
+            self.checksum.update(data)
+        return data
+
+
+class _Concatenation:
+    """The stored chunks read one after another, hashed (SHA-256) as they are read."""
+
+    def __init__(self, storage: Storage, names: list[str]) -> None:
+        self.storage, self.names = storage, list(names)
+        self.current: Any = None
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+
+    def read(self, size: int = -1) -> bytes:
+        size = READ_SIZE if size is None or size < 0 else size
+        while True:
+            if self.current is None:
+                if not self.names:
+                    return b""
+                self.current = self.storage.open(self.names.pop(0), "rb")
+            data = self.current.read(size)
+            if data:
+                break
+            self.current.close()
+            self.current = None
+        self.sha256.update(data)
+        if len(self.head) < HEAD_BYTES:
+            self.head += data[: HEAD_BYTES - len(self.head)]
+        self.size += len(data)
+        return bytes(data)
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+
+
+class _Stream(File):
+    """A readable object as a Django ``File`` the storage API copies from, in large reads."""
+
+    DEFAULT_CHUNK_SIZE = READ_SIZE
+
+
+def _save(storage: Storage, name: str, source: Any) -> str:
+    try:
+        return storage.save(name, _Stream(source, name=name.rsplit("/", 1)[-1]))
+    except OSError:
+        logger.exception("uploads: storage refused an object")
+        raise UploadProblem(
+            503, "storage_unavailable", _("The server could not store the data. Try again later.")
+        ) from None
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """``Upload-Checksum``: the algorithm's constructor and the digest the client sent."""
+
+    algorithm: Callable[[], Any]
+    digest: bytes
+
+
+def upload_append(
+    *,
+    user: Any,
+    upload_id: uuid_module.UUID,
+    offset: int,
+    length: int,
+    body: Readable,
+    checksum: Checksum | None = None,
+) -> UploadState:
+    """Append ``length`` bytes read from ``body`` at ``offset``; the last ones complete the
+    upload into an item of evidence. Raises UploadProblem: 404/410, 409 (another offset),
+    413 (past the upload's length), 460 (checksum), 400 (body cut short under a checksum),
+    422 (the whole file's hash or the item's rules: the upload is discarded), 403.
+    """
+    state = upload_state(user=user, upload_id=upload_id)  # 404, 410
+    if offset != state.offset:
+        raise _offset_mismatch(state.offset)
+    if offset + length > state.length:
+        raise UploadProblem(
+            413,
+            "past_upload_length",
+            _("The chunk goes past the end of the file announced in Upload-Length."),
+        )
+    upload = _own_upload(user, upload_id)
+    if length == 0 or upload is None:
+        return state
+
+    storage = _storage()
+    reader = _BodyReader(body, length, checksum.algorithm if checksum else None)
+    part = _save(storage, f"uploads/{upload.pk}/{offset:020d}-{secrets.token_hex(4)}", reader)
+    try:
+        if checksum is not None and reader.checksum is not None:
+            if reader.interrupted:
+                raise UploadProblem(
+                    400,
+                    "incomplete_body",
+                    _("The chunk arrived incomplete; nothing of it was kept. Send it again."),
+                )
+            if not secrets.compare_digest(reader.checksum.digest(), checksum.digest):
+                raise UploadProblem(
+                    460,
+                    "checksum_mismatch",
+                    _(
+                        "The chunk was damaged on the way (checksum mismatch); nothing of it "
+                        "was kept. Send it again."
+                    ),
+                )
+        if reader.received == 0:
+            storage.delete(part)
+            return state
+        if offset + reader.received < upload.length:
+            return _commit_chunk(upload, offset, reader.received, part)
+        return _complete(upload, part)
+    except _Lost:
+        # Another request appended at this offset first (or the upload is gone).
+        storage.delete(part)
+        raise _offset_mismatch(upload_state(user=user, upload_id=upload_id).offset) from None
+    except BaseException:
+        storage.delete(part)
+        raise
+
+
+class _Lost(Exception):
+    """Another request moved the offset on first: nothing of this one was kept."""
+
+
+def _offset_mismatch(offset: int) -> UploadProblem:
+    return UploadProblem(
+        409,
+        "offset_mismatch",
+        _("The upload is at another offset: ask for it (HEAD) and continue from there."),
+        offset=offset,
+    )
+
+
+def _commit_chunk(upload: Upload, offset: int, size: int, part: str) -> UploadState:
+    with transaction.atomic():
+        moved = Upload.objects.filter(pk=upload.pk, offset=offset, media__isnull=True).update(
+            offset=offset + size, expires_at=_expiry()
+        )
+        if not moved:
+            raise _Lost
+        UploadChunk.objects.create(upload_id=upload.pk, offset=offset, size=size, name=part)
+    upload.refresh_from_db()
+    return _state(upload)
+
+
+def _complete(upload: Upload, last_part: str) -> UploadState:
+    """Concatenate the chunks into the evidence file, verify its hash and record it."""
+    storage = _storage()
+    user = upload.user
+    try:
+        # Asked again before the file is assembled: the team may have changed.
+        with acting_as(user):
+            visit = _visit_for_recording(user, upload.visit_id)
+    except VisitClosed as exc:
+        _discard(upload)
+        raise _closed(exc) from None
+    names = [chunk.name for chunk in upload.chunks.order_by("offset")] + [last_part]
+    source = _Concatenation(storage, names)
+    try:
+        final = _save(storage, media_stored_name(visit=visit, uuid=upload.pk), source)
+    finally:
+        source.close()
+    received = source.sha256.hexdigest()
+    if source.size != upload.length or received != upload.sha256:
+        storage.delete(final)
+        storage.delete(last_part)
+        _discard(upload)
+        raise UploadProblem(
+            422,
+            "hash_mismatch",
+            _(
+                "The file received has SHA-256 %(received)s, but the device recorded "
+                "%(expected)s; nothing was stored. Keep the item and upload it again."
+            )
+            % {"received": received, "expected": upload.sha256},
+            expected=upload.sha256,
+            received=received,
+        )
+    try:
+        with acting_as(user), transaction.atomic():
+            moved = Upload.objects.filter(
+                pk=upload.pk, offset=upload.offset, media__isnull=True
+            ).update(offset=upload.length)
+            if not moved:
+                raise _Lost
+            item = media_add_stored(
+                actor=user,
+                visit=visit,
+                uuid=upload.pk,
+                stored_name=final,
+                size=source.size,
+                sha256=received,
+                head=source.head,
+                expected_sha256=upload.sha256,
+                original_name=upload.filename,
+                kind=upload.kind,
+                finding=upload.finding,
+                interview=upload.interview,
+                captured_at=upload.captured_at,
+                device=upload.device,
+                appeal_consent=upload.appeal_consent,
+            )
+            Upload.objects.filter(pk=upload.pk).update(media=item)
+    except _Lost:
+        # Another request completed it first: keep its file, drop this copy.
+        winner = MediaEvidence.objects.filter(uuid=upload.pk).first()
+        if winner is None or winner.file.name != final:
+            storage.delete(final)
+        raise
+    except (PermissionDenied, ValidationError) as exc:
+        # The item can never be stored as it is (the file was deleted by the service).
+        _discard(upload)
+        if isinstance(exc, ValidationError):
+            raise _invalid(exc) from None
+        raise _closed(VisitClosed("access_denied")) from None
+    storage.delete(last_part)
+    _discard_bytes(upload.pk)
+    UploadChunk.objects.filter(upload_id=upload.pk).delete()
+    upload.refresh_from_db()
+    return _state(upload)
+
+
+def media_receipt_of(*, user: Any, uuid: uuid_module.UUID) -> dict[str, Any] | None:
+    """The receipt of an item of evidence ``user`` uploaded from a device, in the shape of a
+    record's receipt; ``hash`` is the SHA-256 the server stored."""
+    media = MediaEvidence.objects.filter(uuid=uuid, uploaded_by=user).first()
+    if media is None:
+        return None
+    return {
+        "uuid": media.uuid,
+        "hash": media.sha256,
+        "received_at": media.uploaded_at,
+        "type": "media",
+        "object_id": media.pk,
+    }

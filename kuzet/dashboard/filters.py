@@ -6,9 +6,10 @@ list behind it count the same records.
 """
 
 import contextlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.http import QueryDict
@@ -34,12 +35,14 @@ class Filters:
     type: InstitutionType | None = None
     kind: str = ""
     today: date = date.min
+    # Figures several tables of one page share, computed once (a new ``Filters`` has none).
+    memo: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def query(self, **extra: Any) -> str:
         """The query string of these filters (plus ``extra``), for links to lists."""
-        params = QueryDict(mutable=True)
-        params["start"] = self.start.isoformat()
-        params["end"] = self.end.isoformat()
+        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
         for name in ("region", "department", "type"):
             value = getattr(self, name)
             if value is not None:
@@ -49,7 +52,7 @@ class Filters:
         for key, value in extra.items():
             if value not in (None, ""):
                 params[key] = str(value)
-        return params.urlencode()
+        return urlencode(params)
 
     def with_region(self, region: Region) -> "Filters":
         return replace(self, region=region, regions=frozenset({region.pk}))

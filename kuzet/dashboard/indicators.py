@@ -1,43 +1,51 @@
-"""The indicators: every figure is counted by the database on each request (no batch).
+"""The indicators: every figure is counted by the database on each request (no batch),
+from the facts the write services keep current (``facts.py``).
 
 Each indicator is a ``Table`` (a title, value columns, rows with the link to the list
 behind each figure): the page shows it as a table, ``charts.py`` draws it, and it
 downloads as CSV. Only counts leave the database: no interview, person or answer text.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import lru_cache, partial
 from typing import Any
 
-from django.db.models import CharField, Count, Func, Q, QuerySet
-from django.urls import reverse
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from kuzet.dashboard.facts import (
+    CARRIED_OUT,
+    OPEN,
+    STATUS_COLUMNS,
+    items_select,
+    month_end,
+    month_of,
+    recommendations_select,
+    visit_count_select,
+)
 from kuzet.dashboard.filters import Filters
-from kuzet.dashboard.models import PlanEntry
+from kuzet.dashboard.models import (
+    Grain,
+    ItemCount,
+    PlanEntry,
+    RecommendationCount,
+    RecommendationFact,
+    VisitCount,
+)
 from kuzet.instruments.models import Instrument, InstrumentVersion
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.registry.models import Department, Institution, InstitutionType, Region
-from kuzet.visits.models import Allegation, ComplianceMark, Interview, Visit
+from kuzet.visits.models import Allegation, Visit
 
 S = Visit.Status
-# A visit counts as carried out once the team has gone in.
-CARRIED_OUT = frozenset(
-    {
-        S.IN_PROGRESS,
-        S.DEBRIEFED,
-        S.DRAFTING,
-        S.UNDER_REVIEW,
-        S.RETURNED,
-        S.APPROVED,
-        S.SENT,
-        S.CLOSED,
-    }
-)
 R = Recommendation.Status
-OPEN = frozenset({R.ISSUED, R.ACCEPTED, R.IN_PROGRESS, R.PARTLY, R.NOT_IMPLEMENTED})
 # Days since the last visit, in buckets: (upper bound in days or None, label).
 DAY_BUCKETS: list[tuple[int | None, Any]] = [
     (90, gettext_lazy("up to 3 months")),
@@ -50,22 +58,12 @@ DAY_BUCKETS: list[tuple[int | None, Any]] = [
 TOP_ITEMS = 15
 
 
-class MonthKey(Func):
-    """``YYYY-MM`` of a date column, computed natively by both databases (Django's SQLite
-    date functions are Python callbacks, slow over a hundred thousand rows)."""
-
-    output_field = CharField()
-
-    def as_sql(  # type: ignore[override]
-        self, compiler: Any, connection: Any, **extra: Any
-    ) -> Any:
-        column, params = compiler.compile(self.get_source_expressions()[0])
-        if connection.vendor == "sqlite":
-            return f"substr({column}, 1, 7)", params
-        return f"to_char({column}, 'YYYY-MM')", params
-
-
 TOP_ADDRESSEES = 12
+
+
+def _month_key(month: date | str) -> str:
+    """``YYYY-MM`` of a month as a database returns it (a date, or text from SQLite)."""
+    return month.strftime("%Y-%m") if isinstance(month, date) else str(month)[:7]
 
 
 @dataclass
@@ -115,6 +113,132 @@ def visits_in(f: Filters) -> QuerySet[Visit]:
     return Visit.objects.filter(visit_q(f))
 
 
+def _split_period(f: Filters) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The whole months of the period (first days of the first and last), counted from the
+    monthly tables, and the parts of months at its ends, counted from the visit facts."""
+    first = f.start if f.start.day == 1 else month_end(f.start) + timedelta(days=1)
+    last = f.end if f.end == month_end(f.end) else month_of(f.end) - timedelta(days=1)
+    if first > last:
+        return None, [(f.start, f.end)]
+    parts = []
+    if f.start < first:
+        parts.append((f.start, first - timedelta(days=1)))
+    if last < f.end:
+        parts.append((last + timedelta(days=1), f.end))
+    return (first, month_of(last)), parts
+
+
+def _where(f: Filters, alias: str = "") -> tuple[list[str], list[Any]]:
+    """SQL conditions of the place filters (region, department, type, visit type)."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    if f.regions is not None:
+        regions = sorted(f.regions) or [0]
+        conditions.append(f"{alias}region_id IN ({', '.join(['%s'] * len(regions))})")
+        params += regions
+    for column, value in (
+        ("department_id", f.department.pk if f.department else None),
+        ("type_id", f.type.pk if f.type else None),
+        ("kind", f.kind or None),
+    ):
+        if value is not None:
+            conditions.append(f"{alias}{column} = %s")
+            params.append(value)
+    return conditions, params
+
+
+def _national(f: Filters) -> bool:
+    """Whether ``f`` counts the whole country (the national rows of the monthly tables)."""
+    return f.regions is None and f.department is None and f.type is None
+
+
+def _one_place_filter(f: Filters) -> tuple[str, list[int]] | None:
+    """The grain of the monthly tables whose rows are the one kind of place ``f`` filters
+    by (regions, a department or a type) and the values, or None."""
+    chosen = [
+        (grain, values)
+        for grain, values in (
+            (Grain.REGION, sorted(f.regions) if f.regions is not None else None),
+            (Grain.DEPARTMENT, [f.department.pk] if f.department else None),
+            (Grain.TYPE, [f.type.pk] if f.type else None),
+        )
+        if values is not None
+    ]
+    return chosen[0] if len(chosen) == 1 and chosen[0][1] else None
+
+
+def _grain(f: Filters) -> str:
+    """The grain of ``ItemCount`` and ``RecommendationCount`` that answers ``f``."""
+    if _national(f):
+        return Grain.NATIONAL
+    one = _one_place_filter(f)
+    return one[0] if one is not None else Grain.PLACE
+
+
+def _counted_rows(
+    f: Filters,
+    model: Any,
+    select: Callable[[str], str],
+    grain: str | None,
+    where: tuple[list[str], list[Any]] | None = None,
+) -> tuple[str, list[Any]]:
+    """SQL for rows of ``model`` (a monthly count table) that add up to the visits under ``f``:
+    its rows of ``grain`` for the whole months of the period and, for the rest, the same rows
+    computed from the facts by ``select`` (as the facts module computes them). Without a
+    grain, everything is computed from the facts. ``where``: the conditions on the monthly
+    table, if not the columns of the filters."""
+    months, parts = _split_period(f)
+    if grain is None:
+        months, parts = None, [(f.start, f.end)]
+    conditions, params = where or _where(f)
+    selects: list[str] = []
+    all_params: list[Any] = []
+    columns = ", ".join(x.attname for x in model._meta.concrete_fields if x.name != "id")
+    if months is not None:
+        cube = " AND ".join(["grain = %s", "month BETWEEN %s AND %s", *conditions])
+        table = model._meta.db_table
+        selects.append(f"SELECT {columns} FROM {table} WHERE {cube}")  # noqa: S608
+        all_params += [grain, *months, *params]
+    if parts:
+        fact_conditions, fact_params = _where(f, "f.")
+        dates = " OR ".join("f.planned_date BETWEEN %s AND %s" for _part in parts)
+        selects.append(select(" AND ".join([f"({dates})", *fact_conditions])))
+        all_params += [d for part in parts for d in part] + fact_params
+    return " UNION ALL ".join(selects), all_params
+
+
+def _visit_rows(f: Filters, grain: str) -> tuple[str, list[Any]]:
+    """``VisitCount`` rows of ``grain`` for the visits under ``f``: from the monthly table
+    for the whole country or for one kind of place filter (regions, a department or a type);
+    from the visit facts (by their indexes) when filters are combined."""
+    select = partial(visit_count_select, grain)
+    if _national(f):
+        return _counted_rows(f, VisitCount, select, grain)
+    one = _one_place_filter(f)
+    if one is not None and grain in (Grain.NATIONAL, one[0]):
+        letter, values = one
+        conditions = [f"dimension IN ({', '.join(['%s'] * len(values))})"]
+        params: list[Any] = list(values)
+        if f.kind:
+            conditions.append("kind = %s")
+            params.append(f.kind)
+        rows = partial(visit_count_select, letter)
+        return _counted_rows(f, VisitCount, rows, letter, (conditions, params))
+    return _counted_rows(f, VisitCount, select, None)
+
+
+def _sums(sql: str, params: list[Any], columns: list[str], by: str = "") -> list[tuple[Any, ...]]:
+    """``SUM`` of ``columns`` over the rows of ``sql`` (grouped by ``by``)."""
+    sums = ", ".join(f"SUM({c})" for c in columns)
+    select = f"SELECT {by + ', ' if by else ''}{sums} FROM ({sql}) t"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"{select} GROUP BY {by}" if by else select, params)
+        return [
+            (*row[: 1 if by else 0], *(int(n or 0) for n in row[1 if by else 0 :]))
+            for row in cursor.fetchall()
+        ]
+
+
 def institutions_in(f: Filters) -> QuerySet[Institution]:
     qs = Institution.objects.filter(status=Institution.Status.ACTIVE)
     if f.regions is not None:
@@ -146,12 +270,22 @@ def plan_in(f: Filters) -> QuerySet[PlanEntry]:
     return qs
 
 
+@lru_cache(maxsize=32)
+def _reverse(name: str, prefix: str) -> str:
+    return reverse(name)
+
+
+def _url(name: str) -> str:
+    """``reverse(name)``, once per script prefix: a table has hundreds of links."""
+    return _reverse(name, get_script_prefix())
+
+
 def _drill(f: Filters, **extra: Any) -> str:
-    return f"{reverse('dashboard:visits')}?{f.query(**extra)}"
+    return f"{_url('dashboard:visits')}?{f.query(**extra)}"
 
 
 def _recommendations_link(f: Filters, **extra: Any) -> str:
-    return f"{reverse('recommendations:recommendation_list')}?{f.query(**extra)}"
+    return f"{_url('recommendations:recommendation_list')}?{f.query(**extra)}"
 
 
 def _inventory_link(f: Filters, region: int | None = None) -> str:
@@ -220,25 +354,24 @@ def _percent(part: int, whole: int) -> int | None:
 
 # --- Visits ---------------------------------------------------------------------------
 
+# dimension: (grain and column of ``VisitCount``, column of the plan or None)
 DIMENSIONS = {
-    "region": ("region_id", "region_id"),
-    "department": ("institution__department_id", "institution__department_id"),
-    "type": ("institution__type_id", "institution__type_id"),
-    "kind": ("kind", None),
-    "status": ("status", None),
+    "region": ("r", "dimension", "region_id"),
+    "department": ("d", "dimension", "institution__department_id"),
+    "type": ("t", "dimension", "institution__type_id"),
+    "kind": ("n", "kind", None),
+    "status": ("n", "status", None),
 }
 
 
 def visits_by(f: Filters, dimension: str) -> Table:
     """Visits scheduled and carried out in the period (and planned, where a plan says) by one
     dimension."""
-    group, plan_group = DIMENSIONS[dimension]
+    grain, group, plan_group = DIMENSIONS[dimension]
+    sql, params = _visit_rows(f, grain)
     counts = {
-        row[group]: row
-        for row in visits_in(f)
-        .values(group)
-        .annotate(scheduled=Count("id"), done=Count("id", filter=Q(status__in=CARRIED_OUT)))
-        .order_by()
+        key: {"scheduled": scheduled, "done": done}
+        for key, scheduled, done in _sums(sql, params, ["visits", "carried_out"], by=group)
     }
     plan: dict[Any, int] = {}
     if plan_group is not None and (not f.kind or f.kind == Visit.Kind.REGULAR):
@@ -359,25 +492,11 @@ def coverage_by_region(f: Filters) -> Table:
 
 def interviews(f: Filters) -> Table:
     """Interviews on visits in the period: counts only, never who was interviewed."""
-    risky = Q(reprisal_risk__in=[Interview.Risk.MEDIUM, Interview.Risk.HIGH])
-    counts = Interview.objects.filter(visit_q(f, "visit__")).aggregate(
-        total=Count("id"),
-        private=Count("id", filter=Q(kind=Interview.Kind.INDIVIDUAL)),
-        group=Count("id", filter=Q(kind=Interview.Kind.GROUP)),
-        staff=Count(
-            "id",
-            filter=Q(
-                kind__in=[
-                    Interview.Kind.STAFF,
-                    Interview.Kind.MEDICAL,
-                    Interview.Kind.ADMINISTRATION,
-                ]
-            ),
-        ),
-        vulnerable=Count("id", filter=~Q(vulnerabilities=[])),
-        fears=Count("id", filter=Q(fears_reprisals=True)),
-        risk=Count("id", filter=risky),
-    )
+    keys = ["total", "private", "group", "staff", "vulnerable", "fears", "risk"]
+    columns = ["interviews", "interviews_individual", "interviews_group", "interviews_staff",
+               "interviews_vulnerable", "interviews_fears", "interviews_risk"]  # fmt: skip
+    sql, params = _visit_rows(f, "n")
+    counts = dict(zip(keys, _sums(sql, params, columns)[0], strict=True))
     spec = [
         ("total", _("interviews"), {"has": "interviews"}),
         ("private", _("private, individual"), {"has": "interviews"}),
@@ -392,11 +511,10 @@ def interviews(f: Filters) -> Table:
 
 
 def allegations(f: Filters) -> Table:
+    kinds = list(Allegation.Kind.values)
+    sql, params = _visit_rows(f, "n")
     counts = dict(
-        Allegation.objects.filter(visit_q(f, "visit__"))
-        .values_list("kind")
-        .annotate(n=Count("id"))
-        .order_by()
+        zip(kinds, _sums(sql, params, [f"allegations_{k}" for k in kinds])[0], strict=True)
     )
     rows = [
         Row(str(label), [counts.get(kind, 0)], [_drill(f, has=kind)], key=kind)
@@ -408,15 +526,48 @@ def allegations(f: Filters) -> Table:
 # --- Recommendations ------------------------------------------------------------------
 
 
-def recommendations_by_status(f: Filters) -> Table:
-    by_status = (
-        Recommendation.objects.filter(visit_q(f, "visit__"))
-        .values_list("status")
-        .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=f.today)))
-        .order_by()
+def _recommendation_counts(f: Filters) -> dict[int, dict[str, int]]:
+    """Per addressee: recommendations issued on the visits under ``f``, by status, and
+    ``overdue`` (open with a deadline, less those not yet due). Both recommendation tables
+    use them: counted once per page."""
+    if "recommendations" not in f.memo:
+        f.memo["recommendations"] = _count_recommendations(f)
+    counts: dict[int, dict[str, int]] = f.memo["recommendations"]
+    return counts
+
+
+def _count_recommendations(f: Filters) -> dict[int, dict[str, int]]:
+    sql, params = _counted_rows(f, RecommendationCount, recommendations_select, _grain(f))
+    columns = ["total", *STATUS_COLUMNS, "open_dated"]
+    counts = {
+        row[0]: dict(zip(columns, row[1:], strict=True))
+        for row in _sums(sql, params, columns, by="addressee_id")
+    }
+    # Found by deadline (those not yet passed are few); the visit date is compared as an
+    # expression so that no planner prefers scanning ten years of recommendations by it.
+    not_due = (
+        RecommendationFact.objects.filter(status__in=OPEN, deadline__gte=f.today)
+        .alias(day=Coalesce("planned_date", "deadline"))
+        .filter(day__range=(f.start, f.end))
     )
-    counts = {status: n for status, n, _late in by_status}
-    overdue = sum(late for status, _n, late in by_status if status in OPEN)
+    if f.regions is not None:
+        not_due = not_due.filter(region_id__in=f.regions)
+    if f.department is not None:
+        not_due = not_due.filter(department_id=f.department.pk)
+    if f.type is not None:
+        not_due = not_due.filter(type_id=f.type.pk)
+    if f.kind:
+        not_due = not_due.filter(kind=f.kind)
+    waiting = dict(not_due.values_list("addressee_id").annotate(n=Count("pk")).order_by())
+    for addressee, c in counts.items():
+        c["overdue"] = c["open_dated"] - waiting.get(addressee, 0)
+    return counts
+
+
+def recommendations_by_status(f: Filters) -> Table:
+    per_addressee = _recommendation_counts(f).values()
+    counts = {s: sum(c[s] for c in per_addressee) for s in STATUS_COLUMNS}
+    overdue = sum(c["overdue"] for c in per_addressee)
     rows = [
         Row(str(label), [counts.get(s, 0)], [_recommendations_link(f, status=s)], key=s)
         for s, label in R.choices
@@ -439,18 +590,15 @@ def recommendations_by_status(f: Filters) -> Table:
 
 
 def recommendations_by_addressee(f: Filters) -> Table:
-    counts = list(
-        Recommendation.objects.filter(visit_q(f, "visit__"))
-        .values("addressee_id")
-        .annotate(
-            total=Count("id"),
-            open=Count("id", filter=Q(status__in=OPEN)),
-            overdue=Count("id", filter=Q(status__in=OPEN, deadline__lt=f.today)),
-            implemented=Count("id", filter=Q(status=R.IMPLEMENTED)),
-            relevant=Count("id", filter=~Q(status=R.NO_LONGER_RELEVANT)),
-        )
-        .order_by("-total", "addressee_id")[:TOP_ADDRESSEES]
-    )
+    counts = []
+    for addressee, c in _recommendation_counts(f).items():
+        open_ = sum(c[s] for s in OPEN)
+        relevant = c["total"] - c[R.NO_LONGER_RELEVANT]
+        counts.append(
+            {"addressee_id": addressee, "total": c["total"], "open": open_,
+             "overdue": c["overdue"], "implemented": c[R.IMPLEMENTED], "relevant": relevant}
+        )  # fmt: skip
+    counts = sorted(counts, key=lambda c: (-c["total"], c["addressee_id"]))[:TOP_ADDRESSEES]
     names = {
         a.pk: a.name for a in Addressee.objects.filter(pk__in=[c["addressee_id"] for c in counts])
     }
@@ -496,16 +644,19 @@ def recommendations_by_addressee(f: Filters) -> Table:
 def noncompliant_items(f: Filters) -> Table:
     """The checklist items most often answered “non-compliant” on visits in the period,
     labelled in the user's language from the instrument version document."""
-    top = list(
-        ComplianceMark.objects.filter(visit_q(f, "response__visit__"))
-        .values("response__version__instrument_id", "question")
-        .annotate(
-            n=Count("id", filter=Q(value="non_compliant")),
-            checked=Count("id", filter=~Q(value="not_checked")),
+    rows_sql, params = _counted_rows(f, ItemCount, items_select, _grain(f))
+    with connection.cursor() as cursor:
+        sums = "SUM(non_compliant) AS n, SUM(checked)"
+        sql = f"SELECT instrument_id, question, {sums} FROM ({rows_sql}) t"  # noqa: S608
+        cursor.execute(
+            f"{sql} GROUP BY instrument_id, question HAVING SUM(non_compliant) > 0 "
+            f"ORDER BY n DESC, question, instrument_id LIMIT {TOP_ITEMS}",
+            params,
         )
-        .filter(n__gt=0)
-        .order_by("-n", "question")[:TOP_ITEMS]
-    )
+        top = [
+            {"response__version__instrument_id": i, "question": q, "n": int(n), "checked": int(c)}
+            for i, q, n, c in cursor.fetchall()
+        ]
     if not top:
         return Table("noncompliant_items", _("Most frequent non-compliant items"), [], [])
     instruments = {row["response__version__instrument_id"] for row in top}
@@ -554,35 +705,19 @@ def _question_labels(instrument_ids: set[int]) -> dict[tuple[int, str], str]:
 
 def trend_months(f: Filters) -> Table:
     """Per month of the period: visits scheduled and carried out, allegations, recommendations."""
-    visits = {
-        row["month"]: row
-        for row in visits_in(f)
-        .annotate(month=MonthKey("planned_date"))
-        .values("month")
-        .annotate(scheduled=Count("id"), done=Count("id", filter=Q(status__in=CARRIED_OUT)))
-        .order_by()
-    }
-    allegations = {
-        month: n
-        for month, n in Allegation.objects.filter(visit_q(f, "visit__"))
-        .annotate(month=MonthKey("visit__planned_date"))
-        .values_list("month")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    recommendations = {
-        month: n
-        for month, n in Recommendation.objects.filter(visit_q(f, "visit__"))
-        .annotate(month=MonthKey("visit__planned_date"))
-        .values_list("month")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    sql, params = _visit_rows(f, "n")
+    columns = ["visits", "carried_out", "recommendations", "allegations_ill_treatment",
+               "allegations_reprisal"]  # fmt: skip
+    by_month = {
+        _month_key(month): {"scheduled": n, "done": done, "recommendations": recs,
+                            "allegations": ill + reprisal}
+        for month, n, done, recs, ill, reprisal in _sums(sql, params, columns, by="month")
+    }  # fmt: skip
     rows = []
     month = date(f.start.year, f.start.month, 1)
     while month <= f.end:
         key = f"{month:%Y-%m}"
-        v = visits.get(key, {})
+        v = by_month.get(key, {})
         last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         sub = replace(f, start=max(month, f.start), end=min(last, f.end))
         rows.append(
@@ -591,8 +726,8 @@ def trend_months(f: Filters) -> Table:
                 [
                     v.get("scheduled", 0),
                     v.get("done", 0),
-                    recommendations.get(key, 0),
-                    allegations.get(key, 0),
+                    v.get("recommendations") or 0,
+                    v.get("allegations") or 0,
                 ],
                 [
                     _drill(sub),

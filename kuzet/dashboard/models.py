@@ -1,7 +1,8 @@
 """What the dashboard stores: the weights of the visit-priority score and the annual visit plan.
 
-Indicators themselves are not stored: they are counted by the database on every page load
-(see ``indicators.py``), so a record synced a moment ago is already in them.
+Indicators are counted by the database on every page load (``indicators.py``) from facts the
+write services keep current in the same transaction (``facts.py``), so a record synced a
+moment ago is already in them.
 """
 
 from typing import Any
@@ -128,3 +129,204 @@ class PlanEntry(AuditedModel):
             errors["institution"] = _("The institution is in another region.")
         if errors:
             raise ValidationError(errors)
+
+
+# --- Facts: what the indicators count, kept current by the services (``facts.py``) -------
+#
+# Derived rows, rebuilt by ``manage.py rebuild_dashboard_facts`` and refreshed by
+# ``facts.visit_facts_refresh`` inside the transaction of every write that changes them.
+# The dimensions are plain integers (no foreign keys): these rows are copies, not records.
+# In the monthly ``*Count`` tables, ``grain`` says what a row adds up: PLACE rows are one
+# region, department and type; REGION, DEPARTMENT and TYPE rows one of them (the other two
+# columns 0); NATIONAL rows the whole country (all three 0).
+
+
+class Grain(models.TextChoices):
+    NATIONAL = "n", "national"
+    REGION = "r", "region"
+    DEPARTMENT = "d", "department"
+    TYPE = "t", "type of place"
+    PLACE = "p", "place"
+
+
+class VisitFact(models.Model):
+    """One visit with the dimensions the filters use and what was counted on it."""
+
+    visit = models.OneToOneField(
+        "visits.Visit", on_delete=models.CASCADE, primary_key=True, related_name="dashboard_fact"
+    )
+    planned_date = models.DateField()
+    region_id = models.PositiveIntegerField()
+    department_id = models.PositiveIntegerField()
+    type_id = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    carried_out = models.BooleanField()
+    interviews = models.PositiveIntegerField(default=0)
+    interviews_individual = models.PositiveIntegerField(default=0)
+    interviews_group = models.PositiveIntegerField(default=0)
+    interviews_staff = models.PositiveIntegerField(default=0)
+    interviews_vulnerable = models.PositiveIntegerField(default=0)
+    interviews_fears = models.PositiveIntegerField(default=0)
+    interviews_risk = models.PositiveIntegerField(default=0)
+    allegations_ill_treatment = models.PositiveIntegerField(default=0)
+    allegations_reprisal = models.PositiveIntegerField(default=0)
+    recommendations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["planned_date"], name="visitfact_date"),
+            models.Index(fields=["region_id", "planned_date"], name="visitfact_region_date"),
+            models.Index(fields=["department_id", "planned_date"], name="visitfact_dept_date"),
+            models.Index(fields=["type_id", "planned_date"], name="visitfact_type_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"visit {self.visit_id}"
+
+
+class ItemCount(models.Model):
+    """Checklist answers of one month's visits to one question, by grain and place."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    month = models.DateField()  # the first day
+    region_id = models.PositiveIntegerField()
+    department_id = models.PositiveIntegerField()
+    type_id = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    instrument_id = models.PositiveIntegerField()
+    question = models.CharField(max_length=64)
+    non_compliant = models.PositiveIntegerField(default=0)
+    checked = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "grain",
+                "month",
+                "region_id",
+                "department_id",
+                "type_id",
+                "kind",
+                "instrument_id",
+                "question",
+                name="itemcount_cell",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grain", "region_id", "month"], name="itemcount_region_month"),
+            models.Index(fields=["grain", "department_id", "month"], name="itemcount_dept_month"),
+            models.Index(fields=["grain", "type_id", "month"], name="itemcount_type_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.instrument_id}:{self.question}"
+
+
+class RecommendationCount(models.Model):
+    """Recommendations issued on one month's visits to one addressee, by status."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    month = models.DateField()
+    region_id = models.PositiveIntegerField()
+    department_id = models.PositiveIntegerField()
+    type_id = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    addressee_id = models.PositiveIntegerField()
+    total = models.PositiveIntegerField(default=0)
+    issued = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    in_progress = models.PositiveIntegerField(default=0)
+    implemented = models.PositiveIntegerField(default=0)
+    partly = models.PositiveIntegerField(default=0)
+    not_implemented = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    no_longer_relevant = models.PositiveIntegerField(default=0)
+    # Open with a deadline: less those not yet due (``RecommendationFact``) = overdue.
+    open_dated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "grain",
+                "month",
+                "region_id",
+                "department_id",
+                "type_id",
+                "kind",
+                "addressee_id",
+                name="recommendationcount_cell",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grain", "region_id", "month"], name="reccount_region_month"),
+            models.Index(fields=["grain", "department_id", "month"], name="reccount_dept_month"),
+            models.Index(fields=["grain", "type_id", "month"], name="reccount_type_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.addressee_id}"
+
+
+class RecommendationFact(models.Model):
+    """One recommendation with the dimensions of its visit, its addressee, status and deadline."""
+
+    recommendation = models.OneToOneField(
+        "recommendations.Recommendation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    visit_id = models.PositiveIntegerField(db_index=True)
+    planned_date = models.DateField()
+    region_id = models.PositiveIntegerField()
+    department_id = models.PositiveIntegerField()
+    type_id = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20)
+    addressee_id = models.PositiveIntegerField()
+    status = models.CharField(max_length=20)
+    deadline = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["planned_date"], name="recfact_date"),
+            # Open ones not yet due: an equality on the status first, so that SQLite picks it
+            # without statistics.
+            models.Index(fields=["status", "deadline"], name="recfact_status_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"recommendation {self.recommendation_id}"
+
+
+class VisitCount(models.Model):
+    """Visits of one month by visit type and stage, with what was counted on them: for the
+    whole country (``grain`` n) or by one region (r), department (d) or type of place (t)."""
+
+    grain = models.CharField(max_length=1, choices=Grain.choices)
+    month = models.DateField()
+    dimension = models.PositiveIntegerField()  # the region, department or type; 0 for n
+    kind = models.CharField(max_length=20)
+    status = models.CharField(max_length=20)
+    visits = models.PositiveIntegerField(default=0)
+    carried_out = models.PositiveIntegerField(default=0)
+    interviews = models.PositiveIntegerField(default=0)
+    interviews_individual = models.PositiveIntegerField(default=0)
+    interviews_group = models.PositiveIntegerField(default=0)
+    interviews_staff = models.PositiveIntegerField(default=0)
+    interviews_vulnerable = models.PositiveIntegerField(default=0)
+    interviews_fears = models.PositiveIntegerField(default=0)
+    interviews_risk = models.PositiveIntegerField(default=0)
+    allegations_ill_treatment = models.PositiveIntegerField(default=0)
+    allegations_reprisal = models.PositiveIntegerField(default=0)
+    recommendations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "grain", "month", "dimension", "kind", "status", name="visitcount_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.month:%Y-%m} {self.dimension}"

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kuzet.core.policy import Action, can
+from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.recommendations.models import Addressee, Recommendation, StatusChange
 from kuzet.visits.models import Finding, Visit
 from kuzet.visits.services.access import require_can_record
@@ -65,6 +66,7 @@ def recommendation_issue(
     )
     recommendation.full_clean()
     recommendation.save()
+    visit_facts_refresh(visit.pk)
     linked = [f for f in findings or [] if f.visit_id == visit.pk]
     if linked:
         recommendation.set_related("findings", linked)
@@ -98,6 +100,7 @@ def recommendation_assess(
         )
     recommendation.status = status
     recommendation.save(update_fields=["status"])
+    visit_facts_refresh(recommendation.visit_id)
     StatusChange(
         recommendation=recommendation,
         status=status,

@@ -1,4 +1,8 @@
-"""Data helpers for the dashboard tests: visits, interviews, allegations, answers."""
+"""Data helpers for the dashboard tests: visits, interviews, allegations, answers.
+
+They write rows directly, as ``generate_scale_data`` does, and so refresh the dashboard's
+facts themselves; ``test_facts.py`` checks that the services do it on their own.
+"""
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -8,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from kuzet.core.policy import Role
+from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.instruments.models import Instrument, InstrumentVersion
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
@@ -66,6 +71,7 @@ def make_visit(author: User) -> Callable[..., Visit]:
             created_by=author,
         )
         visit.save()
+        visit_facts_refresh(visit.pk)
         return visit
 
     return make
@@ -85,6 +91,7 @@ def make_interview(author: User) -> Callable[..., Interview]:
             **fields,
         )
         interview.save()
+        visit_facts_refresh(visit.pk)
         return interview
 
     return make
@@ -103,6 +110,7 @@ def make_allegation(author: User) -> Callable[..., Allegation]:
             created_by=author,
         )
         allegation.save()
+        visit_facts_refresh(interview.visit_id)
         return allegation
 
     return make
@@ -129,6 +137,7 @@ def answer(author: User, version: InstrumentVersion) -> Callable[..., Response]:
             ComplianceMark(response=response, path=q, question=q, section="conditions", value=v)
             for q, v in values.items()
         )
+        visit_facts_refresh(visit.pk)
         return response
 
     return make
@@ -156,6 +165,7 @@ def recommend(author: User, addressee: Addressee) -> Callable[..., Recommendatio
             created_by=author,
         )
         r.save()
+        visit_facts_refresh(visit.pk)
         return r
 
     return make

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
+from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.visits.models import (
     Allegation,
     CodedPerson,
@@ -97,4 +98,5 @@ def allegation_record(
     )
     allegation.full_clean()
     allegation.save()
+    visit_facts_refresh(visit.pk)
     return allegation

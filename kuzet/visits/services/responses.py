@@ -19,6 +19,7 @@ from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.responses import validate_response
 from kuzet.instruments.schema import MEDIA_TYPES, walk
@@ -75,6 +76,7 @@ def response_save(
     marks = _recount(stored)
     stored.save()
     _store_marks(stored, marks)
+    visit_facts_refresh(stored.visit_id)
     return stored
 
 

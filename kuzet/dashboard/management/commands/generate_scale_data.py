@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kuzet.core.policy import Role
+from kuzet.dashboard.facts import facts_rebuild
 from kuzet.instruments.models import InstrumentAssignment, InstrumentVersion
 from kuzet.instruments.schema import walk
 from kuzet.people.models import User
@@ -106,6 +107,8 @@ class Command(BaseCommand):
         started = timezone.now()
         with transaction.atomic():
             counts = Generator(options).run()
+            # bulk_create bypasses the services that keep the dashboard's facts current.
+            facts_rebuild()
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(
             "synthetic scale data (audit trail bypassed): "

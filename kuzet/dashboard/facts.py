@@ -1,0 +1,432 @@
+"""The facts the indicators count, kept current by the writes (no batch, no signal).
+
+``VisitFact`` and ``RecommendationFact`` copy each visit and recommendation with the
+dimensions the filters use (month, region, department, type of place, visit type) and what
+was counted on it. Monthly tables add them up so that a national page over ten years reads
+thousands of rows, not millions: ``VisitCount`` (visits by month, visit type and stage, for
+the country and by region, department and type), ``ItemCount`` (checklist answers by
+question) and ``RecommendationCount`` (by addressee and status), the last two by place
+(``PLACE``) and for the country (``NATIONAL``).
+
+Every service that writes something counted calls ``visit_facts_refresh(visit_id)`` after its
+write, inside its transaction, so the next page load counts it. ``facts_rebuild`` recomputes
+everything from the records (``manage.py rebuild_dashboard_facts``, and after the bulk
+inserts of ``generate_scale_data``). Both run the same statements, so a cell refreshed after
+a write holds what a rebuild would put there; the indicators read parts of months with the
+same statements too.
+"""
+
+import zlib
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+
+from kuzet.dashboard.models import (
+    Grain,
+    ItemCount,
+    RecommendationCount,
+    RecommendationFact,
+    VisitCount,
+    VisitFact,
+)
+from kuzet.recommendations.models import Recommendation
+from kuzet.visits.models import Allegation, Interview, Visit
+
+S = Visit.Status
+R = Recommendation.Status
+CARRIED_OUT = frozenset(
+    {
+        S.IN_PROGRESS,
+        S.DEBRIEFED,
+        S.DRAFTING,
+        S.UNDER_REVIEW,
+        S.RETURNED,
+        S.APPROVED,
+        S.SENT,
+        S.CLOSED,
+    }
+)
+OPEN = frozenset({R.ISSUED, R.ACCEPTED, R.IN_PROGRESS, R.PARTLY, R.NOT_IMPLEMENTED})
+# A cell of the two place count tables: month, region, department, type, visit type.
+Cell = tuple[date, int, int, int, str]
+# The grains coarser than a place and the place column each keeps ("" for the country; the
+# others are 0 in its rows). ``VisitCount`` has these; the other two tables PLACE too.
+ROLLUPS: dict[str, str] = {
+    Grain.NATIONAL: "",
+    Grain.REGION: "region_id",
+    Grain.DEPARTMENT: "department_id",
+    Grain.TYPE: "type_id",
+}
+
+INTERVIEW_COUNTS: dict[str, Any] = {
+    "interviews": Count("id"),
+    "interviews_individual": Count("id", filter=Q(kind=Interview.Kind.INDIVIDUAL)),
+    "interviews_group": Count("id", filter=Q(kind=Interview.Kind.GROUP)),
+    "interviews_staff": Count(
+        "id",
+        filter=Q(
+            kind__in=[Interview.Kind.STAFF, Interview.Kind.MEDICAL, Interview.Kind.ADMINISTRATION]
+        ),
+    ),
+    "interviews_vulnerable": Count("id", filter=~Q(vulnerabilities=[])),
+    "interviews_fears": Count("id", filter=Q(fears_reprisals=True)),
+    "interviews_risk": Count(
+        "id", filter=Q(reprisal_risk__in=[Interview.Risk.MEDIUM, Interview.Risk.HIGH])
+    ),
+}
+ALLEGATION_COUNTS: dict[str, Any] = {
+    "allegations_ill_treatment": Count("id", filter=Q(kind=Allegation.Kind.ILL_TREATMENT)),
+    "allegations_reprisal": Count("id", filter=Q(kind=Allegation.Kind.REPRISAL)),
+}
+RECOMMENDATION_COUNTS: dict[str, Any] = {"recommendations": Count("id")}
+COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS]
+# The status columns of ``RecommendationCount``, in its field order (named as the statuses).
+STATUS_COLUMNS = [
+    R.ISSUED.value,
+    R.ACCEPTED.value,
+    R.IN_PROGRESS.value,
+    R.IMPLEMENTED.value,
+    R.PARTLY.value,
+    R.NOT_IMPLEMENTED.value,
+    R.REJECTED.value,
+    R.NO_LONGER_RELEVANT.value,
+]
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (month_of(day) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+# --- One visit --------------------------------------------------------------------------
+
+
+def visit_facts_refresh(visit_id: int) -> None:
+    """Make the facts of one visit say what its records say; call it in the transaction
+    of the write, after the write."""
+    with transaction.atomic():
+        old = VisitFact.objects.filter(pk=visit_id).first()
+        visit = (
+            Visit.objects.filter(pk=visit_id)
+            .select_related("institution")
+            .only("planned_date", "region_id", "kind", "status", "institution__department_id",
+                  "institution__type_id")
+            .first()
+        )  # fmt: skip
+        new = None
+        if visit is not None:
+            new = VisitFact(
+                visit_id=visit_id,
+                planned_date=visit.planned_date,
+                region_id=visit.region_id,
+                department_id=visit.institution.department_id,
+                type_id=visit.institution.type_id,
+                kind=visit.kind,
+                status=visit.status,
+                carried_out=visit.status in CARRIED_OUT,
+            )
+            for model, counts in (
+                (Interview, INTERVIEW_COUNTS),
+                (Allegation, ALLEGATION_COUNTS),
+                (Recommendation, RECOMMENDATION_COUNTS),
+            ):
+                for name, n in model.objects.filter(visit_id=visit_id).aggregate(**counts).items():
+                    setattr(new, name, n)
+            new.save()
+        elif old is not None:
+            old.delete()
+        _recommendation_facts(f"r.visit_id = {int(visit_id)}", replace_visit=visit_id)
+        facts = [fact for fact in (old, new) if fact is not None]
+        for visit_cell in sorted({c for fact in facts for c in _visit_cells(fact)}):
+            _visit_cell_refresh(*visit_cell)
+        for cell in sorted({_cell_of(fact) for fact in facts}):
+            _cell_refresh(cell)
+
+
+def _cell_of(fact: VisitFact) -> Cell:
+    return (
+        month_of(fact.planned_date),
+        fact.region_id,
+        fact.department_id,
+        fact.type_id,
+        fact.kind,
+    )
+
+
+def _visit_cells(fact: VisitFact) -> list[tuple[str, date, int, str, str]]:
+    return [
+        (grain, month_of(fact.planned_date), getattr(fact, column) if column else 0,
+         fact.kind, fact.status)
+        for grain, column in ROLLUPS.items()
+    ]  # fmt: skip
+
+
+def _visit_cell_refresh(grain: str, month: date, dimension: int, kind: str, status: str) -> None:
+    _lock("visits", grain, month, dimension, kind, status)
+    VisitCount.objects.filter(
+        grain=grain, month=month, dimension=dimension, kind=kind, status=status
+    ).delete()
+    column = ROLLUPS[grain]
+    where = "f.planned_date BETWEEN %s AND %s AND f.kind = %s AND f.status = %s"
+    params: list[Any] = [month, month_end(month), kind, status]
+    if column:
+        where += f" AND f.{column} = %s"
+        params.append(dimension)
+    _insert(VisitCount, visit_count_select(grain, where), params)
+
+
+def _insert(model: Any, select: str, params: list[Any]) -> None:
+    fields = ", ".join(_count_fields(model))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({fields}) {select}", params)
+
+
+def _lock(*key: Any) -> None:
+    """Serialise the refreshes of one cell (SQLite already serialises every writer)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [0x6B7A, zlib.crc32(repr(key).encode()) - 2**31],
+            )
+
+
+def _cell_refresh(cell: Cell) -> None:
+    """Recount one place cell of both count tables from the records and, where it changed,
+    the rows of the coarser grains it adds to (its month and visit type for the country, its
+    region, its department, its type)."""
+    month, region, department, type_, kind = cell
+    _lock("place", *cell)
+    where = (
+        "f.planned_date BETWEEN %s AND %s AND f.region_id = %s AND f.department_id = %s "
+        "AND f.type_id = %s AND f.kind = %s"
+    )
+    params: list[Any] = [month, month_end(month), region, department, type_, kind]
+    place = Q(grain=Grain.PLACE, month=month, region_id=region, department_id=department,
+              type_id=type_, kind=kind)  # fmt: skip
+    counts: list[tuple[Any, str, Callable[[str], str]]] = [
+        (ItemCount, "instrument_id", items_select),
+        (RecommendationCount, "addressee_id", recommendations_select),
+    ]
+    for model, key, select in counts:
+        fields = _count_fields(model)
+        sql = select(where)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fresh = {tuple(row) for row in cursor.fetchall()}
+        stored_rows = model.objects.filter(place).values_list(*fields)
+        stored = {tuple(_db_value(v) for v in row) for row in stored_rows}
+        fresh = {tuple(_db_value(v) for v in row) for row in fresh}
+        if fresh == stored:
+            continue
+        model.objects.filter(place).delete()
+        model.objects.bulk_create(model(**dict(zip(fields, row, strict=True))) for row in fresh)
+        touched = {row[fields.index(key)] for row in fresh | stored}
+        keys = ", ".join(str(int(k)) for k in touched)
+        for grain, column, value in (
+            (Grain.NATIONAL, "", 0),
+            (Grain.REGION, "region_id", region),
+            (Grain.DEPARTMENT, "department_id", department),
+            (Grain.TYPE, "type_id", type_),
+        ):
+            _lock(grain, month, kind, value)
+            same = {column: value} if column else {}
+            model.objects.filter(
+                grain=grain, month=month, kind=kind, **same, **{f"{key}__in": touched}
+            ).delete()
+            rollup = f"month = %s AND kind = %s AND {key} IN ({keys})"
+            rollup_params = [month, kind]
+            if column:
+                rollup += f" AND {column} = %s"
+                rollup_params.append(value)
+            _rollup_insert(model, grain, rollup, rollup_params)
+
+
+def _db_value(value: Any) -> Any:
+    """Rows read back from SQLite hold dates as text; compare like with like."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+# --- The statements (shared by one cell's refresh and the full rebuild) -------------------
+
+
+def _month(column: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"date({column}, 'start of month')"
+    return f"CAST(date_trunc('month', {column}) AS date)"
+
+
+def _count_fields(model: Any) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+
+
+def items_select(where: str) -> str:
+    """Place rows of ``ItemCount`` for the visit facts matching ``where`` (alias ``f``)."""
+    from kuzet.instruments.models import InstrumentVersion
+    from kuzet.visits.models import ComplianceMark, Response
+
+    month = _month("f.planned_date")
+    return f"""
+        SELECT '{Grain.PLACE.value}' AS grain, {month} AS month, f.region_id, f.department_id,
+               f.type_id, f.kind, v.instrument_id, m.question,
+               SUM(CASE WHEN m.value = 'non_compliant' THEN 1 ELSE 0 END) AS non_compliant,
+               SUM(CASE WHEN m.value <> 'not_checked' THEN 1 ELSE 0 END) AS checked
+        FROM {ComplianceMark._meta.db_table} m
+        JOIN {Response._meta.db_table} r ON r.id = m.response_id
+        JOIN {InstrumentVersion._meta.db_table} v ON v.id = r.version_id
+        JOIN {VisitFact._meta.db_table} f ON f.visit_id = r.visit_id
+        WHERE {where}
+        GROUP BY {month}, f.region_id, f.department_id, f.type_id, f.kind, v.instrument_id,
+                 m.question
+        HAVING SUM(CASE WHEN m.value <> 'not_checked' THEN 1 ELSE 0 END) > 0
+    """  # noqa: S608 (names from the models; values are parameters)
+
+
+def recommendations_select(where: str) -> str:
+    """Place rows of ``RecommendationCount`` for the facts matching ``where`` (alias ``f``)."""
+    month = _month("f.planned_date")
+    statuses = ",\n".join(
+        f"SUM(CASE WHEN f.status = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in STATUS_COLUMNS
+    )
+    open_ = ", ".join(f"'{s}'" for s in sorted(OPEN))
+    return f"""
+        SELECT '{Grain.PLACE.value}' AS grain, {month} AS month, f.region_id, f.department_id,
+               f.type_id, f.kind, f.addressee_id, COUNT(*) AS total, {statuses},
+               SUM(CASE WHEN f.status IN ({open_}) AND f.deadline IS NOT NULL THEN 1 ELSE 0 END)
+                   AS open_dated
+        FROM {RecommendationFact._meta.db_table} f
+        WHERE {where}
+        GROUP BY {month}, f.region_id, f.department_id, f.type_id, f.kind, f.addressee_id
+    """  # noqa: S608
+
+
+def visit_count_select(grain: str, where: str) -> str:
+    """``VisitCount`` rows of ``grain`` for the visit facts matching ``where`` (alias ``f``)."""
+    month = _month("f.planned_date")
+    column = ROLLUPS[grain]
+    dimension = f"f.{column}" if column else "0"
+    sums = ", ".join(f"SUM(f.{name}) AS {name}" for name in COUNTED)
+    by = ", ".join(x for x in (month, f"f.{column}" if column else "", "f.kind", "f.status") if x)
+    return f"""
+        SELECT '{grain}' AS grain, {month} AS month, {dimension} AS dimension, f.kind, f.status,
+               COUNT(*) AS visits, SUM(CASE WHEN f.carried_out THEN 1 ELSE 0 END) AS carried_out,
+               {sums}
+        FROM {VisitFact._meta.db_table} f
+        WHERE {where}
+        GROUP BY {by}
+    """  # noqa: S608
+
+
+def _rollup_insert(model: Any, grain: str, where: str, params: list[Any]) -> None:
+    """Rows of a coarser ``grain`` summed from the place rows matching ``where``."""
+    fields = _count_fields(model)
+    keys = fields[: fields.index("kind") + 2]  # grain … kind, and the instrument or addressee
+    if model is ItemCount:
+        keys.append("question")
+    sums = [f for f in fields if f not in keys]
+    places = ("region_id", "department_id", "type_id")
+    kept = ROLLUPS[grain]
+    grouped = [k for k in keys if k != "grain" and (k not in places or k == kept)]
+    select = ", ".join(
+        f"'{grain}'" if k == "grain" else "0" if k in places and k != kept else k for k in keys
+    )
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        insert = f"INSERT INTO {table} ({', '.join(fields)})"
+        sums_sql = ", ".join(f"SUM({s})" for s in sums)
+        where = f"grain = '{Grain.PLACE.value}' AND {where}"
+        query = f"{insert} SELECT {select}, {sums_sql} FROM {table} WHERE {where}"  # noqa: S608
+        cursor.execute(f"{query} GROUP BY {', '.join(grouped)}", params)
+
+
+def _recommendation_facts(where: str, replace_visit: int | None = None) -> None:
+    table = RecommendationFact._meta.db_table
+    with connection.cursor() as cursor:
+        if replace_visit is not None:
+            cursor.execute(f"DELETE FROM {table} WHERE visit_id = %s", [replace_visit])  # noqa: S608
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (recommendation_id, visit_id, planned_date, region_id,
+                                 department_id, type_id, kind, addressee_id, status, deadline)
+            SELECT r.id, r.visit_id, f.planned_date, f.region_id, f.department_id, f.type_id,
+                   f.kind, r.addressee_id, r.status, r.deadline
+            FROM {Recommendation._meta.db_table} r
+            JOIN {VisitFact._meta.db_table} f ON f.visit_id = r.visit_id
+            WHERE {where}
+            """  # noqa: S608
+        )
+
+
+# --- Everything -------------------------------------------------------------------------
+
+
+def _grouped(model: Any, counts: dict[str, Any]) -> dict[int, dict[str, int]]:
+    return {
+        row.pop("visit_id"): row
+        for row in model.objects.values("visit_id").annotate(**counts).order_by()
+    }
+
+
+@transaction.atomic
+def facts_rebuild() -> dict[str, int]:
+    """Recompute every fact from the records; returns the rows written by table."""
+    tables: tuple[Any, ...] = (
+        VisitFact,
+        RecommendationFact,
+        VisitCount,
+        ItemCount,
+        RecommendationCount,
+    )
+    for model in reversed(tables):
+        model.objects.all().delete()
+    per_visit = [
+        _grouped(Interview, INTERVIEW_COUNTS),
+        _grouped(Allegation, ALLEGATION_COUNTS),
+        _grouped(Recommendation, RECOMMENDATION_COUNTS),
+    ]
+    visits = Visit.objects.values_list(
+        "pk",
+        "planned_date",
+        "region_id",
+        "institution__department_id",
+        "institution__type_id",
+        "kind",
+        "status",
+    ).order_by()
+    batch: list[VisitFact] = []
+    for pk, day, region, department, type_, kind, status in visits.iterator(chunk_size=5000):
+        fact = VisitFact(
+            visit_id=pk,
+            planned_date=day,
+            region_id=region,
+            department_id=department,
+            type_id=type_,
+            kind=kind,
+            status=status,
+            carried_out=status in CARRIED_OUT,
+        )
+        for counts in per_visit:
+            for name, n in counts.get(pk, {}).items():
+                setattr(fact, name, n)
+        batch.append(fact)
+        if len(batch) == 5000:
+            VisitFact.objects.bulk_create(batch)
+            batch = []
+    VisitFact.objects.bulk_create(batch)
+    _recommendation_facts("1 = 1")
+    for grain in ROLLUPS:
+        _insert(VisitCount, visit_count_select(grain, "1 = 1"), [])
+    for model, select in ((ItemCount, items_select), (RecommendationCount, recommendations_select)):
+        _insert(model, select("1 = 1"), [])
+        for grain in ROLLUPS:
+            _rollup_insert(model, grain, "1 = 1", [])
+    with connection.cursor() as cursor:  # the planners' statistics of the new rows
+        for model in tables:
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    return {model._meta.model_name or "": model.objects.count() for model in tables}

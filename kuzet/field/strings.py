@@ -9,6 +9,7 @@ label of the modules has its entry here.
 from django.utils.translation import gettext, gettext_noop
 
 TEXTS = [
+    gettext_noop("The appeal may be shown to:"),
     gettext_noop("%(n)s interrupted recordings were recovered from their stored pieces."),
     gettext_noop("A video appeal is recorded only with the person's consent."),
     gettext_noop("Audio"),

@@ -359,6 +359,7 @@ async function mediaCard(visitId, outbox) {
   } },
   h("p", {}, t("Before recording: the person agrees to be recorded and says who may see the appeal.")),
   h("label", { class: "choice" }, h("input", { type: "checkbox", name: "recorded" }), " ", t("Consents to being recorded")),
+  h("p", { class: "muted" }, t("The appeal may be shown to:")),
   ...[["npm", "the NPM"], ["prosecutor", "the prosecutor"], ["commissioner", "the Commissioner"], ["public", "the public"]].map(([value, label]) =>
     h("label", { class: "choice" }, h("input", { type: "checkbox", name: "shown_to", value }), " ", t(label))),
   h("button", { class: "btn", type: "submit", id: "appeal-start" }, t("Start the appeal recording")));

@@ -293,3 +293,39 @@ def test_the_same_uuid_with_other_content_is_kept_and_shown(
             "table.data"
         )
         context.close()
+
+
+def test_a_package_that_cannot_fit_is_refused_and_nothing_is_stored(
+    demo_server: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base = demo_server
+    with sync_playwright() as playwright:
+        context = launch(playwright, tmp_path / "tablet")
+        # A tablet with almost no free storage left for this app.
+        context.add_init_script(
+            "navigator.storage.estimate = async () => ({quota: 200000, usage: 150000});"
+        )
+        page = context.new_page()
+        page.goto(f"{base}/field/")
+        page.wait_for_selector("#set-passphrase")
+        page.fill("#passphrase", PASSPHRASE)
+        page.fill("#repeat", PASSPHRASE)
+        page.click("#set-passphrase button")
+        page.wait_for_selector("#sign-in", timeout=30000)
+        page.fill("#username", "demo-leader")
+        page.fill("#password", DEMO_PASSWORD)
+        page.click("#sign-in button")
+        page.wait_for_selector("#notice[data-kind=error]", timeout=30000)
+        assert page.locator(".visit-card").count() == 0
+        meta_keys = page.evaluate(
+            """async () => {
+              const db = await new Promise((ok) => { const r = indexedDB.open('kuzet-field'); r.onsuccess = () => ok(r.result); });
+              const keys = await new Promise((ok) => { const r = db.transaction('meta').objectStore('meta').getAllKeys(); r.onsuccess = () => ok(r.result); });
+              db.close();
+              return keys;
+            }"""
+        )
+        assert "package" not in meta_keys and "token" in meta_keys  # signed in, nothing downloaded
+        context.close()

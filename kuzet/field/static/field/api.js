@@ -11,7 +11,15 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, { token, body, headers = {}, language } = {}) {
+/** Free bytes of this origin's storage (Infinity when the browser does not say). */
+async function freeStorage() {
+  const estimate = await navigator.storage?.estimate?.();
+  return estimate ? estimate.quota - estimate.usage : Infinity;
+}
+
+export class NoRoom extends Error {}
+
+async function call(method, path, { token, body, headers = {}, language, roomFactor = 0 } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store", credentials: "omit" };
   if (language) init.headers["Accept-Language"] = language;
   if (token) init.headers.Authorization = `Bearer ${token}`;
@@ -25,6 +33,10 @@ async function call(method, path, { token, body, headers = {}, language } = {}) 
   } catch {
     throw new Offline();
   }
+  // The package is refused before its body is read when it cannot fit in the free storage
+  // (the server says its size; it is stored encrypted, so allow for a copy or two).
+  const length = Number(response.headers.get("Content-Length") || 0);
+  if (roomFactor && length && length * roomFactor > (await freeStorage())) throw new NoRoom();
   const type = response.headers.get("Content-Type") || "";
   const data = type.includes("json") ? await response.json().catch(() => null) : null;
   return { status: response.status, data, etag: response.headers.get("ETag") };
@@ -37,7 +49,7 @@ export function problemOf(reply) {
 export const api = {
   deviceToken: (body, language) => call("POST", "/auth/device-token", { body, language }),
   package: (token, etag, language) =>
-    call("GET", "/field/package", { token, language, headers: etag ? { "If-None-Match": etag } : {} }),
+    call("GET", "/field/package", { token, language, roomFactor: 3, headers: etag ? { "If-None-Match": etag } : {} }),
   submit: (token, body, language) => call("POST", "/field/submissions", { token, body, language }),
   receipt: (token, uuid, language) => call("GET", `/field/receipts/${encodeURIComponent(uuid)}`, { token, language }),
   // A finished media item answers at the records' receipt endpoint (docs/field-api.md).

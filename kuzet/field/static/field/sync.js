@@ -7,7 +7,7 @@
 // A record whose references have not arrived yet (422 missing_reference) is tried again
 // after the others; an interruption leaves every unconfirmed record in the outbox, so the
 // next sync resumes where this one stopped.
-import { api, Offline, problemOf } from "./api.js";
+import { api, NoRoom, Offline, problemOf } from "./api.js";
 import { SEND_ORDER } from "./records.js";
 import * as store from "./store.js";
 import { language } from "./ui.js";
@@ -17,7 +17,13 @@ export class TokenRefused extends Error {}
 export async function refreshPackage(token) {
   const info = (await store.raw.get("meta", "package_info")) || {};
   const have = await store.getSecret("package");
-  const reply = await api.package(token, have ? info.etag : null, language);
+  let reply;
+  try {
+    reply = await api.package(token, have ? info.etag : null, language);
+  } catch (error) {
+    if (error instanceof NoRoom) throw new Error("storage"); // refused before the download
+    throw error;
+  }
   if (reply.status === 304) {
     await store.raw.put("meta", { ...info, refreshed_at: new Date().toISOString() }, "package_info");
     return have;

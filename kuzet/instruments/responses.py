@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from kuzet.instruments.conditions import Context, holds, is_empty
-from kuzet.instruments.schema import COMPLIANCE_CHOICES, COMPLIANCE_LIST, MEDIA_TYPES
+from kuzet.instruments.schema import COMPLIANCE_CHOICES, COMPLIANCE_LIST, MEDIA_TYPES, text_in
 
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
@@ -190,5 +190,4 @@ def _type_problem(question: dict[str, Any], value: Any, lists: dict[str, set[str
 def _pick(texts: dict[str, str]) -> str:
     from django.utils.translation import get_language
 
-    lang = (get_language() or "ru").split("-")[0]
-    return texts.get(lang) or texts.get("ru") or texts.get("kk") or ""
+    return text_in(texts, (get_language() or "ru").split("-")[0])

@@ -153,6 +153,22 @@ JSON_SCHEMA: dict[str, Any] = {
 }
 
 
+def text_in(texts: Any, language: str) -> str:
+    """The text in ``language`` of a {"ru": …, "kk": …} mapping, falling back to Russian,
+    then Kazakh; "" when there is none."""
+    if not isinstance(texts, dict):
+        return ""
+    return str(texts.get(language) or texts.get("ru") or texts.get("kk") or "")
+
+
+def choice_label(document: dict[str, Any], list_name: str, value: str, language: str) -> str:
+    """The label in ``language`` of choice ``value`` of a choice list (``value`` if unknown)."""
+    for choice in document.get("choice_lists", {}).get(list_name, []):
+        if choice.get("name") == value:
+            return text_in(choice.get("label"), language) or value
+    return value
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str

@@ -25,7 +25,7 @@ from kuzet.core.audit import acting_as, audit_append
 from kuzet.core.i18n import localized
 from kuzet.core.models import AuditAction
 from kuzet.instruments.models import InstrumentVersion
-from kuzet.instruments.schema import COMPLIANCE_LIST, questions
+from kuzet.instruments.schema import COMPLIANCE_LIST, questions, text_in
 from kuzet.recommendations.models import Recommendation
 from kuzet.visits.models import (
     THEMES,
@@ -317,12 +317,7 @@ def responses_table(
     nodes = list(questions(document))
     asked = [n for n in nodes if n.item["type"] != "note"]
     choices = {
-        name: {
-            c["name"]: (
-                c.get("label", {}).get(language) or c.get("label", {}).get("ru") or c["name"]
-            )
-            for c in options
-        }
+        name: {c["name"]: text_in(c.get("label"), language) or c["name"] for c in options}
         for name, options in document.get("choice_lists", {}).items()
     }
     interview_kind = document.get("kind") == "interview"
@@ -343,8 +338,7 @@ def responses_table(
         return visible[response.visit_id]
 
     def label(node: Any) -> str:
-        text = node.item["label"]
-        return str(text.get(language) or text.get("ru") or node.item["name"])
+        return text_in(node.item["label"], language) or str(node.item["name"])
 
     def row(response: Response) -> list[Any]:
         answers = response.answers or {}

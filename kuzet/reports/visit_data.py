@@ -23,6 +23,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from kuzet.core.i18n import localized
+from kuzet.instruments.schema import COMPLIANCE_LIST, choice_label
 from kuzet.recommendations.models import Recommendation
 from kuzet.visits.models import (
     THEMES,
@@ -47,14 +48,6 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "": 4}
 def _person_letters() -> list[str]:
     letters = list(string.ascii_uppercase)
     return letters + [a + b for a in letters for b in letters]
-
-
-def compliance_value_label(document: dict[str, Any], value: str, language: str) -> str:
-    for choice in document.get("choice_lists", {}).get("compliance", []):
-        if choice.get("name") == value:
-            label = choice.get("label", {})
-            return str(label.get(language) or label.get("ru") or value)
-    return value
 
 
 def visit_report_data(visit: Visit, *, edition: str, language: str) -> dict[str, Any]:
@@ -110,7 +103,7 @@ def visit_report_data(visit: Visit, *, edition: str, language: str) -> dict[str,
             labels_cache[version.pk] = labels_of(version.document, language)
         title = localized(version.instrument, "title", language)
         item = path_label(labels_cache[version.pk], mark.path)
-        value = compliance_value_label(version.document, mark.value, language)
+        value = choice_label(version.document, COMPLIANCE_LIST, mark.value, language)
         return f"{title}: {item} — {value}"
 
     def finding_data(finding: Finding) -> dict[str, Any]:

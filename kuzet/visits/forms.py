@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.policy import Action, regions_where
+from kuzet.instruments.schema import COMPLIANCE_LIST, choice_label
 from kuzet.people.models import User
 from kuzet.registry.models import Institution
 from kuzet.visits.models import (
@@ -251,14 +252,6 @@ def _mark_label(mark: ComplianceMark) -> str:
     """ "Checklist — question: answer", in the active language."""
     language = (get_language() or "ru").split("-")[0]
     document = mark.response.version.document
-    answer: dict[str, str] = next(
-        (
-            c["label"]
-            for c in document["choice_lists"].get("compliance", [])
-            if c["name"] == mark.value
-        ),
-        {},
-    )
-    value = answer.get(language) or answer.get("ru") or mark.value
+    value = choice_label(document, COMPLIANCE_LIST, mark.value, language)
     item = path_label(labels_of(document, language), mark.path)
     return f"{mark.response.version.instrument.title} — {item}: {value}"

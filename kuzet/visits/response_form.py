@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from kuzet.instruments.schema import COMPLIANCE_LIST, MEDIA_TYPES
+from kuzet.instruments.schema import COMPLIANCE_LIST, MEDIA_TYPES, text_in
 
 
 @dataclass
@@ -95,12 +95,6 @@ class SectionForm:
         return count
 
 
-def _text(texts: Any, language: str) -> str:
-    if not isinstance(texts, dict):
-        return ""
-    return str(texts.get(language) or texts.get("ru") or texts.get("kk") or "")
-
-
 def _condition(condition: Any) -> str:
     return "" if condition is None else json.dumps(condition, ensure_ascii=False)
 
@@ -119,26 +113,28 @@ def build_form(
         list_name = COMPLIANCE_LIST if question["type"] == "compliance" else question.get("choices")
         selected = value if isinstance(value, list) else [value]
         choices = [
-            Choice(c["name"], _text(c["label"], language), c["name"] in selected)
+            Choice(c["name"], text_in(c["label"], language), c["name"] in selected)
             for c in lists.get(list_name or "", [])
         ]
         return Field(
             question=question,
             path=path,
-            label=_text(question["label"], language),
-            hint=_text(question.get("hint"), language),
+            label=text_in(question["label"], language),
+            hint=text_in(question.get("hint"), language),
             value=value,
             errors=errors.get(path, []),
             choices=choices,
             relevant=_condition(question.get("relevant")),
-            constraint_message=_text(question.get("constraint_message"), language),
+            constraint_message=text_in(question.get("constraint_message"), language),
             mark=marks.get(path),
         )
 
     sections = []
     for section in document["sections"]:
         form = SectionForm(
-            section["name"], _text(section["label"], language), _condition(section.get("relevant"))
+            section["name"],
+            text_in(section["label"], language),
+            _condition(section.get("relevant")),
         )
         for item in section["items"]:
             if item["kind"] == "repeat":
@@ -162,7 +158,7 @@ def build_form(
                 form.items.append(
                     Repeat(
                         item["name"],
-                        _text(item["label"], language),
+                        text_in(item["label"], language),
                         _condition(item.get("relevant")),
                         instances,
                         blank,

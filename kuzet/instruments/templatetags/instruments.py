@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.instruments.expressions import ExpressionError, render
+from kuzet.instruments.schema import text_in
 
 register = template.Library()
 
@@ -13,9 +14,7 @@ register = template.Library()
 @register.filter
 def lang(texts: Any, code: str) -> str:
     """The text in ``code`` from a {"ru": …, "kk": …} mapping, falling back to Russian."""
-    if not isinstance(texts, dict):
-        return ""
-    return str(texts.get(code) or texts.get("ru") or texts.get("kk") or "")
+    return text_in(texts, code)
 
 
 @register.filter

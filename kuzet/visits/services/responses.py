@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.responses import validate_response
-from kuzet.instruments.schema import MEDIA_TYPES, walk
+from kuzet.instruments.schema import MEDIA_TYPES, text_in, walk
 from kuzet.visits.models import ComplianceMark, Interview, Response, Visit
 from kuzet.visits.preparation import instruments_for
 from kuzet.visits.services.access import require_can_record
@@ -179,8 +179,7 @@ def labels_of(document: dict[str, Any], language: str) -> dict[str, str]:
     for section in document["sections"]:
         for item in section["items"]:
             for node in [item, *item.get("items", [])] if item["kind"] == "repeat" else [item]:
-                text = node["label"]
-                labels[node["name"]] = text.get(language) or text.get("ru") or text.get("kk") or ""
+                labels[node["name"]] = text_in(node["label"], language)
     return labels
 
 

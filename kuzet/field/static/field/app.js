@@ -9,7 +9,7 @@ import * as mediaStore from "./media.js";
 import { apiData, initialData, recordForm, TITLES } from "./records.js";
 import * as store from "./store.js";
 import { refreshPackage, sendOutbox, TokenRefused } from "./sync.js";
-import { formatBytes, formatDate, formatDateTime, h, language, mount, notice, t, uuid4 } from "./ui.js";
+import { formatBytes, formatDate, formatDateTime, h, language, mount, notice, t, textIn, uuid4 } from "./ui.js";
 import { recordProblems, validateResponse } from "./validate.js";
 
 const IDLE_LOCK_MS = 10 * 60 * 1000;
@@ -540,10 +540,10 @@ async function finalize(record, form, problemsBox, context) {
 
 function nonCompliantItems(document, kept) {
   const labels = {};
-  const choices = Object.fromEntries((document.choice_lists.compliance || []).map((c) => [c.name, c.label[language] || c.label.ru]));
+  const choices = Object.fromEntries((document.choice_lists.compliance || []).map((c) => [c.name, textIn(c.label, language)]));
   for (const section of document.sections) {
     for (const item of section.items) {
-      for (const question of item.kind === "repeat" ? item.items : [item]) labels[question.name] = question.label[language] || question.label.ru;
+      for (const question of item.kind === "repeat" ? item.items : [item]) labels[question.name] = textIn(question.label, language);
     }
   }
   const items = [];

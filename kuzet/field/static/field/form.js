@@ -5,14 +5,9 @@
 // when it shows on the server. Every answer typed is kept in the draft, even of a question
 // that is hidden again; only validation (validate.js) drops it, as on the server.
 import { holds } from "../instruments/conditions.js";
-import { h, t } from "./ui.js";
+import { h, t, textIn as text } from "./ui.js";
 
 const MEDIA = new Set(["photo", "audio", "video", "file"]);
-
-function text(texts, language) {
-  if (!texts) return "";
-  return texts[language] || texts.ru || texts.kk || "";
-}
 
 function choicesOf(document, question) {
   const list = question.type === "compliance" ? "compliance" : question.choices;

@@ -14,6 +14,13 @@ export function t(text, params = {}) {
 
 export const language = page?.documentElement.lang || "ru";
 
+/** The text in ``lang`` of a {ru, kk} mapping, falling back to Russian, then Kazakh
+ * (the twin of kuzet.instruments.schema.text_in). */
+export function textIn(texts, lang) {
+  if (!texts) return "";
+  return texts[lang] || texts.ru || texts.kk || "";
+}
+
 /** An element: h("p", {class: "muted"}, "text", child, …). */
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);

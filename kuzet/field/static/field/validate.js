@@ -6,15 +6,10 @@
 // kuzet/recommendations for the other kinds of records. The messages are the server's own,
 // translated by Django into the shell (strings.py), so both say the same thing.
 import { holds, isEmpty } from "../instruments/conditions.js";
-import { t } from "./ui.js";
+import { t, textIn } from "./ui.js";
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 const MEDIA = new Set(["photo", "audio", "video", "file"]);
-
-function pick(texts, language) {
-  if (!texts) return "";
-  return texts[language] || texts.ru || texts.kk || "";
-}
 
 function typeProblem(question, value, lists) {
   const type = question.type;
@@ -58,7 +53,7 @@ function checkQuestion(question, value, path, context, lists, errors, target, la
   }
   if (question.constraint !== undefined && question.constraint !== null
       && !holds(question.constraint, { answers: context.answers, instance: context.instance, self: value })) {
-    return add(pick(question.constraint_message, language) || t("The answer is outside the allowed values."));
+    return add(textIn(question.constraint_message, language) || t("The answer is outside the allowed values."));
   }
   target[question.name] = value;
 }

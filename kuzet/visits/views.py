@@ -50,7 +50,6 @@ from kuzet.visits.services.planning import TeamPlace, visit_plan
 from kuzet.visits.services.responses import (
     StaleResponse,
     answers_from_form,
-    labels_of,
     response_save,
     response_start,
 )
@@ -550,7 +549,6 @@ def response_edit(request: HttpRequest, pk: int, uuid: str) -> HttpResponse:
             "sections": build_form(document, answers, errors, language, marks),
             "errors": errors,
             "checked": checked or status != 200,
-            "labels": labels_of(document, language),
         },
     )
     page.status_code = status

@@ -209,15 +209,22 @@ def response_problems(visit: Visit) -> list[str]:
             % {"titles": "; ".join(str(v.instrument.title) for v in checklists)}
         )
     for response in responses:
+        # Every save stores how many problems validation found: only those with some are
+        # validated again here, for their messages.
+        if response.problem_count == 0:
+            continue
         document = response.version.document
-        labels = labels_of(document, language)
-        title = response.version.instrument.title
         result = validate_response(document, response.answers)
         if result.errors:
+            labels = labels_of(document, language)
             names = [path_label(labels, p) for p in list(result.errors)[:3]]
             problems.append(
                 _("“%(title)s”: %(count)s answers are missing or invalid, such as: %(names)s.")
-                % {"title": title, "count": len(result.errors), "names": "; ".join(names)}
+                % {
+                    "title": response.version.instrument.title,
+                    "count": len(result.errors),
+                    "names": "; ".join(names),
+                }
             )
     uncovered = ComplianceMark.objects.filter(
         response__visit=visit, value__in=NEEDS_FINDING, findings__isnull=True

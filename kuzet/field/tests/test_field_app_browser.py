@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from kuzet.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, DEMO_VAR_DIRS
+from kuzet.core.tests.browser import DEMO_VAR_DIRS
 from kuzet.field.tests.browser_sealing import seal_record
+from kuzet.field.tests.tablet import PASSPHRASE, first_use, launch
 from kuzet.people.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
-PASSPHRASE = "долгая дорога в дюнах"
 SECRET_NAME = "Серикбаев Арман Болатович"
 SECRET_NOTE = "В камере холодно, одеяла не выдают третий день"
 
@@ -64,16 +64,6 @@ FILL_EVERYTHING = """() => {
   form.dispatchEvent(new Event('change'));
   return filled;
 }"""
-
-
-def launch(playwright: Any, profile: Path) -> Any:
-    return playwright.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS,
-        viewport={"width": 1024, "height": 768},
-        locale="ru-RU",
-    )
 
 
 def unlock(page: Any, passphrase: str = PASSPHRASE) -> None:
@@ -120,17 +110,7 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
     with sync_playwright() as playwright:
         context = launch(playwright, profile)
         page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())  # "Finalize? …"
-        page.goto(f"{base}/field/")
-        page.wait_for_selector("#set-passphrase")
-        page.fill("#passphrase", PASSPHRASE)
-        page.fill("#repeat", PASSPHRASE)
-        page.click("#set-passphrase button")
-        page.wait_for_selector("#sign-in", timeout=30000)
-        page.fill("#username", "demo-leader")
-        page.fill("#password", DEMO_PASSWORD)
-        page.fill("#device_name", "Планшет 3")
-        page.click("#sign-in button")
+        first_use(page, base, "demo-leader", device_name="Планшет 3")
         page.wait_for_selector(".visit-card", timeout=30000)
         # The shell is cached once the service worker controls the page.
         page.evaluate("navigator.serviceWorker.ready")
@@ -238,16 +218,7 @@ def test_the_same_uuid_with_other_content_is_kept_and_shown(
     with sync_playwright() as playwright:
         context = launch(playwright, tmp_path / "tablet")
         page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.goto(f"{base}/field/")
-        page.wait_for_selector("#set-passphrase")
-        page.fill("#passphrase", PASSPHRASE)
-        page.fill("#repeat", PASSPHRASE)
-        page.click("#set-passphrase button")
-        page.wait_for_selector("#sign-in", timeout=30000)
-        page.fill("#username", "demo-participant")
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("#sign-in button")
+        first_use(page, base, "demo-participant")
         page.wait_for_selector(".visit-card", timeout=30000)
         context.set_offline(True)
         page.click(".visit-card")
@@ -308,15 +279,7 @@ def test_a_package_that_cannot_fit_is_refused_and_nothing_is_stored(
             "navigator.storage.estimate = async () => ({quota: 200000, usage: 150000});"
         )
         page = context.new_page()
-        page.goto(f"{base}/field/")
-        page.wait_for_selector("#set-passphrase")
-        page.fill("#passphrase", PASSPHRASE)
-        page.fill("#repeat", PASSPHRASE)
-        page.click("#set-passphrase button")
-        page.wait_for_selector("#sign-in", timeout=30000)
-        page.fill("#username", "demo-leader")
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("#sign-in button")
+        first_use(page, base, "demo-leader")
         page.wait_for_selector("#notice[data-kind=error]", timeout=30000)
         assert page.locator(".visit-card").count() == 0
         meta_keys = page.evaluate(

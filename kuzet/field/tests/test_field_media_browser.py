@@ -19,47 +19,29 @@ from typing import Any
 import pytest
 
 from kuzet.core.tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DEMO_VAR_DIRS,
     ROOT,
     _free_port,
     _manage,
     require_chromium,
 )
-from kuzet.people.demo import DEMO_PASSWORD
+from kuzet.field.tests.tablet import PASSPHRASE, first_use
+from kuzet.field.tests.tablet import launch as tablet_launch
 from kuzet.visits.tests.test_walkthrough_browser import png
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
-PASSPHRASE = "долгая дорога в дюнах"
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 
 
-def launch(playwright: Any, profile: Path) -> Any:
-    context = playwright.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=CHROMIUM,
-        args=[*CHROMIUM_ARGS, *FAKE_MEDIA],
-        viewport={"width": 1024, "height": 768},
-        locale="ru-RU",
-    )
-    return context
-
-
 def sign_in(page: Any, base: str) -> None:
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{base}/field/")
-    page.wait_for_selector("#set-passphrase")
-    page.fill("#passphrase", PASSPHRASE)
-    page.fill("#repeat", PASSPHRASE)
-    page.click("#set-passphrase button")
-    page.wait_for_selector("#sign-in", timeout=30000)
-    page.fill("#username", "demo-leader")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("#sign-in button")
+    first_use(page, base, "demo-leader")
     page.wait_for_selector(".visit-card", timeout=30000)
     page.evaluate("navigator.serviceWorker.ready")
+
+
+def launch(playwright: Any, profile: Path) -> Any:
+    return tablet_launch(playwright, profile, *FAKE_MEDIA)
 
 
 def stored_media(var_dir: Path) -> dict[str, str]:

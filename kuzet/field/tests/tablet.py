@@ -1,0 +1,40 @@
+"""A tablet for the field app's browser tests: a Chromium profile of its own, and the
+first use of the app on it (passphrase, then sign-in)."""
+
+from pathlib import Path
+from typing import Any
+
+from kuzet.core.tests.browser import CHROMIUM, CHROMIUM_ARGS
+from kuzet.people.demo import DEMO_PASSWORD
+
+PASSPHRASE = "долгая дорога в дюнах"
+
+
+def launch(playwright: Any, profile: Path, *extra_args: str) -> Any:
+    """A persistent context: what the app stores survives closing and reopening it."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, *extra_args],
+        viewport={"width": 1024, "height": 768},
+        locale="ru-RU",
+    )
+
+
+def first_use(page: Any, base: str, username: str, device_name: str = "") -> None:
+    """Set the passphrase and submit the sign-in; the caller waits for what follows.
+
+    Every confirmation the app asks ("Finalize? …") is accepted.
+    """
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{base}/field/")
+    page.wait_for_selector("#set-passphrase")
+    page.fill("#passphrase", PASSPHRASE)
+    page.fill("#repeat", PASSPHRASE)
+    page.click("#set-passphrase button")
+    page.wait_for_selector("#sign-in", timeout=30000)
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    if device_name:
+        page.fill("#device_name", device_name)
+    page.click("#sign-in button")

@@ -2,11 +2,12 @@
 
 ``VisitFact`` and ``RecommendationFact`` copy each visit and recommendation with the
 dimensions the filters use (month, region, department, type of place, visit type) and what
-was counted on it. Monthly tables add them up so that a national page over ten years reads
-thousands of rows, not millions: ``VisitCount`` (visits by month, visit type and stage, for
-the country and by region, department and type), ``ItemCount`` (checklist answers by
-question) and ``RecommendationCount`` (by addressee and status), the last two by place
-(``PLACE``) and for the country (``NATIONAL``).
+was counted on it. Count tables add them up by month and by calendar year (``months`` 1 or
+12) so that a national page over ten years reads hundreds of rows, not millions:
+``VisitCount`` (visits by visit type and stage, for the country and by region, department and
+type), ``ItemCount`` (checklist answers by question) and ``RecommendationCount`` (by
+addressee and status), the last two also by place (``PLACE``). A year's row is the sum of
+its monthly rows, refreshed with them.
 
 Every service that writes something counted calls ``visit_facts_refresh(visit_id)`` after its
 write, inside its transaction, so the next page load counts it. ``facts_rebuild`` recomputes
@@ -83,6 +84,13 @@ ALLEGATION_COUNTS: dict[str, Any] = {
 }
 RECOMMENDATION_COUNTS: dict[str, Any] = {"recommendations": Count("id")}
 COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS]
+# The columns that name a row of each count table besides ``grain``, ``month`` and ``months``;
+# the other columns are the counts.
+KEYS: dict[Any, list[str]] = {
+    VisitCount: ["dimension", "kind", "status"],
+    ItemCount: ["region_id", "department_id", "type_id", "kind", "instrument_id", "question"],
+    RecommendationCount: ["region_id", "department_id", "type_id", "kind", "addressee_id"],
+}
 # The status columns of ``RecommendationCount``, in its field order (named as the statuses).
 STATUS_COLUMNS = [
     R.ISSUED.value,
@@ -170,7 +178,7 @@ def _visit_cells(fact: VisitFact) -> list[tuple[str, date, int, str, str]]:
 def _visit_cell_refresh(grain: str, month: date, dimension: int, kind: str, status: str) -> None:
     _lock("visits", grain, month, dimension, kind, status)
     VisitCount.objects.filter(
-        grain=grain, month=month, dimension=dimension, kind=kind, status=status
+        grain=grain, months=1, month=month, dimension=dimension, kind=kind, status=status
     ).delete()
     column = ROLLUPS[grain]
     where = "f.planned_date BETWEEN %s AND %s AND f.kind = %s AND f.status = %s"
@@ -179,6 +187,14 @@ def _visit_cell_refresh(grain: str, month: date, dimension: int, kind: str, stat
         where += f" AND f.{column} = %s"
         params.append(dimension)
     _insert(VisitCount, visit_count_select(grain, where), params)
+    _lock("visits-year", grain, month.year, dimension, kind, status)
+    _year_refresh(
+        VisitCount,
+        grain,
+        month.replace(month=1),
+        "dimension = %s AND kind = %s AND status = %s",
+        [dimension, kind, status],
+    )
 
 
 def _insert(model: Any, select: str, params: list[Any]) -> None:
@@ -208,8 +224,8 @@ def _cell_refresh(cell: Cell) -> None:
         "AND f.type_id = %s AND f.kind = %s"
     )
     params: list[Any] = [month, month_end(month), region, department, type_, kind]
-    place = Q(grain=Grain.PLACE, month=month, region_id=region, department_id=department,
-              type_id=type_, kind=kind)  # fmt: skip
+    place = Q(grain=Grain.PLACE, months=1, month=month, region_id=region,
+              department_id=department, type_id=type_, kind=kind)  # fmt: skip
     counts: list[tuple[Any, str, Callable[[str], str]]] = [
         (ItemCount, "instrument_id", items_select),
         (RecommendationCount, "addressee_id", recommendations_select),
@@ -229,6 +245,15 @@ def _cell_refresh(cell: Cell) -> None:
         model.objects.bulk_create(model(**dict(zip(fields, row, strict=True))) for row in fresh)
         touched = {row[fields.index(key)] for row in fresh | stored}
         keys = ", ".join(str(int(k)) for k in touched)
+        _lock("place-year", month.year, *cell[1:])
+        _year_refresh(
+            model,
+            Grain.PLACE,
+            month.replace(month=1),
+            f"region_id = %s AND department_id = %s AND type_id = %s AND kind = %s "
+            f"AND {key} IN ({keys})",
+            [region, department, type_, kind],
+        )
         for grain, column, value in (
             (Grain.NATIONAL, "", 0),
             (Grain.REGION, "region_id", region),
@@ -238,14 +263,16 @@ def _cell_refresh(cell: Cell) -> None:
             _lock(grain, month, kind, value)
             same = {column: value} if column else {}
             model.objects.filter(
-                grain=grain, month=month, kind=kind, **same, **{f"{key}__in": touched}
+                grain=grain, months=1, month=month, kind=kind, **same, **{f"{key}__in": touched}
             ).delete()
-            rollup = f"month = %s AND kind = %s AND {key} IN ({keys})"
-            rollup_params = [month, kind]
+            rows = f"kind = %s AND {key} IN ({keys})"
+            rows_params: list[Any] = [kind]
             if column:
-                rollup += f" AND {column} = %s"
-                rollup_params.append(value)
-            _rollup_insert(model, grain, rollup, rollup_params)
+                rows += f" AND {column} = %s"
+                rows_params.append(value)
+            _rollup_insert(model, grain, f"month = %s AND {rows}", [month, *rows_params])
+            _lock("year", grain, month.year, kind, value)
+            _year_refresh(model, grain, month.replace(month=1), rows, rows_params)
 
 
 def _db_value(value: Any) -> Any:
@@ -262,6 +289,12 @@ def _month(column: str) -> str:
     return f"CAST(date_trunc('month', {column}) AS date)"
 
 
+def _year(column: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"date({column}, 'start of year')"
+    return f"CAST(date_trunc('year', {column}) AS date)"
+
+
 def _count_fields(model: Any) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if f.name != "id"]
 
@@ -273,8 +306,8 @@ def items_select(where: str) -> str:
 
     month = _month("f.planned_date")
     return f"""
-        SELECT '{Grain.PLACE.value}' AS grain, {month} AS month, f.region_id, f.department_id,
-               f.type_id, f.kind, v.instrument_id, m.question,
+        SELECT '{Grain.PLACE.value}' AS grain, {month} AS month, 1 AS months, f.region_id,
+               f.department_id, f.type_id, f.kind, v.instrument_id, m.question,
                SUM(CASE WHEN m.value = 'non_compliant' THEN 1 ELSE 0 END) AS non_compliant,
                SUM(CASE WHEN m.value <> 'not_checked' THEN 1 ELSE 0 END) AS checked
         FROM {ComplianceMark._meta.db_table} m
@@ -296,8 +329,8 @@ def recommendations_select(where: str) -> str:
     )
     open_ = ", ".join(f"'{s}'" for s in sorted(OPEN))
     return f"""
-        SELECT '{Grain.PLACE.value}' AS grain, {month} AS month, f.region_id, f.department_id,
-               f.type_id, f.kind, f.addressee_id, COUNT(*) AS total, {statuses},
+        SELECT '{Grain.PLACE.value}' AS grain, {month} AS month, 1 AS months, f.region_id,
+               f.department_id, f.type_id, f.kind, f.addressee_id, COUNT(*) AS total, {statuses},
                SUM(CASE WHEN f.status IN ({open_}) AND f.deadline IS NOT NULL THEN 1 ELSE 0 END)
                    AS open_dated
         FROM {RecommendationFact._meta.db_table} f
@@ -314,7 +347,8 @@ def visit_count_select(grain: str, where: str) -> str:
     sums = ", ".join(f"SUM(f.{name}) AS {name}" for name in COUNTED)
     by = ", ".join(x for x in (month, f"f.{column}" if column else "", "f.kind", "f.status") if x)
     return f"""
-        SELECT '{grain}' AS grain, {month} AS month, {dimension} AS dimension, f.kind, f.status,
+        SELECT '{grain}' AS grain, {month} AS month, 1 AS months, {dimension} AS dimension,
+               f.kind, f.status,
                COUNT(*) AS visits, SUM(CASE WHEN f.carried_out THEN 1 ELSE 0 END) AS carried_out,
                {sums}
         FROM {VisitFact._meta.db_table} f
@@ -324,7 +358,8 @@ def visit_count_select(grain: str, where: str) -> str:
 
 
 def _rollup_insert(model: Any, grain: str, where: str, params: list[Any]) -> None:
-    """Rows of a coarser ``grain`` summed from the place rows matching ``where``."""
+    """Monthly rows of a coarser ``grain`` summed from the monthly place rows matching
+    ``where``."""
     fields = _count_fields(model)
     keys = fields[: fields.index("kind") + 2]  # grain … kind, and the instrument or addressee
     if model is ItemCount:
@@ -340,9 +375,40 @@ def _rollup_insert(model: Any, grain: str, where: str, params: list[Any]) -> Non
     with connection.cursor() as cursor:
         insert = f"INSERT INTO {table} ({', '.join(fields)})"
         sums_sql = ", ".join(f"SUM({s})" for s in sums)
-        where = f"grain = '{Grain.PLACE.value}' AND {where}"
+        where = f"grain = '{Grain.PLACE.value}' AND months = 1 AND {where}"
         query = f"{insert} SELECT {select}, {sums_sql} FROM {table} WHERE {where}"  # noqa: S608
         cursor.execute(f"{query} GROUP BY {', '.join(grouped)}", params)
+
+
+def _year_refresh(
+    model: Any, grain: str | None, year: date | None, where: str, params: list[Any]
+) -> None:
+    """The yearly rows (``months`` 12) of ``grain`` made the sums of its monthly rows that
+    match ``where`` (conditions on the key columns): for the year starting on ``year``, or
+    for every grain and year when both are None (the rebuild, on a table without yearly
+    rows)."""
+    table = model._meta.db_table
+    keys = KEYS[model]
+    sums = [f for f in _count_fields(model) if f not in ("grain", "month", "months", *keys)]
+    conditions = ["months = 1", where]
+    all_params = list(params)
+    with connection.cursor() as cursor:
+        if grain is not None and year is not None:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE grain = %s AND months = 12 AND month = %s "  # noqa: S608
+                f"AND {where}",
+                [grain, year, *params],
+            )
+            conditions += ["grain = %s", "month BETWEEN %s AND %s"]
+            all_params += [grain, year, year.replace(month=12)]
+        names = ", ".join(["grain", "month", "months", *keys, *sums])
+        group = ", ".join(["grain", _year("month"), *keys])
+        select = ", ".join(["grain", _year("month"), "12", *keys, *(f"SUM({s})" for s in sums)])
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {select} FROM {table} "  # noqa: S608
+            f"WHERE {' AND '.join(conditions)} GROUP BY {group}",
+            all_params,
+        )
 
 
 def _recommendation_facts(where: str, replace_visit: int | None = None) -> None:
@@ -426,6 +492,8 @@ def facts_rebuild() -> dict[str, int]:
         _insert(model, select("1 = 1"), [])
         for grain in ROLLUPS:
             _rollup_insert(model, grain, "1 = 1", [])
+    for model in (VisitCount, ItemCount, RecommendationCount):
+        _year_refresh(model, None, None, "1 = 1", [])
     with connection.cursor() as cursor:  # the planners' statistics of the new rows
         for model in tables:
             cursor.execute(f"ANALYZE {model._meta.db_table}")

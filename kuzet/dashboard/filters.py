@@ -41,18 +41,24 @@ class Filters:
     )
 
     def query(self, **extra: Any) -> str:
-        """The query string of these filters (plus ``extra``), for links to lists."""
-        params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
-        for name in ("region", "department", "type"):
-            value = getattr(self, name)
-            if value is not None:
-                params[name] = str(value.pk)
-        if self.kind:
-            params["kind"] = self.kind
-        for key, value in extra.items():
-            if value not in (None, ""):
-                params[key] = str(value)
-        return urlencode(params)
+        """The query string of these filters (plus ``extra``), for links to lists. A page
+        has hundreds of links: the filters' part is encoded once."""
+        added = {key: str(value) for key, value in extra.items() if value not in (None, "")}
+        if "query" not in self.memo:
+            params = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+            for name in ("region", "department", "type"):
+                value = getattr(self, name)
+                if value is not None:
+                    params[name] = str(value.pk)
+            if self.kind:
+                params["kind"] = self.kind
+            self.memo["query"] = (params, urlencode(params))
+        params, encoded = self.memo["query"]
+        if not added:
+            return str(encoded)
+        if added.keys() & params.keys():  # a filter replaced: in its place, as before
+            return urlencode({**params, **added})
+        return f"{encoded}&{urlencode(added)}"
 
     def with_region(self, region: Region) -> "Filters":
         return replace(self, region=region, regions=frozenset({region.pk}))

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
@@ -73,13 +72,6 @@ class Row:
     links: list[str] = field(default_factory=list)
     key: str = ""
 
-    @property
-    def cells(self) -> list[dict[str, Any]]:
-        return [
-            {"value": v, "link": self.links[n] if n < len(self.links) else ""}
-            for n, v in enumerate(self.values)
-        ]
-
 
 @dataclass
 class Table:
@@ -113,19 +105,34 @@ def visits_in(f: Filters) -> QuerySet[Visit]:
     return Visit.objects.filter(visit_q(f))
 
 
-def _split_period(f: Filters) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """The whole months of the period (first days of the first and last), counted from the
-    monthly tables, and the parts of months at its ends, counted from the visit facts."""
+Span = tuple[date, date]
+
+
+def _split_period(f: Filters, years: bool = True) -> tuple[Span | None, list[Span], list[Span]]:
+    """The period in three: the calendar years wholly inside it (first days of the first and
+    last), counted from the yearly rows of the count tables; the other whole months (first
+    days), from their monthly rows; the parts of months at its ends (days), from the facts.
+    With ``years`` False every whole month is counted from the monthly rows."""
     first = f.start if f.start.day == 1 else month_end(f.start) + timedelta(days=1)
     last = f.end if f.end == month_end(f.end) else month_of(f.end) - timedelta(days=1)
     if first > last:
-        return None, [(f.start, f.end)]
+        return None, [], [(f.start, f.end)]
     parts = []
     if f.start < first:
         parts.append((f.start, first - timedelta(days=1)))
     if last < f.end:
         parts.append((last + timedelta(days=1), f.end))
-    return (first, month_of(last)), parts
+    last = month_of(last)
+    first_year = first.year if first.month == 1 else first.year + 1
+    last_year = last.year if last.month == 12 else last.year - 1
+    if not years or first_year > last_year:
+        return None, [(first, last)], parts
+    months = []
+    if first.year < first_year:
+        months.append((first, date(first_year - 1, 12, 1)))
+    if last.year > last_year:
+        months.append((date(last_year + 1, 1, 1), last))
+    return (date(first_year, 1, 1), date(last_year, 1, 1)), months, parts
 
 
 def _where(f: Filters, alias: str = "") -> tuple[list[str], list[Any]]:
@@ -181,24 +188,34 @@ def _counted_rows(
     select: Callable[[str], str],
     grain: str | None,
     where: tuple[list[str], list[Any]] | None = None,
+    by_month: bool = False,
 ) -> tuple[str, list[Any]]:
-    """SQL for rows of ``model`` (a monthly count table) that add up to the visits under ``f``:
-    its rows of ``grain`` for the whole months of the period and, for the rest, the same rows
-    computed from the facts by ``select`` (as the facts module computes them). Without a
-    grain, everything is computed from the facts. ``where``: the conditions on the monthly
-    table, if not the columns of the filters."""
-    months, parts = _split_period(f)
+    """SQL for rows of ``model`` (a count table) that add up to the visits under ``f``: its
+    rows of ``grain`` for the whole years and months of the period (only monthly rows if
+    ``by_month``) and, for the rest, the same rows computed from the facts by ``select`` (as
+    the facts module computes them). Without a grain, everything is computed from the facts.
+    ``where``: the conditions on the count table, if not the columns of the filters."""
+    years, months, parts = _split_period(f, years=not by_month)
     if grain is None:
-        months, parts = None, [(f.start, f.end)]
+        years, months, parts = None, [], [(f.start, f.end)]
     conditions, params = where or _where(f)
     selects: list[str] = []
     all_params: list[Any] = []
     columns = ", ".join(x.attname for x in model._meta.concrete_fields if x.name != "id")
-    if months is not None:
-        cube = " AND ".join(["grain = %s", "month BETWEEN %s AND %s", *conditions])
+    if years is not None or months:
+        spans: list[str] = []
+        span_params: list[Any] = []
+        if years is not None:
+            spans.append("(months = 12 AND month BETWEEN %s AND %s)")
+            span_params += years
+        if months:
+            ranges = " OR ".join("month BETWEEN %s AND %s" for _span in months)
+            spans.append(f"(months = 1 AND ({ranges}))")
+            span_params += [day for span in months for day in span]
+        cube = " AND ".join(["grain = %s", f"({' OR '.join(spans)})", *conditions])
         table = model._meta.db_table
         selects.append(f"SELECT {columns} FROM {table} WHERE {cube}")  # noqa: S608
-        all_params += [grain, *months, *params]
+        all_params += [grain, *span_params, *params]
     if parts:
         fact_conditions, fact_params = _where(f, "f.")
         dates = " OR ".join("f.planned_date BETWEEN %s AND %s" for _part in parts)
@@ -207,13 +224,14 @@ def _counted_rows(
     return " UNION ALL ".join(selects), all_params
 
 
-def _visit_rows(f: Filters, grain: str) -> tuple[str, list[Any]]:
-    """``VisitCount`` rows of ``grain`` for the visits under ``f``: from the monthly table
+def _visit_rows(f: Filters, grain: str, by_month: bool = False) -> tuple[str, list[Any]]:
+    """``VisitCount`` rows of ``grain`` for the visits under ``f``: from the count table
     for the whole country or for one kind of place filter (regions, a department or a type);
-    from the visit facts (by their indexes) when filters are combined."""
+    from the visit facts (by their indexes) when filters are combined. ``by_month``: no
+    yearly rows (for counts by month)."""
     select = partial(visit_count_select, grain)
     if _national(f):
-        return _counted_rows(f, VisitCount, select, grain)
+        return _counted_rows(f, VisitCount, select, grain, by_month=by_month)
     one = _one_place_filter(f)
     if one is not None and grain in (Grain.NATIONAL, one[0]):
         letter, values = one
@@ -223,7 +241,7 @@ def _visit_rows(f: Filters, grain: str) -> tuple[str, list[Any]]:
             conditions.append("kind = %s")
             params.append(f.kind)
         rows = partial(visit_count_select, letter)
-        return _counted_rows(f, VisitCount, rows, letter, (conditions, params))
+        return _counted_rows(f, VisitCount, rows, letter, (conditions, params), by_month)
     return _counted_rows(f, VisitCount, select, None)
 
 
@@ -422,9 +440,18 @@ def _labels(dimension: str, keys: set[Any]) -> dict[Any, str]:
 # --- Coverage of the inventory --------------------------------------------------------
 
 
-def coverage_days(f: Filters) -> Table:
-    """Active institutions by days since their last visit (as the visit services keep it)."""
-    aggregates: dict[str, Any] = {"never": Count("id", filter=Q(last_visited_on__isnull=True))}
+def _coverage_counts(f: Filters) -> dict[int, dict[str, int]]:
+    """Per region: active institutions under ``f``, those visited in the last 12 months, never
+    visited, and by days since the last visit (``b0``… as ``DAY_BUCKETS``), as the visit
+    services keep the last visit. Both coverage tables use them: one scan per page."""
+    if "coverage" in f.memo:
+        counts: dict[int, dict[str, int]] = f.memo["coverage"]
+        return counts
+    aggregates: dict[str, Any] = {
+        "total": Count("id"),
+        "recent": Count("id", filter=Q(last_visited_on__gte=f.today - timedelta(days=365))),
+        "never": Count("id", filter=Q(last_visited_on__isnull=True)),
+    }
     lower: date | None = None
     for n, (days, _label) in enumerate(DAY_BUCKETS):
         q = Q(last_visited_on__isnull=False)
@@ -434,7 +461,16 @@ def coverage_days(f: Filters) -> Table:
             q &= Q(last_visited_on__lt=lower)
         aggregates[f"b{n}"] = Count("id", filter=q)
         lower = f.today - timedelta(days=days) if days is not None else None
-    counts = institutions_in(f).aggregate(**aggregates)
+    rows = institutions_in(f).values("region_id").annotate(**aggregates).order_by()
+    f.memo["coverage"] = {row.pop("region_id"): row for row in rows}
+    return f.memo["coverage"]  # type: ignore[no-any-return]
+
+
+def coverage_days(f: Filters) -> Table:
+    """Active institutions by days since their last visit."""
+    by_region = _coverage_counts(f).values()
+    keys = [f"b{n}" for n in range(len(DAY_BUCKETS))] + ["never"]
+    counts = {key: sum(c[key] for c in by_region) for key in keys}
     link = _inventory_link(f)
     rows = [
         Row(str(label), [counts[f"b{n}"]], [link], key=f"b{n}")
@@ -452,18 +488,7 @@ def coverage_days(f: Filters) -> Table:
 
 
 def coverage_by_region(f: Filters) -> Table:
-    year_ago = f.today - timedelta(days=365)
-    counts = (
-        institutions_in(f)
-        .values("region_id")
-        .annotate(
-            total=Count("id"),
-            recent=Count("id", filter=Q(last_visited_on__gte=year_ago)),
-            never=Count("id", filter=Q(last_visited_on__isnull=True)),
-        )
-        .order_by()
-    )
-    by_region = {row["region_id"]: row for row in counts}
+    by_region = _coverage_counts(f)
     regions = Region.objects.all() if f.regions is None else Region.objects.filter(pk__in=f.regions)
     rows = []
     for region in sorted(regions, key=lambda r: r.name):
@@ -543,12 +568,9 @@ def _count_recommendations(f: Filters) -> dict[int, dict[str, int]]:
         row[0]: dict(zip(columns, row[1:], strict=True))
         for row in _sums(sql, params, columns, by="addressee_id")
     }
-    # Found by deadline (those not yet passed are few); the visit date is compared as an
-    # expression so that no planner prefers scanning ten years of recommendations by it.
-    not_due = (
-        RecommendationFact.objects.filter(status__in=OPEN, deadline__gte=f.today)
-        .alias(day=Coalesce("planned_date", "deadline"))
-        .filter(day__range=(f.start, f.end))
+    # Found by deadline (those not yet passed are few), from the index alone on PostgreSQL.
+    not_due = RecommendationFact.objects.filter(
+        status__in=OPEN, deadline__gte=f.today, planned_date__range=(f.start, f.end)
     )
     if f.regions is not None:
         not_due = not_due.filter(region_id__in=f.regions)
@@ -690,14 +712,22 @@ def _question_labels(instrument_ids: set[int]) -> dict[tuple[int, str], str]:
     versions = (
         InstrumentVersion.objects.filter(instrument_id__in=instrument_ids)
         .order_by("instrument_id", "-number")
-        .only("instrument_id", "document")
+        .values_list("pk", "instrument_id", "content_hash")
     )
+    for pk, instrument, content_hash in versions:
+        for name, text in _version_labels(pk, content_hash, language).items():
+            labels.setdefault((instrument, name), text)
+    return labels
+
+
+@lru_cache(maxsize=256)
+def _version_labels(pk: int, content_hash: str, language: str) -> dict[str, str]:
+    """The question labels of one version, read once per process (the content hash is in the
+    key, so a changed draft is read again): a document is tens of kilobytes of JSON."""
     from kuzet.visits.services.responses import labels_of
 
-    for version in versions:
-        for name, text in labels_of(version.document, language).items():
-            labels.setdefault((version.instrument_id, name), text)
-    return labels
+    document = InstrumentVersion.objects.values_list("document", flat=True).get(pk=pk)
+    return labels_of(document, language)
 
 
 # --- Trends ---------------------------------------------------------------------------
@@ -705,7 +735,7 @@ def _question_labels(instrument_ids: set[int]) -> dict[tuple[int, str], str]:
 
 def trend_months(f: Filters) -> Table:
     """Per month of the period: visits scheduled and carried out, allegations, recommendations."""
-    sql, params = _visit_rows(f, "n")
+    sql, params = _visit_rows(f, "n", by_month=True)
     columns = ["visits", "carried_out", "recommendations", "allegations_ill_treatment",
                "allegations_reprisal"]  # fmt: skip
     by_month = {

@@ -136,9 +136,12 @@ class PlanEntry(AuditedModel):
 # Derived rows, rebuilt by ``manage.py rebuild_dashboard_facts`` and refreshed by
 # ``facts.visit_facts_refresh`` inside the transaction of every write that changes them.
 # The dimensions are plain integers (no foreign keys): these rows are copies, not records.
-# In the monthly ``*Count`` tables, ``grain`` says what a row adds up: PLACE rows are one
+# In the ``*Count`` tables, ``grain`` says what a row adds up: PLACE rows are one
 # region, department and type; REGION, DEPARTMENT and TYPE rows one of them (the other two
-# columns 0); NATIONAL rows the whole country (all three 0).
+# columns 0); NATIONAL rows the whole country (all three 0). ``months`` says over what time:
+# 1 for the month starting on ``month``, 12 for the calendar year starting on ``month``
+# (a January row and its year's row share ``month``: always filter on ``months``). The
+# yearly rows let a ten-year page read a tenth of the rows.
 
 
 class Grain(models.TextChoices):
@@ -190,6 +193,7 @@ class ItemCount(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     month = models.DateField()  # the first day
+    months = models.PositiveSmallIntegerField(default=1)  # 1 or 12, see above
     region_id = models.PositiveIntegerField()
     department_id = models.PositiveIntegerField()
     type_id = models.PositiveIntegerField()
@@ -203,6 +207,7 @@ class ItemCount(models.Model):
         constraints = [
             models.UniqueConstraint(
                 "grain",
+                "months",
                 "month",
                 "region_id",
                 "department_id",
@@ -228,6 +233,7 @@ class RecommendationCount(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     month = models.DateField()
+    months = models.PositiveSmallIntegerField(default=1)
     region_id = models.PositiveIntegerField()
     department_id = models.PositiveIntegerField()
     type_id = models.PositiveIntegerField()
@@ -249,6 +255,7 @@ class RecommendationCount(models.Model):
         constraints = [
             models.UniqueConstraint(
                 "grain",
+                "months",
                 "month",
                 "region_id",
                 "department_id",
@@ -291,8 +298,20 @@ class RecommendationFact(models.Model):
         indexes = [
             models.Index(fields=["planned_date"], name="recfact_date"),
             # Open ones not yet due: an equality on the status first, so that SQLite picks it
-            # without statistics.
-            models.Index(fields=["status", "deadline"], name="recfact_status_deadline"),
+            # without statistics; on PostgreSQL the columns the indicators filter and count by
+            # are in the index, so that it is read alone (``include`` is ignored elsewhere).
+            models.Index(
+                fields=["status", "deadline"],
+                include=[
+                    "planned_date",
+                    "addressee_id",
+                    "region_id",
+                    "department_id",
+                    "type_id",
+                    "kind",
+                ],
+                name="recfact_status_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -305,6 +324,7 @@ class VisitCount(models.Model):
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     month = models.DateField()
+    months = models.PositiveSmallIntegerField(default=1)
     dimension = models.PositiveIntegerField()  # the region, department or type; 0 for n
     kind = models.CharField(max_length=20)
     status = models.CharField(max_length=20)
@@ -324,7 +344,7 @@ class VisitCount(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                "grain", "month", "dimension", "kind", "status", name="visitcount_cell"
+                "grain", "months", "month", "dimension", "kind", "status", name="visitcount_cell"
             )
         ]
 

@@ -204,7 +204,17 @@ class Institution(AuditedModel):
                 name="institution_population_date_needs_population",
             ),
         ]
-        indexes = [models.Index(fields=["region", "type"]), models.Index(fields=["department"])]
+        indexes = [
+            models.Index(fields=["region", "type"]),
+            models.Index(fields=["department"]),
+            # The coverage indicators count active places by region and last visit: read
+            # from this index alone on PostgreSQL (``include`` is ignored elsewhere).
+            models.Index(
+                fields=["status", "region"],
+                include=["department", "type", "last_visited_on", "id"],
+                name="institution_coverage",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

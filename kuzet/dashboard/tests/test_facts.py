@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from kuzet.dashboard.facts import month_end, month_of
+from kuzet.dashboard.facts import month_end, month_of, visit_facts_refresh
 from kuzet.dashboard.models import (
     ItemCount,
     RecommendationCount,
@@ -143,7 +143,9 @@ def test_an_interview_synced_from_a_tablet_is_counted_at_once(
     assert interviews["the person fears reprisals"] == ["1"]
 
 
+@pytest.mark.parametrize("january", [False, True], ids=["december", "january"])
 def test_a_rebuild_gives_what_the_writes_kept(
+    january: bool,
     visit: Visit,  # noqa: F811
     leader: User,  # noqa: F811
     member: User,  # noqa: F811
@@ -153,6 +155,10 @@ def test_a_rebuild_gives_what_the_writes_kept(
     client_for: Callable[[User], Client],
 ) -> None:
     addressee = Addressee.objects.get(code="dept-mia-police")
+    if january:  # a January row and its year's row start on the same day
+        Visit.objects.filter(pk=visit.pk).update(planned_date=visit.planned_date.replace(month=1))
+        visit.refresh_from_db()
+        visit_facts_refresh(visit.pk)
     for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED):
         visit = visit_transition(actor=leader, visit=visit, to_status=status)
     response = response_start(actor=leader, visit=visit, version=checklist)
@@ -169,11 +175,20 @@ def test_a_rebuild_gives_what_the_writes_kept(
     client = client_for(secretariat)
     client.cookies["django_language"] = "en"
     month = period(visit)
+    year = visit.planned_date.year
     queries = [
         month,  # whole months: the monthly tables
         {**month, "start": (visit.planned_date - timedelta(days=40)).isoformat()},  # parts
         {**month, "region": str(visit.region_id)},  # a place: the place rows and facts
         {**month, "kind": visit.kind, "type": str(visit.institution.type_id)},
+        # A whole year: the yearly rows; then a year, months on both sides and parts of months.
+        {"start": f"{year}-01-01", "end": f"{year}-12-31"},
+        {"start": f"{year - 1}-10-15", "end": f"{year + 1}-02-10", "region": str(visit.region_id)},
+        {
+            "start": f"{year - 1}-11-01",
+            "end": f"{year + 1}-01-31",
+            "type": str(visit.institution.type_id),
+        },
     ]
     kept = fact_rows()
     shown = [figures(client, q) for q in queries]
@@ -188,4 +203,11 @@ def test_a_rebuild_gives_what_the_writes_kept(
     assert shown[1].pop("trend_months").items() >= month_row.items()
     assert shown[1] == {k: v for k, v in shown[0].items() if k != "trend_months"}
     assert shown[0]["recommendations_by_status"]["overdue (open, deadline passed)"] == ["1"]
+    # Longer periods count the same records (the visit is the only one), by month too.
+    for longer, same_place in ((shown[4], shown[0]), (shown[5], shown[2]), (shown[6], shown[0])):
+        trend = longer.pop("trend_months")
+        assert {k: v for k, v in trend.items() if any(n != "0" for n in v)} == same_place[
+            "trend_months"
+        ]
+        assert longer == {k: v for k, v in same_place.items() if k != "trend_months"}
     assert list(shown[0]["noncompliant_items"].values()) == []

@@ -283,7 +283,7 @@ def planning(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("The plan entry was not added: check the month and team."))
         return redirect(f"{reverse('dashboard:planning')}?region={region.pk}&year={year}")
     today = timezone.localdate()
-    ranked = list(suggestions(region=region, year=year, today=today)[:SUGGESTIONS_SHOWN])
+    ranked = suggestions(region=region, year=year, today=today, limit=SUGGESTIONS_SHOWN)
     entries = list(plan_with_actual(region=region, year=year))
     months = plan_by_month(region=region, year=year)
     totals = {

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kuzet.conftest import InstitutionFactory
 from kuzet.core.models import AuditEvent
 from kuzet.core.policy import Role
 from kuzet.dashboard.models import PlanEntry, PriorityWeights
+from kuzet.dashboard.planning import reasons, suggestions
 from kuzet.dashboard.tests.conftest import in_this_year
 from kuzet.people.models import User
 from kuzet.recommendations.models import Recommendation
@@ -189,3 +190,39 @@ def test_scale_data_builds_the_sizes_asked_for_marked_synthetic(settings: Any) -
         "planned_date"
     )
     assert sample.last_visited_on == latest.planned_date
+
+
+def test_allegations_reprisal_risks_and_vulnerable_people_of_the_last_three_years_count(
+    places: dict[str, Institution],
+    coordinator: User,
+    make_visit: Callable[..., Visit],
+    make_interview: Callable[..., Any],
+    make_allegation: Callable[..., Any],
+) -> None:
+    today = timezone.localdate()
+    calm = places["calm"]
+    recent = make_visit(calm, today - timedelta(days=30))
+    met = make_interview(
+        recent, "P-1", vulnerabilities=["disability"], reprisal_risk="high",
+        follow_up_on=today + timedelta(days=7),
+    )  # fmt: skip
+    make_allegation(met, "ill_treatment")
+    make_allegation(met, "reprisal")
+    make_interview(recent, "P-2", vulnerabilities=["minor"])
+    # Four years ago: outside the three years, not counted.
+    old = make_visit(calm, today - timedelta(days=4 * 365))
+    make_allegation(make_interview(old, "P-3", vulnerabilities=["minor"]), "ill_treatment")
+
+    ranked = suggestions(region=calm.region, year=today.year, today=today, only=calm.pk)
+
+    assert len(ranked) == 1
+    scored = ranked[0]
+    assert (scored.ill, scored.reprisal, scored.at_risk, scored.vulnerable) == (1, 1, 1, 2)
+    w = PriorityWeights.current()
+    assert scored.p_ill == w.per_ill_treatment_allegation
+    assert scored.p_vulnerable == 2 * w.per_vulnerable_person
+    assert sum(r.points for r in reasons(scored)) == scored.score
+    with translation.override("en"):
+        texts = {r.text for r in reasons(scored)}
+    assert "1 allegation of ill-treatment (3 years)" in texts
+    assert "2 interviewed people of vulnerable groups (3 years)" in texts

@@ -2,10 +2,13 @@
 figure, the annual visit plan with its suggestions, and the weights of the priority score."""
 
 import csv
+import hashlib
+import json
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
@@ -112,11 +115,25 @@ def _table_or_404(request: HttpRequest, key: str) -> indicators.Table:
     return indicators.TABLES[key](f)
 
 
+def _drawn(table: indicators.Table) -> bytes:
+    """The chart of ``table``, kept by a hash of everything it draws: drawing takes matplotlib
+    100–300 ms, and the table itself is counted afresh on every request, so a changed figure
+    (or another language) is another key and nothing stale is shown."""
+    drawn = [table.key, table.title, table.chart, table.columns]
+    drawn += [[row.label, row.values] for row in table.rows]
+    digest = hashlib.sha256(json.dumps(drawn, default=str).encode()).hexdigest()
+    svg: bytes | None = cache.get(f"dashboard:svg:{digest}")
+    if svg is None:
+        svg = table_svg(table)
+        cache.set(f"dashboard:svg:{digest}", svg, timeout=24 * 3600)
+    return svg
+
+
 @login_required
 @require_GET
 def chart(request: HttpRequest, key: str) -> HttpResponse:
     table = _table_or_404(request, key)
-    response = HttpResponse(table_svg(table), content_type="image/svg+xml")
+    response = HttpResponse(_drawn(table), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-cache"
     return response
 

@@ -22,7 +22,13 @@ def data_table(table: Table) -> SafeString:
     for row in table.rows:
         out.append(f"<tr><td>{escape(row.label)}</td>")
         for n, value in enumerate(row.values):
-            shown = "—" if value is None else escape(localize(value))
+            # Counts are integers, shown without grouping (as ``localize`` shows them).
+            if value is None:
+                shown = "—"
+            elif isinstance(value, int):
+                shown = str(value)
+            else:
+                shown = escape(localize(value))
             link = row.links[n] if n < len(row.links) else ""
             if link:
                 out.append(f'<td class="num"><a href="{escape(link)}">{shown}</a></td>')

@@ -285,6 +285,20 @@ def test_charts_are_svg_images(
     assert "<script" not in page.split("<main>", 1)[1]
 
 
+def test_a_chart_shows_a_record_written_a_moment_ago(
+    two_regions: dict[str, Any],
+    secretariat: User,
+    client_for: Callable[[User], Client],
+    make_visit: Callable[..., Visit],
+) -> None:
+    client = client_for(secretariat)
+    before = client.get("/dashboard/chart/visits_by_kind.svg").content
+    assert client.get("/dashboard/chart/visits_by_kind.svg").content == before  # same data
+    make_visit(two_regions["theirs"], in_this_year(3), S.IN_PROGRESS, kind=Visit.Kind.SPECIAL)
+    after = client.get("/dashboard/chart/visits_by_kind.svg").content
+    assert after != before
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -123,8 +123,8 @@ def visit_facts_refresh(visit_id: int) -> None:
         visit = (
             Visit.objects.filter(pk=visit_id)
             .select_related("institution")
-            .only("planned_date", "region_id", "kind", "status", "institution__department_id",
-                  "institution__type_id")
+            .only("planned_date", "region_id", "kind", "status", "institution_id",
+                  "institution__department_id", "institution__type_id")
             .first()
         )  # fmt: skip
         new = None
@@ -132,6 +132,7 @@ def visit_facts_refresh(visit_id: int) -> None:
             new = VisitFact(
                 visit_id=visit_id,
                 planned_date=visit.planned_date,
+                institution_id=visit.institution_id,
                 region_id=visit.region_id,
                 department_id=visit.institution.department_id,
                 type_id=visit.institution.type_id,
@@ -418,10 +419,11 @@ def _recommendation_facts(where: str, replace_visit: int | None = None) -> None:
             cursor.execute(f"DELETE FROM {table} WHERE visit_id = %s", [replace_visit])  # noqa: S608
         cursor.execute(
             f"""
-            INSERT INTO {table} (recommendation_id, visit_id, planned_date, region_id,
-                                 department_id, type_id, kind, addressee_id, status, deadline)
-            SELECT r.id, r.visit_id, f.planned_date, f.region_id, f.department_id, f.type_id,
-                   f.kind, r.addressee_id, r.status, r.deadline
+            INSERT INTO {table} (recommendation_id, visit_id, planned_date, institution_id,
+                                 region_id, department_id, type_id, kind, addressee_id, status,
+                                 deadline)
+            SELECT r.id, r.visit_id, f.planned_date, f.institution_id, f.region_id,
+                   f.department_id, f.type_id, f.kind, r.addressee_id, r.status, r.deadline
             FROM {Recommendation._meta.db_table} r
             JOIN {VisitFact._meta.db_table} f ON f.visit_id = r.visit_id
             WHERE {where}
@@ -459,6 +461,7 @@ def facts_rebuild() -> dict[str, int]:
     visits = Visit.objects.values_list(
         "pk",
         "planned_date",
+        "institution_id",
         "region_id",
         "institution__department_id",
         "institution__type_id",
@@ -466,10 +469,13 @@ def facts_rebuild() -> dict[str, int]:
         "status",
     ).order_by()
     batch: list[VisitFact] = []
-    for pk, day, region, department, type_, kind, status in visits.iterator(chunk_size=5000):
+    for pk, day, institution, region, department, type_, kind, status in visits.iterator(
+        chunk_size=5000
+    ):
         fact = VisitFact(
             visit_id=pk,
             planned_date=day,
+            institution_id=institution,
             region_id=region,
             department_id=department,
             type_id=type_,

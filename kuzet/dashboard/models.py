@@ -159,6 +159,7 @@ class VisitFact(models.Model):
         "visits.Visit", on_delete=models.CASCADE, primary_key=True, related_name="dashboard_fact"
     )
     planned_date = models.DateField()
+    institution_id = models.PositiveIntegerField()
     region_id = models.PositiveIntegerField()
     department_id = models.PositiveIntegerField()
     type_id = models.PositiveIntegerField()
@@ -182,6 +183,18 @@ class VisitFact(models.Model):
             models.Index(fields=["region_id", "planned_date"], name="visitfact_region_date"),
             models.Index(fields=["department_id", "planned_date"], name="visitfact_dept_date"),
             models.Index(fields=["type_id", "planned_date"], name="visitfact_type_date"),
+            # The planning score counts each institution's recent visits (read from the index
+            # alone on PostgreSQL).
+            models.Index(
+                fields=["institution_id", "planned_date"],
+                include=[
+                    "allegations_ill_treatment",
+                    "allegations_reprisal",
+                    "interviews_risk",
+                    "interviews_vulnerable",
+                ],
+                name="visitfact_institution_date",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -286,6 +299,7 @@ class RecommendationFact(models.Model):
     )
     visit_id = models.PositiveIntegerField(db_index=True)
     planned_date = models.DateField()
+    institution_id = models.PositiveIntegerField()
     region_id = models.PositiveIntegerField()
     department_id = models.PositiveIntegerField()
     type_id = models.PositiveIntegerField()
@@ -311,6 +325,12 @@ class RecommendationFact(models.Model):
                     "kind",
                 ],
                 name="recfact_status_deadline",
+            ),
+            # The planning score counts each institution's open and overdue recommendations.
+            models.Index(
+                fields=["institution_id", "status"],
+                include=["deadline"],
+                name="recfact_institution_status",
             ),
         ]
 

@@ -85,12 +85,12 @@ def suggestions(
     (``limit`` of them, or the one institution ``only``); each carries every part of its
     score (``p_*``) next to the count it comes from.
 
-    One statement for the region: its recommendations and its visits' facts are counted by
-    institution once, in two grouped subqueries joined to the institutions, and the score is
+    One statement for the region: the facts of its institutions' recommendations and visits
+    are counted by institution once, in two grouped subqueries joined to them, and the score is
     computed and sorted by the database. (Written in SQL: the ORM has no join to a grouped
     subquery, and a correlated subquery per institution and count cost about a second for a
-    region of 500 places.) The counts of visits come from ``VisitFact``, which the visit
-    services keep current in the transaction of each write.
+    region of 500 places.) The facts are kept current by the services in the transaction of
+    each write (``facts.py``).
     """
     from django.db import connection
 
@@ -100,7 +100,6 @@ def suggestions(
     high_risk = ", ".join(f"'{code}'" for code in sorted(HIGH_RISK_TYPES))
     days = _days_since(connection, "i.last_visited_on")
     institution = Institution._meta.db_table
-    visit = Visit._meta.db_table
     parts = {
         "p_days": f"CASE WHEN i.last_visited_on IS NULL THEN {w.never_visited:d} "
         f"ELSE {least}({days}, {MAX_YEARS_DAYS:d}) * {w.per_year_without_visit:d} / 365 END",
@@ -129,24 +128,22 @@ def suggestions(
             FROM {institution} i
             JOIN {InstitutionType._meta.db_table} t ON t.id = i.type_id
             LEFT JOIN (
-                SELECT v.institution_id,
+                SELECT r.institution_id,
                        COUNT(*) AS open_recs,
                        SUM(CASE WHEN r.deadline < %(today)s THEN 1 ELSE 0 END) AS overdue_recs
                 FROM {RecommendationFact._meta.db_table} r
-                JOIN {visit} v ON v.id = r.visit_id
-                WHERE r.status IN ({quoted}) AND v.institution_id IN ({in_region})
-                GROUP BY v.institution_id
+                WHERE r.status IN ({quoted}) AND r.institution_id IN ({in_region})
+                GROUP BY r.institution_id
             ) rec ON rec.institution_id = i.id
             LEFT JOIN (
-                SELECT v.institution_id,
+                SELECT f.institution_id,
                        SUM(f.allegations_ill_treatment) AS ill,
                        SUM(f.allegations_reprisal) AS reprisal,
                        SUM(f.interviews_risk) AS at_risk,
                        SUM(f.interviews_vulnerable) AS vulnerable
                 FROM {VisitFact._meta.db_table} f
-                JOIN {visit} v ON v.id = f.visit_id
-                WHERE f.planned_date >= %(since)s AND v.institution_id IN ({in_region})
-                GROUP BY v.institution_id
+                WHERE f.planned_date >= %(since)s AND f.institution_id IN ({in_region})
+                GROUP BY f.institution_id
             ) met ON met.institution_id = i.id
             WHERE i.region_id = %(region)s AND i.status = %(active)s
               AND NOT EXISTS (SELECT 1 FROM {PlanEntry._meta.db_table} p

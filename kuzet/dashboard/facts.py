@@ -51,10 +51,10 @@ CARRIED_OUT = frozenset(
     }
 )
 OPEN = frozenset({R.ISSUED, R.ACCEPTED, R.IN_PROGRESS, R.PARTLY, R.NOT_IMPLEMENTED})
-# A cell of the two place count tables: month, region, department, type, visit type.
+# A cell of the place rows of the count tables: month, region, department, type, visit type.
 Cell = tuple[date, int, int, int, str]
 # The grains coarser than a place and the place column each keeps ("" for the country; the
-# others are 0 in its rows). ``VisitCount`` has these; the other two tables PLACE too.
+# others are 0 in its rows).
 ROLLUPS: dict[str, str] = {
     Grain.NATIONAL: "",
     Grain.REGION: "region_id",
@@ -87,7 +87,7 @@ COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS]
 # The columns that name a row of each count table besides ``grain``, ``month`` and ``months``;
 # the other columns are the counts.
 KEYS: dict[Any, list[str]] = {
-    VisitCount: ["dimension", "kind", "status"],
+    VisitCount: ["region_id", "department_id", "type_id", "kind", "status"],
     ItemCount: ["region_id", "department_id", "type_id", "kind", "instrument_id", "question"],
     RecommendationCount: ["region_id", "department_id", "type_id", "kind", "addressee_id"],
 }
@@ -152,8 +152,6 @@ def visit_facts_refresh(visit_id: int) -> None:
             old.delete()
         _recommendation_facts(f"r.visit_id = {int(visit_id)}", replace_visit=visit_id)
         facts = [fact for fact in (old, new) if fact is not None]
-        for visit_cell in sorted({c for fact in facts for c in _visit_cells(fact)}):
-            _visit_cell_refresh(*visit_cell)
         for cell in sorted({_cell_of(fact) for fact in facts}):
             _cell_refresh(cell)
 
@@ -165,36 +163,6 @@ def _cell_of(fact: VisitFact) -> Cell:
         fact.department_id,
         fact.type_id,
         fact.kind,
-    )
-
-
-def _visit_cells(fact: VisitFact) -> list[tuple[str, date, int, str, str]]:
-    return [
-        (grain, month_of(fact.planned_date), getattr(fact, column) if column else 0,
-         fact.kind, fact.status)
-        for grain, column in ROLLUPS.items()
-    ]  # fmt: skip
-
-
-def _visit_cell_refresh(grain: str, month: date, dimension: int, kind: str, status: str) -> None:
-    _lock("visits", grain, month, dimension, kind, status)
-    VisitCount.objects.filter(
-        grain=grain, months=1, month=month, dimension=dimension, kind=kind, status=status
-    ).delete()
-    column = ROLLUPS[grain]
-    where = "f.planned_date BETWEEN %s AND %s AND f.kind = %s AND f.status = %s"
-    params: list[Any] = [month, month_end(month), kind, status]
-    if column:
-        where += f" AND f.{column} = %s"
-        params.append(dimension)
-    _insert(VisitCount, visit_count_select(grain, where), params)
-    _lock("visits-year", grain, month.year, dimension, kind, status)
-    _year_refresh(
-        VisitCount,
-        grain,
-        month.replace(month=1),
-        "dimension = %s AND kind = %s AND status = %s",
-        [dimension, kind, status],
     )
 
 
@@ -215,9 +183,9 @@ def _lock(*key: Any) -> None:
 
 
 def _cell_refresh(cell: Cell) -> None:
-    """Recount one place cell of both count tables from the records and, where it changed,
+    """Recount one place cell of the count tables from the records and, where it changed,
     the rows of the coarser grains it adds to (its month and visit type for the country, its
-    region, its department, its type)."""
+    region, its department, its type), and the yearly rows of them all."""
     month, region, department, type_, kind = cell
     _lock("place", *cell)
     where = (
@@ -228,6 +196,7 @@ def _cell_refresh(cell: Cell) -> None:
     place = Q(grain=Grain.PLACE, months=1, month=month, region_id=region,
               department_id=department, type_id=type_, kind=kind)  # fmt: skip
     counts: list[tuple[Any, str, Callable[[str], str]]] = [
+        (VisitCount, "status", visit_count_select),
         (ItemCount, "instrument_id", items_select),
         (RecommendationCount, "addressee_id", recommendations_select),
     ]
@@ -244,16 +213,15 @@ def _cell_refresh(cell: Cell) -> None:
             continue
         model.objects.filter(place).delete()
         model.objects.bulk_create(model(**dict(zip(fields, row, strict=True))) for row in fresh)
-        touched = {row[fields.index(key)] for row in fresh | stored}
-        keys = ", ".join(str(int(k)) for k in touched)
-        _lock("place-year", month.year, *cell[1:])
+        touched = sorted({row[fields.index(key)] for row in fresh | stored})
+        keys = f"{key} IN ({', '.join(['%s'] * len(touched))})"
+        _lock("place-year", model.__name__, month.year, *cell[1:])
         _year_refresh(
             model,
             Grain.PLACE,
             month.replace(month=1),
-            f"region_id = %s AND department_id = %s AND type_id = %s AND kind = %s "
-            f"AND {key} IN ({keys})",
-            [region, department, type_, kind],
+            f"region_id = %s AND department_id = %s AND type_id = %s AND kind = %s AND {keys}",
+            [region, department, type_, kind, *touched],
         )
         for grain, column, value in (
             (Grain.NATIONAL, "", 0),
@@ -261,18 +229,18 @@ def _cell_refresh(cell: Cell) -> None:
             (Grain.DEPARTMENT, "department_id", department),
             (Grain.TYPE, "type_id", type_),
         ):
-            _lock(grain, month, kind, value)
+            _lock(model.__name__, grain, month, kind, value)
             same = {column: value} if column else {}
             model.objects.filter(
                 grain=grain, months=1, month=month, kind=kind, **same, **{f"{key}__in": touched}
             ).delete()
-            rows = f"kind = %s AND {key} IN ({keys})"
-            rows_params: list[Any] = [kind]
+            rows = f"kind = %s AND {keys}"
+            rows_params: list[Any] = [kind, *touched]
             if column:
                 rows += f" AND {column} = %s"
                 rows_params.append(value)
             _rollup_insert(model, grain, f"month = %s AND {rows}", [month, *rows_params])
-            _lock("year", grain, month.year, kind, value)
+            _lock(model.__name__, "year", grain, month.year, kind, value)
             _year_refresh(model, grain, month.replace(month=1), rows, rows_params)
 
 
@@ -340,32 +308,26 @@ def recommendations_select(where: str) -> str:
     """  # noqa: S608
 
 
-def visit_count_select(grain: str, where: str) -> str:
-    """``VisitCount`` rows of ``grain`` for the visit facts matching ``where`` (alias ``f``)."""
+def visit_count_select(where: str) -> str:
+    """Place rows of ``VisitCount`` for the visit facts matching ``where`` (alias ``f``)."""
     month = _month("f.planned_date")
-    column = ROLLUPS[grain]
-    dimension = f"f.{column}" if column else "0"
     sums = ", ".join(f"SUM(f.{name}) AS {name}" for name in COUNTED)
-    by = ", ".join(x for x in (month, f"f.{column}" if column else "", "f.kind", "f.status") if x)
     return f"""
-        SELECT '{grain}' AS grain, {month} AS month, 1 AS months, {dimension} AS dimension,
-               f.kind, f.status,
+        SELECT '{Grain.PLACE.value}' AS grain, {month} AS month, 1 AS months, f.region_id,
+               f.department_id, f.type_id, f.kind, f.status,
                COUNT(*) AS visits, SUM(CASE WHEN f.carried_out THEN 1 ELSE 0 END) AS carried_out,
                {sums}
         FROM {VisitFact._meta.db_table} f
         WHERE {where}
-        GROUP BY {by}
+        GROUP BY {month}, f.region_id, f.department_id, f.type_id, f.kind, f.status
     """  # noqa: S608
 
 
 def _rollup_insert(model: Any, grain: str, where: str, params: list[Any]) -> None:
     """Monthly rows of a coarser ``grain`` summed from the monthly place rows matching
     ``where``."""
-    fields = _count_fields(model)
-    keys = fields[: fields.index("kind") + 2]  # grain … kind, and the instrument or addressee
-    if model is ItemCount:
-        keys.append("question")
-    sums = [f for f in fields if f not in keys]
+    keys = ["grain", "month", "months", *KEYS[model]]
+    sums = [f for f in _count_fields(model) if f not in keys]
     places = ("region_id", "department_id", "type_id")
     kept = ROLLUPS[grain]
     grouped = [k for k in keys if k != "grain" and (k not in places or k == kept)]
@@ -374,7 +336,7 @@ def _rollup_insert(model: Any, grain: str, where: str, params: list[Any]) -> Non
     )
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        insert = f"INSERT INTO {table} ({', '.join(fields)})"
+        insert = f"INSERT INTO {table} ({', '.join(keys + sums)})"
         sums_sql = ", ".join(f"SUM({s})" for s in sums)
         where = f"grain = '{Grain.PLACE.value}' AND months = 1 AND {where}"
         query = f"{insert} SELECT {select}, {sums_sql} FROM {table} WHERE {where}"  # noqa: S608
@@ -492,9 +454,11 @@ def facts_rebuild() -> dict[str, int]:
             batch = []
     VisitFact.objects.bulk_create(batch)
     _recommendation_facts("1 = 1")
-    for grain in ROLLUPS:
-        _insert(VisitCount, visit_count_select(grain, "1 = 1"), [])
-    for model, select in ((ItemCount, items_select), (RecommendationCount, recommendations_select)):
+    for model, select in (
+        (VisitCount, visit_count_select),
+        (ItemCount, items_select),
+        (RecommendationCount, recommendations_select),
+    ):
         _insert(model, select("1 = 1"), [])
         for grain in ROLLUPS:
             _rollup_insert(model, grain, "1 = 1", [])

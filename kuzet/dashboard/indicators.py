@@ -9,7 +9,7 @@ downloads as CSV. Only counts leave the database: no interview, person or answer
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -225,25 +225,15 @@ def _counted_rows(
     return " UNION ALL ".join(selects), all_params
 
 
-def _visit_rows(f: Filters, grain: str, by_month: bool = False) -> tuple[str, list[Any]]:
-    """``VisitCount`` rows of ``grain`` for the visits under ``f``: from the count table
-    for the whole country or for one kind of place filter (regions, a department or a type);
-    from the visit facts (by their indexes) when filters are combined. ``by_month``: no
-    yearly rows (for counts by month)."""
-    select = partial(visit_count_select, grain)
-    if _national(f):
-        return _counted_rows(f, VisitCount, select, grain, by_month=by_month)
-    one = _one_place_filter(f)
-    if one is not None and grain in (Grain.NATIONAL, one[0]):
-        letter, values = one
-        conditions = [f"dimension IN ({', '.join(['%s'] * len(values))})"]
-        params: list[Any] = list(values)
-        if f.kind:
-            conditions.append("kind = %s")
-            params.append(f.kind)
-        rows = partial(visit_count_select, letter)
-        return _counted_rows(f, VisitCount, rows, letter, (conditions, params), by_month)
-    return _counted_rows(f, VisitCount, select, None)
+def _visit_rows(f: Filters, by: str | None = None, by_month: bool = False) -> tuple[str, list[Any]]:
+    """``VisitCount`` rows for the visits under ``f``, of the coarsest grain that answers the
+    filters and keeps the place column a table groups ``by`` (the grain of that column: r,
+    d or t): the country's rows, a region's, …, or the place rows when filters are combined.
+    ``by_month``: no yearly rows (for counts by month)."""
+    grain = _grain(f)
+    if by is not None and grain != by:
+        grain = by if _national(f) else Grain.PLACE
+    return _counted_rows(f, VisitCount, visit_count_select, grain, by_month=by_month)
 
 
 def _sums(sql: str, params: list[Any], columns: list[str], by: str = "") -> list[tuple[Any, ...]]:
@@ -373,13 +363,14 @@ def _percent(part: int, whole: int) -> int | None:
 
 # --- Visits ---------------------------------------------------------------------------
 
-# dimension: (grain and column of ``VisitCount``, column of the plan or None)
-DIMENSIONS = {
-    "region": ("r", "dimension", "region_id"),
-    "department": ("d", "dimension", "institution__department_id"),
-    "type": ("t", "dimension", "institution__type_id"),
-    "kind": ("n", "kind", None),
-    "status": ("n", "status", None),
+# dimension: (the grain keeping its column in ``VisitCount`` or None if all do, the column,
+# the column of the plan or None)
+DIMENSIONS: dict[str, tuple[str | None, str, str | None]] = {
+    "region": (Grain.REGION, "region_id", "region_id"),
+    "department": (Grain.DEPARTMENT, "department_id", "institution__department_id"),
+    "type": (Grain.TYPE, "type_id", "institution__type_id"),
+    "kind": (None, "kind", None),
+    "status": (None, "status", None),
 }
 
 
@@ -387,7 +378,7 @@ def visits_by(f: Filters, dimension: str) -> Table:
     """Visits scheduled and carried out in the period (and planned, where a plan says) by one
     dimension."""
     grain, group, plan_group = DIMENSIONS[dimension]
-    sql, params = _visit_rows(f, grain)
+    sql, params = _visit_rows(f, by=grain)
     counts = {
         key: {"scheduled": scheduled, "done": done}
         for key, scheduled, done in _sums(sql, params, ["visits", "carried_out"], by=group)
@@ -521,7 +512,7 @@ def interviews(f: Filters) -> Table:
     keys = ["total", "private", "group", "staff", "vulnerable", "fears", "risk"]
     columns = ["interviews", "interviews_individual", "interviews_group", "interviews_staff",
                "interviews_vulnerable", "interviews_fears", "interviews_risk"]  # fmt: skip
-    sql, params = _visit_rows(f, "n")
+    sql, params = _visit_rows(f)
     counts = dict(zip(keys, _sums(sql, params, columns)[0], strict=True))
     spec = [
         ("total", _("interviews"), {"has": "interviews"}),
@@ -538,7 +529,7 @@ def interviews(f: Filters) -> Table:
 
 def allegations(f: Filters) -> Table:
     kinds = list(Allegation.Kind.values)
-    sql, params = _visit_rows(f, "n")
+    sql, params = _visit_rows(f)
     counts = dict(
         zip(kinds, _sums(sql, params, [f"allegations_{k}" for k in kinds])[0], strict=True)
     )
@@ -742,7 +733,7 @@ def _version_labels(pk: int, content_hash: str, language: str) -> dict[str, str]
 
 def trend_months(f: Filters) -> Table:
     """Per month of the period: visits scheduled and carried out, allegations, recommendations."""
-    sql, params = _visit_rows(f, "n", by_month=True)
+    sql, params = _visit_rows(f, by_month=True)
     columns = ["visits", "carried_out", "recommendations", "allegations_ill_treatment",
                "allegations_reprisal"]  # fmt: skip
     by_month = {

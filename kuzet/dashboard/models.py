@@ -201,16 +201,68 @@ class VisitFact(models.Model):
         return f"visit {self.visit_id}"
 
 
-class ItemCount(models.Model):
-    """Checklist answers of one month's visits to one question, by grain and place."""
+class PlaceCount(models.Model):
+    """What names a row of the count tables: its grain, its time (``months`` from
+    ``month``), its place (the columns a grain keeps; 0 in the others) and the visit type.
+    The counts follow in each table, after its own key columns; ``facts.py`` writes rows by
+    the field order, so new fields go at the end."""
 
     grain = models.CharField(max_length=1, choices=Grain.choices)
     month = models.DateField()  # the first day
     months = models.PositiveSmallIntegerField(default=1)  # 1 or 12, see above
-    region_id = models.PositiveIntegerField()
-    department_id = models.PositiveIntegerField()
-    type_id = models.PositiveIntegerField()
+    region_id = models.PositiveIntegerField(default=0)
+    department_id = models.PositiveIntegerField(default=0)
+    type_id = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=20)
+
+    class Meta:
+        abstract = True
+
+
+class VisitCount(PlaceCount):
+    """Visits by stage, with what was counted on them."""
+
+    status = models.CharField(max_length=20)
+    visits = models.PositiveIntegerField(default=0)
+    carried_out = models.PositiveIntegerField(default=0)
+    interviews = models.PositiveIntegerField(default=0)
+    interviews_individual = models.PositiveIntegerField(default=0)
+    interviews_group = models.PositiveIntegerField(default=0)
+    interviews_staff = models.PositiveIntegerField(default=0)
+    interviews_vulnerable = models.PositiveIntegerField(default=0)
+    interviews_fears = models.PositiveIntegerField(default=0)
+    interviews_risk = models.PositiveIntegerField(default=0)
+    allegations_ill_treatment = models.PositiveIntegerField(default=0)
+    allegations_reprisal = models.PositiveIntegerField(default=0)
+    recommendations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "grain",
+                "months",
+                "month",
+                "region_id",
+                "department_id",
+                "type_id",
+                "kind",
+                "status",
+                name="visitcount_cell",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grain", "region_id", "month"], name="visitcount_region_month"),
+            models.Index(fields=["grain", "department_id", "month"], name="visitcount_dept_month"),
+            models.Index(fields=["grain", "type_id", "month"], name="visitcount_type_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.month:%Y-%m} {self.status}"
+
+
+class ItemCount(PlaceCount):
+    """Checklist answers of one month's visits to one question, by grain and place."""
+
     instrument_id = models.PositiveIntegerField()
     question = models.CharField(max_length=64)
     non_compliant = models.PositiveIntegerField(default=0)
@@ -241,16 +293,9 @@ class ItemCount(models.Model):
         return f"{self.month:%Y-%m} {self.instrument_id}:{self.question}"
 
 
-class RecommendationCount(models.Model):
+class RecommendationCount(PlaceCount):
     """Recommendations issued on one month's visits to one addressee, by status."""
 
-    grain = models.CharField(max_length=1, choices=Grain.choices)
-    month = models.DateField()
-    months = models.PositiveSmallIntegerField(default=1)
-    region_id = models.PositiveIntegerField()
-    department_id = models.PositiveIntegerField()
-    type_id = models.PositiveIntegerField()
-    kind = models.CharField(max_length=20)
     addressee_id = models.PositiveIntegerField()
     total = models.PositiveIntegerField(default=0)
     issued = models.PositiveIntegerField(default=0)
@@ -336,37 +381,3 @@ class RecommendationFact(models.Model):
 
     def __str__(self) -> str:
         return f"recommendation {self.recommendation_id}"
-
-
-class VisitCount(models.Model):
-    """Visits of one month by visit type and stage, with what was counted on them: for the
-    whole country (``grain`` n) or by one region (r), department (d) or type of place (t)."""
-
-    grain = models.CharField(max_length=1, choices=Grain.choices)
-    month = models.DateField()
-    months = models.PositiveSmallIntegerField(default=1)
-    dimension = models.PositiveIntegerField()  # the region, department or type; 0 for n
-    kind = models.CharField(max_length=20)
-    status = models.CharField(max_length=20)
-    visits = models.PositiveIntegerField(default=0)
-    carried_out = models.PositiveIntegerField(default=0)
-    interviews = models.PositiveIntegerField(default=0)
-    interviews_individual = models.PositiveIntegerField(default=0)
-    interviews_group = models.PositiveIntegerField(default=0)
-    interviews_staff = models.PositiveIntegerField(default=0)
-    interviews_vulnerable = models.PositiveIntegerField(default=0)
-    interviews_fears = models.PositiveIntegerField(default=0)
-    interviews_risk = models.PositiveIntegerField(default=0)
-    allegations_ill_treatment = models.PositiveIntegerField(default=0)
-    allegations_reprisal = models.PositiveIntegerField(default=0)
-    recommendations = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                "grain", "months", "month", "dimension", "kind", "status", name="visitcount_cell"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.grain} {self.month:%Y-%m} {self.dimension}"

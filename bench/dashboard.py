@@ -11,6 +11,10 @@ planning page.
     .venv/bin/python bench/dashboard.py
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kuzet_dash_bench .venv/bin/python bench/dashboard.py
     .venv/bin/python bench/dashboard.py --institutions 1000 --visits 10000 --answers 100000 --recommendations 30000
+    .venv/bin/python bench/dashboard.py --reuse   # build once (SQLite: var/), then time again
+
+With ``--reuse`` the database is kept; after a change of the dashboard's tables, migrate
+brings it up to date (the migration recounts the facts), or delete it to build it again.
 """
 
 import argparse

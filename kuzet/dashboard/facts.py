@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 
 from kuzet.dashboard.models import (
+    PLACE,
     Grain,
     ItemCount,
     RecommendationCount,
@@ -87,9 +88,9 @@ COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS]
 # The columns that name a row of each count table besides ``grain``, ``month`` and ``months``;
 # the other columns are the counts.
 KEYS: dict[Any, list[str]] = {
-    VisitCount: ["region_id", "department_id", "type_id", "kind", "status"],
-    ItemCount: ["region_id", "department_id", "type_id", "kind", "instrument_id", "question"],
-    RecommendationCount: ["region_id", "department_id", "type_id", "kind", "addressee_id"],
+    VisitCount: [*PLACE, "status"],
+    ItemCount: [*PLACE, "instrument_id", "question"],
+    RecommendationCount: [*PLACE, "addressee_id"],
 }
 # The status columns of ``RecommendationCount``, in its field order (named as the statuses).
 STATUS_COLUMNS = [

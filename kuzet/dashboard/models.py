@@ -201,6 +201,25 @@ class VisitFact(models.Model):
         return f"visit {self.visit_id}"
 
 
+# The place and visit type of a count row, and the whole key before each table's own columns.
+PLACE = ["region_id", "department_id", "type_id", "kind"]
+PLACE_KEY = ["grain", "months", "month", *PLACE]
+
+
+def _cell(name: str, *own: str) -> models.UniqueConstraint:
+    """One row per grain, time, place, visit type and the table's own key columns."""
+    return models.UniqueConstraint(*PLACE_KEY, *own, name=name)
+
+
+def _by_place(prefix: str) -> list[models.Index]:
+    """The rows of one region, department or type over time (the filters of the pages)."""
+    return [
+        models.Index(fields=["grain", column, "month"], name=f"{prefix}_{short}_month")
+        for column, short in (("region_id", "region"), ("department_id", "dept"),
+                              ("type_id", "type"))
+    ]  # fmt: skip
+
+
 class PlaceCount(models.Model):
     """What names a row of the count tables: its grain, its time (``months`` from
     ``month``), its place (the columns a grain keeps; 0 in the others) and the visit type.
@@ -237,24 +256,8 @@ class VisitCount(PlaceCount):
     recommendations = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                "grain",
-                "months",
-                "month",
-                "region_id",
-                "department_id",
-                "type_id",
-                "kind",
-                "status",
-                name="visitcount_cell",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grain", "region_id", "month"], name="visitcount_region_month"),
-            models.Index(fields=["grain", "department_id", "month"], name="visitcount_dept_month"),
-            models.Index(fields=["grain", "type_id", "month"], name="visitcount_type_month"),
-        ]
+        constraints = [_cell("visitcount_cell", "status")]
+        indexes = _by_place("visitcount")
 
     def __str__(self) -> str:
         return f"{self.grain} {self.month:%Y-%m} {self.status}"
@@ -269,25 +272,8 @@ class ItemCount(PlaceCount):
     checked = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                "grain",
-                "months",
-                "month",
-                "region_id",
-                "department_id",
-                "type_id",
-                "kind",
-                "instrument_id",
-                "question",
-                name="itemcount_cell",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grain", "region_id", "month"], name="itemcount_region_month"),
-            models.Index(fields=["grain", "department_id", "month"], name="itemcount_dept_month"),
-            models.Index(fields=["grain", "type_id", "month"], name="itemcount_type_month"),
-        ]
+        constraints = [_cell("itemcount_cell", "instrument_id", "question")]
+        indexes = _by_place("itemcount")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.instrument_id}:{self.question}"
@@ -310,24 +296,8 @@ class RecommendationCount(PlaceCount):
     open_dated = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                "grain",
-                "months",
-                "month",
-                "region_id",
-                "department_id",
-                "type_id",
-                "kind",
-                "addressee_id",
-                name="recommendationcount_cell",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["grain", "region_id", "month"], name="reccount_region_month"),
-            models.Index(fields=["grain", "department_id", "month"], name="reccount_dept_month"),
-            models.Index(fields=["grain", "type_id", "month"], name="reccount_type_month"),
-        ]
+        constraints = [_cell("recommendationcount_cell", "addressee_id")]
+        indexes = _by_place("reccount")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.addressee_id}"

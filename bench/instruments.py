@@ -124,8 +124,8 @@ def main() -> None:
     old = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     try:
         from kuzet.instruments.conditions import Context, evaluate
-        from kuzet.instruments.responses import validate_response
         from kuzet.instruments.services import instrument_version_import
+        from kuzet.instruments.validation import validate_response
         from kuzet.instruments.xlsform import read_xlsform
 
         data = build_xlsform(1000)

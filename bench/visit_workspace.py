@@ -156,8 +156,8 @@ def _candidates(question: dict[str, Any], document: dict[str, Any]) -> list[Any]
 def answers_for(document: dict[str, Any], non_compliant: int, instances: int = 3) -> dict:
     """Every question answered (repeats ``instances`` times), the first ``non_compliant``
     compliance items "non_compliant", then adjusted until the whole response validates."""
-    from kuzet.instruments.responses import validate_response
     from kuzet.instruments.schema import MEDIA_TYPES
+    from kuzet.instruments.validation import validate_response
 
     by_name: dict[str, dict[str, Any]] = {}
     answers: dict[str, Any] = {}

@@ -6,9 +6,6 @@ and never holds an interviewed person's identity (values sent are not echoed bac
 """
 
 import functools
-import json
-import logging
-import traceback
 import uuid as uuid_module
 from collections.abc import Callable
 from datetime import datetime
@@ -21,13 +18,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation.trans_real import parse_accept_lang_header
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, StrictStr
 
+from kuzet.field.http import (
+    device_authenticate,
+    problem,
+    request_language,
+    server_error,
+    token_refused,
+)
 from kuzet.field.models import DeviceToken
 from kuzet.field.package import etag_of, package_content, to_json
 from kuzet.field.records import MissingReference, RecordRejected, rejected_by_service
@@ -37,7 +40,6 @@ from kuzet.field.services import (
     SubmissionConflict,
     TokenRefused,
     VisitClosed,
-    device_token_authenticate,
     device_token_issue,
     receipt_of,
     submission_receive,
@@ -45,25 +47,10 @@ from kuzet.field.services import (
 from kuzet.field.uploads import media_receipt_of
 from kuzet.people.two_factor import TooManyAttempts, has_confirmed_device, two_factor_verify
 
-logger = logging.getLogger(__name__)
-PROBLEM = "application/problem+json"
 # Largest base64 ciphertext accepted: a record of about 1 MB of answers, with room to spare.
 MAX_CIPHERTEXT_CHARS = 4 * 1024 * 1024
 
 View = TypeVar("View", bound=Callable[..., Any])
-
-
-def request_language(request: HttpRequest) -> str:
-    """The first supported language of ``Accept-Language`` (cookies are not asked)."""
-    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")
-    for code, _quality in parse_accept_lang_header(header):
-        if code == "*":
-            break
-        try:
-            return translation.get_supported_language_variant(code)
-        except LookupError:
-            continue
-    return str(settings.LANGUAGE_CODE)
 
 
 def in_request_language(view: View) -> View:
@@ -73,21 +60,6 @@ def in_request_language(view: View) -> View:
             return view(request, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
-
-
-def problem(status: int, code: str, title: str, detail: str = "", **extra: Any) -> HttpResponse:
-    """An RFC 9457 problem document; ``code`` is the stable, machine-readable reason."""
-    body = {
-        "type": f"urn:kuzet:problem:{code}",
-        "title": str(title),
-        "status": status,
-        "detail": str(detail or title),
-        "code": code,
-        **extra,
-    }
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False, default=str), status=status, content_type=PROBLEM
-    )
 
 
 class FieldAPI(NinjaAPI):
@@ -100,15 +72,10 @@ class DeviceTokenAuth(HttpBearer):
     """``Authorization: Bearer kzt_…``; a refused token says why (expired, revoked)."""
 
     def __call__(self, request: HttpRequest) -> Any:
-        scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise TokenRefused("token_missing")
-        return self.authenticate(request, token.strip())
+        return device_authenticate(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> DeviceToken:
-        device = device_token_authenticate(token)
-        request.user = device.user
-        return device
+        return device_authenticate(request, token)
 
 
 api = FieldAPI(
@@ -125,24 +92,9 @@ api = FieldAPI(
 # --- Errors -------------------------------------------------------------------------
 
 
-def _token_title(code: str) -> str:
-    return {
-        "token_missing": _("Sign in on this device first."),
-        "token_invalid": _("This device is not signed in. Sign in again."),
-        "token_expired": _(
-            "The sign-in of this device has expired. Sign in again; nothing on the device is lost."
-        ),
-        "token_revoked": _(
-            "The access of this device was revoked. Sign in again; nothing on the device is lost."
-        ),
-    }.get(code, _("This device is not signed in. Sign in again."))
-
-
 @api.exception_handler(TokenRefused)
 def _token_refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
-    response = problem(401, exc.code, _token_title(exc.code))
-    response["WWW-Authenticate"] = 'Bearer realm="kuzet"'
-    return response
+    return token_refused(exc)
 
 
 @api.exception_handler(AuthenticationError)
@@ -277,17 +229,7 @@ def _missing_reference(request: HttpRequest, exc: MissingReference) -> HttpRespo
 
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    # Where, not what: an exception's message may quote what was sent.
-    frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
-    logger.error(
-        "field API: unexpected %s at %s (%s %s)",
-        type(exc).__name__,
-        where,
-        request.method,
-        request.path,
-    )
-    return problem(500, "server_error", _("Something went wrong on the server. Try again later."))
+    return server_error(request, exc)
 
 
 # --- Schemas ------------------------------------------------------------------------

@@ -39,20 +39,30 @@ from kuzet.visits.services.lifecycle import LOCKED
 PREVIOUS_VISITS_PER_INSTITUTION = 5
 
 
-def _person_code_pattern() -> str:
-    for validator in CodedPerson._meta.get_field("code").validators:
-        regex = getattr(validator, "regex", None)
-        if regex is not None:
-            return str(regex.pattern)
-    return ""
+def package_content(user: Any) -> dict[str, Any]:
+    """The package without its time of generation (what the ETag is a hash of); labels in
+    the active language."""
+    visits = _visits(user)
+    visit_ids = [v.pk for v in visits]
+    institutions = _institutions(user, {v.institution_id for v in visits})
+    institution_ids = [i.pk for i in institutions]
+    versions = _instrument_versions({i.type_id for i in institutions}, visit_ids)
+    return {
+        "user": _user(user),
+        "server_key": _server_key(),
+        "visits": [_visit(v) for v in visits],
+        "institutions": [_institution(i) for i in institutions],
+        "instruments": [_instrument(v) for v in versions],
+        "norms": _norms(versions),
+        "previous_visits": _previous_visits(institution_ids, listed_visit_ids=visit_ids),
+        "open_recommendations": _open_recommendations(institution_ids),
+        "addressees": _addressees(),
+        "choices": _choices(),
+        "rules": _rules(),
+    }
 
 
-def _pairs(choices: Any) -> list[list[str]]:
-    if isinstance(choices, dict):
-        return [[str(k), str(v)] for k, v in choices.items()]
-    if isinstance(choices, type) and issubclass(choices, TextChoices):
-        return [[str(k), str(v)] for k, v in choices.choices]
-    return [[str(k), str(v)] for k, v in choices]
+# --- The package's parts ------------------------------------------------------------------
 
 
 def _user(user: Any) -> dict[str, Any]:
@@ -62,6 +72,12 @@ def _user(user: Any) -> dict[str, Any]:
         "full_name": user.full_name,
         "role": user.role,
     }
+
+
+def _server_key() -> dict[str, str]:
+    """The public key records are sealed to."""
+    server_key = keys.current_key()
+    return {"kid": server_key.kid, "spki": server_key.spki_base64}
 
 
 def _visits(user: Any) -> list[Visit]:
@@ -83,6 +99,60 @@ def _visits(user: Any) -> list[Visit]:
             team_user_ids=frozenset(m.user_id for m in v.team.all()),
         )
     ]
+
+
+def _visit(visit: Visit) -> dict[str, Any]:
+    return {
+        "id": visit.pk,
+        "institution": visit.institution_id,
+        "planned_date": visit.planned_date,
+        "kind": visit.kind,
+        "kind_label": visit.get_kind_display(),
+        "status": visit.status,
+        "status_label": visit.get_status_display(),
+        "announced": visit.announced,
+        "objectives": visit.objectives,
+        "theme": visit.theme,
+        "team": [
+            {
+                "name": m.user.full_name or m.user.get_username(),
+                "role": m.role,
+                "role_label": TeamMember.Role(m.role).label,
+            }
+            for m in visit.team.all()
+        ],
+        "can_record": True,
+    }
+
+
+def _institutions(user: Any, visited_ids: set[int]) -> list[Institution]:
+    """The active institutions of the user's regions, and those of the user's visits."""
+    return list(
+        Institution.objects.with_related()
+        .filter(
+            Q(pk__in=visited_ids)
+            | Q(region_id__in=user.region_ids(), status=Institution.Status.ACTIVE)
+        )
+        .order_by("region__name_ru", "name_ru", "pk")
+    )
+
+
+def _institution(institution: Institution) -> dict[str, Any]:
+    return {
+        "id": institution.pk,
+        "name": institution.name,
+        "name_ru": institution.name_ru,
+        "name_kk": institution.name_kk,
+        "region": institution.region.name,
+        "type": institution.type.code,
+        "type_label": institution.type.name,
+        "department": institution.department.short_name,
+        "address": institution.address,
+        "capacity": institution.capacity,
+        "population": institution.population,
+        "population_date": institution.population_date,
+        "last_visited_on": institution.last_visited_on,
+    }
 
 
 def _instrument_versions(type_ids: set[int], visit_ids: list[int]) -> list[InstrumentVersion]:
@@ -107,34 +177,51 @@ def _instrument_versions(type_ids: set[int], visit_ids: list[int]) -> list[Instr
     )
 
 
-def package_content(user: Any) -> dict[str, Any]:
-    """The package without its time of generation (what the ETag is a hash of); labels in
-    the active language."""
-    server_key = keys.current_key()
-    visits = _visits(user)
-    visit_ids = [v.pk for v in visits]
-    institution_ids = {v.institution_id for v in visits}
-    regions = user.region_ids()
-    institutions = list(
-        Institution.objects.with_related()
-        .filter(
-            Q(pk__in=institution_ids) | Q(region_id__in=regions, status=Institution.Status.ACTIVE)
-        )
-        .order_by("region__name_ru", "name_ru", "pk")
-    )
-    all_institution_ids = [i.pk for i in institutions]
-    versions = _instrument_versions({i.type_id for i in institutions}, visit_ids)
-    norm_codes: set[str] = set()
+def _instrument(version: InstrumentVersion) -> dict[str, Any]:
+    return {
+        "id": version.pk,
+        "code": version.instrument.code,
+        "number": version.number,
+        "label": version.label,
+        "kind": version.instrument.kind,
+        "title": version.instrument.title,
+        "institution_types": sorted(
+            a.institution_type.code for a in version.instrument.assignments.all()
+        ),
+        "document": version.document,
+    }
+
+
+def _norms(versions: list[InstrumentVersion]) -> list[dict[str, Any]]:
+    """The norms the instruments' questions cite."""
+    codes: set[str] = set()
     for version in versions:
         for node in questions(version.document):
-            norm_codes.update(node.item.get("norms", []))
+            codes.update(node.item.get("norms", []))
+    return [
+        {
+            "code": n.code,
+            "title": n.title,
+            "text": n.text,
+            "text_is_summary": n.text_is_summary,
+            "source_act": n.source_act,
+            "article": n.article,
+        }
+        for n in Norm.objects.filter(code__in=codes).order_by("code")
+    ]
 
+
+def _previous_visits(
+    institution_ids: list[int], *, listed_visit_ids: list[int]
+) -> list[dict[str, Any]]:
+    """Up to PREVIOUS_VISITS_PER_INSTITUTION earlier visits of each institution, newest
+    first, leaving out the visits the package lists to record on."""
     previous: dict[int, list[dict[str, Any]]] = defaultdict(list)
     earlier = (
         Visit.objects.filter(
-            institution_id__in=all_institution_ids, planned_date__lte=timezone.localdate()
+            institution_id__in=institution_ids, planned_date__lte=timezone.localdate()
         )
-        .exclude(pk__in=visit_ids)
+        .exclude(pk__in=listed_visit_ids)
         .order_by("-planned_date", "-pk")
         .values("id", "institution_id", "planned_date", "status", "kind")
     )
@@ -142,132 +229,91 @@ def package_content(user: Any) -> dict[str, Any]:
         listed = previous[row["institution_id"]]
         if len(listed) < PREVIOUS_VISITS_PER_INSTITUTION:
             listed.append(dict(row))
-    open_recommendations = (
+    return [
+        {
+            "id": row["id"],
+            "institution": row["institution_id"],
+            "planned_date": row["planned_date"],
+            "status_label": Visit.Status(row["status"]).label,
+            "kind_label": Visit.Kind(row["kind"]).label,
+        }
+        for rows in previous.values()
+        for row in rows
+    ]
+
+
+def _open_recommendations(institution_ids: list[int]) -> list[dict[str, Any]]:
+    recommendations = (
         Recommendation.objects.filter(
-            visit__institution_id__in=all_institution_ids, status__in=OPEN_STATUSES
+            visit__institution_id__in=institution_ids, status__in=OPEN_STATUSES
         )
         .select_related("addressee", "visit")
         .order_by("deadline", "pk")
     )
+    return [
+        {
+            "id": r.pk,
+            "institution": r.visit.institution_id,
+            "visit": r.visit_id,
+            "text": r.text,
+            "addressee": r.addressee.name,
+            "status_label": r.get_status_display(),
+            "deadline": r.deadline,
+        }
+        for r in recommendations
+    ]
+
+
+def _addressees() -> list[dict[str, Any]]:
+    return [{"id": a.pk, "name": a.name} for a in Addressee.objects.filter(is_active=True)]
+
+
+def _choices() -> dict[str, list[list[str]]]:
+    """The lists a form offers, as [value, label] pairs."""
     return {
-        "user": _user(user),
-        "server_key": {"kid": server_key.kid, "spki": server_key.spki_base64},
-        "visits": [
-            {
-                "id": v.pk,
-                "institution": v.institution_id,
-                "planned_date": v.planned_date,
-                "kind": v.kind,
-                "kind_label": v.get_kind_display(),
-                "status": v.status,
-                "status_label": v.get_status_display(),
-                "announced": v.announced,
-                "objectives": v.objectives,
-                "theme": v.theme,
-                "team": [
-                    {
-                        "name": m.user.full_name or m.user.get_username(),
-                        "role": m.role,
-                        "role_label": TeamMember.Role(m.role).label,
-                    }
-                    for m in v.team.all()
-                ],
-                "can_record": True,
-            }
-            for v in visits
-        ],
-        "institutions": [
-            {
-                "id": i.pk,
-                "name": i.name,
-                "name_ru": i.name_ru,
-                "name_kk": i.name_kk,
-                "region": i.region.name,
-                "type": i.type.code,
-                "type_label": i.type.name,
-                "department": i.department.short_name,
-                "address": i.address,
-                "capacity": i.capacity,
-                "population": i.population,
-                "population_date": i.population_date,
-                "last_visited_on": i.last_visited_on,
-            }
-            for i in institutions
-        ],
-        "instruments": [
-            {
-                "id": v.pk,
-                "code": v.instrument.code,
-                "number": v.number,
-                "label": v.label,
-                "kind": v.instrument.kind,
-                "title": v.instrument.title,
-                "institution_types": sorted(
-                    a.institution_type.code for a in v.instrument.assignments.all()
-                ),
-                "document": v.document,
-            }
-            for v in versions
-        ],
-        "norms": [
-            {
-                "code": n.code,
-                "title": n.title,
-                "text": n.text,
-                "text_is_summary": n.text_is_summary,
-                "source_act": n.source_act,
-                "article": n.article,
-            }
-            for n in Norm.objects.filter(code__in=norm_codes).order_by("code")
-        ],
-        "previous_visits": [
-            {
-                "id": row["id"],
-                "institution": row["institution_id"],
-                "planned_date": row["planned_date"],
-                "status_label": Visit.Status(row["status"]).label,
-                "kind_label": Visit.Kind(row["kind"]).label,
-            }
-            for rows in previous.values()
-            for row in rows
-        ],
-        "open_recommendations": [
-            {
-                "id": r.pk,
-                "institution": r.visit.institution_id,
-                "visit": r.visit_id,
-                "text": r.text,
-                "addressee": r.addressee.name,
-                "status_label": r.get_status_display(),
-                "deadline": r.deadline,
-            }
-            for r in open_recommendations
-        ],
-        "addressees": [
-            {"id": a.pk, "name": a.name} for a in Addressee.objects.filter(is_active=True)
-        ],
-        "choices": {
-            "interview_kinds": _pairs(Interview.Kind),
-            "vulnerabilities": _pairs(Interview.VULNERABILITIES),
-            "reprisal_risks": _pairs(Interview.Risk),
-            "themes": _pairs(THEMES),
-            "sources": _pairs(Finding.SOURCES),
-            "severities": _pairs(Finding.Severity),
-            "obstacles": _pairs(Finding.Obstacle),
-            "allegation_kinds": _pairs(Allegation.Kind),
-            "perpetrators": _pairs(Allegation.Perpetrator),
-            "methods": _pairs(Allegation.METHODS),
-            "referrals": _pairs(Allegation.Referral),
-            "extents": _pairs(Allegation.Extent),
-            "recommendation_levels": _pairs(Recommendation.Level),
-            "priorities": _pairs(Recommendation.Priority),
-        },
-        "rules": {
-            "finding_min_words": MIN_DESCRIPTION_WORDS,
-            "recommendation_min_words": MIN_TEXT_WORDS,
-            "person_code_pattern": _person_code_pattern(),
-        },
+        "interview_kinds": _pairs(Interview.Kind),
+        "vulnerabilities": _pairs(Interview.VULNERABILITIES),
+        "reprisal_risks": _pairs(Interview.Risk),
+        "themes": _pairs(THEMES),
+        "sources": _pairs(Finding.SOURCES),
+        "severities": _pairs(Finding.Severity),
+        "obstacles": _pairs(Finding.Obstacle),
+        "allegation_kinds": _pairs(Allegation.Kind),
+        "perpetrators": _pairs(Allegation.Perpetrator),
+        "methods": _pairs(Allegation.METHODS),
+        "referrals": _pairs(Allegation.Referral),
+        "extents": _pairs(Allegation.Extent),
+        "recommendation_levels": _pairs(Recommendation.Level),
+        "priorities": _pairs(Recommendation.Priority),
     }
+
+
+def _pairs(choices: Any) -> list[list[str]]:
+    if isinstance(choices, dict):
+        return [[str(k), str(v)] for k, v in choices.items()]
+    if isinstance(choices, type) and issubclass(choices, TextChoices):
+        return [[str(k), str(v)] for k, v in choices.choices]
+    return [[str(k), str(v)] for k, v in choices]
+
+
+def _rules() -> dict[str, Any]:
+    """The server's rules the device checks before a record is finalized."""
+    return {
+        "finding_min_words": MIN_DESCRIPTION_WORDS,
+        "recommendation_min_words": MIN_TEXT_WORDS,
+        "person_code_pattern": _person_code_pattern(),
+    }
+
+
+def _person_code_pattern() -> str:
+    for validator in CodedPerson._meta.get_field("code").validators:
+        regex = getattr(validator, "regex", None)
+        if regex is not None:
+            return str(regex.pattern)
+    return ""
+
+
+# --- Serialisation -------------------------------------------------------------------------
 
 
 def _default(value: Any) -> str:

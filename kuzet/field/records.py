@@ -21,7 +21,7 @@ from pydantic import ValidationError as SchemaError
 
 from kuzet.field.models import Submission
 from kuzet.instruments.models import InstrumentVersion
-from kuzet.instruments.responses import validate_response
+from kuzet.instruments.validation import validate_response
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.recommendations.services import recommendation_issue
 from kuzet.visits.models import Allegation, CodedPerson, ComplianceMark, Finding, Interview, Visit

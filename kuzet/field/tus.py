@@ -3,7 +3,8 @@
 Core protocol with the creation, checksum, termination and expiration extensions. Plain
 Django views rather than django-ninja: a chunk's body is streamed with ``request.read(n)``
 (never ``request.body``) and tus needs its own headers and statuses (460) on every answer.
-They only read headers, call one service of ``field/uploads.py`` and render the answer.
+They only read headers, call one service of ``field/uploads.py`` and render the answer;
+the service's refusals become HTTP in one place, ``_refusal``.
 """
 
 import base64
@@ -11,9 +12,7 @@ import binascii
 import functools
 import hashlib
 import json
-import logging
 import re
-import traceback
 import uuid as uuid_module
 from collections.abc import Callable
 from datetime import datetime
@@ -27,22 +26,42 @@ from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from kuzet.field.api import _token_title, problem, request_language
+from kuzet.field.http import (
+    Problem,
+    device_authenticate,
+    problem,
+    request_language,
+    server_error,
+    token_refused,
+)
 from kuzet.field.models import DeviceToken
-from kuzet.field.services import TokenRefused, device_token_authenticate
+from kuzet.field.services import TokenRefused, VisitClosed
 from kuzet.field.uploads import (
     Checksum,
+    ChecksumMismatch,
+    EvidenceImmutable,
+    HashMismatch,
+    IncompleteChunk,
+    OffsetMismatch,
+    PastUploadLength,
+    RecordNotReceived,
+    StorageUnavailable,
+    UploadConflict,
+    UploadError,
+    UploadExpired,
+    UploadInvalid,
     UploadMeta,
-    UploadProblem,
+    UploadNotFound,
     UploadState,
+    UploadTooLarge,
     upload_append,
     upload_create,
     upload_state,
     upload_terminate,
 )
 from kuzet.visits.models import MediaEvidence
+from kuzet.visits.services.media import too_large_message
 
-logger = logging.getLogger(__name__)
 TUS_VERSION = "1.0.0"
 EXTENSIONS = "creation,checksum,termination,expiration"
 ALGORITHMS: dict[str, Callable[[], Any]] = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
@@ -67,18 +86,90 @@ def _options() -> HttpResponse:
     return response
 
 
-def _problem(exc: UploadProblem) -> HttpResponse:
-    response = problem(exc.status, exc.code, exc.title, **exc.extra)
-    if exc.status == 460:
-        response.reason_phrase = "Checksum Mismatch"
-    if "offset" in exc.extra:
-        response["Upload-Offset"] = str(exc.extra["offset"])
-    return response
+def _refusal(exc: UploadError | VisitClosed) -> HttpResponse:
+    """The one translation of the upload service's refusals into HTTP."""
+    match exc:
+        case UploadNotFound():
+            return problem(404, "not_found", _("Not found."))
+        case UploadExpired():
+            return problem(410, "upload_expired", _("This upload has expired; start it again."))
+        case UploadConflict(stored_hash=stored_hash):
+            extra = {"hash": stored_hash} if stored_hash else {}
+            title = _("A different item with this identifier was uploaded before.")
+            return problem(409, "conflict", title, **extra)
+        case UploadInvalid(errors=errors, fields=fields, detail=detail):
+            return problem(
+                422,
+                "invalid_upload",
+                _("The item breaks a rule."),
+                detail=detail,
+                errors=errors,
+                **({"fields": fields} if fields else {}),
+            )
+        case RecordNotReceived(record=record):
+            return problem(
+                422,
+                "missing_reference",
+                _("The item refers to a record not received yet; send it again after the record."),
+                references=[str(record)],
+            )
+        case UploadTooLarge(max_bytes=max_bytes):
+            return problem(413, "too_large", too_large_message(), max_bytes=max_bytes)
+        case EvidenceImmutable():
+            title = _("This upload is evidence now; evidence is never deleted.")
+            return problem(403, "evidence_immutable", title)
+        case OffsetMismatch(offset=offset):
+            response = problem(
+                409,
+                "offset_mismatch",
+                _("The upload is at another offset: ask for it (HEAD) and continue from there."),
+                offset=offset,
+            )
+            response["Upload-Offset"] = str(offset)
+            return response
+        case PastUploadLength():
+            title = _("The chunk goes past the end of the file announced in Upload-Length.")
+            return problem(413, "past_upload_length", title)
+        case IncompleteChunk():
+            title = _("The chunk arrived incomplete; nothing of it was kept. Send it again.")
+            return problem(400, "incomplete_body", title)
+        case ChecksumMismatch():
+            response = problem(
+                460,
+                "checksum_mismatch",
+                _(
+                    "The chunk was damaged on the way (checksum mismatch); nothing of it "
+                    "was kept. Send it again."
+                ),
+            )
+            response.reason_phrase = "Checksum Mismatch"
+            return response
+        case HashMismatch(expected=expected, received=received):
+            return problem(
+                422,
+                "hash_mismatch",
+                _(
+                    "The file received has SHA-256 %(received)s, but the device recorded "
+                    "%(expected)s; nothing was stored. Keep the item and upload it again."
+                )
+                % {"received": received, "expected": expected},
+                expected=expected,
+                received=received,
+            )
+        case StorageUnavailable():
+            title = _("The server could not store the data. Try again later.")
+            return problem(503, "storage_unavailable", title)
+        case VisitClosed(code="visit_locked"):
+            return problem(403, exc.code, _("This visit is approved; changes are amendments."))
+        case VisitClosed():
+            return problem(403, "access_denied", _("You may not record anything on this visit."))
+    raise TypeError(f"no answer for {type(exc).__name__}")
 
 
 def tus_endpoint(methods: set[str]) -> Callable[..., Callable[..., HttpResponse]]:
-    """Answers OPTIONS, checks Tus-Resumable (412) and the device token (401), turns
-    UploadProblem into a problem document, and sets Tus-Resumable on every other answer."""
+    """Answers OPTIONS, checks Tus-Resumable (412) and the device token (401), turns the
+    service's refusals and the endpoint's own into problem documents, and sets
+    Tus-Resumable on every other answer."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
@@ -113,31 +204,15 @@ def _answer(
         response["Allow"] = ", ".join(sorted(methods | {"OPTIONS"}))
         return response
     try:
-        device = _authenticate(request)
-        return view(request, device, **kwargs)
+        return view(request, device_authenticate(request), **kwargs)
     except TokenRefused as exc:
-        response = problem(401, exc.code, _token_title(exc.code))
-        response["WWW-Authenticate"] = 'Bearer realm="kuzet"'
-        return response
-    except UploadProblem as exc:
-        return _problem(exc)
+        return token_refused(exc)
+    except (UploadError, VisitClosed) as exc:
+        return _refusal(exc)
+    except Problem as exc:
+        return exc.response()
     except Exception as exc:
-        # Where, not what: an exception's message may quote what was sent.
-        frame = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-        where = f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
-        logger.error("uploads: unexpected %s at %s (%s)", type(exc).__name__, where, request.method)
-        return problem(
-            500, "server_error", _("Something went wrong on the server. Try again later.")
-        )
-
-
-def _authenticate(request: HttpRequest) -> DeviceToken:
-    scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise TokenRefused("token_missing")
-    device = device_token_authenticate(token.strip())
-    request.user = device.user
-    return device
+        return server_error(request, exc)
 
 
 def _with_state(response: HttpResponse, state: UploadState) -> HttpResponse:
@@ -153,8 +228,8 @@ def _with_state(response: HttpResponse, state: UploadState) -> HttpResponse:
 # --- Reading headers ---------------------------------------------------------------------
 
 
-def _bad(code: str, title: str) -> UploadProblem:
-    return UploadProblem(400, code, title)
+def _bad(code: str, title: str) -> Problem:
+    return Problem(400, code, title)
 
 
 def _byte_count(request: HttpRequest, header: str, code: str, title: str) -> int:
@@ -226,7 +301,7 @@ def _metadata(pairs: dict[str, str]) -> tuple[uuid_module.UUID, UploadMeta]:
             wrong("appeal_consent", _("The consent of a video appeal is a JSON object."))
             consent = None
     if fields:
-        raise UploadProblem(
+        raise Problem(
             422,
             "invalid_request",
             _("The request does not have the expected form."),
@@ -308,7 +383,7 @@ def upload(request: HttpRequest, device: DeviceToken, upload_id: str) -> HttpRes
     """HEAD (where it stands), PATCH (append a chunk), DELETE (abandon it)."""
     wanted = _uuid(upload_id)
     if wanted is None:
-        raise UploadProblem(404, "not_found", _("Not found."))
+        raise Problem(404, "not_found", _("Not found."))
     user = device.user
     if request.method == "HEAD":
         return _with_state(HttpResponse(status=200), upload_state(user=user, upload_id=wanted))
@@ -316,7 +391,7 @@ def upload(request: HttpRequest, device: DeviceToken, upload_id: str) -> HttpRes
         upload_terminate(user=user, upload_id=wanted)
         return HttpResponse(status=204)
     if request.content_type != CHUNK_TYPE:
-        raise UploadProblem(
+        raise Problem(
             415,
             "unsupported_media_type",
             _("A chunk is sent with Content-Type: application/offset+octet-stream."),
@@ -325,7 +400,7 @@ def upload(request: HttpRequest, device: DeviceToken, upload_id: str) -> HttpRes
         request, "Upload-Offset", "invalid_offset", _("Upload-Offset must be a number of bytes.")
     )
     if not DIGITS.match(request.META.get("CONTENT_LENGTH", "").strip()):
-        raise UploadProblem(411, "length_required", _("A chunk needs a Content-Length."))
+        raise Problem(411, "length_required", _("A chunk needs a Content-Length."))
     state = upload_append(
         user=user,
         upload_id=wanted,

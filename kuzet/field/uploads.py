@@ -45,7 +45,6 @@ from kuzet.visits.services.media import (
     media_add_stored,
     media_check,
     media_stored_name,
-    too_large_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -53,13 +52,96 @@ logger = logging.getLogger(__name__)
 READ_SIZE = 1024 * 1024
 
 
-class UploadProblem(Exception):
-    """A refusal the endpoint answers as a problem document: HTTP ``status``, stable
-    ``code``, a translated ``title`` and extra members (never a value sent)."""
+# --- Refusals: what went wrong, in the upload's terms (``field/tus.py`` answers them) ----
 
-    def __init__(self, status: int, code: str, title: str, **extra: Any) -> None:
-        super().__init__(code)
-        self.status, self.code, self.title, self.extra = status, code, title, extra
+
+class UploadError(Exception):
+    """An upload refused; the subclass says why. None holds a value that could name a person.
+    A visit the user may not record on (or an approved one) is ``VisitClosed``."""
+
+
+class UploadNotFound(UploadError):
+    """No upload (nor item of evidence) of this user under this identifier."""
+
+
+class UploadExpired(UploadError):
+    """The upload was not finished in time; it must be started again."""
+
+
+class UploadConflict(UploadError):
+    """Another item was uploaded under this identifier; ``stored_hash`` is given only to the
+    user who uploaded it."""
+
+    def __init__(self, stored_hash: str | None = None) -> None:
+        super().__init__()
+        self.stored_hash = stored_hash
+
+
+class UploadInvalid(UploadError):
+    """The item breaks a rule of evidence: the ``errors``, by field where known."""
+
+    def __init__(
+        self, errors: list[str], fields: dict[str, list[str]] | None = None, detail: str = ""
+    ) -> None:
+        super().__init__()
+        self.errors, self.fields, self.detail = errors, fields or {}, detail
+
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> "UploadInvalid":
+        fields: dict[str, list[str]] = error.message_dict if hasattr(error, "error_dict") else {}
+        return cls(list(error.messages), fields, detail=" ".join(error.messages))
+
+
+class RecordNotReceived(UploadError):
+    """The item is linked to a record the server has not received yet."""
+
+    def __init__(self, record: uuid_module.UUID) -> None:
+        super().__init__()
+        self.record = record
+
+
+class UploadTooLarge(UploadError):
+    """The file is larger than the limit, ``max_bytes`` (``KUZET_MEDIA_MAX_BYTES``)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__()
+        self.max_bytes = max_bytes
+
+
+class EvidenceImmutable(UploadError):
+    """The upload is finished: it is evidence, which is never deleted."""
+
+
+class OffsetMismatch(UploadError):
+    """The chunk does not start where the upload stands (``offset``)."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__()
+        self.offset = offset
+
+
+class PastUploadLength(UploadError):
+    """The chunk goes past the length announced at creation."""
+
+
+class IncompleteChunk(UploadError):
+    """A chunk sent with a checksum arrived cut short; nothing of it was kept."""
+
+
+class ChecksumMismatch(UploadError):
+    """A chunk's bytes do not match its ``Upload-Checksum``; nothing of it was kept."""
+
+
+class HashMismatch(UploadError):
+    """The whole file's SHA-256 is not the one the device recorded; nothing was stored."""
+
+    def __init__(self, *, expected: str, received: str) -> None:
+        super().__init__()
+        self.expected, self.received = expected, received
+
+
+class StorageUnavailable(UploadError):
+    """The storage refused to write the bytes."""
 
 
 @dataclass(frozen=True)
@@ -119,39 +201,6 @@ def _expired(upload: Upload) -> bool:
     return upload.media_id is None and upload.expires_at <= timezone.now()
 
 
-def _not_found() -> UploadProblem:
-    return UploadProblem(404, "not_found", _("Not found."))
-
-
-def _gone() -> UploadProblem:
-    return UploadProblem(410, "upload_expired", _("This upload has expired; start it again."))
-
-
-def _conflict(stored_hash: str | None = None) -> UploadProblem:
-    extra = {"hash": stored_hash} if stored_hash else {}
-    return UploadProblem(
-        409, "conflict", _("A different item with this identifier was uploaded before."), **extra
-    )
-
-
-def _invalid(error: ValidationError) -> UploadProblem:
-    fields: dict[str, list[str]] = error.message_dict if hasattr(error, "error_dict") else {}
-    return UploadProblem(
-        422,
-        "invalid_upload",
-        _("The item breaks a rule."),
-        detail=" ".join(error.messages),
-        errors=list(error.messages),
-        **({"fields": fields} if fields else {}),
-    )
-
-
-def _closed(exc: VisitClosed) -> UploadProblem:
-    if exc.code == "visit_locked":
-        return UploadProblem(403, exc.code, _("This visit is approved; changes are amendments."))
-    return UploadProblem(403, "access_denied", _("You may not record anything on this visit."))
-
-
 # --- Creation -------------------------------------------------------------------------
 
 
@@ -163,23 +212,13 @@ def _linked(
         return None, None
     submission = Submission.objects.filter(uuid=record, visit=visit).first()
     if submission is None:
-        raise UploadProblem(
-            422,
-            "missing_reference",
-            _("The item refers to a record not received yet; send it again after the record."),
-            references=[str(record)],
-        )
+        raise RecordNotReceived(record)
     if submission.type == Submission.Type.INTERVIEW:
         return Interview.objects.get(pk=submission.object_id), None
     if submission.type == Submission.Type.FINDING:
         return None, Finding.objects.get(pk=submission.object_id)
-    raise UploadProblem(
-        422,
-        "invalid_upload",
-        _("The item breaks a rule."),
-        errors=[_("An item is linked to an interview or a finding.")],
-        fields={"record": [_("An item is linked to an interview or a finding.")]},
-    )
+    linked_to_what = _("An item is linked to an interview or a finding.")
+    raise UploadInvalid([linked_to_what], {"record": [linked_to_what]})
 
 
 def _existing(
@@ -190,19 +229,19 @@ def _existing(
     upload = Upload.objects.filter(pk=media_uuid).first()
     if upload is not None:
         if upload.user_id != user.pk:
-            raise _conflict()
+            raise UploadConflict()
         if _expired(upload):
             _discard(upload)
             return None
         if upload.length != length or upload.sha256 != sha256:
-            raise _conflict(upload.sha256 if upload.media_id else None)
+            raise UploadConflict(upload.sha256 if upload.media_id else None)
         return _state(upload)
     media = MediaEvidence.objects.filter(uuid=media_uuid).first()
     if media is not None:
         if media.uploaded_by_id != user.pk:
-            raise _conflict()
+            raise UploadConflict()
         if media.size != length or media.sha256 != sha256:
-            raise _conflict(media.sha256)
+            raise UploadConflict(media.sha256)
         return _media_state(media)
     return None
 
@@ -219,23 +258,17 @@ def upload_create(
 
     The same item again (same user, length and hash) answers the upload already started,
     or the finished item; nothing is created twice. The visit, the linked record and the
-    item's rules are checked now, before a byte is sent. Raises UploadProblem.
+    item's rules are checked now, before a byte is sent. Raises UploadError or VisitClosed.
     """
     if length > settings.KUZET_MEDIA_MAX_BYTES:
-        raise UploadProblem(
-            413, "too_large", too_large_message(), max_bytes=settings.KUZET_MEDIA_MAX_BYTES
-        )
+        raise UploadTooLarge(settings.KUZET_MEDIA_MAX_BYTES)
     if length == 0:
-        error = ValidationError({"file": [_("The file is empty.")]})
-        raise _invalid(error)
+        raise UploadInvalid.from_validation(ValidationError({"file": [_("The file is empty.")]}))
     existing = _existing(user, media_uuid, length, meta.sha256)
     if existing is not None:
         return existing, False
     with acting_as(user):
-        try:
-            visit = _visit_for_recording(user, meta.visit_id)
-        except VisitClosed as exc:
-            raise _closed(exc) from None
+        visit = _visit_for_recording(user, meta.visit_id)
         interview, finding = _linked(visit, meta.record)
         try:
             media_check(
@@ -249,9 +282,9 @@ def upload_create(
                 appeal_consent=meta.appeal_consent,
             )
         except PermissionDenied:
-            raise _closed(VisitClosed("access_denied")) from None
+            raise VisitClosed("access_denied") from None
         except ValidationError as error:
-            raise _invalid(error) from None
+            raise UploadInvalid.from_validation(error) from None
     upload = Upload(
         id=media_uuid,
         user=user,
@@ -289,15 +322,16 @@ def _own_upload(user: Any, upload_id: uuid_module.UUID) -> Upload | None:
 
 
 def upload_state(*, user: Any, upload_id: uuid_module.UUID) -> UploadState:
-    """Where ``user``'s upload stands; 404 for anyone else's, 410 once expired."""
+    """Where ``user``'s upload stands: UploadNotFound for anyone else's, UploadExpired once
+    expired."""
     upload = _own_upload(user, upload_id)
     if upload is not None:
         if _expired(upload):
-            raise _gone()
+            raise UploadExpired
         return _state(upload)
     media = MediaEvidence.objects.filter(uuid=upload_id, uploaded_by=user).first()
     if media is None:
-        raise _not_found()
+        raise UploadNotFound
     return _media_state(media)
 
 
@@ -307,17 +341,11 @@ def upload_terminate(*, user: Any, upload_id: uuid_module.UUID) -> None:
     upload = _own_upload(user, upload_id)
     if upload is None:
         if MediaEvidence.objects.filter(uuid=upload_id, uploaded_by=user).exists():
-            raise _immutable()
-        raise _not_found()
+            raise EvidenceImmutable
+        raise UploadNotFound
     if upload.media_id is not None:
-        raise _immutable()
+        raise EvidenceImmutable
     _discard(upload)
-
-
-def _immutable() -> UploadProblem:
-    return UploadProblem(
-        403, "evidence_immutable", _("This upload is evidence now; evidence is never deleted.")
-    )
 
 
 def uploads_expire(*, now: datetime | None = None) -> int:
@@ -435,9 +463,7 @@ def _save(storage: Storage, name: str, source: Any) -> str:
         return storage.save(name, _Stream(source, name=name.rsplit("/", 1)[-1]))
     except OSError:
         logger.exception("uploads: storage refused an object")
-        raise UploadProblem(
-            503, "storage_unavailable", _("The server could not store the data. Try again later.")
-        ) from None
+        raise StorageUnavailable from None
 
 
 @dataclass(frozen=True)
@@ -458,19 +484,15 @@ def upload_append(
     checksum: Checksum | None = None,
 ) -> UploadState:
     """Append ``length`` bytes read from ``body`` at ``offset``; the last ones complete the
-    upload into an item of evidence. Raises UploadProblem: 404/410, 409 (another offset),
-    413 (past the upload's length), 460 (checksum), 400 (body cut short under a checksum),
-    422 (the whole file's hash or the item's rules: the upload is discarded), 403.
+    upload into an item of evidence. Raises UploadNotFound, UploadExpired, OffsetMismatch,
+    PastUploadLength, ChecksumMismatch, IncompleteChunk (cut short under a checksum),
+    StorageUnavailable; HashMismatch, UploadInvalid or VisitClosed discard the upload.
     """
-    state = upload_state(user=user, upload_id=upload_id)  # 404, 410
+    state = upload_state(user=user, upload_id=upload_id)
     if offset != state.offset:
-        raise _offset_mismatch(state.offset)
+        raise OffsetMismatch(state.offset)
     if offset + length > state.length:
-        raise UploadProblem(
-            413,
-            "past_upload_length",
-            _("The chunk goes past the end of the file announced in Upload-Length."),
-        )
+        raise PastUploadLength
     upload = _own_upload(user, upload_id)
     if length == 0 or upload is None:
         return state
@@ -481,20 +503,9 @@ def upload_append(
     try:
         if checksum is not None and reader.checksum is not None:
             if reader.interrupted:
-                raise UploadProblem(
-                    400,
-                    "incomplete_body",
-                    _("The chunk arrived incomplete; nothing of it was kept. Send it again."),
-                )
+                raise IncompleteChunk
             if not secrets.compare_digest(reader.checksum.digest(), checksum.digest):
-                raise UploadProblem(
-                    460,
-                    "checksum_mismatch",
-                    _(
-                        "The chunk was damaged on the way (checksum mismatch); nothing of it "
-                        "was kept. Send it again."
-                    ),
-                )
+                raise ChecksumMismatch
         if reader.received == 0:
             storage.delete(part)
             return state
@@ -504,7 +515,7 @@ def upload_append(
     except _Lost:
         # Another request appended at this offset first (or the upload is gone).
         storage.delete(part)
-        raise _offset_mismatch(upload_state(user=user, upload_id=upload_id).offset) from None
+        raise OffsetMismatch(upload_state(user=user, upload_id=upload_id).offset) from None
     except BaseException:
         storage.delete(part)
         raise
@@ -512,15 +523,6 @@ def upload_append(
 
 class _Lost(Exception):
     """Another request moved the offset on first: nothing of this one was kept."""
-
-
-def _offset_mismatch(offset: int) -> UploadProblem:
-    return UploadProblem(
-        409,
-        "offset_mismatch",
-        _("The upload is at another offset: ask for it (HEAD) and continue from there."),
-        offset=offset,
-    )
 
 
 def _commit_chunk(upload: Upload, offset: int, size: int, part: str) -> UploadState:
@@ -543,9 +545,9 @@ def _complete(upload: Upload, last_part: str) -> UploadState:
         # Asked again before the file is assembled: the team may have changed.
         with acting_as(user):
             visit = _visit_for_recording(user, upload.visit_id)
-    except VisitClosed as exc:
+    except VisitClosed:
         _discard(upload)
-        raise _closed(exc) from None
+        raise
     names = [chunk.name for chunk in upload.chunks.order_by("offset")] + [last_part]
     source = _Concatenation(storage, names)
     try:
@@ -557,17 +559,7 @@ def _complete(upload: Upload, last_part: str) -> UploadState:
         storage.delete(final)
         storage.delete(last_part)
         _discard(upload)
-        raise UploadProblem(
-            422,
-            "hash_mismatch",
-            _(
-                "The file received has SHA-256 %(received)s, but the device recorded "
-                "%(expected)s; nothing was stored. Keep the item and upload it again."
-            )
-            % {"received": received, "expected": upload.sha256},
-            expected=upload.sha256,
-            received=received,
-        )
+        raise HashMismatch(expected=upload.sha256, received=received)
     try:
         with acting_as(user), transaction.atomic():
             moved = Upload.objects.filter(
@@ -603,8 +595,8 @@ def _complete(upload: Upload, last_part: str) -> UploadState:
         # The item can never be stored as it is (the file was deleted by the service).
         _discard(upload)
         if isinstance(exc, ValidationError):
-            raise _invalid(exc) from None
-        raise _closed(VisitClosed("access_denied")) from None
+            raise UploadInvalid.from_validation(exc) from None
+        raise VisitClosed("access_denied") from None
     storage.delete(last_part)
     _discard_bytes(upload.pk)
     UploadChunk.objects.filter(upload_id=upload.pk).delete()

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from kuzet.instruments.responses import validate_response
 from kuzet.instruments.tests.xlsforms import xlsform
+from kuzet.instruments.validation import validate_response
 from kuzet.instruments.xlsform import read_xlsform
 
 LIBRARY = Path(__file__).resolve().parents[2] / "instruments" / "library"

@@ -2,7 +2,7 @@
 
 A response is saved as it is typed: a draft keeps whatever was entered, even an answer
 that does not validate yet, so that nothing typed is ever lost. The full check
-(``kuzet.instruments.responses.validate_response``) runs on every save to keep the
+(``kuzet.instruments.validation.validate_response``) runs on every save to keep the
 counts shown in lists, and decides at submission (``response_problems``).
 
 Every save names the revision it was based on; a save based on an older revision is
@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.instruments.models import InstrumentVersion
-from kuzet.instruments.responses import validate_response
 from kuzet.instruments.schema import MEDIA_TYPES, text_in, walk
+from kuzet.instruments.validation import validate_response
 from kuzet.visits.models import ComplianceMark, Interview, Response, Visit
 from kuzet.visits.preparation import instruments_for
 from kuzet.visits.services.access import require_can_record

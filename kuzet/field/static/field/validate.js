@@ -1,6 +1,6 @@
 // What the server would refuse, refused on the tablet first, with the same messages.
 //
-// validateResponse is the twin of kuzet/instruments/responses.py (walk the form in order;
+// validateResponse is the twin of kuzet/instruments/validation.py (walk the form in order;
 // a hidden question is not required and its answer does not count for later conditions);
 // recordProblems mirrors the model and service rules of kuzet/visits and
 // kuzet/recommendations for the other kinds of records. The messages are the server's own,

@@ -1,7 +1,7 @@
 // The response form of the visit workspace (visits/response_form.html).
 //
 // 1. Shows only the questions whose conditions hold, walking the form in order exactly as
-//    the server's validation does (kuzet/instruments/responses.py): an answer to a hidden
+//    the server's validation does (kuzet/instruments/validation.py): an answer to a hidden
 //    question is kept in the draft but does not count for later conditions.
 // 2. Saves the draft as it is typed: a POST of the whole form with X-Kuzet-Autosave: 1,
 //    answered in JSON with the new revision. Without a connection it says so and retries;

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from kuzet.instruments.responses import validate_response
 from kuzet.instruments.tests.xlsforms import xlsform
+from kuzet.instruments.validation import validate_response
 from kuzet.instruments.xlsform import read_xlsform
 
 

@@ -18,10 +18,11 @@ from typing import Any, Protocol
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from matplotlib.typing import RcKeyType
 
 # Text stays text (``svg.fonttype: none``): charts are small and sharp on a tablet, and their
 # words can be found in a report's PDF. DejaVu Sans covers the Kazakh letters.
-STYLE: dict[str, Any] = {
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "kuzet",  # stable element ids: the same data gives the same bytes
     "font.family": ["DejaVu Sans", "sans-serif"],

@@ -6,13 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import matplotlib
 
 from kuzet.core.charts import report_chart_png, report_chart_svg_uri, table_svg
-from kuzet.dashboard.indicators import Row, Table
 
 ROOT = Path(__file__).resolve().parents[3]
 DASHBOARD = "kuzet.dashboard.views"
@@ -23,6 +23,27 @@ CHART = {
     "series": [{"name": "Посещения", "values": [3, 1, 2]}],
     "horizontal": True,
 }
+
+
+@dataclass
+class Row:
+    label: str
+    values: list[float | int | None]
+    key: str = ""
+
+
+@dataclass
+class Table:
+    """An indicator table as the dashboard hands it to a chart."""
+
+    columns: list[str]
+    rows: list[Row]
+    chart: str = "bar"
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(v for row in self.rows for v in row.values)
+
 
 # A fresh interpreter imports the modules of one reader, draws, imports the other's, draws
 # again; it prints the drawings and the settings that the imports and drawings changed.
@@ -85,7 +106,7 @@ def test_a_chart_is_the_same_whichever_reader_was_imported_first() -> None:
 
 def test_drawing_a_chart_leaves_matplotlib_settings_unchanged() -> None:
     before = dict(matplotlib.rcParams)
-    table = Table("t", "T", ["Visits"], [Row("ИВС", [3]), Row("never", [1], key="never")])
+    table = Table(["Visits"], [Row("ИВС", [3]), Row("never", [1], key="never")])
     table_svg(table)
     for chart in ("bar", "columns", "line"):
         table.chart = chart

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kuzet.core.charts import table_svg
 from kuzet.core.policy import Action, can, regions_where
 from kuzet.dashboard import indicators, regions_map
-from kuzet.dashboard.charts import table_svg
 from kuzet.dashboard.filters import Filters, filters_from
 from kuzet.dashboard.forms import PlanEntryForm, PlanningFilterForm, WeightsForm
 from kuzet.dashboard.models import PlanEntry, PriorityWeights

@@ -6,6 +6,7 @@ as such but not analysed. Like the external edition of a visit report it holds n
 identity and no code of a person: only counts and the team's own words.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -63,187 +64,9 @@ def _names(model: Any, ids: Any, language: str) -> dict[int, str]:
 
 
 def annual_report_data(*, start: date, end: date, language: str) -> dict[str, Any]:
-    visits = period_visits(start, end)
-    visit_ids = visits.values("pk")
-    total = visits.count()
-    pending = (
-        Visit.objects.filter(planned_date__range=(start, end))
-        .exclude(status__in=LOCKED)
-        .exclude(status=Visit.Status.PLANNED)
-        .count()
-    )
-    active = Institution.objects.filter(status=Institution.Status.ACTIVE)
-
-    by_kind = _counts(visits.values("kind").annotate(n=Count("pk")), "kind")
-    by_region = _counts(visits.values("region").annotate(n=Count("pk")), "region")
-    region_names = _names(Region, by_region, language)
-
-    department_rows = {
-        row["institution__department"]: row
-        for row in visits.values("institution__department").annotate(
-            n=Count("pk"), visited=Count("institution", distinct=True)
-        )
-    }
-    inventory_by_department = _counts(
-        active.values("department").annotate(n=Count("pk")), "department"
-    )
-    type_rows = {
-        row["institution__type"]: row
-        for row in visits.values("institution__type").annotate(
-            n=Count("pk"), visited=Count("institution", distinct=True)
-        )
-    }
-    inventory_by_type = _counts(active.values("type").annotate(n=Count("pk")), "type")
-
-    interviews = Interview.objects.filter(visit__in=visit_ids)
-    interviews_by_kind = _counts(interviews.values("kind").annotate(n=Count("pk")), "kind")
-    allegations = Allegation.objects.filter(visit__in=visit_ids)
-    allegations_by_kind = _counts(allegations.values("kind").annotate(n=Count("pk")), "kind")
-    allegations_by_perpetrator = _counts(
-        allegations.values("perpetrator").annotate(n=Count("pk")), "perpetrator"
-    )
-    allegations_by_department = {
-        row["visit__institution__department"]: row
-        for row in allegations.values("visit__institution__department").annotate(
-            ill=Count("pk", filter=Q(kind=Allegation.Kind.ILL_TREATMENT)),
-            reprisal=Count("pk", filter=Q(kind=Allegation.Kind.REPRISAL)),
-        )
-    }
-
-    recommendations = Recommendation.objects.filter(visit__in=visit_ids)
-    by_addressee = list(
-        recommendations.values("addressee")
-        .annotate(
-            issued=Count("pk"),
-            accepted=Count("pk", filter=Q(status__in=ACCEPTED)),
-            implemented=Count("pk", filter=Q(status=R.IMPLEMENTED)),
-            partly=Count("pk", filter=Q(status=R.PARTLY)),
-            rejected=Count("pk", filter=Q(status=R.REJECTED)),
-        )
-        .order_by("-issued", "addressee")
-    )
-    addressee_names = _names(Addressee, [r["addressee"] for r in by_addressee], language)
-    recommendations_by_department = _counts(
-        recommendations.values("visit__institution__department").annotate(n=Count("pk")),
-        "visit__institution__department",
-    )
-
-    findings = Finding.objects.filter(visit__in=visit_ids)
-    problems_by_department_theme: dict[tuple[int, str], int] = {
-        (row["visit__institution__department"], row["theme"]): row["n"]
-        for row in findings.filter(good_practice=False)
-        .values("visit__institution__department", "theme")
-        .annotate(n=Count("pk"))
-    }
-
-    # Systemic problems: the checklist items most often found non-compliant.
-    marks = ComplianceMark.objects.filter(response__visit__in=visit_ids, value=NON_COMPLIANT)
-    top_items = list(
-        marks.values("question", "response__version__instrument")
-        .annotate(n=Count("pk"), visits=Count("response__visit", distinct=True))
-        .order_by("-visits", "-n", "question")[:SYSTEMIC_ITEMS]
-    )
-    item_labels = _item_labels(
-        {row["response__version__instrument"] for row in top_items}, language
-    )
-    systemic = []
-    for row in top_items:
-        instrument_id, question = row["response__version__instrument"], row["question"]
-        examples = list(
-            marks.filter(question=question, response__version__instrument=instrument_id)
-            .values_list("response__visit__institution", flat=True)
-            .distinct()
-            .order_by("response__visit__institution")[:EXAMPLES]
-        )
-        systemic.append(
-            {
-                "label": item_labels.get((instrument_id, question), {}).get("label", question),
-                "instrument": item_labels.get((instrument_id, question), {}).get("title", ""),
-                "visits": row["visits"],
-                "marks": row["n"],
-                "examples": [
-                    localized(i, "name", language)
-                    for i in Institution.objects.filter(pk__in=examples).order_by("name_ru")
-                ],
-            }
-        )
-
-    chapters = []
-    for department in Department.objects.filter(is_active=True).order_by("sort_order", "name_ru"):
-        row = department_rows.get(department.pk, {"n": 0, "visited": 0})
-        in_department = findings.filter(visit__institution__department=department)
-        chapter_marks = list(
-            marks.filter(response__visit__institution__department=department)
-            .values("question", "response__version__instrument")
-            .annotate(visits=Count("response__visit", distinct=True))
-            .order_by("-visits", "question")[:CHAPTER_EXAMPLES]
-        )
-        chapter_labels = _item_labels(
-            {r["response__version__instrument"] for r in chapter_marks}, language
-        )
-        alleged = allegations_by_department.get(department.pk, {"ill": 0, "reprisal": 0})
-        chapters.append(
-            {
-                "code": department.code,
-                "title": localized(department, "name", language),
-                "short": localized(department, "short_name", language),
-                "visits": row["n"],
-                "visited": row["visited"],
-                "inventory": inventory_by_department.get(department.pk, 0),
-                "themes": [
-                    [str(label), problems_by_department_theme[(department.pk, code)]]
-                    for code, label in THEMES.items()
-                    if (department.pk, code) in problems_by_department_theme
-                ],
-                "serious": [
-                    {
-                        "title": narrative(f.title, language),
-                        "institution": localized(f.visit.institution, "name", language),
-                        "severity": f.get_severity_display(),
-                    }
-                    for f in in_department.filter(severity__in=("critical", "high"))
-                    .select_related("visit__institution")
-                    .order_by("severity", "-visit__planned_date", "pk")[:CHAPTER_EXAMPLES]
-                ],
-                "good_practice": [
-                    {
-                        "title": narrative(f.title, language),
-                        "institution": localized(f.visit.institution, "name", language),
-                    }
-                    for f in in_department.filter(good_practice=True)
-                    .select_related("visit__institution")
-                    .order_by("-visit__planned_date", "pk")[:EXAMPLES]
-                ],
-                "non_compliance": [
-                    [
-                        chapter_labels.get(
-                            (r["response__version__instrument"], r["question"]), {}
-                        ).get("label", r["question"]),
-                        r["visits"],
-                    ]
-                    for r in chapter_marks
-                ],
-                "allegations_ill": alleged["ill"],
-                "allegations_reprisal": alleged["reprisal"],
-                "recommendations": recommendations_by_department.get(department.pk, 0),
-            }
-        )
-
-    listed = list(
-        recommendations.filter(
-            Q(level__in=(Recommendation.Level.DEPARTMENT, Recommendation.Level.LEGISLATION))
-            | Q(priority=Recommendation.Priority.HIGH)
-        )
-        .select_related("addressee", "visit__institution")
-        .order_by("addressee__name_ru", "-priority", "pk")[: LISTED_RECOMMENDATIONS + 1]
-    )
-    type_names = _names(InstitutionType, set(type_rows) | set(inventory_by_type), language)
-    departments = list(Department.objects.order_by("sort_order", "name_ru"))
-    department_names = {
-        d.pk: localized(d, "short_name", language) or localized(d, "name", language)
-        for d in departments
-    }
-
+    """Everything the annual report says, ready to render: counts, examples, no identity."""
+    period = _Period(start, end, language)
+    shared = _Shared.of(period)
     return {
         "kind": "annual",
         "language": language,
@@ -253,71 +76,324 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
             "end": end.isoformat(),
             "label": period_label(start, end),
         },
-        "empty": total == 0,
-        "totals": {
-            "visits": total,
-            "pending": pending,
-            "institutions_visited": visits.values("institution").distinct().count(),
-            "inventory": active.count(),
-            "interviews": sum(interviews_by_kind.values()),
-            "allegations_ill": allegations_by_kind.get(Allegation.Kind.ILL_TREATMENT, 0),
-            "allegations_reprisal": allegations_by_kind.get(Allegation.Kind.REPRISAL, 0),
-            "recommendations": sum(r["issued"] for r in by_addressee),
-            "findings": findings.filter(good_practice=False).count(),
-            "good_practice": findings.filter(good_practice=True).count(),
-        },
-        "by_kind": [[str(label), by_kind.get(value, 0)] for value, label in Visit.Kind.choices],
-        "by_region": sorted(
-            ([region_names[pk], n] for pk, n in by_region.items()), key=lambda r: (-r[1], r[0])
-        ),
-        "by_department": [
-            [
-                department_names[d.pk],
-                department_rows.get(d.pk, {}).get("n", 0),
-                department_rows.get(d.pk, {}).get("visited", 0),
-                inventory_by_department.get(d.pk, 0),
-            ]
-            for d in departments
-            if d.pk in department_rows or d.pk in inventory_by_department
-        ],
-        "by_type": sorted(
-            (
-                [
-                    type_names[pk],
-                    type_rows.get(pk, {}).get("n", 0),
-                    type_rows.get(pk, {}).get("visited", 0),
-                    inventory_by_type.get(pk, 0),
-                ]
-                for pk in set(type_rows) | set(inventory_by_type)
-            ),
-            key=lambda r: (-r[1], r[0]),
-        ),
+        "empty": shared.visits == 0,
+        "totals": _totals(period, shared),
+        "by_kind": _visits_by_kind(period),
+        "by_region": _visits_by_region(period),
+        "by_department": _visits_by_department(period, shared),
+        "by_type": _visits_by_type(period),
         "interviews_by_kind": [
-            [str(label), interviews_by_kind.get(value, 0)]
+            [str(label), shared.interviews_by_kind.get(value, 0)]
             for value, label in Interview.Kind.choices
         ],
         "allegations_by_kind": [
-            [str(label), allegations_by_kind.get(value, 0)]
+            [str(label), shared.allegations_by_kind.get(value, 0)]
             for value, label in Allegation.Kind.choices
         ],
-        "allegations_by_perpetrator": [
-            [str(label), allegations_by_perpetrator[value]]
-            for value, label in Allegation.Perpetrator.choices
-            if allegations_by_perpetrator.get(value)
-        ],
-        "recommendations_by_addressee": [
+        "allegations_by_perpetrator": _allegations_by_perpetrator(period),
+        "recommendations_by_addressee": _recommendations_by_addressee(period, shared),
+        "chapters": _chapters(period, shared),
+        "systemic": _systemic(period),
+        **_main_recommendations(period),
+    }
+
+
+class _Period:
+    """The period's approved visits and what was recorded on them, as querysets that the
+    sections filter and count."""
+
+    def __init__(self, start: date, end: date, language: str) -> None:
+        self.start, self.end, self.language = start, end, language
+        self.visits = period_visits(start, end)
+        ids = self.visits.values("pk")
+        self.interviews = Interview.objects.filter(visit__in=ids)
+        self.allegations = Allegation.objects.filter(visit__in=ids)
+        self.recommendations = Recommendation.objects.filter(visit__in=ids)
+        self.findings = Finding.objects.filter(visit__in=ids)
+        # Systemic problems: the checklist items most often found non-compliant.
+        self.marks = ComplianceMark.objects.filter(response__visit__in=ids, value=NON_COMPLIANT)
+        self.inventory = Institution.objects.filter(status=Institution.Status.ACTIVE)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """Counts that more than one section reads (the totals and a table, a table and the
+    chapters), counted once."""
+
+    visits: int
+    # Visits and institutions visited ("n", "visited"), and institutions in the inventory.
+    by_department: dict[int, dict[str, int]]
+    inventory_by_department: dict[int, int]
+    interviews_by_kind: dict[str, int]
+    allegations_by_kind: dict[str, int]
+    by_addressee: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, period: _Period) -> "_Shared":
+        return cls(
+            visits=period.visits.count(),
+            by_department={
+                row["institution__department"]: row
+                for row in period.visits.values("institution__department").annotate(
+                    n=Count("pk"), visited=Count("institution", distinct=True)
+                )
+            },
+            inventory_by_department=_counts(
+                period.inventory.values("department").annotate(n=Count("pk")), "department"
+            ),
+            interviews_by_kind=_counts(
+                period.interviews.values("kind").annotate(n=Count("pk")), "kind"
+            ),
+            allegations_by_kind=_counts(
+                period.allegations.values("kind").annotate(n=Count("pk")), "kind"
+            ),
+            by_addressee=list(
+                period.recommendations.values("addressee")
+                .annotate(
+                    issued=Count("pk"),
+                    accepted=Count("pk", filter=Q(status__in=ACCEPTED)),
+                    implemented=Count("pk", filter=Q(status=R.IMPLEMENTED)),
+                    partly=Count("pk", filter=Q(status=R.PARTLY)),
+                    rejected=Count("pk", filter=Q(status=R.REJECTED)),
+                )
+                .order_by("-issued", "addressee")
+            ),
+        )
+
+
+def _totals(period: _Period, shared: _Shared) -> dict[str, int]:
+    pending = (
+        Visit.objects.filter(planned_date__range=(period.start, period.end))
+        .exclude(status__in=LOCKED)
+        .exclude(status=Visit.Status.PLANNED)
+        .count()
+    )
+    return {
+        "visits": shared.visits,
+        "pending": pending,
+        "institutions_visited": period.visits.values("institution").distinct().count(),
+        "inventory": period.inventory.count(),
+        "interviews": sum(shared.interviews_by_kind.values()),
+        "allegations_ill": shared.allegations_by_kind.get(Allegation.Kind.ILL_TREATMENT, 0),
+        "allegations_reprisal": shared.allegations_by_kind.get(Allegation.Kind.REPRISAL, 0),
+        "recommendations": sum(r["issued"] for r in shared.by_addressee),
+        "findings": period.findings.filter(good_practice=False).count(),
+        "good_practice": period.findings.filter(good_practice=True).count(),
+    }
+
+
+def _visits_by_kind(period: _Period) -> list[list[Any]]:
+    by_kind = _counts(period.visits.values("kind").annotate(n=Count("pk")), "kind")
+    return [[str(label), by_kind.get(value, 0)] for value, label in Visit.Kind.choices]
+
+
+def _visits_by_region(period: _Period) -> list[list[Any]]:
+    by_region = _counts(period.visits.values("region").annotate(n=Count("pk")), "region")
+    names = _names(Region, by_region, period.language)
+    return sorted(([names[pk], n] for pk, n in by_region.items()), key=lambda r: (-r[1], r[0]))
+
+
+def _visits_by_department(period: _Period, shared: _Shared) -> list[list[Any]]:
+    """Every department with visits or institutions, inactive ones too."""
+    rows, inventory = shared.by_department, shared.inventory_by_department
+    return [
+        [
+            localized(d, "short_name", period.language) or localized(d, "name", period.language),
+            rows.get(d.pk, {}).get("n", 0),
+            rows.get(d.pk, {}).get("visited", 0),
+            inventory.get(d.pk, 0),
+        ]
+        for d in Department.objects.order_by("sort_order", "name_ru")
+        if d.pk in rows or d.pk in inventory
+    ]
+
+
+def _visits_by_type(period: _Period) -> list[list[Any]]:
+    rows = {
+        row["institution__type"]: row
+        for row in period.visits.values("institution__type").annotate(
+            n=Count("pk"), visited=Count("institution", distinct=True)
+        )
+    }
+    inventory = _counts(period.inventory.values("type").annotate(n=Count("pk")), "type")
+    names = _names(InstitutionType, set(rows) | set(inventory), period.language)
+    return sorted(
+        (
             [
-                addressee_names[r["addressee"]],
-                r["issued"],
-                r["accepted"],
-                r["implemented"],
-                r["partly"],
-                r["rejected"],
+                names[pk],
+                rows.get(pk, {}).get("n", 0),
+                rows.get(pk, {}).get("visited", 0),
+                inventory.get(pk, 0),
             ]
-            for r in by_addressee
+            for pk in set(rows) | set(inventory)
+        ),
+        key=lambda r: (-r[1], r[0]),
+    )
+
+
+def _allegations_by_perpetrator(period: _Period) -> list[list[Any]]:
+    by_perpetrator = _counts(
+        period.allegations.values("perpetrator").annotate(n=Count("pk")), "perpetrator"
+    )
+    return [
+        [str(label), by_perpetrator[value]]
+        for value, label in Allegation.Perpetrator.choices
+        if by_perpetrator.get(value)
+    ]
+
+
+def _recommendations_by_addressee(period: _Period, shared: _Shared) -> list[list[Any]]:
+    names = _names(Addressee, [r["addressee"] for r in shared.by_addressee], period.language)
+    return [
+        [
+            names[r["addressee"]],
+            r["issued"],
+            r["accepted"],
+            r["implemented"],
+            r["partly"],
+            r["rejected"],
+        ]
+        for r in shared.by_addressee
+    ]
+
+
+def _chapters(period: _Period, shared: _Shared) -> list[dict[str, Any]]:
+    """One chapter per active department, with or without visits."""
+    problems_by_theme: dict[tuple[int, str], int] = {
+        (row["visit__institution__department"], row["theme"]): row["n"]
+        for row in period.findings.filter(good_practice=False)
+        .values("visit__institution__department", "theme")
+        .annotate(n=Count("pk"))
+    }
+    allegations = {
+        row["visit__institution__department"]: row
+        for row in period.allegations.values("visit__institution__department").annotate(
+            ill=Count("pk", filter=Q(kind=Allegation.Kind.ILL_TREATMENT)),
+            reprisal=Count("pk", filter=Q(kind=Allegation.Kind.REPRISAL)),
+        )
+    }
+    recommendations = _counts(
+        period.recommendations.values("visit__institution__department").annotate(n=Count("pk")),
+        "visit__institution__department",
+    )
+    chapters = []
+    for department in Department.objects.filter(is_active=True).order_by("sort_order", "name_ru"):
+        row = shared.by_department.get(department.pk, {"n": 0, "visited": 0})
+        alleged = allegations.get(department.pk, {"ill": 0, "reprisal": 0})
+        chapters.append(
+            {
+                "code": department.code,
+                "title": localized(department, "name", period.language),
+                "short": localized(department, "short_name", period.language),
+                "visits": row["n"],
+                "visited": row["visited"],
+                "inventory": shared.inventory_by_department.get(department.pk, 0),
+                "themes": [
+                    [str(label), problems_by_theme[(department.pk, code)]]
+                    for code, label in THEMES.items()
+                    if (department.pk, code) in problems_by_theme
+                ],
+                **_chapter_examples(period, department),
+                "allegations_ill": alleged["ill"],
+                "allegations_reprisal": alleged["reprisal"],
+                "recommendations": recommendations.get(department.pk, 0),
+            }
+        )
+    return chapters
+
+
+def _chapter_examples(period: _Period, department: Department) -> dict[str, Any]:
+    """A department's serious problems, good practice and most frequent non-compliance."""
+    language = period.language
+    in_department = period.findings.filter(visit__institution__department=department)
+    marks = list(
+        period.marks.filter(response__visit__institution__department=department)
+        .values("question", "response__version__instrument")
+        .annotate(visits=Count("response__visit", distinct=True))
+        .order_by("-visits", "question")[:CHAPTER_EXAMPLES]
+    )
+    labels = _item_labels({r["response__version__instrument"] for r in marks}, language)
+    return {
+        "serious": [
+            {
+                "title": narrative(f.title, language),
+                "institution": localized(f.visit.institution, "name", language),
+                "severity": f.get_severity_display(),
+            }
+            for f in in_department.filter(severity__in=("critical", "high"))
+            .select_related("visit__institution")
+            .order_by("severity", "-visit__planned_date", "pk")[:CHAPTER_EXAMPLES]
         ],
-        "chapters": chapters,
-        "systemic": systemic,
+        "good_practice": [
+            {
+                "title": narrative(f.title, language),
+                "institution": localized(f.visit.institution, "name", language),
+            }
+            for f in in_department.filter(good_practice=True)
+            .select_related("visit__institution")
+            .order_by("-visit__planned_date", "pk")[:EXAMPLES]
+        ],
+        "non_compliance": [
+            [
+                labels.get((r["response__version__instrument"], r["question"]), {}).get(
+                    "label", r["question"]
+                ),
+                r["visits"],
+            ]
+            for r in marks
+        ],
+    }
+
+
+def _systemic(period: _Period) -> list[dict[str, Any]]:
+    """The checklist items most often found non-compliant (by visits, then marks), with
+    examples of the places."""
+    top_items = list(
+        period.marks.values("question", "response__version__instrument")
+        .annotate(n=Count("pk"), visits=Count("response__visit", distinct=True))
+        .order_by("-visits", "-n", "question")[:SYSTEMIC_ITEMS]
+    )
+    labels = _item_labels(
+        {row["response__version__instrument"] for row in top_items}, period.language
+    )
+    systemic = []
+    for row in top_items:
+        instrument_id, question = row["response__version__instrument"], row["question"]
+        examples = list(
+            period.marks.filter(question=question, response__version__instrument=instrument_id)
+            .values_list("response__visit__institution", flat=True)
+            .distinct()
+            .order_by("response__visit__institution")[:EXAMPLES]
+        )
+        systemic.append(
+            {
+                "label": labels.get((instrument_id, question), {}).get("label", question),
+                "instrument": labels.get((instrument_id, question), {}).get("title", ""),
+                "visits": row["visits"],
+                "marks": row["n"],
+                "examples": [
+                    localized(i, "name", period.language)
+                    for i in Institution.objects.filter(pk__in=examples).order_by("name_ru")
+                ],
+            }
+        )
+    return systemic
+
+
+def _main_recommendations(period: _Period) -> dict[str, Any]:
+    """Recommendations to departments and on legislation, and those of high priority: the
+    first ``LISTED_RECOMMENDATIONS``, and how many more there are."""
+    main = period.recommendations.filter(
+        Q(level__in=(Recommendation.Level.DEPARTMENT, Recommendation.Level.LEGISLATION))
+        | Q(priority=Recommendation.Priority.HIGH)
+    )
+    listed = list(
+        main.select_related("addressee", "visit__institution").order_by(
+            "addressee__name_ru", "-priority", "pk"
+        )[: LISTED_RECOMMENDATIONS + 1]
+    )
+    language = period.language
+    return {
         "recommendations": [
             {
                 "text": bilingual(r.text_ru, r.text_kk, language),
@@ -330,14 +406,7 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
             }
             for r in listed[:LISTED_RECOMMENDATIONS]
         ],
-        "recommendations_more": max(
-            0,
-            recommendations.filter(
-                Q(level__in=(Recommendation.Level.DEPARTMENT, Recommendation.Level.LEGISLATION))
-                | Q(priority=Recommendation.Priority.HIGH)
-            ).count()
-            - LISTED_RECOMMENDATIONS,
-        )
+        "recommendations_more": max(0, main.count() - LISTED_RECOMMENDATIONS)
         if len(listed) > LISTED_RECOMMENDATIONS
         else 0,
     }

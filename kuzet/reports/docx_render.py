@@ -13,7 +13,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from .charts import chart_png
+from kuzet.core.charts import report_chart_png
 
 LANG_TAGS = {"ru": "ru-RU", "kk": "kk-KZ"}
 FONT = "Times New Roman"
@@ -165,7 +165,7 @@ def docx_bytes(document: dict[str, Any], generated_at: str = "") -> bytes:
         elif kind == "table":
             _table(doc, block["headers"], block["rows"], block["numeric"])
         elif kind == "chart":
-            doc.add_picture(io.BytesIO(chart_png(block)), width=Cm(16))
+            doc.add_picture(io.BytesIO(report_chart_png(block)), width=Cm(16))
         elif kind == "pagebreak":
             doc.add_page_break()
 

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .charts import chart_svg_uri
+from kuzet.core.charts import report_chart_svg_uri
 
 FORMATS = ("pdf", "docx")
 STATIC = Path(__file__).resolve().parent / "static" / "reports"
@@ -31,7 +31,7 @@ def with_charts(document: dict[str, Any]) -> dict[str, Any]:
     blocks = []
     for block in document["blocks"]:
         if block["type"] == "chart":
-            block = {**block, "svg": chart_svg_uri(block)}
+            block = {**block, "svg": report_chart_svg_uri(block)}
         blocks.append(block)
     return {**document, "blocks": blocks, "toc": toc(document)}
 

@@ -1,7 +1,8 @@
 """Asking for a report, building it (in a worker or at once) and storing it with its hash.
 
-``report_request`` checks who may have the report, reuses an identical one still being
-generated, records a ``GeneratedReport`` and queues ``tasks.generate_report``;
+``visit_spec`` and ``annual_spec`` check who may have the report; ``report_create``
+records a ``GeneratedReport`` or reuses an identical one still being generated
+(``tasks.report_request`` queues it: the services never import the tasks);
 ``report_build`` (the task's body) collects the data, hashes it, renders the file and
 stores it. ``report_document`` gives the same document for the page on screen.
 """
@@ -158,21 +159,6 @@ def report_create(*, actor: Any, spec: ReportSpec, fmt: str) -> tuple[GeneratedR
     report.full_clean()
     report.save()
     return report, True
-
-
-def report_request(*, actor: Any, spec: ReportSpec, fmt: str) -> GeneratedReport:
-    """Record the report and queue its generation (or reuse the identical one running)."""
-    from .tasks import generate_report
-
-    report, created = report_create(actor=actor, spec=spec, fmt=fmt)
-    if created:
-        result = generate_report.enqueue(report.pk)
-        # The immediate backend (tests) has run it already; the database one has queued it.
-        report.refresh_from_db()
-        if not report.task_id:
-            report.task_id = str(result.id)[:64]
-            report.save(update_fields=["task_id"])
-    return report
 
 
 def _progress(report: GeneratedReport, percent: int, **fields: Any) -> None:

@@ -41,10 +41,10 @@ from .services import (
     may_see_identities,
     report_data,
     report_document,
-    report_request,
     reports_for,
     visit_spec,
 )
+from .tasks import report_request
 from .text import data_sha256
 
 G = GeneratedReport

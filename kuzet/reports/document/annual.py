@@ -1,0 +1,267 @@
+"""The annual report as a document: one function per chapter, in the report's order."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from .blocks import Builder, cell
+
+Data = dict[str, Any]
+
+
+def annual_document(data: Data) -> dict[str, Any]:
+    b = Builder()
+    b.blocks.append({"type": "toc"})
+    for chapter in CHAPTERS:
+        chapter(b, data)
+    return {
+        "title": data["title"],
+        "subtitle": _("Period: %(period)s") % {"period": data["period"]["label"]},
+        "meta": [],
+        "draft": False,
+        "language": data["language"],
+        "blocks": b.blocks,
+    }
+
+
+def _summary(b: Builder, data: Data) -> None:
+    totals = data["totals"]
+    b.heading(pgettext("report chapter", "Summary"))
+    if data["empty"]:
+        b.para(
+            _(
+                "No visit of the period %(period)s has an approved report: there is nothing to "
+                "consolidate yet."
+            )
+            % {"period": data["period"]["label"]},
+            style="lead",
+        )
+    else:
+        b.para(
+            _(
+                "In %(period)s the groups of the National Preventive Mechanism made %(visits)s "
+                "visits with an approved report to %(visited)s of the %(inventory)s places of "
+                "deprivation of liberty in the inventory. They held %(interviews)s interviews, "
+                "recorded %(ill)s allegations of torture or ill-treatment and %(reprisal)s of "
+                "reprisals, %(findings)s problems and %(good)s good practices, and made "
+                "%(recommendations)s recommendations."
+            )
+            % {
+                "period": data["period"]["label"],
+                "visits": totals["visits"],
+                "visited": totals["institutions_visited"],
+                "inventory": totals["inventory"],
+                "interviews": totals["interviews"],
+                "ill": totals["allegations_ill"],
+                "reprisal": totals["allegations_reprisal"],
+                "findings": totals["findings"],
+                "good": totals["good_practice"],
+                "recommendations": totals["recommendations"],
+            },
+            style="lead",
+        )
+    if totals["pending"]:
+        b.para(
+            _("%(n)s further visits of the period are not yet approved and are not included.")
+            % {"n": totals["pending"]},
+            style="muted",
+        )
+
+
+def _figures(b: Builder, data: Data) -> None:
+    """The visits in figures: by type, department, type of institution and region; the
+    interviews; the allegations."""
+    b.heading(_("The visits in figures"))
+    b.heading(_("Visits by type"), level=2)
+    b.table([_("Type of visit"), _("Visits")], data["by_kind"], numeric=(1,))
+    b.chart(
+        _("Visits by type"),
+        [r[0] for r in data["by_kind"]],
+        [(_("Visits"), [r[1] for r in data["by_kind"]])],
+    )
+    b.heading(_("Visits by department"), level=2)
+    b.table(
+        [
+            _("Department"),
+            _("Visits"),
+            _("Institutions visited"),
+            _("Institutions in the inventory"),
+        ],
+        data["by_department"],
+        numeric=(1, 2, 3),
+    )
+    b.chart(
+        _("Institutions visited and in the inventory, by department"),
+        [r[0] for r in data["by_department"]],
+        [
+            (_("Institutions visited"), [r[2] for r in data["by_department"]]),
+            (_("Institutions in the inventory"), [r[3] for r in data["by_department"]]),
+        ],
+        horizontal=True,
+    )
+    b.heading(_("Visits by type of institution"), level=2)
+    b.table(
+        [
+            _("Type of institution"),
+            _("Visits"),
+            _("Institutions visited"),
+            _("Institutions in the inventory"),
+        ],
+        data["by_type"],
+        numeric=(1, 2, 3),
+    )
+    b.heading(_("Visits by region"), level=2)
+    if data["by_region"]:
+        b.table([_("Region"), _("Visits")], data["by_region"], numeric=(1,))
+    else:
+        b.none(_("No visits."))
+    b.heading(_("Interviews"), level=2)
+    b.table([_("Type of interview"), _("Interviews")], data["interviews_by_kind"], numeric=(1,))
+    b.heading(_("Allegations of torture, ill-treatment and reprisals"), level=2)
+    b.table([_("Kind"), _("Allegations")], data["allegations_by_kind"], numeric=(1,))
+    if data["allegations_by_perpetrator"]:
+        b.table(
+            [_("Alleged perpetrators"), _("Allegations")],
+            data["allegations_by_perpetrator"],
+            numeric=(1,),
+        )
+
+
+def _chapters(b: Builder, data: Data) -> None:
+    b.heading(_("Chapters by department"))
+    for chapter in data["chapters"]:
+        _chapter(b, chapter)
+
+
+def _chapter(b: Builder, chapter: Data) -> None:
+    """A department's figures and examples, or a line saying it had no visit."""
+    b.heading(chapter["title"], level=2)
+    if not chapter["visits"]:
+        b.none(
+            _(
+                "No visit with an approved report in the period (%(n)s institutions in the inventory)."
+            )
+            % {"n": chapter["inventory"]}
+        )
+        return
+    b.facts(
+        [
+            (_("Visits"), chapter["visits"]),
+            (
+                _("Institutions visited"),
+                _("%(visited)s of %(inventory)s")
+                % {"visited": chapter["visited"], "inventory": chapter["inventory"]},
+            ),
+            (_("Allegations of torture or ill-treatment"), chapter["allegations_ill"]),
+            (_("Allegations of reprisals"), chapter["allegations_reprisal"]),
+            (_("Recommendations"), chapter["recommendations"]),
+        ]
+    )
+    if chapter["themes"]:
+        b.table([_("Theme"), _("Problems")], chapter["themes"], numeric=(1,))
+    if chapter["serious"]:
+        b.para(_("Serious problems found, for example:"), style="label")
+        b.items(
+            [
+                f"{cell(f['title'])} — {f['institution']} ({f['severity']})"
+                for f in chapter["serious"]
+            ]
+        )
+    if chapter["non_compliance"]:
+        b.para(_("Checklist items most often not complied with:"), style="label")
+        b.items(
+            [
+                _("%(item)s (%(n)s visits)") % {"item": label, "n": n}
+                for label, n in chapter["non_compliance"]
+            ]
+        )
+    if chapter["good_practice"]:
+        b.para(_("Good practice:"), style="label")
+        b.items([f"{cell(f['title'])} — {f['institution']}" for f in chapter["good_practice"]])
+
+
+def _systemic(b: Builder, data: Data) -> None:
+    b.heading(_("Systemic problems"))
+    if not data["systemic"]:
+        b.none(_("No checklist item was found not complied with."))
+        return
+    b.para(
+        _(
+            "The checklist items most often found not complied with, by the number of "
+            "visits that found them, with examples of the places."
+        )
+    )
+    b.table(
+        [_("Checklist item"), _("Checklist"), _("Visits"), _("Examples")],
+        [
+            [s["label"], s["instrument"], s["visits"], "; ".join(s["examples"])]
+            for s in data["systemic"]
+        ],
+        numeric=(2,),
+    )
+    top = data["systemic"][:10]
+    b.chart(
+        _("Most frequent non-compliance (visits)"),
+        [_short(s["label"]) for s in top],
+        [(_("Visits"), [s["visits"] for s in top])],
+        horizontal=True,
+    )
+
+
+def _recommendations(b: Builder, data: Data) -> None:
+    """By addressee (table and chart), then the main ones listed."""
+    b.heading(_("Recommendations"))
+    rows = data["recommendations_by_addressee"]
+    if rows:
+        b.heading(_("Recommendations by addressee"), level=2)
+        b.table(
+            [
+                _("Addressee"),
+                _("Issued"),
+                _("Accepted"),
+                _("Implemented"),
+                _("Partly"),
+                _("Rejected"),
+            ],
+            rows,
+            numeric=(1, 2, 3, 4, 5),
+        )
+        top_rows = rows[:10]
+        b.chart(
+            _("Recommendations by addressee"),
+            [_short(r[0]) for r in top_rows],
+            [
+                (_("Issued"), [r[1] for r in top_rows]),
+                (_("Accepted"), [r[2] for r in top_rows]),
+                (_("Implemented"), [r[3] for r in top_rows]),
+            ],
+            horizontal=True,
+        )
+    if data["recommendations"]:
+        b.heading(_("Main recommendations"), level=2)
+        b.para(
+            _("Recommendations to departments and on legislation, and those of high priority."),
+            style="muted",
+        )
+        b.table(
+            [_("Recommendation"), _("Addressee"), _("Institution"), _("Status")],
+            [
+                [r["text"], r["addressee"], r["institution"], r["status"]]
+                for r in data["recommendations"]
+            ],
+        )
+        if data["recommendations_more"]:
+            b.none(
+                _("…and %(n)s more: see the list of recommendations.")
+                % {"n": data["recommendations_more"]}
+            )
+    if not rows:
+        b.none(_("No recommendation was made in the period."))
+
+
+def _short(label: str, length: int = 48) -> str:
+    return label if len(label) <= length else label[: length - 1].rstrip() + "…"
+
+
+CHAPTERS = (_summary, _figures, _chapters, _systemic, _recommendations)

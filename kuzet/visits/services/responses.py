@@ -19,11 +19,10 @@ from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.responses import validate_response
 from kuzet.instruments.schema import MEDIA_TYPES, text_in, walk
-from kuzet.visits.models import ComplianceMark, Interview, Response, Visit
+from kuzet.visits.models import ComplianceMark, Interview, Response, Visit, VisitChange
 from kuzet.visits.preparation import instruments_for
 from kuzet.visits.services.access import require_can_record
 
@@ -76,7 +75,7 @@ def response_save(
     marks = _recount(stored)
     stored.save()
     _store_marks(stored, marks)
-    visit_facts_refresh(stored.visit_id)
+    VisitChange.mark(stored.visit_id)
     return stored
 
 

@@ -362,10 +362,10 @@ class InstitutionChange(models.Model):
     def __str__(self) -> str:
         return f"institution {self.institution_id} moved ({self.token})"
 
-    @classmethod
-    def mark(cls, institution_id: int) -> None:
-        cls.objects.bulk_create(
-            [cls(institution_id=institution_id)],
+    @staticmethod
+    def mark(institution_id: int) -> None:
+        InstitutionChange.objects.bulk_create(
+            [InstitutionChange(institution_id=institution_id)],
             update_conflicts=True,
             unique_fields=["institution_id"],
             update_fields=["token"],

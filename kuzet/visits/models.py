@@ -763,10 +763,10 @@ class VisitChange(models.Model):
     def __str__(self) -> str:
         return f"visit {self.visit_id} changed ({self.token})"
 
-    @classmethod
-    def mark(cls, visit_id: int) -> None:
-        cls.objects.bulk_create(
-            [cls(visit_id=visit_id)],
+    @staticmethod
+    def mark(visit_id: int) -> None:
+        VisitChange.objects.bulk_create(
+            [VisitChange(visit_id=visit_id)],
             update_conflicts=True,
             unique_fields=["visit_id"],
             update_fields=["token"],

@@ -80,14 +80,18 @@ def headline(client: Client, query: dict[str, str]) -> dict[str, Any]:
     return client.get("/dashboard/", query).context["headline"]  # type: ignore[no-any-return]
 
 
-def test_writes_mark_their_visit_and_touch_no_dashboard_table(
-    planned: Visit, leader: User, coordinator: User, version: InstrumentVersion, addressee: Any
-) -> None:
-    # The document complete enough for a save's validation.
+@pytest.fixture
+def published(version: InstrumentVersion) -> InstrumentVersion:
+    """The test checklist, its document complete enough for a save's validation."""
     InstrumentVersion.objects.filter(pk=version.pk).update(
         document={**version.document, "choice_lists": {}}
     )
-    published = InstrumentVersion.objects.get(pk=version.pk)
+    return InstrumentVersion.objects.get(pk=version.pk)
+
+
+def test_writes_mark_their_visit_and_touch_no_dashboard_table(
+    planned: Visit, leader: User, coordinator: User, published: InstrumentVersion, addressee: Any
+) -> None:
     facts_catch_up()
     with CaptureQueriesContext(connection) as queries:
         visit = visit_transition(actor=leader, visit=planned, to_status=Visit.Status.PREPARATION)
@@ -117,6 +121,23 @@ def test_writes_mark_their_visit_and_touch_no_dashboard_table(
     assert [q["sql"] for q in queries.captured_queries if "dashboard_" in q["sql"]] == []
     # Seven writes, one mark: an upsert, not a row per write.
     assert list(VisitChange.objects.values_list("visit_id", flat=True)) == [visit.pk]
+
+
+def test_a_draft_save_marks_its_visit_only_when_a_checklist_answer_changed(
+    planned: Visit, leader: User, published: InstrumentVersion
+) -> None:
+    visit = visit_transition(actor=leader, visit=planned, to_status=Visit.Status.PREPARATION)
+    visit = visit_transition(actor=leader, visit=visit, to_status=Visit.Status.IN_PROGRESS)
+    response = response_start(actor=leader, visit=visit, version=published)
+    answers = {"light": "non_compliant"}
+    response = response_save(actor=leader, response=response, answers=answers, revision=0)
+    facts_catch_up()
+
+    response = response_save(actor=leader, response=response, answers=answers, revision=1)
+    assert not VisitChange.objects.exists()  # nothing counted changed: nothing to recount
+    answers = {"light": "non_compliant", "water": "compliant"}
+    response_save(actor=leader, response=response, answers=answers, revision=2)
+    assert VisitChange.objects.filter(visit_id=visit.pk).exists()
 
 
 def test_the_next_page_load_counts_a_marked_write_and_clears_its_mark(

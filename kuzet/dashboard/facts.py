@@ -1,4 +1,4 @@
-"""The facts the indicators count, kept current by the writes (no batch, no signal).
+"""The facts the indicators count, brought up to date from the marks the writes leave.
 
 ``VisitFact`` and ``RecommendationFact`` copy each visit and recommendation with the
 dimensions the filters use (month, region, department, type of place, visit type) and what
@@ -9,12 +9,17 @@ type), ``ItemCount`` (checklist answers by question) and ``RecommendationCount``
 addressee and status), the last two also by place (``PLACE``). A year's row is the sum of
 its monthly rows, refreshed with them.
 
-Every service that writes something counted calls ``visit_facts_refresh(visit_id)`` after its
-write, inside its transaction, so the next page load counts it. ``facts_rebuild`` recomputes
-everything from the records (``manage.py rebuild_dashboard_facts``, and after the bulk
-inserts of ``generate_scale_data``). Both run the same statements, so a cell refreshed after
-a write holds what a rebuild would put there; the indicators read parts of months with the
-same statements too.
+The writes do not know the dashboard: every service that writes something counted marks its
+visit (``kuzet.visits.models.VisitChange``, one row per visit), and a move of an institution
+to another region, department or type marks the institution
+(``kuzet.registry.models.InstitutionChange``). ``facts_catch_up`` recounts the marked visits
+(all the visits of a marked institution) with ``visit_facts_refresh`` and deletes the marks
+it handled; every page of the dashboard calls it before counting (one small query when
+nothing is marked), and ``manage.py catch_up_dashboard_facts`` (or its background task) does
+it between page loads. ``facts_rebuild`` recomputes everything from the records (``manage.py
+rebuild_dashboard_facts``, and after the bulk inserts of ``generate_scale_data``). Both run
+the same statements, so a cell refreshed after a write holds what a rebuild would put there;
+the indicators read parts of months with the same statements too.
 """
 
 import zlib
@@ -23,7 +28,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, Q, Value
 
 from kuzet.dashboard.models import (
     PLACE,
@@ -35,7 +40,8 @@ from kuzet.dashboard.models import (
     VisitFact,
 )
 from kuzet.recommendations.models import Recommendation
-from kuzet.visits.models import Allegation, Interview, Visit
+from kuzet.registry.models import InstitutionChange
+from kuzet.visits.models import Allegation, Interview, Visit, VisitChange
 
 S = Visit.Status
 R = Recommendation.Status
@@ -63,25 +69,31 @@ ROLLUPS: dict[str, str] = {
     Grain.TYPE: "type_id",
 }
 
+# What each figure of a visit counts: the rows of a model that meet a condition. The facts
+# count them (``*_COUNTS``) and the list of visits behind a figure filters by them
+# (``views.HAS``): one definition for both.
+INTERVIEWS_COUNTED: dict[str, Q] = {
+    "interviews": Q(),
+    "interviews_individual": Q(kind=Interview.Kind.INDIVIDUAL),
+    "interviews_group": Q(kind=Interview.Kind.GROUP),
+    "interviews_staff": Q(
+        kind__in=[Interview.Kind.STAFF, Interview.Kind.MEDICAL, Interview.Kind.ADMINISTRATION]
+    ),
+    "interviews_vulnerable": ~Q(vulnerabilities=[]),
+    "interviews_fears": Q(fears_reprisals=True),
+    "interviews_risk": Q(reprisal_risk__in=[Interview.Risk.MEDIUM, Interview.Risk.HIGH]),
+}
+ALLEGATIONS_COUNTED: dict[str, Q] = {
+    "allegations_ill_treatment": Q(kind=Allegation.Kind.ILL_TREATMENT),
+    "allegations_reprisal": Q(kind=Allegation.Kind.REPRISAL),
+}
+# A checklist answer counted as non-compliant, and one that was not checked (not counted).
+NON_COMPLIANT, NOT_CHECKED = "non_compliant", "not_checked"
 INTERVIEW_COUNTS: dict[str, Any] = {
-    "interviews": Count("id"),
-    "interviews_individual": Count("id", filter=Q(kind=Interview.Kind.INDIVIDUAL)),
-    "interviews_group": Count("id", filter=Q(kind=Interview.Kind.GROUP)),
-    "interviews_staff": Count(
-        "id",
-        filter=Q(
-            kind__in=[Interview.Kind.STAFF, Interview.Kind.MEDICAL, Interview.Kind.ADMINISTRATION]
-        ),
-    ),
-    "interviews_vulnerable": Count("id", filter=~Q(vulnerabilities=[])),
-    "interviews_fears": Count("id", filter=Q(fears_reprisals=True)),
-    "interviews_risk": Count(
-        "id", filter=Q(reprisal_risk__in=[Interview.Risk.MEDIUM, Interview.Risk.HIGH])
-    ),
+    name: Count("id", filter=q or None) for name, q in INTERVIEWS_COUNTED.items()
 }
 ALLEGATION_COUNTS: dict[str, Any] = {
-    "allegations_ill_treatment": Count("id", filter=Q(kind=Allegation.Kind.ILL_TREATMENT)),
-    "allegations_reprisal": Count("id", filter=Q(kind=Allegation.Kind.REPRISAL)),
+    name: Count("id", filter=q) for name, q in ALLEGATIONS_COUNTED.items()
 }
 RECOMMENDATION_COUNTS: dict[str, Any] = {"recommendations": Count("id")}
 COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS]
@@ -117,8 +129,8 @@ def month_end(day: date) -> date:
 
 
 def visit_facts_refresh(visit_id: int) -> None:
-    """Make the facts of one visit say what its records say; call it in the transaction
-    of the write, after the write."""
+    """Make the facts of one visit say what its records say (``facts_catch_up`` calls it
+    for the marked visits; code that writes records directly calls it after its write)."""
     with transaction.atomic():
         old = VisitFact.objects.filter(pk=visit_id).first()
         visit = (
@@ -155,6 +167,50 @@ def visit_facts_refresh(visit_id: int) -> None:
         facts = [fact for fact in (old, new) if fact is not None]
         for cell in sorted({_cell_of(fact) for fact in facts}):
             _cell_refresh(cell)
+
+
+def facts_catch_up() -> int:
+    """Recount the facts of the visits marked since the last catch-up (``VisitChange``) and
+    of every visit of a marked institution (``InstitutionChange``), then delete those marks;
+    returns the number of visits recounted. With nothing marked it is one small query.
+
+    Safe with concurrent writers and readers: a mark is deleted only if its token is still
+    the one read before the recount, so a write committed meanwhile stays marked for the next
+    catch-up; each visit is recounted in a transaction of its own, under a per-visit lock on
+    PostgreSQL (SQLite serialises writers), and never inside a write's transaction.
+    """
+    kind = Value("visit", output_field=CharField())
+    marks = VisitChange.objects.values_list(kind, "visit_id", "token").union(
+        InstitutionChange.objects.values_list(
+            Value("institution", output_field=CharField()), "institution_id", "token"
+        ),
+        all=True,
+    )
+    pending = list(marks)
+    if not pending:
+        return 0
+    done: set[int] = set()
+    for what, key, token in sorted(pending, key=lambda mark: mark[0] != "institution"):
+        if what == "institution":
+            visits = set(Visit.objects.filter(institution_id=key).values_list("pk", flat=True))
+            # and those still counted under it (a visit moved to another institution)
+            visits |= set(VisitFact.objects.filter(institution_id=key).values_list("pk", flat=True))
+            for visit_id in sorted(visits - done):
+                _catch_up_visit(visit_id)
+                done.add(visit_id)
+            InstitutionChange.objects.filter(institution_id=key, token=token).delete()
+        else:
+            if key not in done:
+                _catch_up_visit(key)
+                done.add(key)
+            VisitChange.objects.filter(visit_id=key, token=token).delete()
+    return len(done)
+
+
+@transaction.atomic
+def _catch_up_visit(visit_id: int) -> None:
+    _lock("visit", visit_id)  # two catch-ups at once recount one visit one after the other
+    visit_facts_refresh(visit_id)
 
 
 def _cell_of(fact: VisitFact) -> Cell:
@@ -278,8 +334,8 @@ def items_select(where: str) -> str:
     return f"""
         SELECT '{Grain.PLACE.value}' AS grain, {month} AS month, 1 AS months, f.region_id,
                f.department_id, f.type_id, f.kind, v.instrument_id, m.question,
-               SUM(CASE WHEN m.value = 'non_compliant' THEN 1 ELSE 0 END) AS non_compliant,
-               SUM(CASE WHEN m.value <> 'not_checked' THEN 1 ELSE 0 END) AS checked
+               SUM(CASE WHEN m.value = '{NON_COMPLIANT}' THEN 1 ELSE 0 END) AS non_compliant,
+               SUM(CASE WHEN m.value <> '{NOT_CHECKED}' THEN 1 ELSE 0 END) AS checked
         FROM {ComplianceMark._meta.db_table} m
         JOIN {Response._meta.db_table} r ON r.id = m.response_id
         JOIN {InstrumentVersion._meta.db_table} v ON v.id = r.version_id
@@ -287,7 +343,7 @@ def items_select(where: str) -> str:
         WHERE {where}
         GROUP BY {month}, f.region_id, f.department_id, f.type_id, f.kind, v.instrument_id,
                  m.question
-        HAVING SUM(CASE WHEN m.value <> 'not_checked' THEN 1 ELSE 0 END) > 0
+        HAVING SUM(CASE WHEN m.value <> '{NOT_CHECKED}' THEN 1 ELSE 0 END) > 0
     """  # noqa: S608 (names from the models; values are parameters)
 
 

@@ -1,11 +1,10 @@
 """The dashboard's filters: the form, the cleaned ``Filters`` and the query strings of links.
 
 The same parameters (``start``, ``end``, ``region``, ``department``, ``type``, ``kind``) are
-read by the lists the figures link to (``visit_filter_kwargs``), so that a figure and the
-list behind it count the same records.
+read by the lists the figures link to (``kuzet.visits.selectors.visit_filter_kwargs``), so
+that a figure and the list behind it count the same records.
 """
 
-import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -148,26 +147,3 @@ def filters_from(user: Any, params: QueryDict) -> tuple[DashboardFilterForm, Fil
         today=today,
     )
     return form, filters, problems
-
-
-def visit_filter_kwargs(params: QueryDict, prefix: str = "") -> dict[str, Any]:
-    """Filter arguments for visits (or ``prefix``-related rows) from dashboard link parameters.
-
-    Used by the lists the dashboard links to; a malformed value is ignored, as a list does
-    with a stale link.
-    """
-    kwargs: dict[str, Any] = {}
-    for name, lookup in (("start", "planned_date__gte"), ("end", "planned_date__lte")):
-        with contextlib.suppress(ValueError):
-            kwargs[prefix + lookup] = date.fromisoformat(params.get(name, ""))
-    for name, lookup in (
-        ("region", "region_id"),
-        ("department", "institution__department_id"),
-        ("type", "institution__type_id"),
-    ):
-        value = params.get(name, "")
-        if value.isdigit():
-            kwargs[prefix + lookup] = int(value)
-    if params.get("kind", "") in Visit.Kind.values:
-        kwargs[prefix + "kind"] = params["kind"]
-    return kwargs

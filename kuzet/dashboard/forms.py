@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.dashboard.models import PriorityWeights
-from kuzet.dashboard.planning import WEIGHT_FIELDS, team_candidates
+from kuzet.dashboard.priorities import WEIGHT_FIELDS, team_candidates
 from kuzet.people.models import User
 from kuzet.registry.models import Institution, Region
 

@@ -131,10 +131,10 @@ class PlanEntry(AuditedModel):
             raise ValidationError(errors)
 
 
-# --- Facts: what the indicators count, kept current by the services (``facts.py``) -------
+# --- Facts: what the indicators count, caught up from the writes' marks (``facts.py``) ----
 #
 # Derived rows, rebuilt by ``manage.py rebuild_dashboard_facts`` and refreshed by
-# ``facts.visit_facts_refresh`` inside the transaction of every write that changes them.
+# ``facts.facts_catch_up`` for the visits the writes marked, before a page counts.
 # The dimensions are plain integers (no foreign keys): these rows are copies, not records.
 # In the ``*Count`` tables, ``grain`` says what a row adds up: PLACE rows are one
 # region, department and type; REGION, DEPARTMENT and TYPE rows one of them (the other two

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,10 +23,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kuzet.core.charts import table_svg
 from kuzet.core.policy import Action, can, regions_where
 from kuzet.dashboard import indicators, regions_map
+from kuzet.dashboard.facts import (
+    ALLEGATIONS_COUNTED,
+    CARRIED_OUT,
+    INTERVIEWS_COUNTED,
+    NON_COMPLIANT,
+    facts_catch_up,
+)
 from kuzet.dashboard.filters import Filters, filters_from
 from kuzet.dashboard.forms import PlanEntryForm, PlanningFilterForm, WeightsForm
 from kuzet.dashboard.models import PlanEntry, PriorityWeights
-from kuzet.dashboard.planning import (
+from kuzet.dashboard.priorities import (
     may_edit_weights,
     plan_by_month,
     plan_entry_add,
@@ -62,6 +69,13 @@ def _require_dashboard(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _counting(request: HttpRequest) -> None:
+    """Every page that counts: the user may see the dashboard, and the facts have caught up
+    with the writes marked since the last page (so a write is counted at the next load)."""
+    _require_dashboard(request)
+    facts_catch_up()
+
+
 def _filters(request: HttpRequest) -> tuple[Any, Filters, list[str]]:
     form, filters, problems = filters_from(request.user, request.GET)
     return form, filters, problems
@@ -70,7 +84,7 @@ def _filters(request: HttpRequest) -> tuple[Any, Filters, list[str]]:
 @login_required
 @require_GET
 def indicators_page(request: HttpRequest) -> HttpResponse:
-    _require_dashboard(request)
+    _counting(request)
     form, f, problems = _filters(request)
     coverage = indicators.coverage_by_region(f)
     links = {
@@ -109,7 +123,7 @@ def _region_pks(coverage: indicators.Table) -> list[tuple[indicators.Row, int]]:
 
 
 def _table_or_404(request: HttpRequest, key: str) -> indicators.Table:
-    _require_dashboard(request)
+    _counting(request)
     if key not in indicators.TABLES:
         raise Http404
     _form, f, _problems = _filters(request)
@@ -157,24 +171,16 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     return response
 
 
-HAS = {
-    "interviews": lambda: Exists(Interview.objects.filter(visit=OuterRef("pk"))),
-    "vulnerable": lambda: Exists(
-        Interview.objects.filter(visit=OuterRef("pk")).exclude(vulnerabilities=[])
-    ),
-    "fears": lambda: Exists(Interview.objects.filter(visit=OuterRef("pk"), fears_reprisals=True)),
-    "reprisal_risk": lambda: Exists(
-        Interview.objects.filter(
-            visit=OuterRef("pk"), reprisal_risk__in=[Interview.Risk.MEDIUM, Interview.Risk.HIGH]
-        )
-    ),
-    "allegations": lambda: Exists(Allegation.objects.filter(visit=OuterRef("pk"))),
-    "ill_treatment": lambda: Exists(
-        Allegation.objects.filter(visit=OuterRef("pk"), kind=Allegation.Kind.ILL_TREATMENT)
-    ),
-    "reprisal": lambda: Exists(
-        Allegation.objects.filter(visit=OuterRef("pk"), kind=Allegation.Kind.REPRISAL)
-    ),
+# The lists behind the figures of interviews and allegations: the visits with at least one
+# row counted by the figure (the definitions of the facts).
+HAS: dict[str, tuple[type[Interview] | type[Allegation], Q]] = {
+    "interviews": (Interview, INTERVIEWS_COUNTED["interviews"]),
+    "vulnerable": (Interview, INTERVIEWS_COUNTED["interviews_vulnerable"]),
+    "fears": (Interview, INTERVIEWS_COUNTED["interviews_fears"]),
+    "reprisal_risk": (Interview, INTERVIEWS_COUNTED["interviews_risk"]),
+    "allegations": (Allegation, Q()),
+    "ill_treatment": (Allegation, ALLEGATIONS_COUNTED["allegations_ill_treatment"]),
+    "reprisal": (Allegation, ALLEGATIONS_COUNTED["allegations_reprisal"]),
 }
 
 
@@ -182,7 +188,7 @@ HAS = {
 @require_GET
 def visit_drill(request: HttpRequest) -> HttpResponse:
     """The visits behind a figure: the dashboard's filters plus what the figure counts."""
-    _require_dashboard(request)
+    _counting(request)
     form, f, problems = _filters(request)
     visits = indicators.visits_in(f)
     what: list[str] = []
@@ -191,11 +197,13 @@ def visit_drill(request: HttpRequest) -> HttpResponse:
         visits = visits.filter(status=status)
         what.append(str(Visit.Status(status).label))
     if request.GET.get("done") == "1":
-        visits = visits.filter(status__in=indicators.CARRIED_OUT)
+        visits = visits.filter(status__in=CARRIED_OUT)
         what.append(_("carried out"))
     has = request.GET.get("has", "")
     if has in HAS:
-        visits = visits.filter(HAS[has]())
+        model, counted_rows = HAS[has]
+        rows = model.objects.filter(counted_rows, visit=OuterRef("pk"))
+        visits = visits.filter(Exists(rows))
         what.append(_("with: %(what)s") % {"what": _HAS_LABELS().get(has, has)})
     item = request.GET.get("item", "")
     instrument, _sep, question = item.partition(":")
@@ -206,7 +214,7 @@ def visit_drill(request: HttpRequest) -> HttpResponse:
                     response__visit=OuterRef("pk"),
                     response__version__instrument_id=int(instrument),
                     question=question,
-                    value="non_compliant",
+                    value=NON_COMPLIANT,
                 )
             )
         )
@@ -275,7 +283,7 @@ def _planning_scope(
 @login_required
 @require_http_methods(["GET", "POST"])
 def planning(request: HttpRequest) -> HttpResponse:
-    _require_dashboard(request)
+    _counting(request)
     form, region, year, problems = _planning_scope(request)
     if region is None:
         raise PermissionDenied

@@ -8,9 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kuzet.core.policy import Action, can
-from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.recommendations.models import Addressee, Recommendation, StatusChange
-from kuzet.visits.models import Finding, Visit
+from kuzet.visits.models import Finding, Visit, VisitChange
 from kuzet.visits.services.access import require_can_record
 
 R = Recommendation.Status
@@ -66,7 +65,7 @@ def recommendation_issue(
     )
     recommendation.full_clean()
     recommendation.save()
-    visit_facts_refresh(visit.pk)
+    VisitChange.mark(visit.pk)
     linked = [f for f in findings or [] if f.visit_id == visit.pk]
     if linked:
         recommendation.set_related("findings", linked)
@@ -100,7 +99,7 @@ def recommendation_assess(
         )
     recommendation.status = status
     recommendation.save(update_fields=["status"])
-    visit_facts_refresh(recommendation.visit_id)
+    VisitChange.mark(recommendation.visit_id)
     StatusChange(
         recommendation=recommendation,
         status=status,

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kuzet.core.forms import show_service_errors
 from kuzet.core.policy import Action, can
-from kuzet.dashboard.filters import visit_filter_kwargs
 from kuzet.recommendations.forms import AssessForm, RecommendationFilterForm, RecommendationForm
 from kuzet.recommendations.models import Recommendation
 from kuzet.recommendations.services import (
@@ -22,7 +21,7 @@ from kuzet.recommendations.services import (
     recommendation_assess,
     recommendation_issue,
 )
-from kuzet.visits.selectors import visits_for
+from kuzet.visits.selectors import visit_filter_kwargs, visits_for
 from kuzet.visits.views import record_page
 
 OPEN = [

@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from kuzet.core.admin_site import PolicyAdminMixin
 from kuzet.core.policy import Action
 from kuzet.registry.models import Department, Institution, InstitutionType, Region
+from kuzet.registry.services import institution_save
 
 
 @admin.register(Region)
@@ -35,3 +39,6 @@ class InstitutionAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_filter = ["region", "department", "type", "status", "is_demo"]
     search_fields = ["name_ru", "name_kk", "address"]
     list_select_related = ["type", "region", "department"]
+
+    def save_model(self, request: HttpRequest, obj: Institution, form: Any, change: bool) -> None:
+        institution_save(institution=obj)

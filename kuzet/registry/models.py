@@ -5,6 +5,7 @@ loads ``data/reference.json``); institutions come from imports, the admin and th
 data set.
 """
 
+import uuid
 from datetime import date
 from typing import Any, ClassVar
 
@@ -343,3 +344,29 @@ class Norm(AuditedModel):
     @property
     def source_act(self) -> str:
         return localized(self, "source_act")
+
+
+class InstitutionChange(models.Model):
+    """An institution moved to another region, department or type since the figures counted
+    by place last caught up: all its visits are to be counted again under the new place.
+
+    Written by ``services.institution_save`` in the transaction of the change; read and
+    deleted by ``kuzet.dashboard.facts.facts_catch_up``, which deletes it only if its
+    ``token`` is still the one it read (a move made meanwhile stays marked).
+    """
+
+    # Not a foreign key, like ``VisitChange``: the mark must not hold up a deletion.
+    institution_id = models.BigIntegerField(primary_key=True)
+    token = models.UUIDField(default=uuid.uuid4)
+
+    def __str__(self) -> str:
+        return f"institution {self.institution_id} moved ({self.token})"
+
+    @staticmethod
+    def mark(institution_id: int) -> None:
+        InstitutionChange.objects.bulk_create(
+            [InstitutionChange(institution_id=institution_id)],
+            update_conflicts=True,
+            unique_fields=["institution_id"],
+            update_fields=["token"],
+        )

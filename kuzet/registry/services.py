@@ -1,4 +1,4 @@
-"""Writes to the inventory: reference data and institution imports."""
+"""Writes to the inventory: reference data, institution imports and changes."""
 
 import json
 from dataclasses import dataclass, field
@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 
 from kuzet.core.policy import Action, regions_where
 from kuzet.registry.forms import InstitutionRowForm
-from kuzet.registry.models import Department, Institution, InstitutionType, Norm, Region
+from kuzet.registry.models import (
+    Department,
+    Institution,
+    InstitutionChange,
+    InstitutionType,
+    Norm,
+    Region,
+)
 from kuzet.registry.tabular import TableError, read_table
 
 REFERENCE_FILE = Path(__file__).parent / "data" / "reference.json"
@@ -295,6 +302,27 @@ def institutions_import(
         return result
     result.created = len(forms)
     return result
+
+
+# What places an institution's visits in the figures counted by place.
+PLACE_FIELDS = ("region_id", "department_id", "type_id")
+
+
+@transaction.atomic
+def institution_save(*, institution: Institution) -> Institution:
+    """Save a new or changed institution (the admin); one moved to another region,
+    department or type is marked (``InstitutionChange``) so that its visits are counted
+    under its new place."""
+    institution.full_clean()
+    before = (
+        Institution.objects.filter(pk=institution.pk).values_list(*PLACE_FIELDS).first()
+        if institution.pk is not None
+        else None
+    )
+    institution.save()
+    if before is not None and before != tuple(getattr(institution, f) for f in PLACE_FIELDS):
+        InstitutionChange.mark(institution.pk)
+    return institution
 
 
 NORMS_DIR = Path(__file__).parent / "data" / "norms"

@@ -13,7 +13,7 @@ from kuzet.conftest import InstitutionFactory
 from kuzet.core.models import AuditEvent
 from kuzet.core.policy import Role
 from kuzet.dashboard.models import PlanEntry, PriorityWeights
-from kuzet.dashboard.planning import reasons, suggestions
+from kuzet.dashboard.priorities import reasons, suggestions
 from kuzet.dashboard.tests.conftest import in_this_year
 from kuzet.people.models import User
 from kuzet.recommendations.models import Recommendation

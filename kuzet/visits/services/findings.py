@@ -5,7 +5,6 @@ from typing import Any
 
 from django.db import transaction
 
-from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.visits.models import (
     Allegation,
     CodedPerson,
@@ -13,6 +12,7 @@ from kuzet.visits.models import (
     Finding,
     Interview,
     Visit,
+    VisitChange,
 )
 from kuzet.visits.services.access import require_can_record
 
@@ -98,5 +98,5 @@ def allegation_record(
     )
     allegation.full_clean()
     allegation.save()
-    visit_facts_refresh(visit.pk)
+    VisitChange.mark(visit.pk)
     return allegation

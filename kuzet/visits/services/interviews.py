@@ -7,8 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kuzet.dashboard.facts import visit_facts_refresh
-from kuzet.visits.models import CodedPerson, Interview, Visit
+from kuzet.visits.models import CodedPerson, Interview, Visit, VisitChange
 from kuzet.visits.services.access import require_can_record
 
 
@@ -64,5 +63,5 @@ def interview_record(
     )
     interview.full_clean()
     interview.save()
-    visit_facts_refresh(visit.pk)
+    VisitChange.mark(visit.pk)
     return interview

@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuzet.core.policy import Action, can, can_on_visit
-from kuzet.dashboard.facts import visit_facts_refresh
-from kuzet.visits.models import StatusChange, TeamMember, Visit
+from kuzet.visits.models import StatusChange, TeamMember, Visit, VisitChange
 
 S = Visit.Status
 TEAM, LEADER, REVIEWER, SECRETARIAT = "team", "leader", "reviewer", "secretariat"
@@ -138,7 +137,7 @@ def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str =
     from_status = visit.status
     visit.status = to_status
     visit.save(update_fields=fields)
-    visit_facts_refresh(visit.pk)
+    VisitChange.mark(visit.pk)
     StatusChange(
         visit=visit, from_status=from_status, to_status=to_status, actor=actor, comment=comment
     ).save()

@@ -9,9 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kuzet.core.policy import Action, Role, can
-from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.registry.models import Institution
-from kuzet.visits.models import StatusChange, TeamMember, Visit
+from kuzet.visits.models import StatusChange, TeamMember, Visit, VisitChange
 
 MIN_TEAM_SIZE = 2
 
@@ -92,7 +91,7 @@ def visit_plan(
     if problems:
         raise ValidationError(problems)
     visit.save()
-    visit_facts_refresh(visit.pk)
+    VisitChange.mark(visit.pk)
     for place in team:
         TeamMember(visit=visit, user=place.user, role=place.role).save()
     StatusChange(visit=visit, from_status="", to_status=visit.status, actor=actor).save()

@@ -19,11 +19,10 @@ from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kuzet.dashboard.facts import visit_facts_refresh
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import MEDIA_TYPES, text_in, walk
 from kuzet.instruments.validation import validate_response
-from kuzet.visits.models import ComplianceMark, Interview, Response, Visit
+from kuzet.visits.models import ComplianceMark, Interview, Response, Visit, VisitChange
 from kuzet.visits.preparation import instruments_for
 from kuzet.visits.services.access import require_can_record
 
@@ -75,8 +74,8 @@ def response_save(
     stored.revision += 1
     marks = _recount(stored)
     stored.save()
-    _store_marks(stored, marks)
-    visit_facts_refresh(stored.visit_id)
+    if _store_marks(stored, marks):  # the only part of a response that figures count
+        VisitChange.mark(stored.visit_id)
     return stored
 
 
@@ -112,20 +111,25 @@ def _flat(answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
             yield name, value
 
 
-def _store_marks(response: Response, marks: dict[str, tuple[str, str, str]]) -> None:
-    """Make the response's ComplianceMark rows say what ``marks`` says (links kept)."""
+def _store_marks(response: Response, marks: dict[str, tuple[str, str, str]]) -> bool:
+    """Make the response's ComplianceMark rows say what ``marks`` says (links kept); returns
+    whether any row changed."""
     existing = {m.path: m for m in response.marks.all()}
+    changed = False
     for path, mark in existing.items():
         if path not in marks:
             mark.delete()
+            changed = True
         elif (mark.question, mark.section, mark.value) != marks[path]:
             mark.question, mark.section, mark.value = marks[path]
             mark.save(update_fields=["question", "section", "value"])
-    ComplianceMark.objects.bulk_create(
+            changed = True
+    created = ComplianceMark.objects.bulk_create(
         ComplianceMark(response=response, path=path, question=q, section=s, value=v)
         for path, (q, s, v) in marks.items()
         if path not in existing
     )
+    return changed or bool(created)
 
 
 def answers_from_form(document: dict[str, Any], data: QueryDict) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """manage.py rebuild_dashboard_facts: recount every dashboard fact from the records.
 
-The writes keep the facts current; this is for after bulk loads that bypass the services
-(``generate_scale_data``, imports) and to check that nothing has drifted.
+The facts catch up with the writes from their marks (``catch_up_dashboard_facts``); this is
+for after bulk loads that bypass the services (``generate_scale_data``, imports) and to
+check that nothing has drifted.
 """
 
 from typing import Any

@@ -1,4 +1,5 @@
-"""Visit planning: the priority score of each institution, the annual plan and its services.
+"""The annual visit plan of a region and the priority score of each institution, with their
+services (one visit is planned by ``kuzet.visits.services.planning``).
 
 The score is a sum of points, each computed by the database from the institution's own
 records (``suggestions``); the page shows every part, so a suggestion says why it is there.

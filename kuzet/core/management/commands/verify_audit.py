@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kuzet.core.audit import verify_anchors, verify_chain
+from kuzet.core.audit import AnchorProblem, verify_anchors, verify_chain
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             where = f"event #{problem.event_id}" if problem.event_id is not None else "chain head"
             self.stderr.write(f"{where}: {problem.message}")
         anchors = 0
-        anchor_problems = []
+        anchor_problems: list[AnchorProblem] = []
         if options["anchors"]:
             try:
                 with open(options["anchors"], encoding="utf-8", errors="replace") as log:

@@ -421,7 +421,8 @@ def verify_anchors(lines: Iterable[str]) -> tuple[int, list[AnchorProblem]]:
         except (ValueError, KeyError):
             problems.append(AnchorProblem(number, None, "not an anchor line (unreadable)"))
             continue
-        if not hmac.compare_digest(signature, anchor.signature()):
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged line's).
+        if not hmac.compare_digest(signature.encode("utf-8"), anchor.signature().encode()):
             problems.append(
                 AnchorProblem(
                     number,

@@ -86,7 +86,7 @@ def test_an_anchor_records_the_head_signed_with_the_audit_key(anchor_file: Path)
             settings.AUDIT_KEY, b"kuzet-audit-anchor\n" + canonical.encode(), hashlib.sha256
         ).hexdigest()
         assert line["sig"] == expected
-    assert anchor_file.stat().st_mode & 0o777 == 0o640
+    assert anchor_file.stat().st_mode & 0o022 == 0  # only its owner may write it
 
 
 def test_an_anchor_is_mailed_when_addresses_are_configured(
@@ -160,12 +160,17 @@ def test_a_forged_or_unreadable_anchor_line_is_reported(anchor_file: Path) -> No
     # After cutting the tail, an attacker rewrites the anchor to the new head.
     new_head = cut_newest_events(1)
     forged = {**genuine, "id": new_head, "hash": AuditHead.objects.get(pk=1).last_hash}
-    anchor_file.write_text(json.dumps(forged) + "\n" + "not json\n", encoding="utf-8")
+    odd = {**genuine, "sig": "подпись"}
+    anchor_file.write_text(
+        f"{json.dumps(forged)}\nnot json\n{json.dumps(odd, ensure_ascii=False)}\n",
+        encoding="utf-8",
+    )
 
     passed, errors = verify("--anchors", str(anchor_file))
     assert not passed
     assert f"anchor line 1, event #{new_head}: signature does not verify" in errors
     assert "anchor line 2: not an anchor line" in errors
+    assert f"anchor line 3, event #{genuine['id']}: signature does not verify" in errors
 
 
 def test_a_missing_anchor_log_is_an_error(tmp_path: Path) -> None:

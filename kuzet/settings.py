@@ -62,6 +62,15 @@ AUDIT_KEY = hashlib.sha256(
     b"kuzet-audit-chain:" + (_audit_key or SECRET_KEY).encode("utf-8")
 ).digest()
 
+# Anchors of the audit chain (``kuzet.core.audit.audit_anchor``): an append-only log that
+# belongs on storage apart from the database (another disk or host), and addresses that
+# receive a copy of each anchor. The default suits the demo only.
+AUDIT_ANCHOR_FILE = Path(env_str("KUZET_AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl")))
+AUDIT_ANCHOR_EMAILS = env_list("KUZET_AUDIT_ANCHOR_EMAILS", [])
+for _address in AUDIT_ANCHOR_EMAILS:
+    if "@" not in _address or any(c.isspace() for c in _address):
+        raise ConfigError("KUZET_AUDIT_ANCHOR_EMAILS", f"not an e-mail address: {_address!r}")
+
 ALLOWED_HOSTS = env_list("KUZET_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("KUZET_CSRF_TRUSTED_ORIGINS", [])
 

@@ -6,18 +6,33 @@ the same transaction, with the acting user taken from ``current_actor`` (set per
 ``bulk_create()`` and cascading deletes do not pass through ``save()``/``delete()``: domain
 code uses service functions that save row by row, and foreign keys between audited models
 are ``PROTECT``.
+
+Anchors copy the chain's head (id, hash, time, signed with the audit key) to an
+append-only log outside the database, so that cutting the newest events and moving the
+head back is detected too (``verify_anchors``).
 """
 
-from collections.abc import Callable, Iterator
+import hashlib
+import hmac
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from kuzet.core.models import GENESIS_HASH, AuditAction, AuditEvent, AuditHead
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -258,3 +273,193 @@ def verify_chain(*, batch_size: int = 2000) -> tuple[int, list[ChainProblem]]:
             )
         )
     return checked, problems
+
+
+# --- anchors: the head copied outside the database ---
+
+# Signed apart from event hashes: an anchor line can never pass for an event, or back.
+_ANCHOR_CONTEXT = b"kuzet-audit-anchor\n"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The chain's head at one moment: the newest event's id and hash."""
+
+    event_id: int
+    hash: str
+    anchored_at: str  # ISO 8601, UTC
+
+    def signature(self) -> str:
+        canonical = json.dumps(
+            {"id": self.event_id, "hash": self.hash, "at": self.anchored_at},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hmac.new(
+            settings.AUDIT_KEY, _ANCHOR_CONTEXT + canonical.encode("utf-8"), hashlib.sha256
+        ).hexdigest()
+
+    def line(self) -> str:
+        """One line of the anchor log (JSON, no newline)."""
+        return json.dumps(
+            {
+                "id": self.event_id,
+                "hash": self.hash,
+                "at": self.anchored_at,
+                "sig": self.signature(),
+            },
+            separators=(",", ":"),
+        )
+
+
+class AnchorNotMailed(Exception):
+    """The anchor is in the log, but mailing it failed (the cause says how)."""
+
+    def __init__(self, anchor: Anchor) -> None:
+        self.anchor = anchor
+        super().__init__(f"anchor of event #{anchor.event_id} written but not mailed")
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one line and wait until it is on disk.
+
+    ``O_APPEND`` is also the only way to write a file marked append-only (``chattr +a``).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (line + "\n").encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        if os.write(fd, data) != len(data):
+            raise OSError("short write to the audit anchor log")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def audit_anchor() -> Anchor:
+    """Write the chain's current head to the anchor log (``KUZET_AUDIT_ANCHOR_FILE``) and
+    mail it to ``KUZET_AUDIT_ANCHOR_EMAILS``. Raises ``OSError`` if the log cannot be
+    written, ``AnchorNotMailed`` if the mail fails.
+
+    Call it outside a transaction that may still roll back: the anchor must name a
+    committed event.
+    """
+    head = AuditHead.objects.get(pk=1)
+    anchor = Anchor(
+        event_id=head.last_id,
+        hash=head.last_hash,
+        anchored_at=timezone.now().isoformat(timespec="seconds"),
+    )
+    _append_line(Path(settings.AUDIT_ANCHOR_FILE), anchor.line())
+    if settings.AUDIT_ANCHOR_EMAILS:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = gettext("Kuzet audit anchor: event #%(id)s") % {"id": anchor.event_id}
+            body = gettext(
+                "The newest event of Kuzet's audit trail when this message was sent. Keep "
+                "this message: the line below lets the trail be checked later "
+                "(manage.py verify_audit --anchors) for newest events that were removed."
+            )
+        try:
+            send_mail(subject, f"{body}\n\n{anchor.line()}\n", None, settings.AUDIT_ANCHOR_EMAILS)
+        except Exception as exc:
+            raise AnchorNotMailed(anchor) from exc
+    return anchor
+
+
+def audit_anchor_or_log() -> Anchor | None:
+    """``audit_anchor()`` for callers whose own work must not fail with it (a report)."""
+    try:
+        return audit_anchor()
+    except AnchorNotMailed as exc:
+        # The class only: a mail server's refusal can quote addresses.
+        logger.error(
+            "audit anchor of event #%s written but not mailed: %s",
+            exc.anchor.event_id,
+            type(exc.__cause__).__name__,
+        )
+        return exc.anchor
+    except Exception as exc:
+        logger.error("audit anchor not written: %s", type(exc).__name__)
+        return None
+
+
+@dataclass(frozen=True)
+class AnchorProblem:
+    line: int
+    event_id: int | None
+    message: str
+
+
+def _parse_anchor(text: str) -> tuple[Anchor, str]:
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    event_id, hash_, at, sig = data["id"], data["hash"], data["at"], data["sig"]
+    if not (
+        isinstance(event_id, int)
+        and not isinstance(event_id, bool)
+        and all(isinstance(v, str) for v in (hash_, at, sig))
+    ):
+        raise ValueError("wrong field types")
+    return Anchor(event_id=event_id, hash=hash_, anchored_at=at), sig
+
+
+def verify_anchors(lines: Iterable[str]) -> tuple[int, list[AnchorProblem]]:
+    """Check anchor log lines against the chain; return the number of anchors read and
+    every problem: a line that does not parse or whose signature fails, an anchored
+    event beyond the head or missing, or one whose hash differs from the anchored one.
+    """
+    head = AuditHead.objects.get(pk=1)
+    problems: list[AnchorProblem] = []
+    count = 0
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        count += 1
+        try:
+            anchor, signature = _parse_anchor(text)
+        except (ValueError, KeyError):
+            problems.append(AnchorProblem(number, None, "not an anchor line (unreadable)"))
+            continue
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged line's).
+        if not hmac.compare_digest(signature.encode("utf-8"), anchor.signature().encode()):
+            problems.append(
+                AnchorProblem(
+                    number,
+                    anchor.event_id,
+                    "signature does not verify: the line was forged or altered "
+                    "(or signed under another audit key)",
+                )
+            )
+            continue
+        where = f"anchored at {anchor.anchored_at}"
+        if anchor.event_id > head.last_id:
+            problems.append(
+                AnchorProblem(
+                    number,
+                    anchor.event_id,
+                    f"{where} but the chain's head is event #{head.last_id}: "
+                    "newest events were removed and the head moved back",
+                )
+            )
+            continue
+        if anchor.event_id == 0:
+            stored: str | None = GENESIS_HASH
+        else:
+            stored = (
+                AuditEvent.objects.filter(id=anchor.event_id).values_list("hash", flat=True).first()
+            )
+        if stored is None:
+            problems.append(
+                AnchorProblem(number, anchor.event_id, f"{where} but missing from the chain")
+            )
+        elif stored != anchor.hash:
+            problems.append(
+                AnchorProblem(
+                    number,
+                    anchor.event_id,
+                    f"{where} with hash {anchor.hash[:16]}… but the chain holds "
+                    f"{stored[:16]}… at that id: the event was replaced or the chain rewritten",
+                )
+            )
+    return count, problems

@@ -3,9 +3,10 @@
 Each event stores who, when, which object and which fields changed (values only for
 fields that are not sensitive) and an HMAC-SHA256 (keyed by ``settings.AUDIT_KEY``, kept
 outside the database) of its own content together with the hash of the event before it. ``AuditHead`` holds the number and hash of the newest event, so
-that removing the newest events is detected as surely as changing or removing one in the
-middle. ``manage.py verify_audit`` walks the chain. Database triggers (migration 0002)
-refuse UPDATE and DELETE on the events table.
+that removing the newest events shows unless the head is moved back too; anchors of the
+head kept outside the database (``kuzet.core.audit.audit_anchor``) catch that.
+``manage.py verify_audit`` walks the chain. Database triggers refuse UPDATE and DELETE on
+the events table (migration 0002) and, on SQLite, an insert replacing an event (0004).
 """
 
 import hashlib

@@ -5,6 +5,8 @@ from typing import Any
 
 from django_tasks import task
 
+from kuzet.core.audit import audit_anchor_or_log
+
 from .models import GeneratedReport
 from .services import ReportSpec, report_build, report_create
 
@@ -12,7 +14,9 @@ from .services import ReportSpec, report_build, report_create
 @task()
 def generate_report(report_id: int) -> str:
     """Build a recorded report; returns its status ("done" or "failed")."""
-    return str(report_build(report_id).status)
+    status = str(report_build(report_id).status)
+    audit_anchor_or_log()  # the head, report events included, copied outside the database
+    return status
 
 
 def report_request(*, actor: Any, spec: ReportSpec, fmt: str) -> GeneratedReport:

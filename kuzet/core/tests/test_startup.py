@@ -45,6 +45,10 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
             "KUZET_SECRET_KEY_FILE",
         ),
         ({"KUZET_DEMO": "1"}, "KUZET_DEMO"),
+        (
+            {"KUZET_DEBUG": "1", "KUZET_AUDIT_ANCHOR_EMAILS": "council at example.kz"},
+            "KUZET_AUDIT_ANCHOR_EMAILS",
+        ),
         ({"KUZET_DEBUG": "1", "KUZET_SESSION_HOURS": "eight"}, "KUZET_SESSION_HOURS"),
         ({"KUZET_DEBUG": "1", "KUZET_TIME_ZONE": "Mars/Olympus"}, "KUZET_TIME_ZONE"),
         ({"KUZET_DEBUG": "1", "KUZET_LOG_LEVEL": "verbose"}, "KUZET_LOG_LEVEL"),

@@ -54,6 +54,7 @@ def tasks_run_at_once() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def media_in_tmp(tmp_path: Any, settings: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "audit-anchors.jsonl"
 
 
 @pytest.fixture

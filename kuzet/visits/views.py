@@ -7,20 +7,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kuzet.core.audit import audit_append
+from kuzet.core.access import VisitAction, check_audited
 from kuzet.core.forms import show_service_errors
-from kuzet.core.models import AuditAction
-from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.core.policy import Action, can
 from kuzet.instruments.responses import validate_response
 from kuzet.visits.forms import (
     AllegationForm,
@@ -32,17 +30,16 @@ from kuzet.visits.forms import (
     TransitionForm,
     VisitTimesForm,
 )
-from kuzet.visits.models import Response, Section, TeamMember, Visit
+from kuzet.visits.models import Response, TeamMember, Visit
 from kuzet.visits.preparation import instruments_for, preparation_pack
 from kuzet.visits.response_form import build_form
 from kuzet.visits.selectors import visits_for
+from kuzet.visits.services.access import visit_access
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
 from kuzet.visits.services.lifecycle import (
-    LOCKED,
     next_steps,
     submission_problems,
-    team_user_ids,
     visit_times_set,
     visit_transition,
 )
@@ -55,23 +52,10 @@ from kuzet.visits.services.responses import (
 )
 from kuzet.visits.services.review import (
     amendment_add,
-    may_amend,
-    may_review,
     review_comment_add,
     review_comment_resolve,
 )
-
-
-def _visit_or_403(request: HttpRequest, pk: int) -> Visit:
-    """The visit, if the user may see it; otherwise 403, and the attempt goes to the audit trail."""
-    visit = visits_for(request.user).filter(pk=pk).first()
-    if visit is None:
-        if Visit.objects.filter(pk=pk).exists():
-            audit_append(
-                action=AuditAction.ACCESS_DENIED, object_type="visits.visit", object_id=str(pk)
-            )
-        raise PermissionDenied
-    return visit
+from kuzet.visits.workspace import TAB_SECTION, TABS, record_page, render_tab, visit_or_403
 
 
 @login_required
@@ -156,64 +140,10 @@ def visit_plan_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-TABS = [
-    ("overview", gettext_lazy("Visit")),
-    ("responses", gettext_lazy("Checklists")),
-    ("interviews", gettext_lazy("Interviews")),
-    ("findings", gettext_lazy("Findings")),
-    ("allegations", gettext_lazy("Allegations")),
-    ("media", gettext_lazy("Media")),
-    ("recommendations", gettext_lazy("Recommendations")),
-    ("review", gettext_lazy("Review")),
-]
-# The record section each tab shows (review comments and amendments are filed by section).
-TAB_SECTION = {
-    "overview": Section.GENERAL,
-    "responses": Section.RESPONSES,
-    "interviews": Section.INTERVIEWS,
-    "findings": Section.FINDINGS,
-    "allegations": Section.ALLEGATIONS,
-    "media": Section.MEDIA,
-    "recommendations": Section.RECOMMENDATIONS,
-}
-
-
-def render_tab(
-    request: HttpRequest, visit: Visit, tab: str, template: str, extra: dict[str, Any]
-) -> HttpResponse:
-    """One tab of the visit workspace: ``template`` extends ``visits/workspace.html``."""
-    team = team_user_ids(visit)
-    region = visit.region_id
-    section = TAB_SECTION.get(tab)
-    context: dict[str, Any] = {
-        "visit": visit,
-        "tab": tab,
-        "tabs": TABS,
-        "section": section,
-        "show_identities": can_on_visit(
-            request.user, Action.VIEW_IDENTITIES, region_id=region, team_user_ids=team
-        ),
-        "can_record": can_on_visit(
-            request.user, Action.CONDUCT_VISIT, region_id=region, team_user_ids=team
-        )
-        and visit.status not in LOCKED,
-        "comments": (
-            visit.review_comments.filter(section=section).select_related("author", "resolved_by")
-            if section
-            else []
-        ),
-        "amendments": (
-            visit.amendments.filter(section=section).select_related("author") if section else []
-        ),
-        **extra,
-    }
-    return render(request, template, context)
-
-
 @login_required
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     return render_tab(
         request,
         visit,
@@ -237,7 +167,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
     """The record tabs: interviews, findings, allegations, recommendations."""
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     extra: dict[str, Any]
     if tab == "interviews":
         extra = {"interviews": visit.interviews.select_related("person", "conducted_by")}
@@ -258,7 +188,7 @@ def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
 @login_required
 @require_POST
 def visit_times_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     form = VisitTimesForm(request.POST)
     if form.is_valid():
         try:
@@ -277,7 +207,7 @@ def visit_times_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def visit_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a step."))
@@ -312,7 +242,7 @@ def _back_to_tab(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     form = InterviewForm(
         request.POST or None,
         initial={"conducted_at": timezone.localtime().replace(second=0, microsecond=0)},
@@ -351,32 +281,6 @@ def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def record_page(
-    request: HttpRequest,
-    pk: int,
-    form_class: type[Form],
-    template: str,
-    record: Any,
-    done: str,
-    tab: str,
-    initial: dict[str, Any] | None = None,
-) -> HttpResponse:
-    """A page with a form whose valid data one service records on the visit."""
-    visit = _visit_or_403(request, pk)
-    form = form_class(request.POST or None, visit=visit, initial=initial)  # type: ignore[call-arg]
-    if request.method == "POST" and form.is_valid():
-        try:
-            record(actor=request.user, visit=visit, **form.cleaned_data)
-        except ValidationError as exc:
-            show_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("visits:visit_tab", visit.pk, tab)
-    return render(
-        request, template, {"visit": visit, "form": form}, status=422 if form.errors else 200
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def finding_new(request: HttpRequest, pk: int) -> HttpResponse:
@@ -409,7 +313,7 @@ def allegation_new(request: HttpRequest, pk: int) -> HttpResponse:
 def _response_or_403(request: HttpRequest, pk: int, uuid: str) -> tuple[Visit, Response]:
     """The response, if the user may read it: questionnaires of interviews hold what people
     told the team, so they are for those who may see identities (as interview notes are)."""
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     response = (
         visit.responses.select_related("version__instrument", "interview__person")
         .filter(uuid=uuid)
@@ -417,18 +321,14 @@ def _response_or_403(request: HttpRequest, pk: int, uuid: str) -> tuple[Visit, R
     )
     if response is None:
         raise Http404
-    if _is_confidential(response) and not can_on_visit(
-        request.user,
-        Action.VIEW_IDENTITIES,
-        region_id=visit.region_id,
-        team_user_ids=team_user_ids(visit),
-    ):
-        audit_append(
-            action=AuditAction.ACCESS_DENIED,
+    if _is_confidential(response):
+        check_audited(
+            visit_access(request.user, visit),
+            VisitAction.SEE_IDENTITIES,
+            user=request.user,
             object_type="visits.response",
-            object_id=str(response.pk),
+            object_id=response.pk,
         )
-        raise PermissionDenied
     return visit, response
 
 
@@ -439,7 +339,7 @@ def _is_confidential(response: Response) -> bool:
 @login_required
 @require_GET
 def responses_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     return render_tab(
         request,
         visit,
@@ -462,7 +362,7 @@ def responses_tab(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def response_start_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     versions = {str(v.pk): v for v in instruments_for(visit.institution)}
     version = versions.get(request.POST.get("version", ""))
     interview_pk = request.POST.get("interview", "")
@@ -558,7 +458,7 @@ def response_edit(request: HttpRequest, pk: int, uuid: str) -> HttpResponse:
 @login_required
 @require_GET
 def review_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     return _review_page(request, visit, ReviewCommentForm(), AmendmentForm())
 
 
@@ -570,6 +470,7 @@ def _review_page(
     status: int = 200,
 ) -> HttpResponse:
     open_for_submission = visit.status in (Visit.Status.DRAFTING, Visit.Status.RETURNED)
+    access = visit_access(request.user, visit)
     page = render_tab(
         request,
         visit,
@@ -581,9 +482,8 @@ def _review_page(
             "all_comments": visit.review_comments.select_related("author", "resolved_by"),
             "all_amendments": visit.amendments.select_related("author"),
             "problems": submission_problems(visit) if open_for_submission else None,
-            "may_review": may_review(request.user, visit)
-            and visit.status == Visit.Status.UNDER_REVIEW,
-            "may_amend": may_amend(request.user, visit),
+            "may_review": access.review and visit.status == Visit.Status.UNDER_REVIEW,
+            "may_amend": access.amend,
             "comment_form": comment_form,
             "amendment_form": amendment_form,
         },
@@ -595,7 +495,7 @@ def _review_page(
 @login_required
 @require_POST
 def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     form = ReviewCommentForm(request.POST)
     if form.is_valid():
         try:
@@ -611,7 +511,7 @@ def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     comment = visit.review_comments.filter(pk=comment_pk).first()
     if comment is None:
         raise Http404
@@ -632,7 +532,7 @@ def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpRespo
 @login_required
 @require_POST
 def amendment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     form = AmendmentForm(request.POST)
     if form.is_valid():
         try:

@@ -9,7 +9,7 @@ report, export and media check asks the resulting ``VisitAccess``.
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -17,6 +17,9 @@ from django.utils.translation import gettext as _
 from kuzet.core.audit import actor_of, audit_append
 from kuzet.core.models import AuditAction
 from kuzet.core.policy import REGIONAL_ROLES, TEAM_ONLY_ROLES, Action, Role, can, regions_where
+
+if TYPE_CHECKING:
+    from kuzet.core.policy import AnyUser
 
 
 class VisitAction(StrEnum):
@@ -121,8 +124,10 @@ class VisitFacts:
     locked: bool
 
 
-def _refusal(user: Any, action: VisitAction, facts: VisitFacts) -> type[Refused] | None:
+def _refusal(user: "AnyUser", action: VisitAction, facts: VisitFacts) -> type[Refused] | None:
     """Why ``user`` may not do ``action`` on the visit, or None if they may."""
+    if user is None or not user.is_authenticated:
+        return SignedOut
     refusal = region_refusal(user, ROLE_ACTION[action], facts.region_id)
     if refusal is not None:
         return refusal
@@ -201,7 +206,7 @@ class VisitAccess:
         return self.view and (not confidential or self.see_identities)
 
 
-def decide_visit(user: Any, facts: VisitFacts) -> VisitAccess:
+def decide_visit(user: "AnyUser", facts: VisitFacts) -> VisitAccess:
     """What ``user`` may do on the visit ``facts`` describe."""
     refusals = {}
     for action in VisitAction:
@@ -212,7 +217,7 @@ def decide_visit(user: Any, facts: VisitFacts) -> VisitAccess:
 
 
 def audit_refusal(
-    *, user: Any, object_type: str, object_id: object, refusal: Refused | None = None
+    *, user: "AnyUser", object_type: str, object_id: object, refusal: Refused | None = None
 ) -> None:
     """Write a refused access to the audit trail: who, on what, and why when known."""
     values: dict[str, list[str | None]] = {}
@@ -227,7 +232,7 @@ def audit_refusal(
     )
 
 
-def region_refusal(user: Any, action: Action, region_id: int) -> type[Refused] | None:
+def region_refusal(user: "AnyUser", action: Action, region_id: int) -> type[Refused] | None:
     """Why ``user`` may not do ``action`` in ``region_id`` (core.policy's table), or None."""
     if user is None or not user.is_authenticated or not user.is_active:
         return SignedOut
@@ -236,7 +241,7 @@ def region_refusal(user: Any, action: Action, region_id: int) -> type[Refused] |
     return RoleMayNot if regions_where(user, action) == frozenset() else OutsideRegion
 
 
-def check_region(user: Any, action: Action, region_id: int, message: str = "") -> None:
+def check_region(user: "AnyUser", action: Action, region_id: int, message: str = "") -> None:
     """Raise the typed refusal if ``user`` may not do ``action`` in ``region_id``."""
     refusal = region_refusal(user, action, region_id)
     if refusal is not None:
@@ -247,7 +252,7 @@ def check_audited(
     access: VisitAccess,
     action: VisitAction,
     *,
-    user: Any,
+    user: "AnyUser",
     object_type: str,
     object_id: object,
     message: str = "",

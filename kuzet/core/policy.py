@@ -10,9 +10,17 @@ expected matrix for every role, action and own/other region, and on a visit.
 """
 
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kuzet.people.models import User
+
+    # Whoever asks: ``request.user`` (signed in or not), or nobody (a command).
+    AnyUser: TypeAlias = User | AnonymousUser | None
 
 
 class Role(StrEnum):
@@ -114,7 +122,7 @@ class PolicyUser(Protocol):
     def region_ids(self) -> frozenset[int]: ...
 
 
-def regions_where(user: Any, action: Action) -> frozenset[int] | None:
+def regions_where(user: "AnyUser", action: Action) -> frozenset[int] | None:
     """The regions where ``user`` may do ``action``: ``None`` means every region."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
@@ -131,7 +139,7 @@ def regions_where(user: Any, action: Action) -> frozenset[int] | None:
     return frozenset()
 
 
-def can(user: Any, action: Action, region_id: int | None = None) -> bool:
+def can(user: "AnyUser", action: Action, region_id: int | None = None) -> bool:
     """May ``user`` do ``action`` on something in ``region_id``?
 
     ``region_id=None`` asks whether the user may do the action somewhere at all (to show a
@@ -149,13 +157,15 @@ def can(user: Any, action: Action, region_id: int | None = None) -> bool:
 TEAM_ONLY_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
 
 
-def may_join_team(user: Any) -> bool:
+def may_join_team(user: "User") -> bool:
     """Whether ``user``'s role is one a visit's team is made of: the NPM's participants."""
     return bool(user.role in REGIONAL_ROLES)
 
 
-def visit_scope(user: Any) -> tuple[frozenset[int] | None, bool]:
+def visit_scope(user: "AnyUser") -> tuple[frozenset[int] | None, bool]:
     """Which visits ``user`` may see: (regions or None for all, whether only their teams')."""
+    if user is None or not user.is_authenticated:
+        return frozenset(), False
     regions = regions_where(user, Action.VIEW_VISIT)
     team_only = regions != frozenset() and Role(user.role) in TEAM_ONLY_ROLES
     return regions, team_only

@@ -4,12 +4,23 @@
 belongs to a region (an institution, a visit, a regional group). Roles come in two kinds:
 *national* roles act everywhere; *regional* roles (participant, group leader, regional
 coordinator) act only in the regions of their regional groups. The table below is the
-whole policy; the test ``core/tests/test_policy.py`` states the expected matrix for every
-role, action and own/other region.
+whole role table; ``core.access`` adds what depends on one visit (its team, its lock) and
+``sign_in_step`` is the sign-in rule. The test ``core/tests/test_policy.py`` states the
+expected matrix for every role, action and own/other region, and on a visit.
 """
 
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kuzet.people.models import User
+
+    # Whoever asks: ``request.user`` (signed in or not), or nobody (a command).
+    AnyUser: TypeAlias = User | AnonymousUser | None
 
 
 class Role(StrEnum):
@@ -50,6 +61,7 @@ class Action(StrEnum):
     VIEW_IDENTITIES = "view_identities"
     VIEW_INSTRUMENTS = "view_instruments"
     MANAGE_INSTRUMENTS = "manage_instruments"
+    ALLOW_TEAM_FROM_OUTSIDE_REGION = "allow_team_from_outside_region"
 
 
 # action -> (roles allowed in every region, roles allowed in their own regions only)
@@ -91,12 +103,14 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.COMPILE_ANNUAL_REPORT: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
     # Assessing what the authorities did with a recommendation.
     Action.FOLLOW_UP_RECOMMENDATION: (frozenset({Role.SECRETARIAT}), frozenset({Role.COORDINATOR})),
-    # Identities of the people met: the secretariat, and the visit's own team (see can_on_visit).
+    # Identities of the people met: the secretariat, and the visit's own team (core.access).
     Action.VIEW_IDENTITIES: (frozenset({Role.SECRETARIAT}), REGIONAL_ROLES),
     # Instruments and legal norms are the NPM's common methodology: everyone reads them,
     # the secretariat maintains them.
     Action.VIEW_INSTRUMENTS: (frozenset(Role), frozenset()),
     Action.MANAGE_INSTRUMENTS: (frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}), frozenset()),
+    # A visit's team is the region's group; only the secretariat may plan one with others.
+    Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: (frozenset({Role.SECRETARIAT}), frozenset()),
 }
 
 
@@ -108,7 +122,7 @@ class PolicyUser(Protocol):
     def region_ids(self) -> frozenset[int]: ...
 
 
-def regions_where(user: Any, action: Action) -> frozenset[int] | None:
+def regions_where(user: "AnyUser", action: Action) -> frozenset[int] | None:
     """The regions where ``user`` may do ``action``: ``None`` means every region."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
@@ -125,7 +139,7 @@ def regions_where(user: Any, action: Action) -> frozenset[int] | None:
     return frozenset()
 
 
-def can(user: Any, action: Action, region_id: int | None = None) -> bool:
+def can(user: "AnyUser", action: Action, region_id: int | None = None) -> bool:
     """May ``user`` do ``action`` on something in ``region_id``?
 
     ``region_id=None`` asks whether the user may do the action somewhere at all (to show a
@@ -138,28 +152,45 @@ def can(user: Any, action: Action, region_id: int | None = None) -> bool:
 
 
 # Participants and group leaders see and work on the visits whose team they are on;
-# coordinators on every visit of their region; national roles as the table says.
+# coordinators on every visit of their region; national roles as the table says. What
+# depends on one visit (its team, its leader, its lock) is decided in ``core.access``.
 TEAM_ONLY_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
-TEAM_ONLY_ACTIONS = frozenset({Action.VIEW_VISIT, Action.CONDUCT_VISIT, Action.AMEND_VISIT})
 
 
-def can_on_visit(
-    user: Any, action: Action, *, region_id: int, team_user_ids: frozenset[int]
-) -> bool:
-    """May ``user`` do ``action`` on a visit in ``region_id`` whose team is ``team_user_ids``?"""
-    if not can(user, action, region_id):
-        return False
-    role = Role(user.role)
-    if role in TEAM_ONLY_ROLES and action in TEAM_ONLY_ACTIONS:
-        return bool(user.pk in team_user_ids)
-    if role in REGIONAL_ROLES and action == Action.VIEW_IDENTITIES:
-        # Not even the region's coordinator, unless on the team.
-        return bool(user.pk in team_user_ids)
-    return True
+def may_join_team(user: "User") -> bool:
+    """Whether ``user``'s role is one a visit's team is made of: the NPM's participants."""
+    return bool(user.role in REGIONAL_ROLES)
 
 
-def visit_scope(user: Any) -> tuple[frozenset[int] | None, bool]:
+def visit_scope(user: "AnyUser") -> tuple[frozenset[int] | None, bool]:
     """Which visits ``user`` may see: (regions or None for all, whether only their teams')."""
+    if user is None or not user.is_authenticated:
+        return frozenset(), False
     regions = regions_where(user, Action.VIEW_VISIT)
     team_only = regions != frozenset() and Role(user.role) in TEAM_ONLY_ROLES
     return regions, team_only
+
+
+class SignInStep(StrEnum):
+    """What a user who gave the right password still needs before being signed in."""
+
+    COMPLETE = "complete"
+    VERIFY_SECOND_FACTOR = "verify_second_factor"
+    ENROL_SECOND_FACTOR = "enrol_second_factor"
+
+
+def needs_two_factor(user: Any) -> bool:
+    return bool(user.role in TWO_FACTOR_ROLES)
+
+
+def sign_in_step(user: Any, *, has_second_factor: bool, verified_second_factor: bool) -> SignInStep:
+    """The one sign-in rule, for the web session and the field app's device token alike: a
+    user with a confirmed TOTP device must use it; the roles of ``TWO_FACTOR_ROLES`` must
+    enrol one first (offered, not forced, in the demo configuration)."""
+    if verified_second_factor:
+        return SignInStep.COMPLETE
+    if has_second_factor:
+        return SignInStep.VERIFY_SECOND_FACTOR
+    if needs_two_factor(user) and not settings.DEMO:
+        return SignInStep.ENROL_SECOND_FACTOR
+    return SignInStep.COMPLETE

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -24,6 +23,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, StrictStr
 
+from kuzet.core.policy import SignInStep, sign_in_step
 from kuzet.field.http import (
     device_authenticate,
     problem,
@@ -345,26 +345,29 @@ def device_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
         raise SignInRefused(429, "locked_out", _("Too many failed sign-ins. Try again later."))
     if user is None:
         raise SignInRefused(401, "invalid_credentials", _("Wrong login or password."))
-    if has_confirmed_device(user):
+    has_device, verified = has_confirmed_device(user), False
+    if has_device:
         if not payload.otp or not payload.otp.strip():
             raise SignInRefused(
                 401, "otp_required", _("Enter the code from your authenticator app.")
             )
         try:
-            verified = two_factor_verify(user=user, token=payload.otp)
+            totp = two_factor_verify(user=user, token=payload.otp)
         except TooManyAttempts:
             raise SignInRefused(
                 429,
                 "otp_throttled",
                 _("Too many wrong codes. Wait a few seconds, then enter the newest code."),
             ) from None
-        if verified is None:
+        if totp is None:
             raise SignInRefused(
                 401,
                 "otp_invalid",
                 _("This code is not valid. Check the time on your phone and try again."),
             )
-    elif getattr(user, "needs_two_factor", False) and not settings.DEMO:
+        verified = True
+    step = sign_in_step(user, has_second_factor=has_device, verified_second_factor=verified)
+    if step == SignInStep.ENROL_SECOND_FACTOR:
         raise SignInRefused(
             403,
             "enrol_two_factor",

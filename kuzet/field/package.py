@@ -17,7 +17,6 @@ from typing import Any
 from django.db.models import Q, TextChoices
 from django.utils import timezone
 
-from kuzet.core.policy import Action, can_on_visit
 from kuzet.field import keys
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import questions
@@ -33,8 +32,7 @@ from kuzet.visits.models import (
     TeamMember,
     Visit,
 )
-from kuzet.visits.preparation import OPEN_STATUSES
-from kuzet.visits.services.lifecycle import LOCKED
+from kuzet.visits.services.access import LOCKED, visit_access
 
 PREVIOUS_VISITS_PER_INSTITUTION = 5
 
@@ -89,16 +87,7 @@ def _visits(user: Any) -> list[Visit]:
         .order_by("planned_date", "pk")
         .distinct()
     )
-    return [
-        v
-        for v in candidates
-        if can_on_visit(
-            user,
-            Action.CONDUCT_VISIT,
-            region_id=v.region_id,
-            team_user_ids=frozenset(m.user_id for m in v.team.all()),
-        )
-    ]
+    return [v for v in candidates if visit_access(user, v).record]
 
 
 def _visit(visit: Visit) -> dict[str, Any]:
@@ -157,14 +146,7 @@ def _institution(institution: Institution) -> dict[str, Any]:
 
 def _instrument_versions(type_ids: set[int], visit_ids: list[int]) -> list[InstrumentVersion]:
     published = InstrumentVersion.objects.published().select_related("instrument")
-    candidates = published.filter(
-        Q(instrument__assignments__institution_type_id__in=type_ids)
-        | Q(instrument__assignments__isnull=True)
-    ).order_by("instrument__code", "-number")
-    newest: dict[int, InstrumentVersion] = {}
-    for version in candidates:
-        newest.setdefault(version.instrument_id, version)
-    chosen = {v.pk: v for v in newest.values()}
+    chosen = {v.pk: v for v in published.for_types(type_ids).newest()}
     # Older versions still used by the visits' records: a record made with one is accepted.
     for version in published.filter(responses__visit_id__in=visit_ids).distinct():
         chosen.setdefault(version.pk, version)
@@ -244,9 +226,8 @@ def _previous_visits(
 
 def _open_recommendations(institution_ids: list[int]) -> list[dict[str, Any]]:
     recommendations = (
-        Recommendation.objects.filter(
-            visit__institution_id__in=institution_ids, status__in=OPEN_STATUSES
-        )
+        Recommendation.objects.open()
+        .filter(visit__institution_id__in=institution_ids)
         .select_related("addressee", "visit")
         .order_by("deadline", "pk")
     )

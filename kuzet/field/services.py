@@ -15,15 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as SchemaError
 
-from kuzet.core.audit import acting_as, audit_append
-from kuzet.core.models import AuditAction
-from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.core.access import Refused, VisitAction, audit_refusal
+from kuzet.core.audit import acting_as
+from kuzet.core.policy import Action, can
 from kuzet.field import keys
 from kuzet.field.models import DeviceToken, Submission
 from kuzet.field.records import Record, apply_record, parse_data, rejected_by_schema
 from kuzet.people.demo import DEMO_USERNAMES
 from kuzet.visits.models import Visit
-from kuzet.visits.services.lifecycle import LOCKED, team_user_ids
+from kuzet.visits.services.access import visit_access
 
 TOKEN_PREFIX = "kzt_"  # noqa: S105  (a recognisable prefix, not a secret)
 
@@ -181,14 +181,13 @@ def _visit_for_recording(user: Any, visit_id: int) -> Visit:
     visit = Visit.objects.filter(pk=visit_id).first()
     if visit is None:
         raise VisitClosed("access_denied")
-    if not can_on_visit(
-        user, Action.CONDUCT_VISIT, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
-    ):
-        audit_append(
-            action=AuditAction.ACCESS_DENIED, object_type="visits.visit", object_id=str(visit.pk)
-        )
-        raise VisitClosed("access_denied")
-    if visit.status in LOCKED:
+    access = visit_access(user, visit)
+    try:
+        access.check(VisitAction.CONDUCT)
+    except Refused as refusal:
+        audit_refusal(user=user, object_type="visits.visit", object_id=visit.pk, refusal=refusal)
+        raise VisitClosed("access_denied") from None
+    if not access.record:
         raise VisitClosed("visit_locked")
     return visit
 

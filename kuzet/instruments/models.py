@@ -1,5 +1,6 @@
 """Instruments (checklists, questionnaires) and their immutable published versions."""
 
+from collections.abc import Collection
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -66,6 +67,21 @@ class InstrumentAssignment(AuditedModel):
 class InstrumentVersionQuerySet(models.QuerySet["InstrumentVersion"]):
     def published(self) -> "InstrumentVersionQuerySet":
         return self.filter(status=InstrumentVersion.Status.PUBLISHED)
+
+    def for_types(self, type_ids: Collection[int]) -> "InstrumentVersionQuerySet":
+        """Versions of the instruments meant for any of these institution types, or for
+        every type (an instrument with no assignment)."""
+        return self.filter(
+            models.Q(instrument__assignments__institution_type_id__in=type_ids)
+            | models.Q(instrument__assignments__isnull=True)
+        )
+
+    def newest(self) -> list["InstrumentVersion"]:
+        """The newest of these versions of each instrument, by instrument code."""
+        newest: dict[int, InstrumentVersion] = {}
+        for version in self.select_related("instrument").order_by("instrument__code", "-number"):
+            newest.setdefault(version.instrument_id, version)
+        return list(newest.values())
 
 
 class InstrumentVersion(AuditedModel):

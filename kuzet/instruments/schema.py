@@ -169,6 +169,25 @@ def choice_label(document: dict[str, Any], list_name: str, value: str, language:
     return value
 
 
+def labels_of(document: dict[str, Any], language: str) -> dict[str, str]:
+    """Question labels by name in ``language`` (falling back to Russian)."""
+    labels = {}
+    for section in document["sections"]:
+        for item in section["items"]:
+            for node in [item, *item.get("items", [])] if item["kind"] == "repeat" else [item]:
+                labels[node["name"]] = text_in(node["label"], language)
+    return labels
+
+
+def path_label(labels: dict[str, str], path: str) -> str:
+    """``repeat[2].name`` → "Label of name (Label of repeat, 2)"."""
+    match = re.match(r"^(\w+)\[(\d+)\]\.(\w+)$", path)
+    if not match:
+        return labels.get(path, path)
+    repeat, number, name = match.groups()
+    return f"{labels.get(name, name)} ({labels.get(repeat, repeat)}, {number})"
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str

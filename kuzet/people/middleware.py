@@ -1,14 +1,13 @@
-"""Two-factor sign-in: a user with a TOTP device must use it; the roles named in
-``core.policy.TWO_FACTOR_ROLES`` must enrol one first (offered, not forced, in the demo
-configuration only)."""
+"""Two-factor sign-in on the web: sends a signed-in user whose sign-in is not complete
+(``core.policy.sign_in_step``) to the second factor's page."""
 
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
+from kuzet.core.policy import SignInStep, sign_in_step
 from kuzet.people.two_factor import has_confirmed_device
 
 # Pages reachable between password and second factor (URL names).
@@ -26,6 +25,12 @@ EXEMPT_VIEWS = frozenset(
         "field:manifest",
     }
 )
+
+
+STEP_PAGE = {
+    SignInStep.VERIFY_SECOND_FACTOR: "people:two_factor_verify",
+    SignInStep.ENROL_SECOND_FACTOR: "people:two_factor_setup",
+}
 
 
 def _exempt(request: HttpRequest) -> bool:
@@ -48,11 +53,10 @@ class TwoFactorMiddleware:
             and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not _exempt(request)
         ):
-            target: str | None = None
-            if has_confirmed_device(user):
-                target = "people:two_factor_verify"
-            elif getattr(user, "needs_two_factor", False) and not settings.DEMO:
-                target = "people:two_factor_setup"
+            step = sign_in_step(
+                user, has_second_factor=has_confirmed_device(user), verified_second_factor=False
+            )
+            target = STEP_PAGE.get(step)
             if target:
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse(target)}?{query}")

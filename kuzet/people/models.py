@@ -8,7 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.audit import AuditedModel
-from kuzet.core.policy import REGIONAL_ROLES, TWO_FACTOR_ROLES, Role
+from kuzet.core.policy import REGIONAL_ROLES, Role, needs_two_factor
 
 ROLE_LABELS = {
     Role.PARTICIPANT: _("participant (NPM member)"),
@@ -56,7 +56,7 @@ class User(AuditedModel, AbstractUser):
 
     @property
     def needs_two_factor(self) -> bool:
-        return self.role in TWO_FACTOR_ROLES
+        return needs_two_factor(self)
 
     @cached_property
     def _region_ids(self) -> frozenset[int]:

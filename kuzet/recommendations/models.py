@@ -1,9 +1,11 @@
 """Recommendations to the state bodies that must implement them, and their follow-up."""
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.audit import AuditedModel
@@ -42,6 +44,16 @@ class Addressee(AuditedModel):
     @property
     def name(self) -> str:
         return localized(self, "name")
+
+
+class RecommendationQuerySet(models.QuerySet["Recommendation"]):
+    def open(self) -> "RecommendationQuerySet":
+        """Not yet implemented, and still relevant: the authorities still owe an answer."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today: date | None = None) -> "RecommendationQuerySet":
+        """Open, and the deadline has passed."""
+        return self.open().filter(deadline__lt=today or timezone.localdate())
 
 
 class Recommendation(AuditedModel):
@@ -102,6 +114,8 @@ class Recommendation(AuditedModel):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    objects = RecommendationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("recommendation")
@@ -131,6 +145,17 @@ class Recommendation(AuditedModel):
 
 # Specific and actionable, not "improve conditions" (the predecessor's standard answers).
 MIN_TEXT_WORDS = 6
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Recommendation.Status.ISSUED,
+        Recommendation.Status.ACCEPTED,
+        Recommendation.Status.IN_PROGRESS,
+        Recommendation.Status.PARTLY,
+        Recommendation.Status.NOT_IMPLEMENTED,
+    }
+)
 
 
 class StatusChange(AuditedModel):

@@ -3,11 +3,12 @@
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kuzet.core.policy import Action, can
+from kuzet.core.access import check_region
+from kuzet.core.policy import Action
 from kuzet.recommendations.models import Addressee, Recommendation, StatusChange
 from kuzet.visits.models import Finding, Visit, VisitChange
 from kuzet.visits.services.access import require_can_record
@@ -86,8 +87,12 @@ def recommendation_assess(
 ) -> Recommendation:
     """Record the authorities' answer or the state of implementation, with its evidence."""
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
-    if not can(actor, Action.FOLLOW_UP_RECOMMENDATION, recommendation.visit.region_id):
-        raise PermissionDenied(_("You may not assess this recommendation."))
+    check_region(
+        actor,
+        Action.FOLLOW_UP_RECOMMENDATION,
+        recommendation.visit.region_id,
+        _("You may not assess this recommendation."),
+    )
     if status not in allowed_next(recommendation):
         raise ValidationError(
             {"status": [_("A recommendation that is “%(from)s” cannot become “%(to)s”.") % {

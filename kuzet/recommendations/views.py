@@ -22,15 +22,7 @@ from kuzet.recommendations.services import (
     recommendation_issue,
 )
 from kuzet.visits.selectors import visit_filter_kwargs, visits_for
-from kuzet.visits.views import record_page
-
-OPEN = [
-    Recommendation.Status.ISSUED,
-    Recommendation.Status.ACCEPTED,
-    Recommendation.Status.IN_PROGRESS,
-    Recommendation.Status.PARTLY,
-    Recommendation.Status.NOT_IMPLEMENTED,
-]
+from kuzet.visits.workspace import record_page
 
 
 def _recommendations_for(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -68,9 +60,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         if form.cleaned_data["addressee"]:
             recommendations = recommendations.filter(addressee=form.cleaned_data["addressee"])
         if form.cleaned_data["overdue"]:
-            recommendations = recommendations.filter(
-                status__in=OPEN, deadline__lt=timezone.localdate()
-            )
+            recommendations = recommendations.overdue()
     page = Paginator(recommendations, 50).get_page(request.GET.get("page"))
     return render(
         request,

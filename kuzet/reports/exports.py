@@ -37,7 +37,7 @@ from kuzet.visits.models import (
     Visit,
 )
 from kuzet.visits.selectors import visits_for
-from kuzet.visits.services.lifecycle import team_user_ids
+from kuzet.visits.services.access import visit_access
 
 from .text import moment
 
@@ -90,14 +90,6 @@ def xlsx_bytes(table: Table) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def _identities_visible(user: Any, visit: Visit) -> bool:
-    from kuzet.core.policy import Action, can_on_visit
-
-    return can_on_visit(
-        user, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
-    )
 
 
 def filtered_visits(user: Any, params: dict[str, str]) -> QuerySet[Visit]:
@@ -248,7 +240,6 @@ def allegations_table(user: Any, params: dict[str, str], language: str) -> Table
 def recommendations_table(user: Any, params: dict[str, str], language: str) -> Table:
     """The recommendation list's filters: ``status``, ``addressee``, ``overdue``."""
     from kuzet.recommendations.forms import RecommendationFilterForm
-    from kuzet.recommendations.views import OPEN
 
     recommendations = Recommendation.objects.filter(
         visit__in=visits_for(user).values("pk")
@@ -260,9 +251,7 @@ def recommendations_table(user: Any, params: dict[str, str], language: str) -> T
         if form.cleaned_data["addressee"]:
             recommendations = recommendations.filter(addressee=form.cleaned_data["addressee"])
         if form.cleaned_data["overdue"]:
-            recommendations = recommendations.filter(
-                status__in=OPEN, deadline__lt=timezone.localdate()
-            )
+            recommendations = recommendations.overdue()
     return Table(
         "recommendations",
         [
@@ -334,7 +323,7 @@ def responses_table(
         if not (interview_kind or response.interview_id):
             return True
         if response.visit_id not in visible:
-            visible[response.visit_id] = _identities_visible(user, response.visit)
+            visible[response.visit_id] = visit_access(user, response.visit).see_identities
         return visible[response.visit_id]
 
     def label(node: Any) -> str:

@@ -19,10 +19,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.core.access import VisitAction
+from kuzet.core.policy import Action, can
 from kuzet.visits.models import Visit
 from kuzet.visits.selectors import visits_for
-from kuzet.visits.services.lifecycle import team_user_ids
+from kuzet.visits.services.access import visit_access
 
 from .annual_data import annual_report_data
 from .document import annual_document, visit_document
@@ -72,12 +73,6 @@ def check_options(*, language: str, edition: str | None = None, fmt: str | None 
         raise ValidationError(errors)
 
 
-def may_see_identities(user: Any, visit: Visit) -> bool:
-    return can_on_visit(
-        user, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
-    )
-
-
 def visit_spec(*, actor: Any, visit: Visit, language: str, edition: str) -> ReportSpec:
     """The spec of a visit report ``actor`` may have; ``actor=None`` is the server's operator
     (management commands). Raises PermissionDenied or ValidationError."""
@@ -86,9 +81,10 @@ def visit_spec(*, actor: Any, visit: Visit, language: str, edition: str) -> Repo
         if not visits_for(actor).filter(pk=visit.pk).exists():
             raise PermissionDenied(_("You may not see this visit."))
         # The internal edition names the people met: for those who may see identities.
-        if edition == INTERNAL and not may_see_identities(actor, visit):
-            raise PermissionDenied(
-                _("The internal edition is for the visit's team and the secretariat.")
+        if edition == INTERNAL:
+            visit_access(actor, visit).check(
+                VisitAction.SEE_IDENTITIES,
+                _("The internal edition is for the visit's team and the secretariat."),
             )
     return ReportSpec(
         kind=G.Kind.VISIT,
@@ -257,4 +253,4 @@ def may_download(user: Any, report: GeneratedReport) -> bool:
     assert report.visit is not None
     if not visits_for(user).filter(pk=report.visit.pk).exists():
         return False
-    return report.edition != INTERNAL or may_see_identities(user, report.visit)
+    return report.edition != INTERNAL or visit_access(user, report.visit).see_identities

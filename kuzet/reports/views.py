@@ -22,12 +22,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kuzet.core.audit import audit_append
-from kuzet.core.models import AuditAction
+from kuzet.core.access import Refused, audit_refusal
 from kuzet.core.policy import Action, can
 from kuzet.instruments.models import InstrumentVersion
+from kuzet.visits.services.access import visit_access
 from kuzet.visits.services.media import media_for
-from kuzet.visits.views import _visit_or_403
+from kuzet.visits.workspace import visit_or_403
 
 from . import exports
 from .models import GeneratedReport
@@ -38,7 +38,6 @@ from .services import (
     annual_spec,
     check_options,
     may_download,
-    may_see_identities,
     report_data,
     report_document,
     reports_for,
@@ -54,8 +53,16 @@ def _bad_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return render(request, "reports/bad_request.html", {"problems": exc.messages}, status=400)
 
 
-def _denied(request: HttpRequest, object_type: str, object_id: str) -> PermissionDenied:
-    audit_append(action=AuditAction.ACCESS_DENIED, object_type=object_type, object_id=object_id)
+def _denied(
+    request: HttpRequest, object_type: str, object_id: str, refusal: Exception | None = None
+) -> PermissionDenied:
+    """The reports' edge: a refusal is audited (with its reason when typed), answered 403."""
+    audit_refusal(
+        user=request.user,
+        object_type=object_type,
+        object_id=object_id,
+        refusal=refusal if isinstance(refusal, Refused) else None,
+    )
     return PermissionDenied()
 
 
@@ -66,8 +73,8 @@ def _language(request: HttpRequest, source: Any) -> str:
 
 
 def _visit_report_spec(request: HttpRequest, pk: int, source: Any) -> ReportSpec:
-    visit = _visit_or_403(request, pk)
-    default = "internal" if may_see_identities(request.user, visit) else "external"
+    visit = visit_or_403(request, pk)
+    default = "internal" if visit_access(request.user, visit).see_identities else "external"
     try:
         return visit_spec(
             actor=request.user,
@@ -75,8 +82,8 @@ def _visit_report_spec(request: HttpRequest, pk: int, source: Any) -> ReportSpec
             language=_language(request, source),
             edition=str(source.get("edition") or default),
         )
-    except PermissionDenied:
-        raise _denied(request, "visits.visit", str(pk)) from None
+    except PermissionDenied as refusal:
+        raise _denied(request, "visits.visit", str(pk), refusal) from None
 
 
 def _year_period(source: Any) -> tuple[date, date]:
@@ -103,8 +110,8 @@ def _annual_report_spec(request: HttpRequest, source: Any) -> ReportSpec:
         return annual_spec(
             actor=request.user, start=start, end=end, language=_language(request, source)
         )
-    except PermissionDenied:
-        raise _denied(request, "reports.annual", f"{start:%Y%m%d}-{end:%Y%m%d}") from None
+    except PermissionDenied as refusal:
+        raise _denied(request, "reports.annual", f"{start:%Y%m%d}-{end:%Y%m%d}", refusal) from None
 
 
 def _page(request: HttpRequest, spec: ReportSpec, context: dict[str, Any]) -> HttpResponse:
@@ -132,7 +139,7 @@ def visit_report(request: HttpRequest, pk: int) -> HttpResponse:
         return _bad_request(request, exc)
     assert spec.visit is not None
     editions = G.Edition.choices
-    if not may_see_identities(request.user, spec.visit):
+    if not visit_access(request.user, spec.visit).see_identities:
         editions = [(v, label) for v, label in editions if v == "external"]
     return _page(
         request,
@@ -341,7 +348,7 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse | Strea
 @login_required
 @require_GET
 def media_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     items: QuerySet[Any] = media_for(request.user, visit).order_by("uploaded_at", "pk")
     shown = list(items)
     exports.export_log(

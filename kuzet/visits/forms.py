@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.policy import Action, regions_where
-from kuzet.instruments.schema import COMPLIANCE_LIST, choice_label
+from kuzet.instruments.schema import COMPLIANCE_LIST, choice_label, labels_of, path_label
 from kuzet.people.models import User
 from kuzet.registry.models import Institution
 from kuzet.visits.models import (
@@ -20,7 +20,6 @@ from kuzet.visits.models import (
     Section,
     Visit,
 )
-from kuzet.visits.services.responses import labels_of, path_label
 
 
 class PlanVisitForm(forms.Form):

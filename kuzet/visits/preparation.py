@@ -1,23 +1,14 @@
 """The preparation pack of a visit: what the team should know before going in."""
 
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import questions
 from kuzet.recommendations.models import Recommendation
 from kuzet.registry.models import Institution, Norm
 from kuzet.visits.models import Visit
-
-OPEN_STATUSES = (
-    Recommendation.Status.ISSUED,
-    Recommendation.Status.ACCEPTED,
-    Recommendation.Status.IN_PROGRESS,
-    Recommendation.Status.PARTLY,
-    Recommendation.Status.NOT_IMPLEMENTED,
-)
 
 
 @dataclass
@@ -38,7 +29,8 @@ def preparation_pack(visit: Visit) -> PreparationPack:
         .order_by("-planned_date")[:10]
     )
     open_recommendations = (
-        Recommendation.objects.filter(visit__institution=institution, status__in=OPEN_STATUSES)
+        Recommendation.objects.open()
+        .filter(visit__institution=institution)
         .exclude(visit=visit)
         .select_related("addressee", "visit")
         .order_by("deadline", "pk")
@@ -59,16 +51,4 @@ def preparation_pack(visit: Visit) -> PreparationPack:
 
 def instruments_for(institution: Institution) -> list[InstrumentVersion]:
     """The newest published version of each instrument for the institution's type (or for every type)."""
-    versions = (
-        InstrumentVersion.objects.published()
-        .filter(
-            Q(instrument__assignments__institution_type=institution.type)
-            | Q(instrument__assignments__isnull=True)
-        )
-        .select_related("instrument")
-        .order_by("instrument__code", "-number")
-    )
-    newest: dict[int, Any] = {}
-    for version in versions:
-        newest.setdefault(version.instrument_id, version)
-    return list(newest.values())
+    return InstrumentVersion.objects.published().for_types([institution.type_id]).newest()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kuzet.visits import media_views, views
+from kuzet.visits import views
 
 app_name = "visits"
 urlpatterns = [
@@ -23,9 +23,9 @@ urlpatterns = [
         name="comment_resolve",
     ),
     path("<int:pk>/review/amend/", views.amendment_view, name="amendment_add"),
-    path("<int:pk>/media/", media_views.media_tab, name="media_tab"),
-    path("<int:pk>/media/upload/", media_views.media_upload, name="media_upload"),
-    path("media/<uuid:uuid>/", media_views.media_file, name="media_file"),
+    path("<int:pk>/media/", views.media_tab, name="media_tab"),
+    path("<int:pk>/media/upload/", views.media_upload, name="media_upload"),
+    path("media/<uuid:uuid>/", views.media_file, name="media_file"),
     # Tabs with views of their own come before this one.
     path("<int:pk>/<slug:tab>/", views.visit_tab, name="visit_tab"),
 ]

@@ -5,7 +5,8 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from kuzet.core.policy import Action, Role, can, can_on_visit, regions_where
+from kuzet.core.access import VisitAction, VisitFacts, decide_visit
+from kuzet.core.policy import Action, Role, can, regions_where
 from kuzet.people.models import User
 from kuzet.registry.models import Region
 
@@ -42,6 +43,7 @@ EXPECTED: dict[Action, list[str]] = {
     Action.VIEW_IDENTITIES:       ["own", "own", "own", "all", "-",   "-",   "-"],
     Action.VIEW_INSTRUMENTS:      ["all", "all", "all", "all", "all", "all", "all"],
     Action.MANAGE_INSTRUMENTS:    ["-",   "-",   "-",   "all", "-",   "all", "-"],
+    Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: ["-", "-", "-", "all", "-",   "-",   "-"],
 }  # fmt: skip
 
 CASES = [
@@ -99,31 +101,34 @@ def test_national_roles_are_scoped_to_every_region(make_user: Callable[..., User
 @pytest.mark.parametrize(
     ("role", "action", "on_team", "expected"),
     [
-        (Role.PARTICIPANT, Action.VIEW_VISIT, True, True),
-        (Role.PARTICIPANT, Action.VIEW_VISIT, False, False),
-        (Role.GROUP_LEADER, Action.CONDUCT_VISIT, False, False),
-        (Role.COORDINATOR, Action.VIEW_VISIT, False, True),
-        (Role.COORDINATOR, Action.VIEW_IDENTITIES, False, False),
-        (Role.COORDINATOR, Action.VIEW_IDENTITIES, True, True),
-        (Role.PARTICIPANT, Action.VIEW_IDENTITIES, True, True),
-        (Role.SECRETARIAT, Action.VIEW_IDENTITIES, False, True),
-        (Role.AUDITOR, Action.VIEW_IDENTITIES, False, False),
-        (Role.COUNCIL, Action.VIEW_VISIT, False, True),
-        (Role.PARTICIPANT, Action.AMEND_VISIT, True, True),
-        (Role.PARTICIPANT, Action.AMEND_VISIT, False, False),
-        (Role.COORDINATOR, Action.AMEND_VISIT, False, True),
-        (Role.SECRETARIAT, Action.AMEND_VISIT, False, True),
-        (Role.AUDITOR, Action.AMEND_VISIT, False, False),
+        (Role.PARTICIPANT, VisitAction.VIEW, True, True),
+        (Role.PARTICIPANT, VisitAction.VIEW, False, False),
+        (Role.GROUP_LEADER, VisitAction.CONDUCT, False, False),
+        (Role.COORDINATOR, VisitAction.VIEW, False, True),
+        (Role.COORDINATOR, VisitAction.SEE_IDENTITIES, False, False),
+        (Role.COORDINATOR, VisitAction.SEE_IDENTITIES, True, True),
+        (Role.PARTICIPANT, VisitAction.SEE_IDENTITIES, True, True),
+        (Role.SECRETARIAT, VisitAction.SEE_IDENTITIES, False, True),
+        (Role.AUDITOR, VisitAction.SEE_IDENTITIES, False, False),
+        (Role.COUNCIL, VisitAction.VIEW, False, True),
+        (Role.PARTICIPANT, VisitAction.AMEND, True, True),
+        (Role.PARTICIPANT, VisitAction.AMEND, False, False),
+        (Role.COORDINATOR, VisitAction.AMEND, False, True),
+        (Role.SECRETARIAT, VisitAction.AMEND, False, True),
+        (Role.AUDITOR, VisitAction.AMEND, False, False),
     ],
 )
 def test_visit_level_decisions_depend_on_the_team(
     make_user: Callable[..., User],
     own_region: Region,
     role: Role,
-    action: Action,
+    action: VisitAction,
     on_team: bool,
     expected: bool,
 ) -> None:
     user = make_user(role)
     team = frozenset({user.pk}) if on_team else frozenset({-1})
-    assert can_on_visit(user, action, region_id=own_region.pk, team_user_ids=team) is expected
+    facts = VisitFacts(
+        region_id=own_region.pk, team_user_ids=team, leader_user_ids=frozenset(), locked=True
+    )
+    assert decide_visit(user, facts).may(action) is expected

@@ -13,13 +13,18 @@ closing are the secretariat's.
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kuzet.core.policy import Action, can, can_on_visit
-from kuzet.visits.models import StatusChange, TeamMember, Visit, VisitChange
+from kuzet.core.access import VisitAction
+from kuzet.visits.models import StatusChange, Visit, VisitChange
+
+# LOCKED lives with the policy's facts; reports still import it from here.
+from kuzet.visits.services.access import LOCKED as LOCKED
+from kuzet.visits.services.access import require_can_record, visit_access
+from kuzet.visits.services.responses import response_problems
 
 S = Visit.Status
 TEAM, LEADER, REVIEWER, SECRETARIAT = "team", "leader", "reviewer", "secretariat"
@@ -37,7 +42,13 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 # Steps that must say why.
 COMMENT_REQUIRED = frozenset({(S.UNDER_REVIEW, S.RETURNED)})
-LOCKED = frozenset({S.APPROVED, S.SENT, S.CLOSED})
+# Who takes a step, as an action of the policy (core.access).
+STEP_ACTION = {
+    TEAM: VisitAction.CONDUCT,
+    LEADER: VisitAction.SUBMIT,
+    REVIEWER: VisitAction.REVIEW,
+    SECRETARIAT: VisitAction.SEND,
+}
 
 
 @dataclass(frozen=True)
@@ -46,41 +57,18 @@ class Step:
     label: str
 
 
-def team_user_ids(visit: Visit) -> frozenset[int]:
-    return frozenset(visit.team.values_list("user_id", flat=True))
-
-
-def may_take(user: Any, visit: Visit, to_status: str) -> bool:
-    who = TRANSITIONS.get((visit.status, to_status))
-    if who is None:
-        return False
-    team = team_user_ids(visit)
-    if who == TEAM:
-        return can_on_visit(
-            user, Action.CONDUCT_VISIT, region_id=visit.region_id, team_user_ids=team
-        )
-    if who == LEADER:
-        return visit.team.filter(user_id=user.pk, role=TeamMember.Role.LEADER).exists() and can(
-            user, Action.CONDUCT_VISIT, visit.region_id
-        )
-    if who == REVIEWER:
-        return user.pk not in team and can(user, Action.REVIEW_VISIT, visit.region_id)
-    return can(user, Action.APPROVE_REPORT, visit.region_id)
-
-
 def next_steps(user: Any, visit: Visit) -> list[Step]:
     """The steps ``user`` may take from the visit's current status."""
+    access = visit_access(user, visit)
     return [
         Step(to, str(S(to).label))
-        for (start, to) in TRANSITIONS
-        if start == visit.status and may_take(user, visit, to)
+        for (start, to), who in TRANSITIONS.items()
+        if start == visit.status and access.may(STEP_ACTION[who])
     ]
 
 
 def submission_problems(visit: Visit) -> list[str]:
     """What keeps the visit from going to review: an empty or boilerplate record."""
-    from kuzet.visits.services.responses import response_problems  # responses use this module
-
     problems = []
     if visit.team.count() < 2:
         problems.append(_("The team has fewer than two people."))
@@ -105,7 +93,8 @@ def submission_problems(visit: Visit) -> list[str]:
 
 @transaction.atomic
 def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str = "") -> Visit:
-    """Move the visit one step; raises PermissionDenied or ValidationError, changing nothing."""
+    """Move the visit one step; raises a ``core.access.Refused`` or ValidationError, changing
+    nothing."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     key = (visit.status, to_status)
     if key not in TRANSITIONS:
@@ -116,8 +105,9 @@ def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str =
                 "to": S(to_status).label if to_status in S.values else to_status,
             }
         )
-    if not may_take(actor, visit, to_status):
-        raise PermissionDenied(_("You may not take this step for this visit."))
+    visit_access(actor, visit).check(
+        STEP_ACTION[TRANSITIONS[key]], _("You may not take this step for this visit.")
+    )
     if key in COMMENT_REQUIRED and not comment.strip():
         raise ValidationError({"comment": [_("Say what must change.")]})
     if to_status == S.UNDER_REVIEW:
@@ -156,8 +146,6 @@ def _record_last_visit(visit: Visit) -> None:
 def visit_times_set(*, actor: Any, visit: Visit, started_at: Any, ended_at: Any) -> Visit:
     """Correct the times in and out (the steps record the moment they are taken, which
     is not always the moment the team went in or came out)."""
-    from kuzet.visits.services.access import require_can_record  # access imports this module
-
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     require_can_record(actor, visit)
     errors = {}

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.db import transaction
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from kuzet.core.policy import Action, can_on_visit
+from kuzet.core.access import VisitAction
 from kuzet.visits.models import (
     CustodyEvent,
     Finding,
@@ -30,9 +30,7 @@ from kuzet.visits.models import (
     Visit,
     media_path,
 )
-from kuzet.visits.selectors import visits_for
-from kuzet.visits.services.access import require_can_record
-from kuzet.visits.services.lifecycle import team_user_ids
+from kuzet.visits.services.access import require_can_record, visit_access
 
 K = MediaEvidence.Kind
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -312,7 +310,7 @@ def media_check(
     if interview is not None:
         if interview.visit_id != visit.pk:
             errors["interview"] = [_("The interview belongs to another visit.")]
-        elif not identities_visible_to(actor, visit):
+        elif not visit_access(actor, visit).see_identities:
             errors["interview"] = [_("Only the visit's team links evidence to an interview.")]
     if kind and kind not in K.values:
         errors["kind"] = [_("Choose a kind from the list.")]
@@ -496,36 +494,32 @@ def _custody(item: MediaEvidence, kind: str, actor: Any, at: datetime, detail: s
     event.save()
 
 
-def identities_visible_to(actor: Any, visit: Visit) -> bool:
-    return can_on_visit(
-        actor, Action.VIEW_IDENTITIES, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
-    )
-
-
 def media_for(actor: Any, visit: Visit) -> QuerySet[MediaEvidence]:
     """The items of ``visit`` that ``actor`` may see (the visit itself already checked):
     items linked to an interview only for those who may see the people's identities, since a
     photo or a recording identifies the person."""
     items = visit.media.select_related("uploaded_by", "finding", "interview__person")
-    if not identities_visible_to(actor, visit):
+    if not visit_access(actor, visit).see_identities:
         items = items.filter(interview__isnull=True)
     return items
 
 
-def media_visible_to(actor: Any, media: MediaEvidence) -> bool:
-    visit = visits_for(actor).filter(pk=media.visit_id).first()
-    if visit is None:
-        return False
-    return media.interview_id is None or identities_visible_to(actor, visit)
+def media_check_visible(actor: Any, media: MediaEvidence) -> None:
+    """Raises a ``core.access.Refused`` unless ``actor`` may see the visit and, for an item
+    linked to an interview, the identities of the people met."""
+    access = visit_access(actor, media.visit)
+    message = _("You may not see this item.")
+    access.check(VisitAction.VIEW, message)
+    if media.interview_id is not None:
+        access.check(VisitAction.SEE_IDENTITIES, message)
 
 
 def media_open(*, actor: Any, media: MediaEvidence, download: bool, detail: str = "") -> IO[bytes]:
     """Open the stored file for ``actor`` and add the view or download to its custody record.
 
-    Raises PermissionDenied (nothing recorded here; the caller logs the attempt).
+    Raises a ``core.access.Refused`` (nothing recorded here; the caller audits the attempt).
     """
-    if not media_visible_to(actor, media):
-        raise PermissionDenied(_("You may not see this item."))
+    media_check_visible(actor, media)
     kind = CustodyEvent.Kind.DOWNLOADED if download else CustodyEvent.Kind.VIEWED
     handle: IO[bytes] = media.file.storage.open(media.file.name, "rb")
     try:

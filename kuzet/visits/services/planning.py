@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kuzet.core.policy import Action, Role, can
+from kuzet.core.access import check_region
+from kuzet.core.policy import Action, can, may_join_team
 from kuzet.registry.models import Institution
 from kuzet.visits.models import StatusChange, TeamMember, Visit, VisitChange
 
@@ -36,7 +37,7 @@ def _team_problems(team: list[TeamPlace], region_id: int, outside_allowed: bool)
             problems.append(
                 _("%(person)s cannot take part: the account is inactive.") % {"person": place.user}
             )
-        elif place.user.role not in (Role.PARTICIPANT, Role.GROUP_LEADER, Role.COORDINATOR):
+        elif not may_join_team(place.user):
             problems.append(_("%(person)s is not an NPM participant.") % {"person": place.user})
         elif not outside_allowed and region_id not in place.user.region_ids():
             problems.append(
@@ -59,13 +60,20 @@ def visit_plan(
     theme: str = "",
     team_outside_region_allowed: bool = False,
 ) -> Visit:
-    """Plan a visit; raises PermissionDenied or ValidationError (with every problem), saving nothing."""
-    if not can(actor, Action.PLAN_VISIT, institution.region_id):
-        raise PermissionDenied(_("You may not plan visits in this region."))
+    """Plan a visit; raises a ``core.access.Refused`` or ValidationError (with every problem),
+    saving nothing."""
+    check_region(
+        actor,
+        Action.PLAN_VISIT,
+        institution.region_id,
+        _("You may not plan visits in this region."),
+    )
     problems: dict[str, list[str]] = {}
     if institution.status != Institution.Status.ACTIVE:
         problems["institution"] = [_("This institution is closed.")]
-    if team_outside_region_allowed and actor.role != Role.SECRETARIAT:
+    if team_outside_region_allowed and not can(
+        actor, Action.ALLOW_TEAM_FROM_OUTSIDE_REGION, institution.region_id
+    ):
         problems["team_outside_region_allowed"] = [
             _("Only the secretariat can allow a team from outside the region.")
         ]

@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kuzet.instruments.models import InstrumentVersion
-from kuzet.instruments.schema import MEDIA_TYPES, text_in, walk
+from kuzet.instruments.schema import MEDIA_TYPES, labels_of, path_label, walk
 from kuzet.instruments.validation import validate_response
 from kuzet.visits.models import ComplianceMark, Interview, Response, Visit, VisitChange
 from kuzet.visits.preparation import instruments_for
@@ -46,15 +46,28 @@ class StaleResponse(Exception):
 def response_start(
     *, actor: Any, visit: Visit, version: InstrumentVersion, interview: Interview | None = None
 ) -> Response:
+    """Start filling ``version`` on the visit: a published version of an instrument meant for
+    the institution's type (or for every type). Older versions of such an instrument are
+    accepted: a tablet may have started a record before a newer one was published."""
     require_can_record(actor, visit)
     if not version.is_published:
         raise ValidationError(_("Only a published version of an instrument can be filled."))
+    if not version_applies(version, visit):
+        raise ValidationError(
+            {"version": [_("Choose one of the instruments for this institution.")]}
+        )
     if interview is not None and interview.visit_id != visit.pk:
         raise ValidationError({"interview": [_("The interview belongs to another visit.")]})
     response = Response(visit=visit, version=version, interview=interview, started_by=actor)
     _recount(response)
     response.save()
     return response
+
+
+def version_applies(version: InstrumentVersion, visit: Visit) -> bool:
+    """Whether ``version``'s instrument is meant for the type of the visited institution."""
+    type_ids = [visit.institution.type_id]
+    return InstrumentVersion.objects.for_types(type_ids).filter(pk=version.pk).exists()
 
 
 @transaction.atomic
@@ -175,25 +188,6 @@ def _read(question: dict[str, Any], data: QueryDict, prefix: str, into: dict[str
         if len(parts) in (2, 3, 4) and all(DECIMAL.match(p) for p in parts):
             value = [float(p) for p in parts]
     into[name] = value
-
-
-def labels_of(document: dict[str, Any], language: str) -> dict[str, str]:
-    """Question labels by name in ``language`` (falling back to Russian)."""
-    labels = {}
-    for section in document["sections"]:
-        for item in section["items"]:
-            for node in [item, *item.get("items", [])] if item["kind"] == "repeat" else [item]:
-                labels[node["name"]] = text_in(node["label"], language)
-    return labels
-
-
-def path_label(labels: dict[str, str], path: str) -> str:
-    """``repeat[2].name`` → "Label of name (Label of repeat, 2)"."""
-    match = re.match(r"^(\w+)\[(\d+)\]\.(\w+)$", path)
-    if not match:
-        return labels.get(path, path)
-    repeat, number, name = match.groups()
-    return f"{labels.get(name, name)} ({labels.get(repeat, repeat)}, {number})"
 
 
 def response_problems(visit: Visit) -> list[str]:

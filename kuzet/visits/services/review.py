@@ -1,32 +1,21 @@
 """Review of a visit's record, and amendments once it is approved.
 
 Reviewers (the region's coordinator or the secretariat, never someone on the team: see
-``lifecycle.may_take``) comment on sections while the visit is under review; the team
+``core.access``) comment on sections while the visit is under review; the team
 marks comments resolved as it fixes them. An approved record is locked; what changes
 later is an ``Amendment`` with its author, section and reason, shown after the record.
 """
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kuzet.core.policy import Action, can, can_on_visit
+from kuzet.core.access import VisitAction
 from kuzet.visits.models import Amendment, ReviewComment, Section, Visit
-from kuzet.visits.services.access import require_can_record
-from kuzet.visits.services.lifecycle import LOCKED, team_user_ids
-
-
-def may_review(user: Any, visit: Visit) -> bool:
-    return user.pk not in team_user_ids(visit) and can(user, Action.REVIEW_VISIT, visit.region_id)
-
-
-def may_amend(user: Any, visit: Visit) -> bool:
-    return visit.status in LOCKED and can_on_visit(
-        user, Action.AMEND_VISIT, region_id=visit.region_id, team_user_ids=team_user_ids(visit)
-    )
+from kuzet.visits.services.access import LOCKED, require_can_record, visit_access
 
 
 def _section(section: str) -> str:
@@ -37,8 +26,7 @@ def _section(section: str) -> str:
 
 @transaction.atomic
 def review_comment_add(*, actor: Any, visit: Visit, section: str, text: str) -> ReviewComment:
-    if not may_review(actor, visit):
-        raise PermissionDenied(_("You may not review this visit."))
+    visit_access(actor, visit).check(VisitAction.REVIEW, _("You may not review this visit."))
     if visit.status != Visit.Status.UNDER_REVIEW:
         raise ValidationError(_("Comments are written while the visit is under review."))
     if not text.strip():
@@ -62,8 +50,7 @@ def review_comment_resolve(*, actor: Any, comment: ReviewComment) -> ReviewComme
 def amendment_add(*, actor: Any, visit: Visit, section: str, text: str, reason: str) -> Amendment:
     if visit.status not in LOCKED:
         raise ValidationError(_("Until the visit is approved, change the record itself."))
-    if not may_amend(actor, visit):
-        raise PermissionDenied(_("You may not amend this visit."))
+    visit_access(actor, visit).check(VisitAction.AMEND, _("You may not amend this visit."))
     errors = {}
     if not text.strip():
         errors["text"] = [_("Say what changes.")]

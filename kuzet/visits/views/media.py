@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -20,21 +20,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from kuzet.core.audit import audit_append
+from kuzet.core.access import Refused, audit_refusal
 from kuzet.core.forms import show_service_errors
-from kuzet.core.models import AuditAction
 from kuzet.visits.models import CustodyEvent, Finding, Interview, MediaEvidence, Visit
-from kuzet.visits.services.access import require_can_record
+from kuzet.visits.services.access import require_can_record, visit_access
 from kuzet.visits.services.media import (
     EvidenceUploadHandler,
-    identities_visible_to,
     media_add,
+    media_check_visible,
     media_for,
     media_open,
-    media_visible_to,
     too_large_message,
 )
-from kuzet.visits.views import _visit_or_403, render_tab
+from kuzet.visits.workspace import render_tab, visit_or_403
 
 
 class InterviewChoiceField(forms.ModelChoiceField):
@@ -93,7 +91,7 @@ class MediaUploadForm(forms.Form):
 
 def _upload_form(request: HttpRequest, visit: Visit, *args: Any) -> MediaUploadForm:
     return MediaUploadForm(
-        *args, visit=visit, identities=identities_visible_to(request.user, visit)
+        *args, visit=visit, identities=visit_access(request.user, visit).see_identities
     )
 
 
@@ -128,7 +126,7 @@ def _render_media_tab(
 @login_required
 @require_GET
 def media_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     return _render_media_tab(request, visit, _upload_form(request, visit))
 
 
@@ -138,13 +136,11 @@ def media_tab(request: HttpRequest, pk: int) -> HttpResponse:
 def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Checks who may upload before the body is read, then streams it through
     ``EvidenceUploadHandler``; the CSRF check follows (it reads the body)."""
-    visit = _visit_or_403(request, pk)
+    visit = visit_or_403(request, pk)
     try:
         require_can_record(request.user, visit)
-    except PermissionDenied:
-        audit_append(
-            action=AuditAction.ACCESS_DENIED, object_type="visits.visit", object_id=str(pk)
-        )
+    except Refused as refusal:
+        audit_refusal(user=request.user, object_type="visits.visit", object_id=pk, refusal=refusal)
         raise
     except ValidationError as exc:
         return _render_media_tab(
@@ -266,13 +262,16 @@ def media_file(request: HttpRequest, uuid: UUID) -> HttpResponseBase:
     item = MediaEvidence.objects.filter(uuid=uuid).first()
     if item is None:
         raise Http404
-    if not media_visible_to(request.user, item):
-        audit_append(
-            action=AuditAction.ACCESS_DENIED,
+    try:
+        media_check_visible(request.user, item)
+    except Refused as refused:
+        audit_refusal(
+            user=request.user,
             object_type="visits.mediaevidence",
-            object_id=str(item.pk),
+            object_id=item.pk,
+            refusal=refused,
         )
-        raise PermissionDenied
+        raise
     download = request.GET.get("download") == "1"
     try:
         byte_range = _byte_range(request, item)

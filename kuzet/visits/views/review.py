@@ -1,0 +1,107 @@
+"""The review tab: the steps, the history, comments by section and amendments."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kuzet.core.forms import show_service_errors
+from kuzet.visits.forms import AmendmentForm, ReviewCommentForm
+from kuzet.visits.models import Visit
+from kuzet.visits.services.access import visit_access
+from kuzet.visits.services.lifecycle import next_steps, submission_problems
+from kuzet.visits.services.review import amendment_add, review_comment_add, review_comment_resolve
+from kuzet.visits.workspace import TAB_SECTION, render_tab, visit_or_403
+
+
+@login_required
+@require_GET
+def review_tab(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = visit_or_403(request, pk)
+    return _review_page(request, visit, ReviewCommentForm(), AmendmentForm())
+
+
+def _review_page(
+    request: HttpRequest,
+    visit: Visit,
+    comment_form: ReviewCommentForm,
+    amendment_form: AmendmentForm,
+    status: int = 200,
+) -> HttpResponse:
+    open_for_submission = visit.status in (Visit.Status.DRAFTING, Visit.Status.RETURNED)
+    access = visit_access(request.user, visit)
+    page = render_tab(
+        request,
+        visit,
+        "review",
+        "visits/tab_review.html",
+        {
+            "steps": next_steps(request.user, visit),
+            "history": visit.history.select_related("actor"),
+            "all_comments": visit.review_comments.select_related("author", "resolved_by"),
+            "all_amendments": visit.amendments.select_related("author"),
+            "problems": submission_problems(visit) if open_for_submission else None,
+            "may_review": access.review and visit.status == Visit.Status.UNDER_REVIEW,
+            "may_amend": access.amend,
+            "comment_form": comment_form,
+            "amendment_form": amendment_form,
+        },
+    )
+    page.status_code = status
+    return page
+
+
+@login_required
+@require_POST
+def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = visit_or_403(request, pk)
+    form = ReviewCommentForm(request.POST)
+    if form.is_valid():
+        try:
+            review_comment_add(actor=request.user, visit=visit, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+        else:
+            messages.success(request, _("The comment is added."))
+            return redirect("visits:review_tab", visit.pk)
+    return _review_page(request, visit, form, AmendmentForm(), status=422)
+
+
+@login_required
+@require_POST
+def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    visit = visit_or_403(request, pk)
+    comment = visit.review_comments.filter(pk=comment_pk).first()
+    if comment is None:
+        raise Http404
+    try:
+        review_comment_resolve(actor=request.user, comment=comment)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The comment is marked as resolved."))
+    # Back to the tab the comment is shown on.
+    tab = next((t for t, s in TAB_SECTION.items() if s == comment.section), "overview")
+    if tab == "overview":
+        return redirect("visits:visit_detail", visit.pk)
+    return redirect("visits:visit_tab", visit.pk, tab)
+
+
+@login_required
+@require_POST
+def amendment_view(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = visit_or_403(request, pk)
+    form = AmendmentForm(request.POST)
+    if form.is_valid():
+        try:
+            amendment_add(actor=request.user, visit=visit, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+        else:
+            messages.success(request, _("The amendment is recorded."))
+            return redirect("visits:review_tab", visit.pk)
+    return _review_page(request, visit, ReviewCommentForm(), form, status=422)

@@ -1,0 +1,112 @@
+"""The visit workspace's shared page helpers: the visit a request may open (a refusal is
+audited and answered 403), its tabs, rendering one tab with what the user may do, and a
+page whose form one service records on the visit."""
+
+from contextlib import suppress
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
+
+from kuzet.core.access import Refused, VisitAction, check_audited
+from kuzet.core.forms import show_service_errors
+from kuzet.visits.models import Section, Visit
+from kuzet.visits.selectors import visits_for
+from kuzet.visits.services.access import visit_access
+
+
+def visit_or_403(request: HttpRequest, pk: int) -> Visit:
+    """The visit, if the user may see it; otherwise 403, and the attempt goes to the audit trail."""
+    visit = visits_for(request.user).filter(pk=pk).first()
+    if visit is None:
+        hidden = Visit.objects.filter(pk=pk).first()
+        if hidden is not None:
+            # Audited with the reason; answered 403 below whatever the reason.
+            with suppress(Refused):
+                check_audited(
+                    visit_access(request.user, hidden),
+                    VisitAction.VIEW,
+                    user=request.user,
+                    object_type="visits.visit",
+                    object_id=pk,
+                )
+        raise PermissionDenied
+    return visit
+
+
+TABS = [
+    ("overview", gettext_lazy("Visit")),
+    ("responses", gettext_lazy("Checklists")),
+    ("interviews", gettext_lazy("Interviews")),
+    ("findings", gettext_lazy("Findings")),
+    ("allegations", gettext_lazy("Allegations")),
+    ("media", gettext_lazy("Media")),
+    ("recommendations", gettext_lazy("Recommendations")),
+    ("review", gettext_lazy("Review")),
+]
+# The record section each tab shows (review comments and amendments are filed by section).
+TAB_SECTION = {
+    "overview": Section.GENERAL,
+    "responses": Section.RESPONSES,
+    "interviews": Section.INTERVIEWS,
+    "findings": Section.FINDINGS,
+    "allegations": Section.ALLEGATIONS,
+    "media": Section.MEDIA,
+    "recommendations": Section.RECOMMENDATIONS,
+}
+
+
+def render_tab(
+    request: HttpRequest, visit: Visit, tab: str, template: str, extra: dict[str, Any]
+) -> HttpResponse:
+    """One tab of the visit workspace: ``template`` extends ``visits/workspace.html``."""
+    access = visit_access(request.user, visit)
+    section = TAB_SECTION.get(tab)
+    context: dict[str, Any] = {
+        "visit": visit,
+        "tab": tab,
+        "tabs": TABS,
+        "section": section,
+        "show_identities": access.see_identities,
+        "can_record": access.record,
+        "comments": (
+            visit.review_comments.filter(section=section).select_related("author", "resolved_by")
+            if section
+            else []
+        ),
+        "amendments": (
+            visit.amendments.filter(section=section).select_related("author") if section else []
+        ),
+        **extra,
+    }
+    return render(request, template, context)
+
+
+def record_page(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[Form],
+    template: str,
+    record: Any,
+    done: str,
+    tab: str,
+    initial: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """A page with a form whose valid data one service records on the visit."""
+    visit = visit_or_403(request, pk)
+    form = form_class(request.POST or None, visit=visit, initial=initial)  # type: ignore[call-arg]
+    if request.method == "POST" and form.is_valid():
+        try:
+            record(actor=request.user, visit=visit, **form.cleaned_data)
+        except ValidationError as exc:
+            show_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("visits:visit_tab", visit.pk, tab)
+    return render(
+        request, template, {"visit": visit, "form": form}, status=422 if form.errors else 200
+    )

@@ -323,7 +323,9 @@ def test_wrong_passphrases_slow_down_and_finally_erase_the_tablet(
         # After the fifth the next try waits 4 s, and a reload does not reset the count.
         page.reload()
         page.wait_for_selector("#unlock")
-        page.wait_for_function("document.getElementById('failures').textContent.includes('5')")
+        page.wait_for_function(
+            "() => document.getElementById('failures').textContent.includes('5')"
+        )
         page.fill("#passphrase", PASSPHRASE)
         page.click("#unlock button")
         page.wait_for_selector("#notice[data-event=wait]")

@@ -76,6 +76,10 @@ TEXTS = [
     gettext_noop("Kuzet is locked"),
     gettext_noop("Unlock"),
     gettext_noop("Locked after %(n)s minutes without use."),
+    gettext_noop("Wait %(s)s seconds before the next try."),
+    gettext_noop("After %(n)s wrong passphrases in a row the data on this tablet is erased."),
+    gettext_noop("After %(n)s wrong passphrases the data on this tablet was erased."),
+    gettext_noop("Wrong passphrases in a row: %(n)s of %(max)s."),
     gettext_noop(
         "The offline package has not been downloaded yet. Connect to the network and sync."
     ),

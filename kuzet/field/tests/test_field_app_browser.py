@@ -176,7 +176,8 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
         shot(page, "2-checklist-offline")
         page.click("#finalize")
         page.wait_for_url(visit_url)
-        page.wait_for_selector(".records li >> text=A-01")
+        page.wait_for_function("() => document.querySelectorAll('.records li').length === 2")
+        assert "A-01" not in page.inner_text("#app")  # finalized: by type and time only
         shot(page, "3-outbox-offline")
 
         dump = page.evaluate(DUMP_DATABASE)

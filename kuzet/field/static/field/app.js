@@ -9,11 +9,17 @@ import * as mediaStore from "./media.js";
 import { apiData, initialData, recordForm, TITLES } from "./records.js";
 import * as store from "./store.js";
 import { refreshPackage, sendOutbox, TokenRefused } from "./sync.js";
-import { formatBytes, formatDate, formatDateTime, h, language, mount, notice, t, textIn, uuid4 } from "./ui.js";
+import { clearFields, formatBytes, formatDate, formatDateTime, h, language, mount, notice, t, textIn, uuid4 } from "./ui.js";
 import { recordProblems, validateResponse } from "./validate.js";
 
 const IDLE_LOCK_MS = 10 * 60 * 1000;
 const SAVE_AFTER_MS = 400;
+// Wrong passphrases: from the third in a row each next try waits 2^(n-3) seconds (1, 2, 4 …
+// 64 s), and the tenth erases the data on this tablet (docs/security.md). A constant, not a
+// server setting: the lock screen must know it before anything can be decrypted, and a
+// value that could come from the server could also be raised by whoever holds the tablet.
+const DELAY_FROM_FAILURE = 3;
+const ERASE_AFTER_FAILURES = 10;
 let pkg = null; // the offline package, decrypted, while unlocked
 let editing = false; // a form is open: no update takes over now
 
@@ -23,6 +29,10 @@ async function start() {
   registerWorker();
   window.addEventListener("online", () => { statusLine(); if (store.isUnlocked()) syncNow({ quiet: true }); });
   window.addEventListener("offline", statusLine);
+  // Leaving the page (closing, reloading, another address) locks the app and empties every
+  // field first, so no typed value is left in the page that the browser keeps for session
+  // restore or the back-forward cache.
+  window.addEventListener("pagehide", () => { if (store.isUnlocked()) lockScreen(); });
   const vault = await store.raw.get("meta", "vault");
   if (!vault) return setPassphraseScreen();
   lockScreen();
@@ -81,28 +91,58 @@ function setPassphraseScreen() {
   mount(form);
 }
 
+/** Seconds to wait before the next try after ``count`` wrong passphrases in a row. */
+function unlockDelay(count) {
+  return count >= DELAY_FROM_FAILURE ? 2 ** (count - DELAY_FROM_FAILURE) : 0;
+}
+
 function lockScreen(message) {
+  flushDraft();
   store.lock();
   pkg = null;
   editing = false;
+  const waitLeft = (failures) => Math.ceil(unlockDelay(failures.count) - (Date.now() - Date.parse(failures.last_at || 0)) / 1000);
   const form = h("form", { class: "card narrow", id: "unlock", onsubmit: async (event) => {
     event.preventDefault();
+    const passphrase = form.elements.passphrase.value;
+    form.elements.passphrase.value = "";
+    const failures = await store.unlockFailures();
+    if (waitLeft(failures) > 0) return notice(t("Wait %(s)s seconds before the next try.", { s: waitLeft(failures) }), "error", "wait");
+    // Counted before the try: closing the page during the slow key derivation is a failure too.
+    const counted = { count: failures.count + 1, last_at: new Date().toISOString() };
+    await store.setUnlockFailures(counted);
     const vault = await store.raw.get("meta", "vault");
     try {
-      store.unlock(await openVault(form.elements.passphrase.value, vault));
+      store.unlock(await openVault(passphrase, vault));
     } catch (error) {
-      if (error instanceof WrongPassphrase) return notice(t("Wrong passphrase. Nothing was changed."), "error");
-      throw error;
+      if (!(error instanceof WrongPassphrase)) throw error;
+      if (counted.count >= ERASE_AFTER_FAILURES) {
+        await store.erase();
+        setPassphraseScreen();
+        return notice(t("After %(n)s wrong passphrases the data on this tablet was erased.", { n: counted.count }), "error", "erased");
+      }
+      lockScreen();
+      const wait = unlockDelay(counted.count);
+      return notice(wait ? `${t("Wrong passphrase. Nothing was changed.")} ${t("Wait %(s)s seconds before the next try.", { s: wait })}`
+        : t("Wrong passphrase. Nothing was changed."), "error", "wrong-passphrase");
     }
+    await store.setUnlockFailures({ count: 0, last_at: null });
     notice("");
     afterUnlock();
   } },
   h("h1", {}, t("Kuzet is locked")),
   message ? h("p", { class: "muted" }, message) : null,
   h("label", { for: "passphrase" }, t("Passphrase")), h("input", { id: "passphrase", name: "passphrase", type: "password", autocomplete: "current-password", required: true }),
-  h("button", { class: "btn", type: "submit" }, t("Unlock")));
+  h("button", { class: "btn", type: "submit" }, t("Unlock")),
+  h("p", { class: "muted", id: "erase-rule" }, t("After %(n)s wrong passphrases in a row the data on this tablet is erased.", { n: ERASE_AFTER_FAILURES })),
+  h("p", { class: "muted", id: "failures" }));
   mount(form);
   form.elements.passphrase.focus();
+  store.unlockFailures().then((failures) => {
+    if (failures.count) {
+      form.querySelector("#failures").textContent = t("Wrong passphrases in a row: %(n)s of %(max)s.", { n: failures.count, max: ERASE_AFTER_FAILURES });
+    }
+  });
 }
 
 let idleTimer = null;
@@ -315,7 +355,7 @@ async function visitScreen(visitId) {
         h("a", { href: `#/edit/${d.uuid}` }, draftTitle(d)), h("span", { class: "muted" }, ` · ${t("saved")} ${formatDateTime(d.updated_at)}`))))
         : h("p", { class: "muted" }, t("No drafts."))),
     h("div", { class: "card" }, h("h2", {}, t("Finalized, waiting to be sent")),
-      outbox.length ? h("ul", { class: "records" }, ...outbox.map((o) => h("li", {}, o.label.title,
+      outbox.length ? h("ul", { class: "records" }, ...outbox.map((o) => h("li", {}, finalizedName(o.label, o.created_at),
         o.status === "conflict" ? h("span", { class: "badge closed" }, ` ${t("conflict")}`) : null,
         o.status === "error" ? h("span", { class: "badge closed" }, ` ${o.problem}`) : null)))
         : h("p", { class: "muted" }, t("Nothing waiting."))),
@@ -329,13 +369,14 @@ let recording = null;
 async function mediaCard(visitId, outbox) {
   const items = (await store.media()).filter((m) => m.visit === visitId);
   const token = await store.getSecret("token");
-  const interviews = outbox.map((o) => o.label).filter((l) => l.type === "interview");
+  const interviews = outbox.map((o) => ({ ...o.label, at: o.created_at })).filter((l) => l.type === "interview");
   const linkSelect = h("select", { id: "media-record" }, h("option", { value: "" }, t("the visit")),
-    ...interviews.map((l) => h("option", { value: l.uuid }, l.title)));
+    ...interviews.map((l) => h("option", { value: l.uuid }, finalizedName(l, l.at))));
   const common = () => ({ visit: visitId, device: token?.device_name || "", record: linkSelect.value || null });
   const photoInput = h("input", { type: "file", accept: "image/*", capture: "environment", id: "photo-input", hidden: true,
     onchange: async () => {
       const file = photoInput.files[0];
+      photoInput.value = ""; // the file's name is not left in the page
       if (!file) return;
       try {
         await mediaStore.addFile(file, { ...common(), kind: "photo" });
@@ -419,6 +460,15 @@ async function uploadMedia(token, bar) {
   return summary;
 }
 
+/**
+ * A finalized record as lists show it: its type (a checklist's instrument) and, when given,
+ * the time it was finalized — never its text, title or person's code.
+ */
+function finalizedName(label, at) {
+  const type = label.type === "response" ? label.title || t("Checklist") : t(TITLES[label.type]);
+  return at ? `${type} · ${formatDateTime(at)}` : type;
+}
+
 function draftTitle(draft) {
   if (draft.type === "response") {
     const version = pkg.instruments.find((i) => i.id === draft.data.version);
@@ -434,7 +484,22 @@ async function newRecord(visitId, type, versionId) {
   else if (TITLES[type]) record.data = initialData(type);
   else return homeScreen();
   await store.saveDraft(record);
-  location.replace(`#/edit/${record.uuid}`);
+  location.replace(`#/edit/${record.uuid}`); // the URL names the record by its UUID only
+}
+
+// The draft save waiting for typing to pause: at most one, for the open form.
+let pendingSave = null;
+
+function cancelPendingSave() {
+  if (pendingSave) clearTimeout(pendingSave.timer);
+  pendingSave = null;
+}
+
+/** Write the waiting draft save now (leaving or locking must not lose the last words). */
+function flushDraft() {
+  const pending = pendingSave;
+  cancelPendingSave();
+  if (pending && store.isUnlocked()) pending.run();
 }
 
 async function editScreen(uuid) {
@@ -442,17 +507,19 @@ async function editScreen(uuid) {
   if (!record) return homeScreen();
   const visit = pkg.visits.find((v) => v.id === record.visit);
   editing = true;
-  let timer = null;
+  cancelPendingSave();
   const status = h("span", { class: "save-status", id: "save-status", role: "status" }, t("Saved on this tablet"));
   const save = (data) => {
     record.data = data;
     status.textContent = t("Saving…");
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      await store.saveDraft(record);
+    cancelPendingSave();
+    const run = async () => {
+      if (pendingSave?.run === run) pendingSave = null;
+      if (!(await store.saveDraft(record))) return; // finalized meanwhile: nothing to save
       status.textContent = `${t("Saved on this tablet")} ${formatDateTime(record.updated_at)}`;
       status.dataset.kind = "saved";
-    }, SAVE_AFTER_MS);
+    };
+    pendingSave = { run, timer: setTimeout(run, SAVE_AFTER_MS) };
   };
   const context = await recordContext(record);
   let form;
@@ -488,17 +555,17 @@ async function editScreen(uuid) {
 
 async function recordContext(record) {
   const { drafts, outbox } = await recordsOf(record.visit);
-  const labels = outbox.map((o) => o.label);
+  const labels = outbox.map((o) => ({ ...o.label, at: o.created_at }));
   const interviews = labels.filter((l) => l.type === "interview");
   return {
     package: pkg,
     rules: pkg.rules,
-    interviewChoices: () => interviews.map((l) => [l.uuid, l.title]),
+    interviewChoices: () => interviews.map((l) => [l.uuid, finalizedName(l, l.at)]),
     personChoices: () => interviews.filter((l) => l.person_code).map((l) => [l.person_code, l.person_code]),
     transmitConsented: (code) => interviews.some((l) => l.person_code === code && l.consent_transmit),
     itemChoices: () => labels.filter((l) => l.type === "response").flatMap((l) =>
       (l.items || []).map((item) => [`${l.uuid}:${item.path}`, `${l.title} — ${item.label}: ${item.value_label}`])),
-    findingChoices: () => labels.filter((l) => l.type === "finding").map((l) => [l.uuid, l.title]),
+    findingChoices: () => labels.filter((l) => l.type === "finding").map((l) => [l.uuid, finalizedName(l, l.at)]),
     addresseeChoices: () => pkg.addressees.map((a) => [String(a.id), a.name]),
     drafts,
   };
@@ -514,8 +581,9 @@ async function finalize(record, form, problemsBox, context) {
     label = { ...label, title: version.title, items: nonCompliantItems(version.document, result.answers) };
   } else {
     problems = recordProblems(record.type, record.data, context);
-    label = { ...label, title: `${t(TITLES[record.type])}: ${record.data.title || record.data.person_code || record.data.text_ru?.slice(0, 60) || ""}`,
-      person_code: record.data.person_code || null, consent_transmit: Boolean(record.data.consent_transmit) };
+    // No title or text: a finalized record is shown by its type and time only. The person's
+    // code stays (encrypted) because an allegation is linked to an interview by it.
+    label = { ...label, person_code: record.data.person_code || null, consent_transmit: Boolean(record.data.consent_transmit) };
   }
   form.showErrors(problems);
   const messages = Object.values(problems).flat();
@@ -523,6 +591,9 @@ async function finalize(record, form, problemsBox, context) {
   problemsBox.replaceChildren(h("h2", {}, t("Before it can be finalized")), h("ul", {}, ...[...new Set(messages)].map((m) => h("li", {}, m))));
   if (messages.length) { problemsBox.scrollIntoView(); return; }
   if (!confirm(t("Finalize? The record is sealed for the server and can no longer be read or changed on this tablet."))) return;
+  // The answers typed last are in record.data already; a save still waiting would write
+  // the draft again after it was finalized.
+  cancelPendingSave();
   const token = await store.getSecret("token");
   const plain = {
     uuid: record.uuid, type: record.type, visit: record.visit, created_at: record.created_at,
@@ -530,9 +601,11 @@ async function finalize(record, form, problemsBox, context) {
   };
   const envelope = await sealForServer(pkg.server_key, plain);
   const hash = await envelopeHash(envelope);
-  await store.putOutbox({ uuid: record.uuid, envelope, hash, status: "pending", created_at: plain.finalized_at }, label);
-  await store.deleteDraft(record.uuid);
+  await store.finalizeDraft({ uuid: record.uuid, envelope, hash, status: "pending", created_at: plain.finalized_at }, label);
+  cancelPendingSave();
   editing = false;
+  clearFields(form);
+  form.remove();
   notice(t("Finalized: it will be sent at the next sync."), "ok");
   location.hash = `#/visit/${record.visit}`;
   if (navigator.onLine) syncNow({ quiet: true });
@@ -565,7 +638,7 @@ async function outboxScreen() {
     h("p", {}, h("a", { href: "#/" }, `← ${t("My visits")}`)),
     h("h1", {}, t("To send")),
     h("div", { class: "card" }, items.length ? h("table", { class: "data" }, h("tbody", {}, ...items.map((item) => h("tr", {},
-      h("td", {}, item.label.title), h("td", {}, formatDateTime(item.created_at)),
+      h("td", {}, finalizedName(item.label)), h("td", {}, formatDateTime(item.created_at)),
       h("td", {}, item.status === "pending" ? t("waiting") : item.status === "conflict" ? t("conflict: the server holds another version") : item.problem),
       h("td", {}, h("code", { title: item.hash }, item.hash.slice(0, 12))))))) : h("p", { class: "muted" }, t("Nothing waiting."))),
     h("p", { class: "muted" }, t("%(n)s records confirmed by the server (kept as UUID and hash only).", { n: tombstones.length })),

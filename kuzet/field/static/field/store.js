@@ -6,6 +6,8 @@
 //   tombstones  UUID and hash of every record the server confirmed
 //   media       photos and recordings: what they are (encrypted) and where their upload is
 //   chunks      their bytes, encrypted in pieces of a few seconds or 1 MiB, keyed [id, seq]
+// In clear in "meta": the vault's parameters, the package's etag, refresh time and size, and
+// the count of wrong passphrases in a row (docs/security.md, "The field app on a tablet").
 // A small promise wrapper over IndexedDB rather than a library: four stores, get/put/
 // delete/getAll, and strict durability on every write so a crash loses nothing written.
 import { decryptJSON, encryptJSON } from "./crypto.js";
@@ -89,12 +91,53 @@ export async function deleteSecret(name) {
   await raw.delete("meta", name);
 }
 
+// ---- wrong passphrases and erasing -------------------------------------------------------
+
+/** Wrong passphrases in a row: ``{count, last_at}`` (not secret, kept in clear). */
+export async function unlockFailures() {
+  return (await raw.get("meta", "unlock_failures")) || { count: 0, last_at: null };
+}
+
+export const setUnlockFailures = (failures) => raw.put("meta", failures, "unlock_failures");
+
+/** Delete the whole database: every record, draft, photo and the vault itself. */
+export async function erase() {
+  dataKey = null;
+  if (database) { database.close(); database = null; }
+  await new Promise((resolve, reject) => {
+    const req = indexedDB.deleteDatabase(DB_NAME);
+    req.onsuccess = resolve;
+    req.onerror = () => reject(req.error);
+    req.onblocked = resolve; // another tab holds it open: deleted as soon as it closes
+  });
+}
+
 // ---- drafts ------------------------------------------------------------------------------
 
+/**
+ * Save a draft, unless the record was finalized meanwhile (it is in the outbox or was
+ * confirmed): the check and the write are one transaction, so a save that was already on
+ * its way when the record was finalized cannot bring it back as a readable draft.
+ * Returns whether the draft was written.
+ */
 export async function saveDraft(record) {
   record.updated_at = new Date().toISOString();
   const sealed = await encryptJSON(key(), record);
-  await raw.put("drafts", { uuid: record.uuid, ...sealed });
+  const db = await open();
+  const transaction = db.transaction(["drafts", "outbox", "tombstones"], "readwrite", { durability: "strict" });
+  const done = new Promise((resolve, reject) => {
+    transaction.oncomplete = resolve;
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error || new Error("aborted"));
+  });
+  const [sent, confirmed] = await Promise.all([
+    request(transaction.objectStore("outbox").getKey(record.uuid)),
+    request(transaction.objectStore("tombstones").getKey(record.uuid)),
+  ]);
+  const finalized = sent !== undefined || confirmed !== undefined;
+  if (!finalized) transaction.objectStore("drafts").put({ uuid: record.uuid, ...sealed });
+  await done;
+  return !finalized;
 }
 
 export async function drafts() {
@@ -115,6 +158,21 @@ export const deleteDraft = (uuid) => raw.delete("drafts", uuid);
 export async function putOutbox(item, label) {
   const sealedLabel = await encryptJSON(key(), label);
   await raw.put("outbox", { ...item, label: sealedLabel });
+}
+
+/** Finalize a draft: the sealed record enters the outbox and the draft goes, at once. */
+export async function finalizeDraft(item, label) {
+  const sealedLabel = await encryptJSON(key(), label);
+  const db = await open();
+  const transaction = db.transaction(["outbox", "drafts"], "readwrite", { durability: "strict" });
+  const done = new Promise((resolve, reject) => {
+    transaction.oncomplete = resolve;
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error || new Error("aborted"));
+  });
+  transaction.objectStore("outbox").put({ ...item, label: sealedLabel });
+  transaction.objectStore("drafts").delete(item.uuid);
+  await done;
 }
 
 export async function outbox() {

@@ -21,9 +21,16 @@ export function textIn(texts, lang) {
   return texts[lang] || texts.ru || texts.kk || "";
 }
 
+// Form elements keep nothing in the browser's own stores: with autocomplete="off" Chromium
+// neither saves a field's value as an autocomplete entry ("Web Data") nor keeps it in the
+// form state that session restore writes to disk ("Sessions/"). Every form and field the
+// app builds gets it unless it says otherwise (the passphrase and sign-in fields).
+const FORM_TAGS = new Set(["form", "input", "textarea", "select"]);
+
 /** An element: h("p", {class: "muted"}, "text", child, …). */
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
+  if (FORM_TAGS.has(tag) && !attributes?.autocomplete) element.setAttribute("autocomplete", "off");
   for (const [name, value] of Object.entries(attributes || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
@@ -38,8 +45,19 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+/** Empty every field under ``root``, so that no value outlives the screen it was typed on. */
+export function clearFields(root) {
+  for (const field of root.querySelectorAll("input, textarea, select")) {
+    if (field.type === "checkbox" || field.type === "radio") field.checked = false;
+    else if (field.tagName === "SELECT") field.selectedIndex = -1;
+    else field.value = "";
+    if (field.tagName === "TEXTAREA") field.textContent = "";
+  }
+}
+
 export function mount(...children) {
   const main = document.getElementById("app");
+  clearFields(main);
   main.replaceChildren(...children);
   window.scrollTo(0, 0);
 }

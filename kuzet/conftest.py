@@ -5,6 +5,7 @@ Fixtures used by the tests of more than one app live here (a planned visit with 
 the published test checklist, a signed-in tablet); an app's own live in its conftest.
 """
 
+import functools
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import factory
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -33,6 +35,13 @@ OWN_REGION_KATO = "750000000"  # Almaty city
 OTHER_REGION_KATO = "710000000"  # Astana
 
 
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once per process: an Argon2 hash costs a third of a second by design,
+    and every persona has the same password (each still signs in through Argon2)."""
+    return make_password(PASSWORD)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -40,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Faker("name", locale="ru_RU")
     role = Role.PARTICIPANT
-    password = factory.django.Password(PASSWORD)
+    password = factory.LazyFunction(password_hash)
 
 
 class InstitutionFactory(factory.django.DjangoModelFactory):

@@ -155,9 +155,10 @@ def member(make_user: Callable[..., User]) -> User:
 @pytest.fixture
 def visit(coordinator: User, leader: User, member: User) -> Visit:
     """A planned visit in "our" region, with a leader and a member."""
+    institution: Institution = InstitutionFactory(name_ru="ИВС Алмалинского района")  # type: ignore[assignment]
     return visit_plan(
         actor=coordinator,
-        institution=InstitutionFactory(name_ru="ИВС Алмалинского района"),
+        institution=institution,
         planned_date=date(2026, 12, 1),
         team=[TeamPlace(leader, TeamMember.Role.LEADER), TeamPlace(member, TeamMember.Role.MEMBER)],
         objectives="Проверка условий содержания",

@@ -71,7 +71,7 @@ class Device:
     client: Client = field(default_factory=Client)
     _package: dict[str, Any] | None = None
 
-    def headers(self, **extra: str) -> dict[str, str]:
+    def headers(self, **extra: str) -> dict[str, Any]:
         return {
             "HTTP_AUTHORIZATION": f"Bearer {self.token}",
             "HTTP_ACCEPT_LANGUAGE": self.language,

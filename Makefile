@@ -10,8 +10,12 @@ DEMO_ENV := KUZET_DEBUG=1 KUZET_DEMO=1 DATABASE_URL=$(DEMO_DATABASE_URL)
 TEST_ENV := KUZET_SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef KUZET_SSL_REDIRECT=0
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist: the suite runs on this many worker processes (0: all in one process); each
+# test file stays on one worker (--dist loadfile), so a file's module fixtures start once.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: run test lint typecheck messages check-messages lock clean setup
+.PHONY: run test test-fast lint typecheck messages check-messages lock clean setup
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,7 +42,12 @@ run: $(STAMP)
 ## make test: the whole suite (DATABASE_URL picks the database; SQLite by default)
 test: $(STAMP)
 	$(BIN)/python -m kuzet.core.translations compile
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
+
+## make test-fast: the daily subset, without the browser tests and those marked slow
+test-fast: $(STAMP)
+	$(BIN)/python -m kuzet.core.translations compile
+	$(TEST_ENV) $(BIN)/pytest $(XDIST) -m "not browser and not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,25 +1,45 @@
-"""Shared personas and factories for Kuzet's tests.
+"""Shared personas, factories and fixtures for Kuzet's tests.
 
 Personas have fixed roles and regions: Almaty city is "our" region, Astana the "other".
+Fixtures used by the tests of more than one app live here (a planned visit with its team,
+the published test checklist, a signed-in tablet); an app's own live in its conftest.
 """
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import factory
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kuzet.core.policy import Role
 from kuzet.core.tests.browser import browser_page, demo_server  # noqa: F401  (shared fixtures)
+from kuzet.field.services import device_token_issue
+from kuzet.field.tests.device import Device
+from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.tests.xlsforms import xlsform_publish
 from kuzet.people.models import GroupMembership, RegionalGroup, User
 from kuzet.registry.models import Institution, InstitutionType, Region
+from kuzet.visits.models import TeamMember, Visit
+from kuzet.visits.services.planning import TeamPlace, visit_plan
 
 PASSWORD = "correct-horse-battery-staple"
 OWN_REGION_KATO = "750000000"  # Almaty city
 OTHER_REGION_KATO = "710000000"  # Astana
+
+
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD hashed once per process: an Argon2 hash costs a third of a second by design,
+    and every persona has the same password (each still signs in through Argon2)."""
+    return make_password(PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -29,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Faker("name", locale="ru_RU")
     role = Role.PARTICIPANT
-    password = factory.django.Password(PASSWORD)
+    password = factory.LazyFunction(password_hash)
 
 
 class InstitutionFactory(factory.django.DjangoModelFactory):
@@ -110,5 +130,66 @@ def client_for(db: Any) -> Callable[[User], Client]:
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
         return client
+
+    return make
+
+
+@pytest.fixture
+def in_english() -> Iterator[None]:
+    """Messages in English, for tests that assert them (an app whose tests all do asks for
+    this in its conftest)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def leader(make_user: Callable[..., User]) -> User:
+    return make_user(Role.GROUP_LEADER, username="leader")
+
+
+@pytest.fixture
+def member(make_user: Callable[..., User]) -> User:
+    return make_user(Role.PARTICIPANT, username="member")
+
+
+@pytest.fixture
+def visit(coordinator: User, leader: User, member: User) -> Visit:
+    """A planned visit in "our" region, with a leader and a member."""
+    institution: Institution = InstitutionFactory(name_ru="ИВС Алмалинского района")  # type: ignore[assignment]
+    return visit_plan(
+        actor=coordinator,
+        institution=institution,
+        planned_date=date(2026, 12, 1),
+        team=[TeamPlace(leader, TeamMember.Role.LEADER), TeamPlace(member, TeamMember.Role.MEMBER)],
+        objectives="Проверка условий содержания",
+    )
+
+
+@pytest.fixture
+def checklist(secretariat: User) -> InstrumentVersion:
+    """The test checklist of kuzet/instruments/tests/xlsforms.py, published, for ИВС."""
+    return xlsform_publish(secretariat)
+
+
+@pytest.fixture(scope="session")
+def server_key_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One field server key for the whole run (created by the code under test on first use)."""
+    return tmp_path_factory.mktemp("field-key") / "field-private-key.pem"
+
+
+@pytest.fixture
+def server_key(settings: Any, server_key_path: Path) -> Path:
+    settings.FIELD_PRIVATE_KEY_FILE = server_key_path
+    settings.FIELD_OLD_PRIVATE_KEY_FILES = []
+    return server_key_path
+
+
+@pytest.fixture
+def device_for(db: Any, server_key: Path) -> Callable[[User], Device]:
+    """A tablet signed in as ``user`` (a device token of its own), talking to the field API."""
+
+    def make(user: User) -> Device:
+        _row, token = device_token_issue(user=user, name="Tablet 3")
+        return Device(token=token)
 
     return make

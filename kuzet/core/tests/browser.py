@@ -8,10 +8,12 @@ skipped, unless KUZET_REQUIRE_BROWSER=1 (CI) makes that a failure.
 
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -122,3 +124,22 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("form button.btn")
     page.wait_for_url(f"{base}/inventory/")
+
+
+def png(path: Path) -> bytes:
+    """A small valid PNG (a grey square), written to ``path``."""
+    width = height = 8
+    raw = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+    path.write_bytes(data)
+    return data

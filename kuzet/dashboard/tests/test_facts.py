@@ -19,15 +19,10 @@ from kuzet.dashboard.models import (
     VisitCount,
     VisitFact,
 )
-from kuzet.dashboard.tests.test_indicators import table
+from kuzet.dashboard.tests.tables import table
 from kuzet.dashboard.views import CHARTED
-from kuzet.field.tests.conftest import (  # noqa: F401  (fixtures)
-    Device,
-    device_for,
-    server_key,
-    server_key_path,
-)
-from kuzet.field.tests.test_submissions import interview_record as field_interview
+from kuzet.field.tests.device import Device
+from kuzet.field.tests.device import interview_record as field_interview
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.recommendations.services import recommendation_assess, recommendation_issue
@@ -36,10 +31,8 @@ from kuzet.visits.services.findings import allegation_record
 from kuzet.visits.services.interviews import interview_record
 from kuzet.visits.services.lifecycle import visit_transition
 from kuzet.visits.services.responses import response_save, response_start
-from kuzet.visits.tests.conftest import in_english, leader, member, visit  # noqa: F401
-from kuzet.visits.tests.test_responses import checklist  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 S = Visit.Status
 TEXT = "Обеспечить естественное освещение в камерах № 2 и № 5, заменив стеклоблоки окнами."
 FACT_TABLES = [VisitFact, RecommendationFact, VisitCount, ItemCount, RecommendationCount]
@@ -64,12 +57,12 @@ def fact_rows() -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_every_service_write_is_counted_at_the_next_page_load(
-    visit: Visit,  # noqa: F811
-    leader: User,  # noqa: F811
-    member: User,  # noqa: F811
+    visit: Visit,
+    leader: User,
+    member: User,
     coordinator: User,
     secretariat: User,
-    checklist: Any,  # noqa: F811
+    checklist: Any,
     client_for: Callable[[User], Client],
 ) -> None:
     client = client_for(secretariat)
@@ -127,10 +120,10 @@ def test_every_service_write_is_counted_at_the_next_page_load(
 
 
 def test_an_interview_synced_from_a_tablet_is_counted_at_once(
-    visit: Visit,  # noqa: F811
-    member: User,  # noqa: F811
+    visit: Visit,
+    member: User,
     secretariat: User,
-    device_for: Callable[[User], Device],  # noqa: F811
+    device_for: Callable[[User], Device],
     client_for: Callable[[User], Client],
 ) -> None:
     client = client_for(secretariat)
@@ -146,12 +139,12 @@ def test_an_interview_synced_from_a_tablet_is_counted_at_once(
 @pytest.mark.parametrize("january", [False, True], ids=["december", "january"])
 def test_a_rebuild_gives_what_the_writes_kept(
     january: bool,
-    visit: Visit,  # noqa: F811
-    leader: User,  # noqa: F811
-    member: User,  # noqa: F811
+    visit: Visit,
+    leader: User,
+    member: User,
     coordinator: User,
     secretariat: User,
-    checklist: Any,  # noqa: F811
+    checklist: Any,
     client_for: Callable[[User], Client],
 ) -> None:
     addressee = Addressee.objects.get(code="dept-mia-police")

@@ -1,7 +1,5 @@
 """The indicators page: who sees what, and figures against counts made independently."""
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -13,6 +11,7 @@ from django.utils import timezone
 from kuzet.conftest import InstitutionFactory
 from kuzet.core.policy import Role
 from kuzet.dashboard.tests.conftest import in_this_year
+from kuzet.dashboard.tests.tables import table
 from kuzet.people.models import User
 from kuzet.recommendations.models import Recommendation
 from kuzet.registry.models import Region
@@ -20,14 +19,6 @@ from kuzet.visits.models import Allegation, Interview, Visit
 
 pytestmark = pytest.mark.django_db
 S = Visit.Status
-
-
-def table(client: Client, key: str, **query: str) -> dict[str, list[str]]:
-    """A table as its CSV download says: first column → the other columns."""
-    response = client.get(f"/dashboard/data/{key}.csv", query)
-    assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    return {row[0]: row[1:] for row in rows[1:]}
 
 
 @pytest.fixture

@@ -162,6 +162,7 @@ def test_scale_data_refuses_a_production_database(settings: Any) -> None:
         call_command("generate_scale_data", institutions=1, visits=1, answers=1, recommendations=1)
 
 
+@pytest.mark.slow
 def test_scale_data_builds_the_sizes_asked_for_marked_synthetic(settings: Any) -> None:
     from kuzet.visits.models import ComplianceMark
 

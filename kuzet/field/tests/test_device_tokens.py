@@ -18,7 +18,7 @@ from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.core.policy import Role
 from kuzet.field.models import DeviceToken
 from kuzet.field.services import device_token_revoke
-from kuzet.field.tests.conftest import API, Device
+from kuzet.field.tests.device import API, Device
 from kuzet.people.demo import DEMO_USERNAMES
 from kuzet.people.models import User
 

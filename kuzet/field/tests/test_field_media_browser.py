@@ -23,11 +23,11 @@ from kuzet.core.tests.browser import (
     ROOT,
     _free_port,
     _manage,
+    png,
     require_chromium,
 )
 from kuzet.field.tests.tablet import PASSPHRASE, first_use
 from kuzet.field.tests.tablet import launch as tablet_launch
-from kuzet.visits.tests.test_walkthrough_browser import png
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))

@@ -16,8 +16,9 @@ from django.test.utils import CaptureQueriesContext
 
 from kuzet.conftest import InstitutionFactory
 from kuzet.core.policy import Role
-from kuzet.field.tests.conftest import API, COMPLETE_ANSWERS, Device, publish
+from kuzet.field.tests.device import API, COMPLETE_ANSWERS, Device
 from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.tests.xlsforms import xlsform_publish
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee
 from kuzet.recommendations.services import recommendation_issue
@@ -128,16 +129,16 @@ def test_instruments_are_the_newest_for_the_types_plus_older_ones_in_use(
     secretariat: User,
     device_for: Callable[[User], Device],
 ) -> None:
-    first = publish(secretariat)
-    other_type = publish(
+    first = xlsform_publish(secretariat)
+    other_type = xlsform_publish(
         secretariat, form_id="sizo-only", form_title="Только СИЗО", kuzet_institution_types="sizo"
     )
-    unassigned = publish(
+    unassigned = xlsform_publish(
         secretariat, form_id="everywhere", form_title="Везде", kuzet_institution_types=""
     )
     response = response_start(actor=leader, visit=visit, version=first)
     response_save(actor=leader, response=response, answers=COMPLETE_ANSWERS, revision=0)
-    second = publish(secretariat, version="2026.2", form_title="Тестовый чек-лист, ред. 2")
+    second = xlsform_publish(secretariat, version="2026.2", form_title="Тестовый чек-лист, ред. 2")
 
     package = device_for(member).package()
 
@@ -159,8 +160,8 @@ def test_instruments_are_the_newest_for_the_types_plus_older_ones_in_use(
 def test_an_older_version_not_in_use_is_left_out(
     visit: Visit, member: User, secretariat: User, device_for: Callable[[User], Device]
 ) -> None:
-    first = publish(secretariat)
-    second = publish(secretariat, version="2026.2")
+    first = xlsform_publish(secretariat)
+    second = xlsform_publish(secretariat, version="2026.2")
     ids = {i["id"] for i in device_for(member).package()["instruments"]}
     assert second.pk in ids and first.pk not in ids
 
@@ -280,7 +281,7 @@ def test_the_package_is_read_with_a_bounded_number_of_queries(
     secretariat: User,
     device_for: Callable[[User], Device],
 ) -> None:
-    publish(secretariat)
+    xlsform_publish(secretariat)
     addressee = Addressee.objects.get(code="dept-mia-police")
     device = device_for(member)
 
@@ -334,6 +335,6 @@ def test_the_openapi_document_lists_every_endpoint(client: Client) -> None:
 def test_an_instrument_version_id_in_the_package_is_a_published_one(
     visit: Visit, member: User, secretariat: User, device_for: Callable[[User], Device]
 ) -> None:
-    publish(secretariat)
+    xlsform_publish(secretariat)
     for listed in device_for(member).package()["instruments"]:
         assert InstrumentVersion.objects.get(pk=listed["id"]).is_published

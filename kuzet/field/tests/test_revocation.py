@@ -13,7 +13,7 @@ from django.test import Client
 from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.field import keys
 from kuzet.field.models import DeviceToken
-from kuzet.field.tests.conftest import Device
+from kuzet.field.tests.device import Device
 from kuzet.people.models import User
 
 pytestmark = pytest.mark.django_db

@@ -11,37 +11,21 @@ import pytest
 from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.core.policy import Role
 from kuzet.field.models import Submission
-from kuzet.field.tests.conftest import COMPLETE_ANSWERS, Device, content_hash, publish, record
+from kuzet.field.tests.device import (
+    COMPLETE_ANSWERS,
+    SECRET_NAME,
+    Device,
+    content_hash,
+    interview_record,
+    record,
+)
 from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.tests.xlsforms import xlsform_publish
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.visits.models import Allegation, CodedPerson, Finding, Interview, Response, Visit
 
 pytestmark = pytest.mark.django_db
-SECRET_NAME = "Секретбек Тайнович Скрытов"
-
-
-def interview_record(visit: Visit, code: str = "A-07", **data: Any) -> dict[str, Any]:
-    return record(
-        "interview",
-        visit.pk,
-        {
-            "kind": "individual",
-            "conducted_at": "2026-12-01T11:00:00+05:00",
-            "person_code": code,
-            "identity": {"full_name": SECRET_NAME, "birth_date": "1990-01-01", "cell": "12"},
-            "consent_interview": True,
-            "consent_quote": False,
-            "consent_identify": False,
-            "consent_transmit": True,
-            "vulnerabilities": ["first_detention"],
-            "fears_reprisals": True,
-            "reprisal_risk": "high",
-            "follow_up_on": "2027-01-15",
-            "notes": "Рассказал об ударах при задержании",
-            **data,
-        },
-    )
 
 
 def finding_data(**data: Any) -> dict[str, Any]:
@@ -369,8 +353,8 @@ def test_an_approved_visit_takes_no_more_records(
 def test_an_older_published_instrument_version_is_still_accepted(
     visit: Visit, member: User, secretariat: User, device_for: Callable[[User], Device]
 ) -> None:
-    older = publish(secretariat)
-    newer = publish(secretariat, version="2026.2", form_title="Тестовый чек-лист, ред. 2")
+    older = xlsform_publish(secretariat)
+    newer = xlsform_publish(secretariat, version="2026.2", form_title="Тестовый чек-лист, ред. 2")
     assert newer.instrument == older.instrument and newer.number > older.number
 
     rec = record("response", visit.pk, {"version": older.pk, "answers": COMPLETE_ANSWERS})
@@ -401,6 +385,11 @@ def big(n: int) -> str:
     return "x" * n
 
 
+# Fixed, so that the test ids are the same in every collection (pytest-xdist's workers
+# each collect the suite and must agree).
+GARBAGE_UUIDS = [f"7e1d6c2a-0000-4000-8000-00000000000{n}" for n in range(4)]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -413,10 +402,10 @@ def big(n: int) -> str:
         "{}",
         '{"uuid": "nope", "envelope": {}}',
         '{"uuid": 5, "envelope": "string"}',
-        json.dumps({"uuid": str(uuid.uuid4()), "envelope": {"v": 2}}),
+        json.dumps({"uuid": GARBAGE_UUIDS[0], "envelope": {"v": 2}}),
         json.dumps(
             {
-                "uuid": str(uuid.uuid4()),
+                "uuid": GARBAGE_UUIDS[1],
                 "envelope": {
                     "v": 1,
                     "alg": "RSA-OAEP-256+A256GCM",
@@ -429,7 +418,7 @@ def big(n: int) -> str:
         ),
         json.dumps(
             {
-                "uuid": str(uuid.uuid4()),
+                "uuid": GARBAGE_UUIDS[2],
                 "envelope": {
                     "v": 1,
                     "alg": "RSA-OAEP-256+A256GCM",
@@ -440,7 +429,7 @@ def big(n: int) -> str:
                 },
             }
         ),
-        json.dumps({"uuid": str(uuid.uuid4()), "envelope": {"v": [1], "alg": None}}),
+        json.dumps({"uuid": GARBAGE_UUIDS[3], "envelope": {"v": [1], "alg": None}}),
         "[" * 5000,
         "\x00\xff garbage",
     ],

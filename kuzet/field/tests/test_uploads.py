@@ -19,8 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kuzet.field.models import Upload, UploadChunk
-from kuzet.field.tests.conftest import Device
-from kuzet.field.tests.test_submissions import interview_record
+from kuzet.field.tests.device import Device, interview_record
 from kuzet.people.models import User
 from kuzet.visits.models import CustodyEvent, MediaEvidence, Visit
 

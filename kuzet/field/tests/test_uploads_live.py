@@ -30,6 +30,7 @@ from tusclient.uploader import Uploader
 from kuzet.core.tests.browser import ROOT, _free_port
 from kuzet.people.demo import DEMO_PASSWORD
 
+pytestmark = pytest.mark.slow  # a server process of its own, restarted twice
 UPLOADS = "/api/v1/uploads/"
 
 
@@ -79,10 +80,14 @@ class LiveServer:
 
 
 def _postgres_database(url: str) -> tuple[str, str]:
-    """(the URL of a database for the server, the URL of the server's maintenance db)."""
+    """(the URL of a database for the server, the URL of the server's maintenance db).
+
+    Its name carries the pytest-xdist worker's (gw0, gw1…), as the test databases do.
+    """
     parts = urlsplit(url)
     name = parts.path.lstrip("/") or "kuzet"
-    live = parts._replace(path=f"/{name}_uploads_live").geturl()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    live = parts._replace(path=f"/{name}_uploads_live{'_' + worker if worker else ''}").geturl()
     return live, parts._replace(path="/postgres").geturl()
 
 

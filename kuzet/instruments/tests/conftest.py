@@ -1,11 +1,6 @@
-from collections.abc import Iterator
-
 import pytest
-from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
-def in_english() -> Iterator[None]:
+def messages_in_english(in_english: None) -> None:
     """Messages are asserted in English here; tests of other languages override inside."""
-    with translation.override("en"):
-        yield

@@ -19,6 +19,7 @@ EXPECTED = {
 }  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_library_loads_once_and_every_instrument_is_complete() -> None:
     out = io.StringIO()
     call_command("load_library", stdout=out)

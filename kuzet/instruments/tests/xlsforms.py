@@ -1,9 +1,14 @@
-"""Building small XLSForm workbooks for tests."""
+"""Building small XLSForm workbooks for tests, and publishing the test checklist."""
 
 import io
 from typing import Any
 
 from openpyxl import Workbook
+
+from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.services import instrument_version_import, instrument_version_publish
+from kuzet.people.models import User
+from kuzet.registry.models import Norm
 
 RU, KK = "label::Русский (ru)", "label::Қазақша (kk)"
 SURVEY_HEADER = ["type", "name", RU, KK, "required", "relevant", "constraint", "appearance", "kuzet_norms",
@@ -70,3 +75,14 @@ def xlsform(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def xlsform_publish(actor: User, **settings: str) -> InstrumentVersion:
+    """Import and publish the test checklist (``settings`` change its settings sheet), with
+    the norm its first question cites."""
+    Norm.objects.get_or_create(
+        code="UN-SMR-13", defaults={"title_ru": "Размещение", "text_ru": "Помещения …"}
+    )
+    outcome = instrument_version_import(data=xlsform(settings=settings or None), actor=actor)
+    assert outcome.version is not None, outcome.errors
+    return instrument_version_publish(version=outcome.version, actor=actor)

@@ -15,6 +15,7 @@ from kuzet.visits.models import Visit
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 @override_settings(DEMO=True)
 def test_demo_data_loads_once_across_all_regions() -> None:
     out = io.StringIO()

@@ -1,3 +1,8 @@
-"""The visit personas and fixtures of the visit tests serve here too."""
+"""The recommendation tests use the shared planned visit and its team (kuzet/conftest.py)."""
 
-from kuzet.visits.tests.conftest import in_english, leader, member, visit  # noqa: F401
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english(in_english: None) -> None:
+    """Messages are asserted in English here."""

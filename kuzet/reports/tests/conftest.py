@@ -12,14 +12,10 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from kuzet.conftest import InstitutionFactory
 from kuzet.instruments.models import InstrumentVersion
-from kuzet.instruments.services import instrument_version_import, instrument_version_publish
-from kuzet.instruments.tests.xlsforms import xlsform
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.recommendations.services import recommendation_issue
-from kuzet.registry.models import Norm
 from kuzet.visits.models import ComplianceMark, TeamMember, Visit
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
@@ -27,7 +23,6 @@ from kuzet.visits.services.lifecycle import visit_times_set, visit_transition
 from kuzet.visits.services.planning import TeamPlace, visit_plan
 from kuzet.visits.services.responses import response_save, response_start
 from kuzet.visits.services.review import amendment_add
-from kuzet.visits.tests.conftest import in_english, leader, member, visit
 
 S = Visit.Status
 FULL_NAME = "Жаксылыков Ерболат Нурланович"
@@ -40,6 +35,11 @@ KAZAKH_FINDING = (
     "ал онда бесеу ұсталуда; һаммам жоқ."
 )
 KAZAKH_LETTERS = "әғқңөұүһі"
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english(in_english: None) -> None:
+    """Messages are asserted in English here."""
 
 
 @pytest.fixture(autouse=True)
@@ -67,15 +67,6 @@ def english_client_for(client_for: Callable[[User], Client]) -> Callable[[User],
     return english
 
 
-def publish_checklist(secretariat: User) -> InstrumentVersion:
-    Norm.objects.get_or_create(
-        code="UN-SMR-13", defaults={"title_ru": "Размещение", "text_ru": "Помещения …"}
-    )
-    outcome = instrument_version_import(data=xlsform(), actor=secretariat)
-    assert outcome.version is not None, outcome.errors
-    return instrument_version_publish(version=outcome.version, actor=secretariat)
-
-
 def to_drafting(visit: Visit, actor: User) -> Visit:
     for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING):
         visit = visit_transition(actor=actor, visit=visit, to_status=status)
@@ -85,11 +76,6 @@ def to_drafting(visit: Visit, actor: User) -> Visit:
 @pytest.fixture
 def addressee(db: Any) -> Addressee:
     return Addressee.objects.get(code="dept-mia-police")
-
-
-@pytest.fixture
-def checklist(secretariat: User) -> InstrumentVersion:
-    return publish_checklist(secretariat)
 
 
 def record_visit(
@@ -260,6 +246,3 @@ def approved_visit(drafted_visit: Visit, leader: User, coordinator: User, member
         reason="Опечатка в записи",
     )
     return visit
-
-
-__all__ = ["InstitutionFactory", "in_english", "leader", "member", "visit"]

@@ -56,6 +56,7 @@ def test_the_figures_count_the_approved_visits_of_the_year(
     assert earlier["totals"]["visits"] == 0 and earlier["totals"]["pending"] == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_the_annual_pdf_has_chapters_charts_and_no_identity(
     approved_visit: Visit, secretariat: User, language: str

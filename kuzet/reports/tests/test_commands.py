@@ -15,6 +15,7 @@ from .helpers import docx_text, pdf_text
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 def test_visit_report_writes_the_file_and_stores_the_report(
     approved_visit: Visit, tmp_path: Path
 ) -> None:

@@ -26,7 +26,7 @@ from .conftest import (
 )
 from .helpers import docx_text, pdf_fonts, pdf_text, squash
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def made(visit: Visit, actor: User, language: str, edition: str, fmt: str) -> bytes:

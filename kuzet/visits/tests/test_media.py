@@ -103,6 +103,7 @@ def body(response) -> bytes:  # type: ignore[no-untyped-def]
     return b"".join(response.streaming_content)
 
 
+@pytest.mark.slow
 def test_a_photo_is_stored_as_sent_with_its_hash_and_chain_of_custody(
     visit: Visit, member: User, client_for: Callable[[User], Client], storage: tuple[Path, Path]
 ) -> None:

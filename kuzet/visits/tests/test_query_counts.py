@@ -43,7 +43,7 @@ from kuzet.visits.services.media import media_add
 from kuzet.visits.services.planning import TeamPlace, visit_plan
 from kuzet.visits.services.responses import response_save, response_start
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 LARGE = 5
 FACTS = "В камере № {n} площадью 8 м² содержались шесть человек, спальных мест четыре."
 ADVICE = "Начальнику учреждения обеспечить каждого в камере № {n} отдельным спальным местом."

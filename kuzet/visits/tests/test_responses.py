@@ -10,10 +10,8 @@ from django.test import Client
 from kuzet.core.models import AuditEvent
 from kuzet.core.policy import Role
 from kuzet.instruments.models import InstrumentVersion
-from kuzet.instruments.services import instrument_version_import, instrument_version_publish
-from kuzet.instruments.tests.xlsforms import xlsform
+from kuzet.instruments.tests.xlsforms import xlsform_publish
 from kuzet.people.models import User
-from kuzet.registry.models import Norm
 from kuzet.visits.models import ComplianceMark, Response, Visit
 from kuzet.visits.services.findings import finding_record
 from kuzet.visits.services.interviews import interview_record
@@ -22,15 +20,6 @@ from kuzet.visits.services.responses import StaleResponse, response_save, respon
 
 pytestmark = pytest.mark.django_db
 S = Visit.Status
-
-
-def publish(secretariat: User, **settings: str) -> InstrumentVersion:
-    Norm.objects.get_or_create(
-        code="UN-SMR-13", defaults={"title_ru": "Размещение", "text_ru": "Помещения …"}
-    )
-    outcome = instrument_version_import(data=xlsform(settings=settings or None), actor=secretariat)
-    assert outcome.version is not None, outcome.errors
-    return instrument_version_publish(version=outcome.version, actor=secretariat)
 
 
 @pytest.fixture
@@ -43,12 +32,6 @@ def client_for(client_for: Callable[[User], Client]) -> Callable[[User], Client]
         return client
 
     return english
-
-
-@pytest.fixture
-def checklist(secretariat: User) -> InstrumentVersion:
-    """The test checklist of kuzet/instruments/tests/xlsforms.py, for ИВС."""
-    return publish(secretariat)
 
 
 def autosave(client: Client, url: str, data: dict[str, object]) -> tuple[int, dict[str, object]]:
@@ -207,7 +190,7 @@ def test_interview_questionnaires_are_for_those_who_may_see_identities(
     make_user: Callable[..., User],
     client_for: Callable[[User], Client],
 ) -> None:
-    questionnaire = publish(secretariat, form_id="test-interview", kuzet_kind="interview")
+    questionnaire = xlsform_publish(secretariat, form_id="test-interview", kuzet_kind="interview")
     interview = interview_record(
         actor=leader,
         visit=visit,

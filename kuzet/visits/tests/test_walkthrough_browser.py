@@ -8,14 +8,12 @@ leader resolves the comment and resubmits; the coordinator approves.
 
 import hashlib
 import os
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kuzet.core.tests.browser import sign_in
+from kuzet.core.tests.browser import png, sign_in
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
@@ -41,25 +39,6 @@ FILL_EVERYTHING = """() => {
   form.dispatchEvent(new Event('change'));
   return filled;
 }"""
-
-
-def png(path: Path) -> bytes:
-    """A small valid PNG (a grey square), written to ``path``."""
-    width = height = 8
-    raw = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    data = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
-    path.write_bytes(data)
-    return data
 
 
 def step(page: Any, base: str, visit_url: str, to_status: str) -> None:

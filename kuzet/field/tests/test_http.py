@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kuzet.field.tests.conftest import Device
+from kuzet.field.tests.device import Device
 from kuzet.people.models import User
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,9 @@ from collections.abc import Callable
 import pytest
 
 from kuzet.field.models import Submission
-from kuzet.field.tests.conftest import COMPLETE_ANSWERS, Device, publish, record
+from kuzet.field.tests.device import COMPLETE_ANSWERS, Device, record
 from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.tests.xlsforms import xlsform_publish
 from kuzet.people.models import User
 from kuzet.visits.models import Response, Visit
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_a_response_with_an_instrument_for_another_type_is_422(
     visit: Visit, member: User, secretariat: User, device_for: Callable[[User], Device]
 ) -> None:
-    sizo = publish(secretariat, form_id="sizo-checklist", kuzet_institution_types="sizo")
+    sizo = xlsform_publish(secretariat, form_id="sizo-checklist", kuzet_institution_types="sizo")
     assert visit.institution.type.code == "ivs"
     rec = record("response", visit.pk, {"version": sizo.pk, "answers": COMPLETE_ANSWERS})
 

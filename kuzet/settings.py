@@ -267,7 +267,7 @@ KUZET_IMPORT_MAX_BYTES = env_int("KUZET_IMPORT_MAX_BYTES", 10 * 1024 * 1024, min
 # (kuzet.core.spreadsheets): a workbook's parts, unpacked size and compression ratio, and
 # the rows and columns of its sheets. A real inventory or questionnaire stays far below.
 KUZET_UPLOAD_MAX_UNPACKED_BYTES = env_int(
-    "KUZET_UPLOAD_MAX_UNPACKED_BYTES", 50 * 1024 * 1024, minimum=1024 * 1024
+    "KUZET_UPLOAD_MAX_UNPACKED_BYTES", 20 * 1024 * 1024, minimum=1024 * 1024
 )
 KUZET_UPLOAD_MAX_PARTS = env_int("KUZET_UPLOAD_MAX_PARTS", 500, minimum=10)
 KUZET_UPLOAD_MAX_RATIO = env_int("KUZET_UPLOAD_MAX_RATIO", 200, minimum=10)

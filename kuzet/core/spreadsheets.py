@@ -2,10 +2,12 @@
 cells that a spreadsheet program would run as formulas written as text."""
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,14 @@ _CHUNK = 64 * 1024
 # (styles, an empty sheet) often compresses far better than its data ever could.
 _RATIO_FLOOR = 1024 * 1024
 _MB = 1024 * 1024
+# A row element of a sheet, with or without a namespace prefix (not <rowBreaks>).
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+# Workbook.xml and its relationships are read for the sheets' names only when this small.
+_NAMES_PART_MAX = 1024 * 1024
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 class SpreadsheetError(Exception):
@@ -35,16 +45,18 @@ class SpreadsheetTooLarge(SpreadsheetError):
 
 
 def _megabytes(value: int) -> str:
-    return f"{value / _MB:g}"
+    return f"{round(value / _MB, 1):g}"
 
 
-def xlsx_archive_check(data: bytes) -> None:
+def xlsx_archive_check(data: bytes, *, max_rows: int) -> None:
     """Refuse an XLSX whose zip would unpack to too much before any XML parser sees it.
 
-    The central directory's sizes are checked first (number of parts, each part's and the
-    total unpacked size, compression ratio); then every part is unpacked in chunks, and a
-    part that yields more than its header declared (a lying header) is refused at once, so
-    at most ``KUZET_UPLOAD_MAX_UNPACKED_BYTES`` are ever inflated.
+    The central directory's sizes are checked first (number of parts, the total unpacked
+    size, compression ratio); then every part is unpacked in chunks and dropped, so that a
+    part whose header lies about its size is refused too and at most
+    ``KUZET_UPLOAD_MAX_UNPACKED_BYTES`` are ever inflated. While a sheet is unpacked its row
+    elements are counted: a sheet of more than ``max_rows`` rows is refused before openpyxl,
+    which scans a whole sheet that declares no size just to open the workbook.
     """
     max_parts = settings.KUZET_UPLOAD_MAX_PARTS
     max_total = settings.KUZET_UPLOAD_MAX_UNPACKED_BYTES
@@ -67,42 +79,60 @@ def xlsx_archive_check(data: bytes) -> None:
                 % {"size": _megabytes(declared), "max": _megabytes(max_total)}
             )
         for info in members:
-            if info.file_size > _RATIO_FLOOR and info.file_size > max_ratio * max(
-                info.compress_size, 1
-            ):
+            ratio = info.file_size // max(info.compress_size, 1)
+            if info.file_size > _RATIO_FLOOR and ratio > max_ratio:
                 raise SpreadsheetTooLarge(
                     _(
                         "the part %(part)s of the workbook is compressed %(ratio)s times; "
                         "at most %(max)s times is accepted"
                     )
-                    % {
-                        "part": info.filename,
-                        "ratio": info.file_size // max(info.compress_size, 1),
-                        "max": max_ratio,
-                    }
+                    % {"part": info.filename, "ratio": ratio, "max": max_ratio}
                 )
+        names = _sheet_names(archive)
         for info in members:
-            _unpack_within(archive, info)
+            rows = _unpack_counting_rows(archive, info)
+            if rows > max_rows:
+                name = names.get(info.filename, info.filename.rsplit("/", 1)[-1])
+                raise too_many_rows(name, max_rows)
 
 
-def _unpack_within(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    unpacked = 0
+def _unpack_counting_rows(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    # zipfile hands out at most the declared size and then checks the CRC, so a part whose
+    # header lies about its size fails here, after at most that many bytes.
+    count_rows = bool(_SHEET_PART.match(info.filename))
+    rows, tail = 0, b""
     try:
         with archive.open(info) as part:
             while chunk := part.read(_CHUNK):
-                unpacked += len(chunk)
-                if unpacked > info.file_size:
-                    raise SpreadsheetTooLarge(
-                        _(
-                            "the part %(part)s of the workbook unpacks to more than its "
-                            "declared %(size)s bytes; the file is damaged or crafted"
-                        )
-                        % {"part": info.filename, "size": info.file_size}
-                    )
-    except SpreadsheetTooLarge:
-        raise
+                if count_rows:
+                    # A row tag cut by the chunk boundary is found in the next round.
+                    window = tail + chunk
+                    rows += len(_ROW.findall(window, 0, max(len(window) - 16, 0)))
+                    tail = window[max(len(window) - 16, 0) :]
+        if count_rows:
+            rows += len(_ROW.findall(tail))
     except Exception as exc:  # zipfile raises many kinds (CRC, encryption, bad data)
         raise NotAWorkbook(type(exc).__name__) from None
+    return rows
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet part → the sheet's name, for messages; empty when the parts are unusual."""
+    try:
+        book = archive.getinfo("xl/workbook.xml")
+        rels = archive.getinfo("xl/_rels/workbook.xml.rels")
+        if book.file_size > _NAMES_PART_MAX or rels.file_size > _NAMES_PART_MAX:
+            return {}
+        targets = {
+            rel.get("Id"): "xl/" + (rel.get("Target") or "").removeprefix("/xl/")
+            for rel in ElementTree.fromstring(archive.read(rels)).iter(f"{_PKG_REL}Relationship")
+        }
+        return {
+            targets.get(sheet.get(f"{_REL}id"), ""): sheet.get("name", "")
+            for sheet in ElementTree.fromstring(archive.read(book)).iter(f"{_MAIN}sheet")
+        }
+    except Exception:  # only the messages lose the names
+        return {}
 
 
 def declared_size_check(sheet: Any, *, what: str, max_rows: int, max_columns: int | None) -> None:
@@ -140,7 +170,7 @@ def upload_size_message(size: int) -> str | None:
     limit = settings.KUZET_IMPORT_MAX_BYTES
     if size <= limit:
         return None
-    return _("the file is larger than %(max)s MB") % {"max": limit // _MB}
+    return _("the file is larger than %(max)s MB") % {"max": _megabytes(limit)}
 
 
 def listed(errors: Sequence[Any]) -> tuple[Sequence[Any], int]:

@@ -141,8 +141,8 @@ def _size_check(data: bytes) -> None:
     stopping at the limit)."""
     from pyxform.constants import SUPPORTED_SHEET_NAMES
 
-    xlsx_archive_check(data)
     max_rows = django_settings.KUZET_XLSFORM_MAX_ROWS
+    xlsx_archive_check(data, max_rows=max_rows)
     max_columns = django_settings.KUZET_XLSFORM_MAX_COLUMNS
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

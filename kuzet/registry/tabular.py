@@ -93,7 +93,7 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Rows]:
 
     not_xlsx = TableError(_("the file is not a valid XLSX workbook"))
     try:
-        xlsx_archive_check(data)
+        xlsx_archive_check(data, max_rows=settings.KUZET_IMPORT_MAX_ROWS)
     except NotAWorkbook:
         raise not_xlsx from None
     try:

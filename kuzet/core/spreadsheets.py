@@ -1,13 +1,13 @@
 """Spreadsheets in and out: limits checked before an uploaded XLSX or CSV is parsed, and
 cells that a spreadsheet program would run as formulas written as text."""
 
+import html
 import io
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -25,9 +25,10 @@ _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 # Workbook.xml and its relationships are read for the sheets' names only when this small.
 _NAMES_PART_MAX = 1024 * 1024
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# Elements and attributes read from them, by pattern: no XML parser runs before the checks.
+_SHEET = re.compile(r"<(?:\w+:)?sheet\s[^>]*>")
+_RELATIONSHIP = re.compile(r"<(?:\w+:)?Relationship\s[^>]*>")
+_ATTRIBUTE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
 
 
 class SpreadsheetError(Exception):
@@ -123,14 +124,18 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
         rels = archive.getinfo("xl/_rels/workbook.xml.rels")
         if book.file_size > _NAMES_PART_MAX or rels.file_size > _NAMES_PART_MAX:
             return {}
-        targets = {
-            rel.get("Id"): "xl/" + (rel.get("Target") or "").removeprefix("/xl/")
-            for rel in ElementTree.fromstring(archive.read(rels)).iter(f"{_PKG_REL}Relationship")
-        }
-        return {
-            targets.get(sheet.get(f"{_REL}id"), ""): sheet.get("name", "")
-            for sheet in ElementTree.fromstring(archive.read(book)).iter(f"{_MAIN}sheet")
-        }
+        targets = {}
+        for element in _RELATIONSHIP.findall(archive.read(rels).decode("utf-8", "replace")):
+            attributes = dict(_ATTRIBUTE.findall(element))
+            target = html.unescape(attributes.get("Target", "")).removeprefix("/xl/")
+            targets[attributes.get("Id")] = "xl/" + target
+        names = {}
+        for element in _SHEET.findall(archive.read(book).decode("utf-8", "replace")):
+            attributes = {k.split(":")[-1]: v for k, v in _ATTRIBUTE.findall(element)}
+            part = targets.get(attributes.get("id"))
+            if part:
+                names[part] = html.unescape(attributes.get("name", ""))
+        return names
     except Exception:  # only the messages lose the names
         return {}
 

@@ -154,7 +154,7 @@ def _size_check(data: bytes) -> None:
         for name in read:
             sheet = workbook[name]
             declared_size_check(sheet, what=name, max_rows=max_rows, max_columns=max_columns)
-            sheet.reset_dimensions()  # type: ignore[union-attr]
+            sheet.reset_dimensions()
             for cells in rows_within(
                 sheet.iter_rows(values_only=True), what=name, max_rows=max_rows
             ):

@@ -272,6 +272,18 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest inventory import file accepted (bytes).
 KUZET_IMPORT_MAX_BYTES = env_int("KUZET_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Limits checked before an uploaded spreadsheet (institution import, XLSForm) is parsed
+# (kuzet.core.spreadsheets): a workbook's parts, unpacked size and compression ratio, and
+# the rows and columns of its sheets. A real inventory or questionnaire stays far below.
+KUZET_UPLOAD_MAX_UNPACKED_BYTES = env_int(
+    "KUZET_UPLOAD_MAX_UNPACKED_BYTES", 20 * 1024 * 1024, minimum=1024 * 1024
+)
+KUZET_UPLOAD_MAX_PARTS = env_int("KUZET_UPLOAD_MAX_PARTS", 500, minimum=10)
+KUZET_UPLOAD_MAX_RATIO = env_int("KUZET_UPLOAD_MAX_RATIO", 200, minimum=10)
+KUZET_IMPORT_MAX_ROWS = env_int("KUZET_IMPORT_MAX_ROWS", 50_000, minimum=10)
+KUZET_CSV_MAX_ROW_CHARS = env_int("KUZET_CSV_MAX_ROW_CHARS", 65_536, minimum=1024)
+KUZET_XLSFORM_MAX_ROWS = env_int("KUZET_XLSFORM_MAX_ROWS", 5_000, minimum=10)
+KUZET_XLSFORM_MAX_COLUMNS = env_int("KUZET_XLSFORM_MAX_COLUMNS", 200, minimum=10)
 # Largest media evidence item accepted (bytes); uploads stream to disk, never into memory.
 KUZET_MEDIA_MAX_BYTES = env_int("KUZET_MEDIA_MAX_BYTES", 2 * 1024**3, minimum=1024)
 # A resumable (tus) upload not continued for this many hours expires (manage.py expire_uploads).

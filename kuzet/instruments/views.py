@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kuzet.core.policy import Action, can
+from kuzet.core.spreadsheets import listed
 from kuzet.instruments import services
 from kuzet.instruments.diff import version_diff
 from kuzet.instruments.forms import AssignTypesForm, UploadForm
@@ -115,10 +116,11 @@ def version_upload(request: HttpRequest) -> HttpResponse:
                 outcome.version.number,
             )
         errors = outcome.errors
+    shown, more = listed(errors or [])
     return render(
         request,
         "instruments/version_upload.html",
-        {"form": form, "errors": errors},
+        {"form": form, "errors": errors, "shown_errors": shown, "more_errors": more},
         status=422 if errors else 200,
     )
 

@@ -11,9 +11,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
+from kuzet.core.spreadsheets import (
+    NotAWorkbook,
+    SpreadsheetTooLarge,
+    declared_size_check,
+    formula_protected,
+    formula_unprotected,
+    rows_within,
+    xlsx_archive_check,
+)
 from kuzet.instruments.expressions import ExpressionError, parse, render
 from kuzet.instruments.schema import (
     COMPLIANCE_LIST,
@@ -96,7 +106,22 @@ def read_xlsform(
         )
         return result
     try:
-        book = xlsx_to_dict(io.BytesIO(data))
+        _size_check(data)
+    except SpreadsheetTooLarge as exc:
+        result.errors.append(SheetError("file", None, "", exc.message))
+        return result
+    except NotAWorkbook as exc:
+        result.errors.append(
+            SheetError(
+                "file",
+                None,
+                "",
+                _("not a readable .xlsx workbook (%(reason)s)") % {"reason": exc.message},
+            )
+        )
+        return result
+    try:
+        book = _unprotected(xlsx_to_dict(io.BytesIO(data)))
     except Exception as exc:  # pyxform raises PyXFormError and, for a broken zip, others
         result.errors.append(
             SheetError(
@@ -108,6 +133,59 @@ def read_xlsform(
         )
         return result
     return _Reader(book, result, known_norms, known_types).read()
+
+
+def _size_check(data: bytes) -> None:
+    """Refuse a workbook over the limits before pyxform reads every row of it: the archive,
+    then each sheet pyxform reads, by its declared size and by counting its rows (read-only,
+    stopping at the limit)."""
+    from pyxform.constants import SUPPORTED_SHEET_NAMES
+
+    max_rows = django_settings.KUZET_XLSFORM_MAX_ROWS
+    xlsx_archive_check(data, max_rows=max_rows)
+    max_columns = django_settings.KUZET_XLSFORM_MAX_COLUMNS
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (zip, XML, its own)
+        raise NotAWorkbook(type(exc).__name__) from None
+    try:
+        names = workbook.sheetnames
+        read = [n for n in names if n.lower() in SUPPORTED_SHEET_NAMES or len(names) == 1]
+        for name in read:
+            sheet = workbook[name]
+            declared_size_check(sheet, what=name, max_rows=max_rows, max_columns=max_columns)
+            sheet.reset_dimensions()
+            for cells in rows_within(
+                sheet.iter_rows(values_only=True), what=name, max_rows=max_rows
+            ):
+                width = len(cells)
+                while width and cells[width - 1] in (None, ""):
+                    width -= 1
+                if width > max_columns:
+                    raise SpreadsheetTooLarge(
+                        _("the sheet %(sheet)s has %(count)s columns; at most %(max)s are accepted")
+                        % {"sheet": name, "count": width, "max": max_columns}
+                    )
+    except SpreadsheetTooLarge:
+        raise
+    except Exception as exc:  # a sheet whose XML breaks half-way
+        raise NotAWorkbook(type(exc).__name__) from None
+    finally:
+        workbook.close()
+
+
+def _unprotected(book: dict[str, Any]) -> dict[str, Any]:
+    """The workbook's cell texts without the protection ``write_xlsform`` adds to texts a
+    spreadsheet would run as formulas."""
+    for key, rows in book.items():
+        if isinstance(rows, list):
+            book[key] = [
+                {k: formula_unprotected(v) for k, v in row.items()}
+                if isinstance(row, dict)
+                else row
+                for row in rows
+            ]
+    return book
 
 
 class _Reader:
@@ -481,7 +559,7 @@ def write_xlsform(document: dict[str, Any]) -> bytes:
     header = ["type", "name", *[f"{k}::{LANGUAGE_NAMES[lang]}" for k, lang in text_columns],
               "required", "relevant", "constraint", "appearance", "kuzet_norms", "kuzet_finding_required",
               "kuzet_pattern"]  # fmt: skip
-    survey.append(header)
+    _put(survey, header)
 
     def row(item: dict[str, Any], type_text: str) -> list[Any]:
         texts = [item.get(kind, {}).get(lang, "") for kind, lang in text_columns]
@@ -510,35 +588,41 @@ def write_xlsform(document: dict[str, Any]) -> bytes:
         return EXPORT_TYPES[qtype]
 
     for section in document["sections"]:
-        survey.append(row(section, "begin group"))
+        _put(survey, row(section, "begin group"))
         for item in section["items"]:
             if item["kind"] == "repeat":
-                survey.append(row(item, "begin repeat"))
+                _put(survey, row(item, "begin repeat"))
                 for question in item["items"]:
-                    survey.append(row(question, question_type(question)))
-                survey.append(["end repeat"])
+                    _put(survey, row(question, question_type(question)))
+                _put(survey, ["end repeat"])
             else:
-                survey.append(row(item, question_type(item)))
-        survey.append(["end group"])
+                _put(survey, row(item, question_type(item)))
+        _put(survey, ["end group"])
 
     choices = book.create_sheet("choices")
-    choices.append(["list_name", "name", *[f"label::{LANGUAGE_NAMES[lang]}" for lang in languages]])
+    _put(choices, ["list_name", "name", *[f"label::{LANGUAGE_NAMES[lang]}" for lang in languages]])
     for list_name, entries in document["choice_lists"].items():
         for choice in entries:
-            choices.append(
-                [list_name, choice["name"], *[choice["label"].get(lang, "") for lang in languages]]
+            _put(
+                choices,
+                [list_name, choice["name"], *[choice["label"].get(lang, "") for lang in languages]],
             )
 
     settings = book.create_sheet("settings")
-    settings.append(["form_title", "form_id", "version", "default_language", "kuzet_title_kk", "kuzet_title_en",
+    _put(settings, ["form_title", "form_id", "version", "default_language", "kuzet_title_kk", "kuzet_title_en",
                      "kuzet_kind", "kuzet_institution_types"])  # fmt: skip
     title = document["title"]
-    settings.append([title.get("ru", ""), document["code"], document["version"], LANGUAGE_NAMES["ru"],
+    _put(settings, [title.get("ru", ""), document["code"], document["version"], LANGUAGE_NAMES["ru"],
                      title.get("kk", ""), title.get("en", ""), document["kind"],
                      " ".join(document.get("institution_types", []))])  # fmt: skip
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _put(sheet: Any, values: list[Any]) -> None:
+    # Labels are typed by instrument authors: one starting with "=" must stay a label.
+    sheet.append([formula_protected(value) for value in values])
 
 
 def _uses_language(document: dict[str, Any], lang: str) -> bool:

@@ -4,11 +4,18 @@ import csv
 import io
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from kuzet.core.spreadsheets import (
+    NotAWorkbook,
+    SpreadsheetTooLarge,
+    csv_row_check,
+    declared_size_check,
+    xlsx_archive_check,
+)
+
 Rows = list[tuple[int, list[Any]]]
-# More rows than any inventory has; stops a small file that unpacks to millions of rows.
-MAX_ROWS = 50_000
 
 
 class TableError(Exception):
@@ -23,13 +30,25 @@ MAX_COLUMNS = 64
 
 
 def read_table(file_name: str, data: bytes) -> tuple[list[Any], Rows]:
-    """The header and the non-empty rows, each with its 1-based row number in the file."""
+    """The header and the non-empty rows, each with its 1-based row number in the file.
+
+    At most ``KUZET_IMPORT_MAX_ROWS`` rows are read (more rows than any inventory has); an
+    XLSX passes the archive limits of ``kuzet.core.spreadsheets`` before it is parsed.
+    """
     name = file_name.lower()
-    if name.endswith(".csv"):
-        return _read_csv(data)
-    if name.endswith(".xlsx"):
-        return _read_xlsx(data)
+    try:
+        if name.endswith(".csv"):
+            return _read_csv(data)
+        if name.endswith(".xlsx"):
+            return _read_xlsx(data)
+    except SpreadsheetTooLarge as exc:
+        raise TableError(exc.message) from None
     raise TableError(_("unsupported file type: give a .csv or .xlsx file"))
+
+
+def _too_many_rows(row: int) -> TableError:
+    max_rows = settings.KUZET_IMPORT_MAX_ROWS
+    return TableError(_("the file has more than %(max)s rows") % {"max": max_rows}, row=row)
 
 
 def _read_csv(data: bytes) -> tuple[list[Any], Rows]:
@@ -54,17 +73,16 @@ def _read_csv(data: bytes) -> tuple[list[Any], Rows]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: Rows = []
     header: list[Any] | None = None
+    max_rows = settings.KUZET_IMPORT_MAX_ROWS
     try:
         for cells in reader:
+            csv_row_check(cells, line=reader.line_num)
             if header is None:
                 header = cells
             elif any(cell.strip() for cell in cells):
                 rows.append((reader.line_num, cells))
-            if reader.line_num > MAX_ROWS:
-                raise TableError(
-                    _("the file has more than %(max)s rows") % {"max": MAX_ROWS},
-                    row=reader.line_num,
-                )
+            if reader.line_num > max_rows:
+                raise _too_many_rows(reader.line_num)
     except csv.Error as exc:
         raise TableError(_("the CSV is malformed: %s") % exc, row=reader.line_num) from None
     return header or [], rows
@@ -75,6 +93,10 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Rows]:
 
     not_xlsx = TableError(_("the file is not a valid XLSX workbook"))
     try:
+        xlsx_archive_check(data, max_rows=settings.KUZET_IMPORT_MAX_ROWS)
+    except NotAWorkbook:
+        raise not_xlsx from None
+    try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (zip, XML, its own) for a broken file
         raise not_xlsx from None
@@ -82,6 +104,9 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Rows]:
     header: list[Any] | None = None
     try:
         sheet = workbook.worksheets[0]
+        max_rows = settings.KUZET_IMPORT_MAX_ROWS
+        # Columns past MAX_COLUMNS are not read, so only the declared rows can refuse.
+        declared_size_check(sheet, what=sheet.title, max_rows=max_rows, max_columns=None)
         # The declared dimensions come from the file and can claim 16,384 columns.
         sheet.reset_dimensions()
         rows_iter = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
@@ -91,11 +116,9 @@ def _read_xlsx(data: bytes) -> tuple[list[Any], Rows]:
                 header = values
             elif any(v not in (None, "") for v in values):
                 rows.append((number, values))
-            if number > MAX_ROWS:
-                raise TableError(
-                    _("the file has more than %(max)s rows") % {"max": MAX_ROWS}, row=number
-                )
-    except TableError:
+            if number > max_rows:
+                raise _too_many_rows(number)
+    except (TableError, SpreadsheetTooLarge):
         raise
     except Exception:  # a sheet whose XML breaks half-way
         raise not_xlsx from None

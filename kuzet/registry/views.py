@@ -3,17 +3,16 @@
 import csv
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kuzet.core.policy import Action, can
+from kuzet.core.spreadsheets import listed, upload_size_message
 from kuzet.registry import selectors, services
 from kuzet.registry.forms import ImportUploadForm, InventoryFilterForm
 from kuzet.registry.models import Institution, Norm
@@ -97,17 +96,9 @@ def institution_import(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.KUZET_IMPORT_MAX_BYTES:
-            result = ImportResult(
-                errors=[
-                    RowError(
-                        1,
-                        "",
-                        _("the file is larger than %(max)s MB")
-                        % {"max": settings.KUZET_IMPORT_MAX_BYTES // (1024 * 1024)},
-                    )
-                ]
-            )
+        refusal = upload_size_message(upload.size)
+        if refusal:
+            result = ImportResult(errors=[RowError(1, "", refusal)])
         else:
             result = services.institutions_import(
                 file_name=upload.name, data=upload.read(), actor=request.user
@@ -118,6 +109,7 @@ def institution_import(request: HttpRequest) -> HttpResponse:
         "columns": IMPORT_COLUMNS,
         "required": REQUIRED_COLUMNS,
     }
+    context["shown_errors"], context["more_errors"] = listed(result.errors if result else [])
     return render(
         request,
         "registry/institution_import.html",

@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from kuzet.core.audit import acting_as, audit_append
 from kuzet.core.i18n import localized
 from kuzet.core.models import AuditAction
+from kuzet.core.spreadsheets import formula_protected
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import COMPLIANCE_LIST, questions, text_in
 from kuzet.recommendations.models import Recommendation
@@ -44,8 +45,6 @@ from .text import moment
 DATASETS = ("visits", "responses", "findings", "allegations", "recommendations")
 FORMATS = ("csv", "xlsx")
 CHUNK = 1024 * 1024
-# A cell starting with one of these is a formula to a spreadsheet: exported as text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -62,8 +61,7 @@ def safe(value: Any) -> Any:
         return _("yes") if value else _("no")
     if isinstance(value, int | float):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return formula_protected(str(value))
 
 
 def csv_chunks(table: Table) -> Iterator[bytes]:

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kuzet.core.audit import SYSTEM, acting_as
 from kuzet.core.commands import active_user, read_input
+from kuzet.core.spreadsheets import listed, upload_size_message
 from kuzet.instruments.services import instrument_version_import, instrument_version_publish
 
 
@@ -25,12 +26,18 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         data = read_input(path)
+        refusal = upload_size_message(len(data))
+        if refusal:
+            raise CommandError(f"{path.name}: {refusal}", returncode=1)
         user = active_user(options["as_user"]) if options["as_user"] else None
         with acting_as(user or SYSTEM):
             outcome = instrument_version_import(data=data, actor=user)
             if outcome.errors:
-                for error in outcome.errors:
+                shown, more = listed(outcome.errors)
+                for error in shown:
                     self.stdout.write(f"{path.name}: {error}")
+                if more:
+                    self.stdout.write(f"{path.name}: … and {more} more problem(s)")
                 raise CommandError(
                     f"nothing imported: {len(outcome.errors)} problem(s)", returncode=1
                 )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="registry:institution_list"), name="home"),
     path("accounts/", include("kuzet.people.urls")),
+    path("accounts/me/devices/", include("kuzet.field.account_views")),
     path("inventory/", include("kuzet.registry.urls")),
     path("instruments/", include("kuzet.instruments.urls")),
     path("visits/", include("kuzet.visits.urls")),

@@ -10,5 +10,4 @@ urlpatterns = [
     path("two-factor/", views.two_factor_verify_view, name="two_factor_verify"),
     path("two-factor/setup/", views.two_factor_setup_view, name="two_factor_setup"),
     path("me/", views.profile_view, name="profile"),
-    path("me/devices/<int:pk>/revoke/", views.device_token_revoke_view, name="device_token_revoke"),
 ]

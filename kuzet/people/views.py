@@ -6,15 +6,12 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from kuzet.field.models import DeviceToken
-from kuzet.field.services import device_token_revoke
 from kuzet.people.forms import TokenForm
 from kuzet.people.two_factor import (
     TooManyAttempts,
@@ -103,13 +100,3 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             "device_tokens": user.device_tokens.all(),
         },
     )
-
-
-@login_required
-@require_POST
-def device_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The user ends a tablet's access to their account (a lost or handed-on tablet)."""
-    device = get_object_or_404(DeviceToken, pk=pk, user=request.user)
-    device_token_revoke(actor=request.user, device=device)
-    messages.success(request, _("The device's access is revoked; it must sign in again."))
-    return redirect("people:profile")

@@ -55,6 +55,17 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
         """Open, and the deadline has passed."""
         return self.open().filter(deadline__lt=today or timezone.localdate())
 
+    def to_verify_on(self, visit: Any) -> "RecommendationQuerySet":
+        """The open recommendations of earlier visits to the visit's institution, which its
+        team verifies on site (the visit's preparation pack)."""
+        return (
+            self.open()
+            .filter(visit__institution_id=visit.institution_id)
+            .exclude(visit_id=visit.pk)
+            .select_related("addressee", "visit")
+            .order_by("deadline", "pk")
+        )
+
 
 class Recommendation(AuditedModel):
     class Level(models.TextChoices):

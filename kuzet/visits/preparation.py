@@ -1,4 +1,8 @@
-"""The preparation pack of a visit: what the team should know before going in."""
+"""The preparation pack of a visit: what the team should know before going in.
+
+The open recommendations to verify on site belong to the recommendations app, which stands
+above visits: the pack's page asks for them through its template tag
+(``recommendation_tags.open_recommendations_to_verify``), so visits does not import it."""
 
 from dataclasses import dataclass
 
@@ -6,7 +10,6 @@ from django.db.models import QuerySet
 
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import questions
-from kuzet.recommendations.models import Recommendation
 from kuzet.registry.models import Institution, Norm
 from kuzet.visits.models import Visit
 
@@ -15,25 +18,17 @@ from kuzet.visits.models import Visit
 class PreparationPack:
     institution: Institution
     previous_visits: QuerySet[Visit]
-    open_recommendations: QuerySet[Recommendation]
     instruments: list[InstrumentVersion]
     norms: QuerySet[Norm]
 
 
 def preparation_pack(visit: Visit) -> PreparationPack:
-    """Profile, earlier visits, recommendations to verify on site, instruments and their norms."""
+    """Profile, earlier visits, instruments and their norms."""
     institution = visit.institution
     previous = (
         Visit.objects.filter(institution=institution, planned_date__lt=visit.planned_date)
         .exclude(pk=visit.pk)
         .order_by("-planned_date")[:10]
-    )
-    open_recommendations = (
-        Recommendation.objects.open()
-        .filter(visit__institution=institution)
-        .exclude(visit=visit)
-        .select_related("addressee", "visit")
-        .order_by("deadline", "pk")
     )
     instruments = instruments_for(institution)
     codes: set[str] = set()
@@ -43,7 +38,6 @@ def preparation_pack(visit: Visit) -> PreparationPack:
     return PreparationPack(
         institution=institution,
         previous_visits=previous,
-        open_recommendations=open_recommendations,
         instruments=instruments,
         norms=Norm.objects.filter(code__in=codes).order_by("code"),
     )

@@ -1,5 +1,4 @@
-"""No import cycle between the apps of the kuzet package or between its files, except
-today's, which ``KNOWN_CYCLES`` lists so that the list can only shrink.
+"""No import cycle between the apps of the kuzet package or between its files.
 
 The graph is read from the source with ``ast``: every ``import`` and ``from … import``,
 including those inside functions (a local import hides a cycle from Python, not from the
@@ -16,41 +15,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2]  # …/kuzet
 SKIPPED_DIRS = {"tests", "migrations"}
-
-# Today's cycles. Issue 13 removes them: this list must be empty by the end of issue 13.
-# A cycle is known when every import on it is an import of a cycle listed here, so a new
-# import that closes a cycle fails the test; so does a listed cycle that no longer exists
-# (remove it from the list).
-KNOWN_CYCLES = [
-    # Between apps. core's load_demo_data command loads the demo data of people, registry
-    # and visits, which puts core on a cycle with every app that imports it.
-    "core -> people -> core",
-    "core -> registry -> core",
-    "core -> visits -> core",
-    "people -> registry -> core -> people",
-    "visits -> registry -> core -> visits",
-    "instruments -> registry -> core -> visits -> instruments",
-    # people's views list and revoke device tokens (field); field's API signs people in.
-    "people -> field -> people",
-    "field -> core -> people -> field",
-    "field -> instruments -> core -> people -> field",
-    "field -> recommendations -> core -> people -> field",
-    "field -> registry -> core -> people -> field",
-    "field -> visits -> people -> field",
-    # Visit preparation reads the open recommendations of the place.
-    "visits -> recommendations -> visits",
-    # Writes refresh the dashboard's facts.
-    "visits -> dashboard -> visits",
-    "recommendations -> dashboard -> recommendations",
-    "dashboard -> core -> visits -> dashboard",
-    "dashboard -> instruments -> core -> visits -> dashboard",
-    "dashboard -> people -> core -> visits -> dashboard",
-    "dashboard -> registry -> core -> visits -> dashboard",
-    # Between files (dodged with imports inside functions).
-    "kuzet.reports.services -> kuzet.reports.tasks -> kuzet.reports.services",
-    "kuzet.visits.services.access -> kuzet.visits.services.lifecycle -> kuzet.visits.services.access",
-    "kuzet.visits.services.lifecycle -> kuzet.visits.services.responses -> kuzet.visits.services.access -> kuzet.visits.services.lifecycle",
-]
 
 
 @dataclass(frozen=True, order=True)
@@ -174,38 +138,31 @@ def describe(cycle: list[str], graph: Graph) -> str:
     return "\n".join(lines)
 
 
-def problems(graph: Graph, known: list[str]) -> list[str]:
-    """What is wrong with ``graph`` against the ``known`` cycles, in words."""
-    errors = []
-    allowed: set[tuple[str, str]] = set()
-    for text in known:
-        cycle = text.split(" -> ")[:-1]
-        if all(imported in graph.get(importer, {}) for importer, imported in steps(cycle)):
-            allowed.update(steps(cycle))
-        else:
-            errors.append(f"{text} is in KNOWN_CYCLES but no longer exists: remove it")
+def problems(graph: Graph) -> list[str]:
+    """The cycles of ``graph``, each once, in words."""
+    errors: list[str] = []
     reported: set[frozenset[str]] = set()
     for importer in sorted(graph):
         for imported in sorted(graph[importer]):
             back = shortest_path(graph, imported, importer)
-            if (importer, imported) in allowed or back is None:
+            if back is None:
                 continue
             cycle = [importer, *back[:-1]]
             if frozenset(steps(cycle)) not in reported:
                 reported.add(frozenset(steps(cycle)))
-                errors.append(f"new import cycle: {describe(cycle, graph)}")
+                errors.append(f"import cycle: {describe(cycle, graph)}")
     return errors
 
 
-def test_no_new_import_cycle_between_apps() -> None:
+def test_no_import_cycle_between_apps() -> None:
     graph = app_graph(file_graph())
     assert {"core", "visits", "dashboard", "urls"} <= set(graph)
-    errors = problems(graph, [c for c in KNOWN_CYCLES if not c.startswith("kuzet.")])
+    errors = problems(graph)
     assert not errors, "\n\n".join(errors)
 
 
-def test_no_new_import_cycle_between_files() -> None:
+def test_no_import_cycle_between_files() -> None:
     graph = file_graph()
-    assert "kuzet.visits.services.lifecycle" in graph["kuzet.visits.views"]
-    errors = problems(graph, [c for c in KNOWN_CYCLES if c.startswith("kuzet.")])
+    assert "kuzet.visits.services.lifecycle" in graph["kuzet.visits.views.review"]
+    errors = problems(graph)
     assert not errors, "\n\n".join(errors)

@@ -1,10 +1,12 @@
 """The preparation pack: earlier visits, open recommendations, instruments and norms for the place."""
 
 import io
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
@@ -16,7 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_pack_gathers_what_the_team_must_know(
-    visit: Visit, coordinator: User, leader: User, member: User
+    visit: Visit,
+    coordinator: User,
+    leader: User,
+    member: User,
+    client_for: Callable[[User], Client],
 ) -> None:
     call_command("load_library", stdout=io.StringIO())
     Recommendation.objects.create(
@@ -33,10 +39,12 @@ def test_the_pack_gathers_what_the_team_must_know(
     )  # fmt: skip
     pack = preparation_pack(follow_up)
     assert list(pack.previous_visits) == [visit]
-    assert [r.text_ru for r in pack.open_recommendations] == [
-        "Установить окна в камерах № 2 и № 5 до лета."
-    ]
-    assert closed not in pack.open_recommendations
+    to_verify = Recommendation.objects.to_verify_on(follow_up)
+    assert [r.text_ru for r in to_verify] == ["Установить окна в камерах № 2 и № 5 до лета."]
+    assert closed not in to_verify
+    page = client_for(leader).get(f"/visits/{follow_up.pk}/").content.decode()
+    assert "Установить окна в камерах" in page
+    assert "Вести журнал применения силы" not in page
     codes = {v.instrument.code for v in pack.instruments}
     assert {"ivs-full", "detainee-interview", "staff-interview", "medical-unit"} <= codes
     assert "sizo-full" not in codes and "psychiatric-full" not in codes

@@ -19,7 +19,7 @@ import pytest
 
 from kuzet.core.tests.browser import DEMO_VAR_DIRS
 from kuzet.field.tests.browser_sealing import seal_record
-from kuzet.field.tests.tablet import PASSPHRASE, first_use, launch
+from kuzet.field.tests.tablet import FILL_EVERYTHING, PASSPHRASE, first_use, launch
 from kuzet.people.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -42,27 +42,6 @@ DUMP_DATABASE = """async () => {
   }
   db.close();
   return JSON.stringify(out);
-}"""
-
-FILL_EVERYTHING = """() => {
-  const form = document.querySelector('form.response-form');
-  let filled = 0;
-  for (const q of form.querySelectorAll('.question')) {
-    if (q.closest('[hidden]')) continue;
-    const inputs = [...q.querySelectorAll('input, textarea')];
-    if (!inputs.length) continue;
-    const type = q.dataset.type;
-    if (['compliance', 'select_one', 'select_multiple'].includes(type)) {
-      if (inputs.some(i => i.checked)) continue;
-      (inputs.find(i => i.value === 'compliant') || inputs[0]).checked = true;
-    } else if (inputs[0].value === '') {
-      inputs[0].value = {integer: '2', decimal: '2', date: '2026-11-20', time: '10:00',
-                         geopoint: '43.25 76.95'}[type] || 'Проверено на месте';
-    } else continue;
-    filled++;
-  }
-  form.dispatchEvent(new Event('change'));
-  return filled;
 }"""
 
 

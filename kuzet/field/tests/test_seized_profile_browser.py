@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kuzet.field.tests.tablet import PASSPHRASE, first_use, launch
+from kuzet.field.tests.tablet import FILL_EVERYTHING, PASSPHRASE, first_use, launch
 
 pytestmark = pytest.mark.browser
 FINDING_WORDS = "в камерах нет вентиляции окна закрыты наглухо воздух тяжёлый с утра до вечера"
@@ -51,27 +51,6 @@ FIRST_TEXT_AND_NUMBER = """() => {
   const pick = (types) => [...document.querySelectorAll('form.response-form .question')]
     .find((q) => !q.closest('[hidden]') && types.includes(q.dataset.type) && q.querySelector('input, textarea'))?.dataset.path;
   return [pick(['text', 'long_text']), pick(['integer'])];
-}"""
-
-FILL_THE_REST = """() => {
-  const form = document.querySelector('form.response-form');
-  let filled = 0;
-  for (const q of form.querySelectorAll('.question')) {
-    if (q.closest('[hidden]')) continue;
-    const inputs = [...q.querySelectorAll('input, textarea')];
-    if (!inputs.length) continue;
-    const type = q.dataset.type;
-    if (['compliance', 'select_one', 'select_multiple'].includes(type)) {
-      if (inputs.some(i => i.checked)) continue;
-      (inputs.find(i => i.value === 'compliant') || inputs[0]).checked = true;
-    } else if (inputs[0].value === '') {
-      inputs[0].value = {integer: '2', decimal: '2', date: '2026-11-20', time: '10:00',
-                         geopoint: '43.25 76.95'}[type] || 'Проверено';
-    } else continue;
-    filled++;
-  }
-  form.dispatchEvent(new Event('change'));
-  return filled;
 }"""
 
 
@@ -171,7 +150,7 @@ def checklist(page: Any, values: dict[str, str], *, complete: bool) -> None:
     type_into(page, f"[name='{number_path}']", values["checklist number"])
     if complete:
         for _ in range(5):
-            if page.evaluate(FILL_THE_REST) == 0:
+            if page.evaluate(FILL_EVERYTHING) == 0:
                 break
 
 

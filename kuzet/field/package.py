@@ -32,6 +32,7 @@ from kuzet.visits.models import (
     TeamMember,
     Visit,
 )
+from kuzet.visits.selectors import visits_for
 from kuzet.visits.services.access import LOCKED, visit_access
 
 PREVIOUS_VISITS_PER_INSTITUTION = 5
@@ -52,8 +53,8 @@ def package_content(user: Any) -> dict[str, Any]:
         "institutions": [_institution(i) for i in institutions],
         "instruments": [_instrument(v) for v in versions],
         "norms": _norms(versions),
-        "previous_visits": _previous_visits(institution_ids, listed_visit_ids=visit_ids),
-        "open_recommendations": _open_recommendations(institution_ids),
+        "previous_visits": _previous_visits(user, institution_ids, listed_visit_ids=visit_ids),
+        "open_recommendations": _open_recommendations(user, institution_ids),
         "addressees": _addressees(),
         "choices": _choices(),
         "rules": _rules(),
@@ -194,15 +195,15 @@ def _norms(versions: list[InstrumentVersion]) -> list[dict[str, Any]]:
 
 
 def _previous_visits(
-    institution_ids: list[int], *, listed_visit_ids: list[int]
+    user: Any, institution_ids: list[int], *, listed_visit_ids: list[int]
 ) -> list[dict[str, Any]]:
-    """Up to PREVIOUS_VISITS_PER_INSTITUTION earlier visits of each institution, newest
-    first, leaving out the visits the package lists to record on."""
+    """Up to PREVIOUS_VISITS_PER_INSTITUTION earlier visits of each institution that the
+    user may open on the web, newest first, leaving out the visits the package lists to
+    record on."""
     previous: dict[int, list[dict[str, Any]]] = defaultdict(list)
     earlier = (
-        Visit.objects.filter(
-            institution_id__in=institution_ids, planned_date__lte=timezone.localdate()
-        )
+        visits_for(user)
+        .filter(institution_id__in=institution_ids, planned_date__lte=timezone.localdate())
         .exclude(pk__in=listed_visit_ids)
         .order_by("-planned_date", "-pk")
         .values("id", "institution_id", "planned_date", "status", "kind")
@@ -224,10 +225,11 @@ def _previous_visits(
     ]
 
 
-def _open_recommendations(institution_ids: list[int]) -> list[dict[str, Any]]:
+def _open_recommendations(user: Any, institution_ids: list[int]) -> list[dict[str, Any]]:
+    """The open recommendations of those institutions, from visits the user may open."""
     recommendations = (
         Recommendation.objects.open()
-        .filter(visit__institution_id__in=institution_ids)
+        .filter(visit__institution_id__in=institution_ids, visit__in=visits_for(user))
         .select_related("addressee", "visit")
         .order_by("deadline", "pk")
     )

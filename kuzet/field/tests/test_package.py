@@ -217,6 +217,56 @@ def test_previous_visits_and_open_recommendations_of_those_institutions(
     assert earlier.pk not in [v["id"] for v in package["visits"]]  # closed: locked
 
 
+def test_previous_visits_and_recommendations_are_only_those_the_web_opens_for_the_user(
+    visit: Visit,
+    member: User,
+    leader: User,
+    coordinator: User,
+    make_user: Callable[..., User],
+    device_for: Callable[[User], Device],
+    client_for: Callable[[User], Client],
+) -> None:
+    """Another team's earlier visit to the same place, in the same region, is not the
+    participant's to see on the web, so it is not in their package either."""
+    addressee = Addressee.objects.get(code="dept-mia-police")
+    ours = plan(
+        coordinator, [leader, member], institution=visit.institution, planned_date=date(2025, 3, 1)
+    )
+    other_leader = make_user(Role.GROUP_LEADER, username="other-leader")
+    other_member = make_user(Role.PARTICIPANT, username="other-member")
+    theirs = plan(
+        coordinator,
+        [other_leader, other_member],
+        institution=visit.institution,
+        planned_date=date(2025, 6, 1),
+    )
+    for earlier, author in ((ours, leader), (theirs, other_leader)):
+        recommendation_issue(
+            actor=author,
+            visit=earlier,
+            text_ru=f"Обеспечить ведение журнала применения силы (визит {earlier.pk})",
+            addressee=addressee,
+            theme="safeguards",
+        )
+        earlier.status = Visit.Status.CLOSED
+        earlier.save(update_fields=["status"])
+
+    package = device_for(member).package()
+
+    assert [p["id"] for p in package["previous_visits"]] == [ours.pk]
+    assert [r["visit"] for r in package["open_recommendations"]] == [ours.pk]
+    web = client_for(member)
+    assert web.get(f"/visits/{theirs.pk}/").status_code in (403, 404)
+    for listed in package["previous_visits"]:
+        assert web.get(f"/visits/{listed['id']}/").status_code == 200
+    for listed in package["open_recommendations"]:
+        assert web.get(f"/recommendations/{listed['id']}/").status_code == 200
+    # The other team sees its own.
+    assert {r["visit"] for r in device_for(other_member).package()["open_recommendations"]} == {
+        theirs.pk
+    }
+
+
 def test_choices_rules_and_the_server_key(
     member: User, server_key: Any, device_for: Callable[[User], Device]
 ) -> None:

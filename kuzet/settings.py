@@ -145,6 +145,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "kuzet.people.middleware.TwoFactorMiddleware",
     "kuzet.core.middleware.AuditActorMiddleware",
+    "kuzet.core.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

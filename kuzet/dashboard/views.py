@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kuzet.core.charts import table_svg
+from kuzet.core.params import id_param
 from kuzet.core.policy import Action, can, regions_where
+from kuzet.core.spreadsheets import formula_protected
 from kuzet.dashboard import indicators, regions_map
 from kuzet.dashboard.facts import (
     ALLEGATIONS_COUNTED,
@@ -165,9 +167,11 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="kuzet-{key}.csv"'
     response.write("\ufeff")  # so that Excel opens it as UTF-8
     writer = csv.writer(response)
-    writer.writerow(["", *table.columns])
+    # Labels are names people typed (addressees, institutions): never live formulas.
+    writer.writerow(["", *map(formula_protected, table.columns)])
     for row in table.rows:
-        writer.writerow([row.label, *("" if v is None else v for v in row.values)])
+        values = ("" if v is None else v for v in row.values)
+        writer.writerow([formula_protected(row.label), *values])
     return response
 
 
@@ -206,13 +210,14 @@ def visit_drill(request: HttpRequest) -> HttpResponse:
         visits = visits.filter(Exists(rows))
         what.append(_("with: %(what)s") % {"what": _HAS_LABELS().get(has, has)})
     item = request.GET.get("item", "")
-    instrument, _sep, question = item.partition(":")
-    if instrument.isdigit() and question:
+    instrument_text, _sep, question = item.partition(":")
+    instrument = id_param(instrument_text)
+    if instrument is not None and question:
         visits = visits.filter(
             Exists(
                 ComplianceMark.objects.filter(
                     response__visit=OuterRef("pk"),
-                    response__version__instrument_id=int(instrument),
+                    response__version__instrument_id=instrument,
                     question=question,
                     value=NON_COMPLIANT,
                 )

@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
@@ -156,6 +157,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 429:
         return problem(429, "throttled", _("Too many requests. Try again in a moment."))
     return problem(exc.status_code, "error", _("The request cannot be answered."))
+
+
+@api.exception_handler(MultiPartParserError)
+def _unreadable_body(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # A body sent as multipart/form-data (with or without a boundary): every endpoint
+    # takes JSON, so it is answered as a malformed body, not a server error.
+    return problem(400, "malformed_body", _("The request body is not valid JSON."))
 
 
 @api.exception_handler(Http404)

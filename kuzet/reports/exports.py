@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from kuzet.core.audit import acting_as, audit_append
 from kuzet.core.i18n import localized
 from kuzet.core.models import AuditAction
+from kuzet.core.params import id_param, year_param
 from kuzet.core.spreadsheets import formula_protected
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import COMPLIANCE_LIST, questions, text_in
@@ -95,10 +96,11 @@ def filtered_visits(user: Any, params: dict[str, str]) -> QuerySet[Visit]:
     visits = visits_for(user)
     if params.get("status") in Visit.Status.values:
         visits = visits.filter(status=params["status"])
-    if params.get("visit", "").isdigit():
-        visits = visits.filter(pk=int(params["visit"]))
-    if params.get("year", "").isdigit():
-        visits = visits.filter(planned_date__year=int(params["year"]))
+    visit_id, year = id_param(params.get("visit")), year_param(params.get("year"))
+    if visit_id is not None:
+        visits = visits.filter(pk=visit_id)
+    if year is not None:
+        visits = visits.filter(planned_date__year=year)
     return visits
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kuzet.core.access import Refused, audit_refusal
+from kuzet.core.params import id_param
 from kuzet.core.policy import Action, can
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.visits.services.access import visit_access
@@ -313,10 +314,10 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse | Strea
         problems += exc.messages
     version = None
     if dataset == "responses" and not problems:
-        raw = request.GET.get("version", "")
+        version_id = id_param(request.GET.get("version"))
         version = (
-            InstrumentVersion.objects.published().filter(pk=int(raw)).first()
-            if raw.isdigit()
+            InstrumentVersion.objects.published().filter(pk=version_id).first()
+            if version_id is not None
             else None
         )
         if version is None:

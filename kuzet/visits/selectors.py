@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from kuzet.core.params import id_param
 from kuzet.core.policy import visit_scope
 from kuzet.visits.models import Visit
 
@@ -39,9 +40,9 @@ def visit_filter_kwargs(params: QueryDict, prefix: str = "") -> dict[str, Any]:
         ("department", "institution__department_id"),
         ("type", "institution__type_id"),
     ):
-        value = params.get(name, "")
-        if value.isdigit():
-            kwargs[prefix + lookup] = int(value)
+        value = id_param(params.get(name))
+        if value is not None:
+            kwargs[prefix + lookup] = value
     if params.get("kind", "") in Visit.Kind.values:
         kwargs[prefix + "kind"] = params["kind"]
     return kwargs

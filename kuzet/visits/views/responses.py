@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kuzet.core.access import VisitAction, check_audited
+from kuzet.core.params import id_param
 from kuzet.instruments.validation import validate_response
 from kuzet.visits.models import Response, Visit
 from kuzet.visits.preparation import instruments_for
@@ -83,9 +84,8 @@ def response_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     versions = {str(v.pk): v for v in instruments_for(visit.institution)}
     version = versions.get(request.POST.get("version", ""))
     interview_pk = request.POST.get("interview", "")
-    interview = (
-        visit.interviews.filter(pk=int(interview_pk)).first() if interview_pk.isdigit() else None
-    )
+    interview_id = id_param(interview_pk)
+    interview = visit.interviews.filter(pk=interview_id).first() if interview_id else None
     if version is None or (interview_pk and interview is None):
         messages.error(request, _("Choose one of the instruments for this institution."))
         return redirect("visits:responses_tab", visit.pk)

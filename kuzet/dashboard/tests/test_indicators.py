@@ -225,6 +225,21 @@ def test_recommendations_by_status_addressee_overdue_and_rate_link_to_the_list(
     assert other.context["page"].paginator.count == 1
 
 
+def test_a_table_download_never_holds_a_live_formula(
+    two_regions: dict[str, Any],
+    secretariat: User,
+    client_for: Callable[[User], Client],
+    recommend: Callable[..., Recommendation],
+    addressee: Any,
+) -> None:
+    addressee.name_ru = '=HYPERLINK("http://example.org","Акимат")'
+    addressee.save()
+    recommend(two_regions["visits"][0], Recommendation.Status.ISSUED)
+    by_addressee = table(client_for(secretariat), "recommendations_by_addressee")
+    assert "'" + addressee.name_ru in by_addressee
+    assert not any(label.startswith("=") for label in by_addressee)
+
+
 def test_noncompliant_items_are_ranked_and_labelled_in_the_users_language(
     two_regions: dict[str, Any],
     secretariat: User,

@@ -157,6 +157,13 @@ def can(user: "AnyUser", action: Action, region_id: int | None = None) -> bool:
 TEAM_ONLY_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
 
 
+def may_change_scope_of(actor: "AnyUser", target: "User") -> bool:
+    """Separation of duties: nobody changes their own role or regional groups (an
+    administrator who made themselves secretariat would read every interview); whether the
+    actor may manage users or groups at all is the role table's answer."""
+    return actor is not None and actor.is_authenticated and actor.pk != target.pk
+
+
 def may_join_team(user: "User") -> bool:
     """Whether ``user``'s role is one a visit's team is made of: the NPM's participants."""
     return bool(user.role in REGIONAL_ROLES)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("two-factor/", views.two_factor_verify_view, name="two_factor_verify"),
     path("two-factor/setup/", views.two_factor_setup_view, name="two_factor_setup"),
     path("me/", views.profile_view, name="profile"),
+    path("reset/<uidb64>/<token>/", views.PasswordResetView.as_view(), name="password_reset"),
 ]

@@ -61,10 +61,9 @@ def test_bulk_deletion_in_the_admin_is_audited_row_by_row(
 
 
 def test_the_user_form_has_no_superuser_or_permission_fields(
-    administrator: User, client_for: Callable[[User], Client]
+    administrator: User, member: User, client_for: Callable[[User], Client]
 ) -> None:
-    content = (
-        client_for(administrator).get(f"/admin/people/user/{administrator.pk}/change/").content
-    )
+    # Another user's form (one's own role is read-only: separation of duties).
+    content = client_for(administrator).get(f"/admin/people/user/{member.pk}/change/").content
     assert b'name="role"' in content
     assert b"is_superuser" not in content and b"user_permissions" not in content

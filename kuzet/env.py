@@ -6,6 +6,7 @@ it without a traceback). A secret ``NAME`` can also come from the file named by
 ``NAME_FILE`` (Docker and systemd credentials).
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -56,6 +57,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated list of IP addresses or CIDR networks (e.g. trusted proxies)."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(
+                name, f"expected IP addresses or CIDR networks; got {item!r}"
+            ) from None
+    return tuple(networks)
 
 
 def env_secret(name: str) -> str | None:

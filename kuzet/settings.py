@@ -16,7 +16,16 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
-from kuzet.env import ConfigError, env_bool, env_choice, env_int, env_list, env_secret, env_str
+from kuzet.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_networks,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KUZET_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -230,10 +239,16 @@ if not DEBUG:
     if env_bool("KUZET_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind a reverse proxy the client's address is in X-Forwarded-For, not REMOTE_ADDR;
-# the sign-in lockout counts per address, so it must see the real one.
-TRUSTED_PROXY_COUNT = env_int(
-    "KUZET_TRUSTED_PROXY_COUNT", 1 if env_bool("KUZET_BEHIND_TLS_PROXY", False) else 0, minimum=0
-)
+# the sign-in lockout counts per address, so it must see the real one. The header is
+# honoured only when REMOTE_ADDR is one of these proxies: a client reaching the app
+# directly cannot choose its own address (kuzet.people.auth.client_ip).
+TRUSTED_PROXIES = env_networks("KUZET_TRUSTED_PROXIES")
+if env_str("KUZET_TRUSTED_PROXY_COUNT"):
+    raise ConfigError(
+        "KUZET_TRUSTED_PROXY_COUNT",
+        "no longer used: a count trusts any client's header; set KUZET_TRUSTED_PROXIES "
+        "to the proxies' addresses or networks instead",
+    )
 AXES_CLIENT_IP_CALLABLE = "kuzet.people.auth.client_ip"
 
 # The Content-Security-Policy is the same in development and production, so that a page

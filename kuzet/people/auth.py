@@ -1,6 +1,7 @@
 """Authentication pieces: the backend that keeps demo users out of real deployments, and
 the client address the sign-in lockout counts by."""
 
+import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -30,14 +31,25 @@ class KuzetBackend(ModelBackend):
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or the entry KUZET_TRUSTED_PROXY_COUNT hops back
-    in X-Forwarded-For when Kuzet runs behind that many reverse proxies."""
-    count = settings.TRUSTED_PROXY_COUNT
-    if count:
-        hops = [
-            h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()
-        ]
-        if len(hops) >= count:
-            return hops[-count]
+    """The client's address: REMOTE_ADDR, unless that is a trusted proxy (KUZET_TRUSTED_PROXIES);
+    then the rightmost X-Forwarded-For entry that is not a trusted proxy. A direct client's
+    header is ignored, so it cannot pick a new address for every guess."""
     address: str | None = request.META.get("REMOTE_ADDR")
+    if not _is_trusted_proxy(address):
+        return address
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted_proxy(hop):
+            return hop
+        address = hop
     return address
+
+
+def _is_trusted_proxy(address: str | None) -> bool:
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.TRUSTED_PROXIES)

@@ -47,7 +47,7 @@ test: $(STAMP)
 ## make test-fast: the daily subset, without the browser tests and those marked slow
 test-fast: $(STAMP)
 	$(BIN)/python -m kuzet.core.translations compile
-	$(TEST_ENV) $(BIN)/pytest $(XDIST) -m "not browser and not slow" $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest $(XDIST) -m "not browser and not slow and not fuzz" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

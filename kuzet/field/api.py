@@ -68,6 +68,18 @@ class FieldAPI(NinjaAPI):
         with translation.override(request_language(request)):
             return super().on_exception(request, exc)
 
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Error answers are sent as ``application/problem+json`` (RFC 9457), and the schema
+        says so: ninja would document every answer as ``application/json``."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for code, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(code) >= 400 and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return schema
+
 
 class DeviceTokenAuth(HttpBearer):
     """``Authorization: Bearer kzt_…``; a refused token says why (expired, revoked)."""

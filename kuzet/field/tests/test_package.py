@@ -382,6 +382,18 @@ def test_the_openapi_document_lists_every_endpoint(client: Client) -> None:
     assert json.dumps(document)  # serialisable as it is served
 
 
+def test_the_openapi_document_gives_errors_the_content_type_they_are_sent_with(
+    client: Client,
+) -> None:
+    document = client.get(f"{API}/openapi.json").json()
+    answers = document["paths"][f"{API}/field/package"]["get"]["responses"]
+    assert set(answers["401"]["content"]) == {"application/problem+json"}
+    assert set(answers["200"]["content"]) == {"application/json"}
+    refused = client.get(f"{API}/field/package")
+    assert refused.status_code == 401
+    assert refused["Content-Type"].startswith("application/problem+json")
+
+
 def test_an_instrument_version_id_in_the_package_is_a_published_one(
     visit: Visit, member: User, secretariat: User, device_for: Callable[[User], Device]
 ) -> None:

@@ -13,7 +13,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.core.failures import ContentTypeServerError, FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -76,16 +75,7 @@ FUZZ = settings(
 
 
 def call_and_validate(case: Any, **kwargs: Any) -> None:
-    try:
-        case.call_and_validate(app=APP, base_url="http://localhost", checks=CHECKS, **kwargs)
-    except FailureGroup as group:
-        # Known, fixed on another branch of issue 22: a multipart body on the sign-in
-        # answered 500. Only that exact failure is let through until the fix lands.
-        known = case.operation.path == "/api/v1/auth/device-token" and all(
-            isinstance(failure, ContentTypeServerError) for failure in group.exceptions
-        )
-        if not known:
-            raise
+    case.call_and_validate(app=APP, base_url="http://localhost", checks=CHECKS, **kwargs)
 
 
 @schema.parametrize()

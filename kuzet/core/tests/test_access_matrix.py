@@ -1,0 +1,310 @@
+"""The access matrix: every URL the resolver knows × every role (and anonymous) × a visit
+on/off the user's team and in another region, checked against the policy's answer.
+
+A URL name missing from ``EXPECTED`` fails the test: a new page states who may open it.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kuzet.conftest import InstitutionFactory
+from kuzet.core.access import VisitAction
+from kuzet.core.policy import Action, Role, can
+from kuzet.dashboard.indicators import TABLES
+from kuzet.people.models import User
+from kuzet.registry.models import Region
+from kuzet.visits.models import TeamMember, Visit
+from kuzet.visits.services.access import visit_access
+from kuzet.visits.services.planning import TeamPlace, visit_plan
+
+Rule = Callable[[Any, Visit | None], bool]
+
+
+@dataclass(frozen=True)
+class Expect:
+    rule: Rule
+    on_visit: bool = False  # the URL takes the visit's pk (or an object of the visit)
+
+
+def public(user: Any, visit: Visit | None) -> bool:
+    return True
+
+
+def signed_in(user: Any, visit: Visit | None) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def role(action: Action) -> Rule:
+    def rule(user: Any, visit: Visit | None) -> bool:
+        region_id = visit.institution.region_id if visit is not None else None
+        return can(user, action, region_id)
+
+    return rule
+
+
+def visit_rule(action: VisitAction) -> Rule:
+    def rule(user: Any, visit: Visit | None) -> bool:
+        assert visit is not None
+        return signed_in(user, visit) and visit_access(user, visit).may(action)
+
+    return rule
+
+
+def either(*actions: Action) -> Rule:
+    def rule(user: Any, visit: Visit | None) -> bool:
+        return any(can(user, action) for action in actions)
+
+    return rule
+
+
+def admin_site(user: Any, visit: Visit | None) -> bool:
+    return can(user, Action.MANAGE_REFERENCE_DATA) or can(user, Action.MANAGE_USERS)
+
+
+def V(action: VisitAction) -> Expect:
+    return Expect(visit_rule(action), on_visit=True)
+
+
+SKIP = object()  # out of scope of this table (the field API and tus: see the end of the file)
+
+EXPECTED: dict[str, Any] = {
+    "healthz": Expect(public),
+    "set_language": Expect(public),
+    "home": Expect(public),
+    "people:login": Expect(public),
+    "people:logout": Expect(public),
+    "people:two_factor_verify": Expect(signed_in),
+    "people:two_factor_setup": Expect(signed_in),
+    "people:profile": Expect(signed_in),
+    "devices:revoke": Expect(signed_in),
+    "registry:institution_list": Expect(role(Action.VIEW_INVENTORY)),
+    "registry:institution_import": Expect(role(Action.IMPORT_INSTITUTIONS)),
+    "registry:institution_import_template": Expect(role(Action.IMPORT_INSTITUTIONS)),
+    "registry:institution_detail": Expect(role(Action.VIEW_INVENTORY)),
+    "registry:norm_list": Expect(role(Action.VIEW_INSTRUMENTS)),
+    "instruments:instrument_list": Expect(role(Action.VIEW_INSTRUMENTS)),
+    "instruments:version_upload": Expect(role(Action.MANAGE_INSTRUMENTS)),
+    "instruments:version_compare": Expect(role(Action.VIEW_INSTRUMENTS)),
+    "instruments:instrument_types": Expect(role(Action.MANAGE_INSTRUMENTS)),
+    "instruments:version_detail": Expect(role(Action.VIEW_INSTRUMENTS)),
+    "instruments:version_publish": Expect(role(Action.MANAGE_INSTRUMENTS)),
+    "instruments:version_discard": Expect(role(Action.MANAGE_INSTRUMENTS)),
+    "instruments:version_xlsform": Expect(role(Action.VIEW_INSTRUMENTS)),
+    "visits:visit_list": Expect(role(Action.VIEW_VISIT)),
+    "visits:visit_plan": Expect(role(Action.PLAN_VISIT)),
+    "visits:visit_detail": V(VisitAction.VIEW),
+    "visits:visit_transition": V(VisitAction.VIEW),
+    "visits:visit_times": V(VisitAction.RECORD),
+    "visits:interview_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
+    "visits:finding_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
+    "visits:allegation_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
+    "visits:responses_tab": V(VisitAction.VIEW),
+    "visits:response_start": V(VisitAction.RECORD),
+    "visits:response_edit": SKIP,
+    "visits:review_tab": V(VisitAction.VIEW),
+    "visits:review_comment": V(VisitAction.REVIEW),
+    "visits:comment_resolve": SKIP,
+    "visits:amendment_add": V(VisitAction.AMEND),
+    "visits:media_tab": V(VisitAction.VIEW),
+    "visits:media_upload": V(VisitAction.RECORD),
+    "visits:media_file": SKIP,
+    "visits:visit_tab": V(VisitAction.VIEW),
+    "recommendations:recommendation_list": Expect(role(Action.VIEW_VISIT)),
+    "recommendations:recommendation_detail": SKIP,
+    "recommendations:recommendation_assess": SKIP,
+    "recommendations:recommendation_new": V(VisitAction.VIEW),  # GET: an empty form
+    "reports:index": Expect(either(Action.VIEW_VISIT, Action.COMPILE_ANNUAL_REPORT)),
+    "reports:visit_report": V(VisitAction.VIEW),
+    "reports:visit_generate": V(VisitAction.VIEW),
+    "reports:media_export": V(VisitAction.VIEW),  # items filtered by may_see_item
+    "reports:annual_report": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
+    "reports:annual_generate": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
+    "reports:generated_detail": SKIP,
+    "reports:download": SKIP,
+    "reports:export": Expect(role(Action.VIEW_VISIT)),
+    "field:shell": Expect(public),
+    "field:service_worker": Expect(public),
+    "field:manifest": Expect(public),
+    "dashboard:indicators": Expect(role(Action.VIEW_DASHBOARD)),
+    "dashboard:chart": Expect(role(Action.VIEW_DASHBOARD)),
+    "dashboard:csv": Expect(role(Action.VIEW_DASHBOARD)),
+    "dashboard:visits": Expect(role(Action.VIEW_DASHBOARD)),
+    "dashboard:planning": Expect(role(Action.VIEW_DASHBOARD)),
+    "dashboard:plan_remove": SKIP,
+    "dashboard:weights": Expect(role(Action.VIEW_DASHBOARD)),
+    "uploads:uploads": SKIP,
+    "uploads:upload": SKIP,
+    "api-v1:openapi-json": SKIP,
+    "api-v1:device_token": SKIP,
+    "api-v1:field_package": SKIP,
+    "api-v1:field_submission": SKIP,
+    "api-v1:field_receipt": SKIP,
+    "api-v1:api-root": SKIP,
+    "core:audit_list": Expect(role(Action.VIEW_AUDIT)),
+    "admin:*": Expect(admin_site),
+}
+
+# Values of URL parameters that are not an object's pk, by URL name.
+KWARGS: dict[str, dict[str, Any]] = {
+    "visits:visit_tab": {"tab": "findings"},
+    "reports:export": {"dataset": "visits", "fmt": "csv"},
+    "dashboard:chart": {"key": next(iter(TABLES))},
+    "dashboard:csv": {"key": next(iter(TABLES))},
+}
+
+
+def url_names() -> Iterator[tuple[str, URLPattern]]:
+    def walk(resolver: URLResolver, namespaces: list[str]) -> Iterator[tuple[str, URLPattern]]:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                inner = [*namespaces, pattern.namespace] if pattern.namespace else namespaces
+                yield from walk(pattern, inner)
+            elif pattern.name:
+                yield ":".join([*namespaces, pattern.name]), pattern
+
+    yield from walk(get_resolver(), [])
+
+
+def test_every_url_name_has_an_expectation() -> None:
+    missing = sorted(
+        {name for name, _ in url_names() if name not in EXPECTED and not name.startswith("admin:")}
+    )
+    assert not missing, "".join(
+        f"add url name {name} to EXPECTED in kuzet/core/tests/test_access_matrix.py\n"
+        for name in missing
+    )
+
+
+@dataclass
+class AsUser:
+    """Enough of a request for a ModelAdmin's permission methods."""
+
+    user: Any
+
+
+def refused_status(response: Any, user: Any) -> bool:
+    if response.status_code in (403, 404, 405):
+        return True
+    if response.status_code == 302 and "/admin/login/" in str(response["Location"]):
+        return True  # the admin site sends those it refuses to its own sign-in page
+    if response.status_code == 302 and user is None:
+        return str(response["Location"]).startswith(reverse("people:login"))
+    return False
+
+
+def allowed_status(response: Any) -> bool:
+    if response.status_code in (200, 204, 405):  # 405: a POST-only view answering GET
+        return True
+    return response.status_code == 302 and "/accounts/login/" not in str(response["Location"])
+
+
+@pytest.mark.slow
+def test_access_matrix(
+    make_user: Callable[..., User],
+    client_for: Callable[[User], Client],
+    own_region: Region,
+    other_region: Region,
+    checklist: Any,
+) -> None:
+    users: dict[str, User | None] = {"anonymous": None}
+    for each in Role:
+        users[each.value] = make_user(each, username=f"m-{each.value}")
+    coordinator = users[Role.COORDINATOR.value]
+    other_leader = make_user(Role.GROUP_LEADER, username="m-other-leader")
+    other_member = make_user(Role.PARTICIPANT, username="m-other-member")
+    far_leader = make_user(Role.GROUP_LEADER, region=other_region, username="m-far-leader")
+    far_member = make_user(Role.PARTICIPANT, region=other_region, username="m-far-member")
+    far_coordinator = make_user(Role.COORDINATOR, region=other_region, username="m-far-coord")
+
+    def plan(actor: User, leader: User, member: User, region: Region) -> Visit:
+        team = [
+            TeamPlace(leader, TeamMember.Role.LEADER),
+            TeamPlace(member, TeamMember.Role.MEMBER),
+        ]
+        return visit_plan(
+            actor=actor,
+            institution=InstitutionFactory(region=region),
+            planned_date=date(2026, 12, 1),
+            team=team,
+            objectives="Проверка",
+        )
+
+    visits = {
+        "on team": plan(coordinator, users["group_leader"], users["participant"], own_region),
+        "off team": plan(coordinator, other_leader, other_member, own_region),
+        "other region": plan(far_coordinator, far_leader, far_member, other_region),
+    }
+    institution = visits["on team"].institution
+
+    clients = {
+        name: (Client() if user is None else client_for(user)) for name, user in users.items()
+    }
+    failures: list[str] = []
+
+    def check(
+        name: str,
+        url: str,
+        expect: Expect,
+        visit: Visit | None,
+        where: str,
+        model_admin: Any = None,
+    ) -> None:
+        for user_name, user in users.items():
+            response = clients[user_name].get(url)
+            allowed = expect.rule(user, visit)
+            if model_admin is not None and allowed:
+                allowed = model_admin.has_view_permission(AsUser(user))
+            if user is None and expect.rule is not public:
+                allowed = False
+            ok = allowed_status(response) if allowed else refused_status(response, user)
+            if not ok:
+                failures.append(
+                    f"{name} {where} as {user_name}: expected "
+                    f"{'allowed' if allowed else 'refused'}, got {response.status_code}"
+                )
+
+    for name, pattern in url_names():
+        if name.startswith("admin:"):
+            continue
+        expect = EXPECTED[name]
+        if expect is SKIP:
+            continue
+        params = set(pattern.pattern.converters)
+        kwargs = dict(KWARGS.get(name, {}))
+        if expect.on_visit:
+            for where, visit in visits.items():
+                url = reverse(name, kwargs={**kwargs, "pk": visit.pk})
+                check(name, url, expect, visit, where)
+            continue
+        if "pk" in params:
+            kwargs["pk"] = institution.pk
+        if "code" in params:
+            kwargs["code"] = checklist.instrument.code
+        if "number" in params:
+            kwargs["code"], kwargs["number"] = checklist.instrument.code, checklist.number
+        check(name, reverse(name, kwargs=kwargs), expect, None, "")
+
+    check("admin", reverse("admin:index"), EXPECTED["admin:*"], None, "index")
+    for model, model_admin in admin.site._registry.items():
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        check("admin", url, EXPECTED["admin:*"], None, url, model_admin)
+
+    assert not failures, "\n".join(failures)
+
+
+def test_field_api_and_tus_refuse_a_session_without_device_token(
+    participant: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(participant)
+    assert client.get(reverse("api-v1:field_package")).status_code in (401, 403)
+    upload = client.post(
+        reverse("uploads:uploads"), HTTP_TUS_RESUMABLE="1.0.0", HTTP_UPLOAD_LENGTH="10"
+    )
+    assert upload.status_code in (401, 403)

@@ -114,6 +114,16 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
 }
 
 
+# Roles that read visit content beyond their own team: raising a user to one of them needs a
+# second person's confirmation (people.roles). Derived from the table, not listed by hand.
+CONTENT_ROLES = frozenset(
+    role
+    for action in (Action.VIEW_VISIT, Action.VIEW_IDENTITIES)
+    for group in RULES[action]
+    for role in group
+) - frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
+
+
 class PolicyUser(Protocol):
     is_authenticated: bool
     is_active: bool

@@ -1,0 +1,118 @@
+"""Separation of duties (issue 22): no own role change, a second person confirms a raise to
+a role that reads visits, administrators never set passwords."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from kuzet.core.models import AuditAction, AuditEvent
+from kuzet.core.policy import CONTENT_ROLES, Role
+from kuzet.people.models import RoleChangeRequest, User
+
+pytestmark = pytest.mark.django_db
+
+
+def change_form(user: User, **changes: Any) -> dict[str, Any]:
+    data = {
+        "username": user.username,
+        "role": user.role,
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "email": user.email,
+        "preferred_language": user.preferred_language,
+        "is_active": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def test_content_roles_come_from_the_policy() -> None:
+    assert CONTENT_ROLES == {Role.SECRETARIAT, Role.COUNCIL, Role.COORDINATOR, Role.AUDITOR}
+
+
+def test_administrator_cannot_change_own_role(
+    administrator: User, client_for: Callable[[User], Client]
+) -> None:
+    client_for(administrator).post(
+        f"/admin/people/user/{administrator.pk}/change/",
+        change_form(administrator, role=Role.SECRETARIAT),
+    )
+    administrator.refresh_from_db()
+    assert administrator.role == Role.ADMINISTRATOR
+    assert not RoleChangeRequest.objects.exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.ACCESS_DENIED, object_id=str(administrator.pk)
+    ).exists()
+
+
+def test_raise_to_secretariat_waits_for_a_second_administrator(
+    administrator: User,
+    participant: User,
+    make_user: Callable[..., User],
+    client_for: Callable[[User], Client],
+) -> None:
+    make_user(Role.SECRETARIAT, username="saule", email="saule@example.org")
+    participant.email = "alia@example.org"
+    participant.save()
+    client_for(administrator).post(
+        f"/admin/people/user/{participant.pk}/change/",
+        change_form(participant, role=Role.SECRETARIAT),
+    )
+    participant.refresh_from_db()
+    assert participant.role == Role.PARTICIPANT
+    change = RoleChangeRequest.objects.get()
+    assert (change.to_role, change.confirmed) == (Role.SECRETARIAT, None)
+    assert {"alia@example.org", "saule@example.org"} <= set(mail.outbox[0].to)
+
+    action = {"action": "confirm", "_selected_action": [change.pk]}
+    client_for(administrator).post("/admin/people/rolechangerequest/", action)
+    participant.refresh_from_db()
+    assert participant.role == Role.PARTICIPANT
+
+    second = make_user(Role.ADMINISTRATOR, username="admin2")
+    client_for(second).post("/admin/people/rolechangerequest/", action)
+    participant.refresh_from_db()
+    assert participant.role == Role.SECRETARIAT
+
+
+def test_lowering_a_role_applies_at_once(
+    administrator: User, secretariat: User, client_for: Callable[[User], Client]
+) -> None:
+    client_for(administrator).post(
+        f"/admin/people/user/{secretariat.pk}/change/",
+        change_form(secretariat, role=Role.PARTICIPANT),
+    )
+    secretariat.refresh_from_db()
+    assert secretariat.role == Role.PARTICIPANT
+
+
+def test_administrator_cannot_set_passwords(
+    administrator: User, participant: User, client_for: Callable[[User], Client]
+) -> None:
+    client = client_for(administrator)
+    old_hash = participant.password
+    response = client.post(
+        f"/admin/people/user/{participant.pk}/password/",
+        {"password1": "N3w-pass-phrase!", "password2": "N3w-pass-phrase!", "usable_password": "true"},
+    )
+    assert response.status_code in (302, 404)
+    participant.refresh_from_db()
+    assert participant.password == old_hash
+    assert b"/password/" not in client.get(f"/admin/people/user/{participant.pk}/change/").content
+
+    client.post(
+        "/admin/people/user/add/",
+        {"username": "newbie", "role": Role.PARTICIPANT, "full_name": "New",
+         "password1": "N3w-pass-phrase!", "password2": "N3w-pass-phrase!", "usable_password": "true"},
+    )  # fmt: skip
+    assert not User.objects.get(username="newbie").has_usable_password()
+
+
+def test_admin_has_no_sign_in_as(administrator: User) -> None:
+    from django.urls import get_resolver
+
+    names = str(get_resolver().reverse_dict.keys()).lower()
+    assert "impersonat" not in names and "hijack" not in names and "login_as" not in names

@@ -191,6 +191,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "people:login"
+# Reset links an administrator issues (people.reset) expire after a day.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "people:login"
 

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from kuzet.core.admin_site import PolicyAdminMixin
 from kuzet.core.policy import CONTENT_ROLES, Action, Role
 from kuzet.people.models import GroupMembership, RegionalGroup, RoleChangeRequest, User
+from kuzet.people.reset import issue_reset_link
 from kuzet.people.roles import decide_role_change, refuse_self_change, request_role_change
 from kuzet.people.two_factor import two_factor_reset
 
@@ -45,7 +46,7 @@ class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "issue_reset_link"]
     # No superuser flag, groups or per-model permissions: the role and core.policy decide.
     fieldsets = (
         (None, {"fields": ("username",)}),
@@ -92,6 +93,22 @@ class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
             self.message_user(
                 request,
                 _("The new role waits for confirmation by a different administrator."),
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Issue a password reset link (shown once)"))
+    def issue_reset_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        for user in queryset:
+            try:
+                link = issue_reset_link(actor=actor, user=user, request=request)
+            except PermissionDenied as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("Reset link for %(user)s (hand it over; valid once, for 24 hours): %(link)s")
+                % {"user": user, "link": link},
                 messages.WARNING,
             )
 

@@ -5,8 +5,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
+from django.urls import get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.core.policy import CONTENT_ROLES, Role
@@ -30,7 +35,7 @@ def change_form(user: User, **changes: Any) -> dict[str, Any]:
 
 
 def test_content_roles_come_from_the_policy() -> None:
-    assert CONTENT_ROLES == {Role.SECRETARIAT, Role.COUNCIL, Role.COORDINATOR, Role.AUDITOR}
+    assert {Role.SECRETARIAT, Role.COUNCIL, Role.COORDINATOR, Role.AUDITOR} == CONTENT_ROLES
 
 
 def test_administrator_cannot_change_own_role(
@@ -96,7 +101,11 @@ def test_administrator_cannot_set_passwords(
     old_hash = participant.password
     response = client.post(
         f"/admin/people/user/{participant.pk}/password/",
-        {"password1": "N3w-pass-phrase!", "password2": "N3w-pass-phrase!", "usable_password": "true"},
+        {
+            "password1": "N3w-pass-phrase!",
+            "password2": "N3w-pass-phrase!",
+            "usable_password": "true",
+        },
     )
     assert response.status_code in (302, 404)
     participant.refresh_from_db()
@@ -112,7 +121,32 @@ def test_administrator_cannot_set_passwords(
 
 
 def test_admin_has_no_sign_in_as(administrator: User) -> None:
-    from django.urls import get_resolver
-
     names = str(get_resolver().reverse_dict.keys()).lower()
     assert "impersonat" not in names and "hijack" not in names and "login_as" not in names
+
+
+def test_reset_link_works_once_expires_and_resets_two_factor(
+    administrator: User, participant: User, client_for: Callable[[User], Client]
+) -> None:
+    participant.email = "alia@example.org"
+    participant.save()
+    TOTPDevice.objects.create(user=participant, name="phone", confirmed=True)
+    response = client_for(administrator).post(
+        "/admin/people/user/",
+        {"action": "issue_reset_link", "_selected_action": [participant.pk]},
+        follow=True,
+    )
+    link = mail.outbox[-1].body.split(": ")[-1].strip()
+    assert link in response.content.decode()
+    path = link.split("testserver")[-1]
+    new = {"new_password1": "Kz-long-pass-phrase-9", "new_password2": "Kz-long-pass-phrase-9"}
+    assert Client().post(path, new).status_code == 302
+    participant.refresh_from_db()
+    assert participant.check_password("Kz-long-pass-phrase-9")
+    assert not TOTPDevice.objects.filter(user=participant).exists()
+    assert Client().get(path).status_code == 410  # used
+
+    uid = urlsafe_base64_encode(force_bytes(participant.pk))
+    token = default_token_generator.make_token(participant)
+    with override_settings(PASSWORD_RESET_TIMEOUT=-1):
+        assert Client().get(f"/accounts/reset/{uid}/{token}/").status_code == 410  # expired

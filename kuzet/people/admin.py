@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -66,12 +66,10 @@ class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
 
     add_form = NewUserForm
 
-    def get_urls(self) -> list[URLPattern | URLResolver]:
+    def get_urls(self) -> list[URLPattern]:
         # No password form for another user: administrators never set passwords.
         return [
-            url
-            for url in super().get_urls()
-            if not getattr(url, "name", "") or not url.name.endswith("_password_change")
+            url for url in super().get_urls() if not (url.name or "").endswith("_password_change")
         ]
 
     def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
@@ -138,7 +136,7 @@ class RegionalGroupAdmin(PolicyAdminMixin, admin.ModelAdmin):
         actor: User = request.user  # type: ignore[assignment]
         for inline_form in formset.forms:
             if inline_form.has_changed() and inline_form.instance.user_id == actor.pk:
-                refuse_self_change(actor=actor, user=actor, what=_("regional groups"))
+                refuse_self_change(actor=actor, user=actor, what=str(_("regional groups")))
         super().save_formset(request, form, formset, change)
 
 

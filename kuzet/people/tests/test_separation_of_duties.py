@@ -150,3 +150,16 @@ def test_reset_link_works_once_expires_and_resets_two_factor(
     token = default_token_generator.make_token(participant)
     with override_settings(PASSWORD_RESET_TIMEOUT=-1):
         assert Client().get(f"/accounts/reset/{uid}/{token}/").status_code == 410  # expired
+
+
+def test_administrator_cannot_put_themselves_in_a_regional_group(
+    administrator: User, own_region: Any, client_for: Callable[[User], Client]
+) -> None:
+    response = client_for(administrator).post(
+        "/admin/people/regionalgroup/add/",
+        {"region": own_region.pk, "name": "Своя группа", "is_active": "on",
+         "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "0",
+         "memberships-0-user": administrator.pk},
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert not administrator.region_ids()

@@ -191,9 +191,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# A password reset link (issued by an administrator, never a password) is valid for a day.
-PASSWORD_RESET_TIMEOUT = 24 * 3600
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -204,6 +201,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "people:login"
+# Reset links an administrator issues (people.reset) expire after a day.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "people:login"
 

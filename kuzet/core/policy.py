@@ -114,6 +114,16 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
 }
 
 
+# Roles that read visit content beyond their own team: raising a user to one of them needs a
+# second person's confirmation (people.roles). Derived from the table, not listed by hand.
+CONTENT_ROLES = frozenset(
+    role
+    for action in (Action.VIEW_VISIT, Action.VIEW_IDENTITIES)
+    for group in RULES[action]
+    for role in group
+) - frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
+
+
 class PolicyUser(Protocol):
     is_authenticated: bool
     is_active: bool
@@ -155,13 +165,6 @@ def can(user: "AnyUser", action: Action, region_id: int | None = None) -> bool:
 # coordinators on every visit of their region; national roles as the table says. What
 # depends on one visit (its team, its leader, its lock) is decided in ``core.access``.
 TEAM_ONLY_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
-
-
-def may_change_scope_of(actor: "AnyUser", target: "User") -> bool:
-    """Separation of duties: nobody changes their own role or regional groups (an
-    administrator who made themselves secretariat would read every interview); whether the
-    actor may manage users or groups at all is the role table's answer."""
-    return actor is not None and actor.is_authenticated and actor.pk != target.pk
 
 
 def may_join_team(user: "User") -> bool:

@@ -1,23 +1,21 @@
-"""The admin of people and regional groups, under the policy and separation of duties:
-nobody changes their own role or groups, and administrators never set passwords — they
-issue a single-use reset link (``people.services.password_reset_link``)."""
-
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext, ngettext
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.urls import URLPattern
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from kuzet.core.access import RoleMayNot, audit_refusal
 from kuzet.core.admin_site import PolicyAdminMixin
-from kuzet.core.policy import Action, may_change_scope_of
-from kuzet.people.models import GroupMembership, RegionalGroup, User
-from kuzet.people.services import password_reset_hours, password_reset_link
+from kuzet.core.policy import CONTENT_ROLES, Action, Role
+from kuzet.people.models import GroupMembership, RegionalGroup, RoleChangeRequest, User
+from kuzet.people.reset import issue_reset_link
+from kuzet.people.roles import decide_role_change, refuse_self_change, request_role_change
 from kuzet.people.two_factor import two_factor_reset
 
 
@@ -26,30 +24,13 @@ class MembershipInline(PolicyAdminMixin, admin.TabularInline):
     model = GroupMembership
     extra = 1
 
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
-        actor = request.user
 
-        class OwnScopeRefused(formset.form):  # type: ignore[name-defined]
-            def clean(self) -> dict[str, Any]:
-                data: dict[str, Any] = super().clean()
-                users = [getattr(self.instance, "user", None), data.get("user")]
-                if self.has_changed() and any(
-                    user is not None and not may_change_scope_of(actor, user) for user in users
-                ):
-                    raise ValidationError(gettext("Nobody changes their own regional groups."))
-                return data
-
-        formset.form = OwnScopeRefused
-        return formset
-
-
-class UserAddForm(forms.ModelForm):
-    """A new account has no password: its owner sets one through a reset link."""
+class NewUserForm(forms.ModelForm):
+    """A new user without a password: administrators never set one (separation of duties)."""
 
     class Meta:
         model = User
-        fields = ["username", "role", "full_name", "email"]
+        fields = ["username", "role", "full_name"]
 
     def save(self, commit: bool = True) -> User:
         user: User = super().save(commit=False)
@@ -65,10 +46,8 @@ class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active"]
     search_fields = ["username", "full_name", "email"]
-    actions = ["reset_two_factor", "issue_password_reset_link"]
-    add_form = UserAddForm
+    actions = ["reset_two_factor", "issue_reset_link"]
     # No superuser flag, groups or per-model permissions: the role and core.policy decide.
-    # No password either: administrators never set one (a reset link instead).
     fieldsets = (
         (None, {"fields": ("username",)}),
         (_("Kuzet"), {"fields": ("role", "full_name", "phone", "email", "preferred_language")}),
@@ -80,46 +59,55 @@ class UserAdmin(PolicyAdminMixin, DjangoUserAdmin):
             None,
             {
                 "classes": ("wide",),
-                "fields": ("username", "role", "full_name", "email"),
+                "fields": ("username", "role", "full_name"),
             },
         ),
     )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = list(super().get_readonly_fields(request, obj))
-        if obj is not None and not may_change_scope_of(request.user, obj):
-            fields.append("role")  # one's own role is never changed by oneself
-        return fields
+    add_form = NewUserForm
 
-    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        if change and "role" in form.changed_data and not may_change_scope_of(request.user, obj):
-            audit_refusal(
-                user=request.user,
-                object_type="people.user",
-                object_id=obj.pk,
-                refusal=RoleMayNot("change_own_role"),
-            )
-            raise PermissionDenied(gettext("Nobody changes their own role."))
+    def get_urls(self) -> list[URLPattern]:
+        # No password form for another user: administrators never set passwords.
+        return [
+            url for url in super().get_urls() if not (url.name or "").endswith("_password_change")
+        ]
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        new_role = obj.role
+        if change:
+            obj.role = User.objects.values_list("role", flat=True).get(pk=obj.pk)
+        elif new_role in CONTENT_ROLES:
+            obj.role = Role.PARTICIPANT
         super().save_model(request, obj, form, change)
-
-    def user_change_password(
-        self, request: HttpRequest, id: str, form_url: str = ""
-    ) -> HttpResponse:
-        raise PermissionDenied(
-            gettext("Administrators do not set passwords: issue a password reset link.")
-        )
-
-    @admin.action(description=_("Issue a password reset link (single use)"))
-    def issue_password_reset_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
-        for user in queryset:
-            link = request.build_absolute_uri(password_reset_link(user=user, actor=request.user))
+        if new_role == obj.role:
+            return
+        try:
+            pending = request_role_change(actor=actor, user=obj, to_role=new_role)
+        except PermissionDenied as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return
+        if pending is not None:
             self.message_user(
                 request,
-                gettext(
-                    "Reset link for %(user)s, valid once and for %(hours)d hours; give it to "
-                    "them only: %(link)s"
-                )
-                % {"user": user.get_username(), "hours": password_reset_hours(), "link": link},
+                _("The new role waits for confirmation by a different administrator."),
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Issue a password reset link (shown once)"))
+    def issue_reset_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        for user in queryset:
+            try:
+                link = issue_reset_link(actor=actor, user=user, request=request)
+            except PermissionDenied as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("Reset link for %(user)s (hand it over; valid once, for 24 hours): %(link)s")
+                % {"user": user, "link": link},
+                messages.WARNING,
             )
 
     @admin.action(description=_("Reset two-factor authentication (lost phone)"))
@@ -143,3 +131,43 @@ class RegionalGroupAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "region", "is_active"]
     list_filter = ["region", "is_active"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        for inline_form in formset.forms:
+            if inline_form.has_changed() and inline_form.instance.user_id == actor.pk:
+                refuse_self_change(actor=actor, user=actor, what=str(_("regional groups")))
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(RoleChangeRequest)
+class RoleChangeRequestAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    policy_action = Action.MANAGE_USERS
+    list_display = ["user", "from_role", "to_role", "requested_by", "requested_at", "confirmed"]
+    list_filter = ["confirmed"]
+    actions = ["confirm", "refuse"]
+    readonly_fields = [f.name for f in RoleChangeRequest._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[RoleChangeRequest], confirm: bool
+    ) -> None:
+        actor: User = request.user  # type: ignore[assignment]
+        for change in queryset:
+            try:
+                decide_role_change(actor=actor, change=change, confirm=confirm)
+            except PermissionDenied as refusal:
+                self.message_user(request, f"{change}: {refusal}", messages.ERROR)
+
+    @admin.action(description=_("Confirm the role change"))
+    def confirm(self, request: HttpRequest, queryset: QuerySet[RoleChangeRequest]) -> None:
+        self._decide(request, queryset, True)
+
+    @admin.action(description=_("Refuse the role change"))
+    def refuse(self, request: HttpRequest, queryset: QuerySet[RoleChangeRequest]) -> None:
+        self._decide(request, queryset, False)

@@ -17,6 +17,7 @@ EXEMPT_VIEWS = frozenset(
         "people:logout",
         "people:two_factor_verify",
         "people:two_factor_setup",
+        "people:reset",
         "set_language",
         "healthz",
         # The field app's shell holds no data and must be cacheable by its service worker.

@@ -110,3 +110,35 @@ class GroupMembership(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.group}"
+
+
+class RoleChangeRequest(models.Model):
+    """A raise to a role that reads visit content, waiting for a second person's word."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="role_change_requests", verbose_name=_("user")
+    )
+    from_role = models.CharField(_("from role"), max_length=20, choices=ROLE_CHOICES)
+    to_role = models.CharField(_("to role"), max_length=20, choices=ROLE_CHOICES)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    confirmed = models.BooleanField(_("confirmed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role change request")
+        verbose_name_plural = _("role change requests")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.from_role} → {self.to_role}"

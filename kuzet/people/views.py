@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from django_otp import login as otp_login
 
 from kuzet.people.forms import TokenForm
-from kuzet.people.services import password_set_by_link
 from kuzet.people.two_factor import (
     TooManyAttempts,
     has_confirmed_device,
@@ -101,19 +100,3 @@ def profile_view(request: HttpRequest) -> HttpResponse:
             "device_tokens": user.device_tokens.all(),
         },
     )
-
-
-class PasswordResetView(auth_views.PasswordResetConfirmView):
-    """The owner of an account sets their password through the single-use link an
-    administrator issued (``people.services.password_reset_link``)."""
-
-    template_name = "people/password_reset.html"
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        password_set_by_link(user=form.user, password=form.cleaned_data["new_password1"])
-        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
-        messages.success(
-            self.request,
-            _("Your password is set. Sign in, then set up two-factor authentication."),
-        )
-        return redirect("people:login")

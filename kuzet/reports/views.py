@@ -1,6 +1,7 @@
 """Pages of reports: a visit's report and the annual report on screen, generating them as
 PDF or DOCX in the background (with a page that shows the progress), downloads, exports."""
 
+import io
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -38,6 +39,7 @@ from .services import (
     annual_spec,
     check_options,
     may_download,
+    report_content,
     report_data,
     report_document,
     reports_for,
@@ -250,7 +252,9 @@ def download(request: HttpRequest, uuid: UUID) -> FileResponse:
             user=request.user, what=f"report:{report.pk}", params={"uuid": str(uuid)}, count=1
         )
     response = FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=report.download_name
+        io.BytesIO(report_content(report)),
+        as_attachment=True,
+        filename=report.download_name,
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -243,10 +243,15 @@ def generated_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, uuid: UUID) -> FileResponse:
+def download(request: HttpRequest, uuid: UUID) -> HttpResponse:
     report = _report_or_403(request, uuid)
     if report.status != G.Status.DONE:
         raise Http404
+    if not report.file:  # removed by manage.py expire_reports
+        message = _(
+            "This report expired and its file was removed. Generate it again from the reports page."
+        )
+        return HttpResponse(message, status=410, content_type="text/plain; charset=utf-8")
     if report.edition == "internal":
         exports.export_log(
             user=request.user, what=f"report:{report.pk}", params={"uuid": str(uuid)}, count=1

@@ -243,7 +243,7 @@ def generated_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, uuid: UUID) -> HttpResponse:
+def download(request: HttpRequest, uuid: UUID) -> HttpResponse | FileResponse:
     report = _report_or_403(request, uuid)
     if report.status != G.Status.DONE:
         raise Http404

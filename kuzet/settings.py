@@ -66,6 +66,8 @@ for _key in FIELD_KEYS:
             "KUZET_FIELD_KEYS",
             "each key must be a Fernet key (32 bytes, url-safe base64, 44 characters)",
         ) from None
+# Generated reports are removed this many days after they were made (manage.py expire_reports).
+REPORT_RETENTION_DAYS = env_int("KUZET_REPORT_RETENTION_DAYS", 30, minimum=1)
 
 AUDIT_KEY = hashlib.sha256(
     b"kuzet-audit-chain:" + (_audit_key or SECRET_KEY).encode("utf-8")

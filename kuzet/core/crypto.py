@@ -61,6 +61,23 @@ def rotate(stored: str) -> str:
     return PREFIX + _fernet().rotate(stored[len(PREFIX) :].encode("ascii")).decode("ascii")
 
 
+FILE_MAGIC = b"kuzet-enc1\n"
+
+
+def encrypt_bytes(plaintext: bytes) -> bytes:
+    """A stored file's content encrypted under the current field key (generated reports)."""
+    return FILE_MAGIC + _fernet().encrypt(plaintext)
+
+
+def decrypt_bytes(stored: bytes) -> bytes:
+    if not stored.startswith(FILE_MAGIC):
+        raise DecryptionError("the stored file is not encrypted by Kuzet")
+    try:
+        return _fernet().decrypt(stored[len(FILE_MAGIC) :])
+    except InvalidToken:
+        raise DecryptionError("no configured key opens this file (KUZET_FIELD_KEYS)") from None
+
+
 class EncryptedTextField(models.TextField):
     """Text encrypted at rest; ``None`` stays NULL, everything else (even "") is encrypted."""
 

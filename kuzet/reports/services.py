@@ -9,6 +9,7 @@ stores it. ``report_document`` gives the same document for the page on screen.
 
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kuzet.core.access import VisitAction
+from kuzet.core.crypto import decrypt_bytes, encrypt_bytes
 from kuzet.core.policy import Action, can
 from kuzet.visits.models import Visit
 from kuzet.visits.selectors import visits_for
@@ -188,7 +190,9 @@ def report_build(report_id: int) -> GeneratedReport:
             generated_at = moment(timezone.now())
         content = render(document, report.format, generated_at)
         _progress(report, 90)
-        report.file.save(report.download_name, ContentFile(content), save=False)
+        # Encrypted at rest with the field keys; owner-only where the storage is a filesystem.
+        report.file.save(report.download_name, ContentFile(encrypt_bytes(content)), save=False)
+        _owner_only(report)
         _progress(
             report,
             100,
@@ -254,3 +258,17 @@ def may_download(user: Any, report: GeneratedReport) -> bool:
     if not visits_for(user).filter(pk=report.visit.pk).exists():
         return False
     return report.edition != INTERNAL or visit_access(user, report.visit).see_identities
+
+
+def _owner_only(report: GeneratedReport) -> None:
+    try:
+        path = report.file.path
+    except NotImplementedError:  # a storage without local paths
+        return
+    os.chmod(path, 0o600)
+
+
+def report_content(report: GeneratedReport) -> bytes:
+    """The generated document itself, decrypted from its stored file."""
+    with report.file.open("rb") as stored:
+        return decrypt_bytes(stored.read())

@@ -1,6 +1,7 @@
 """Pages of reports: a visit's report and the annual report on screen, generating them as
 PDF or DOCX in the background (with a page that shows the progress), downloads, exports."""
 
+import io
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -39,6 +40,7 @@ from .services import (
     annual_spec,
     check_options,
     may_download,
+    report_content,
     report_data,
     report_document,
     reports_for,
@@ -242,16 +244,23 @@ def generated_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, uuid: UUID) -> FileResponse:
+def download(request: HttpRequest, uuid: UUID) -> HttpResponse | FileResponse:
     report = _report_or_403(request, uuid)
     if report.status != G.Status.DONE:
         raise Http404
+    if not report.file:  # removed by manage.py expire_reports
+        message = _(
+            "This report expired and its file was removed. Generate it again from the reports page."
+        )
+        return HttpResponse(message, status=410, content_type="text/plain; charset=utf-8")
     if report.edition == "internal":
         exports.export_log(
             user=request.user, what=f"report:{report.pk}", params={"uuid": str(uuid)}, count=1
         )
     response = FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=report.download_name
+        io.BytesIO(report_content(report)),
+        as_attachment=True,
+        filename=report.download_name,
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,11 +1,14 @@
 """manage.py visit_report and annual_report: files written, one-line errors on bad input."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
+from kuzet.people.models import User
 from kuzet.reports.models import GeneratedReport
 from kuzet.visits.models import Visit
 
@@ -77,3 +80,29 @@ def test_annual_report_writes_an_empty_year_and_refuses_a_bad_one(tmp_path: Path
         call_command(
             "annual_report", "--year", "2026", "--lang", "de", "--format", "pdf", "--out", str(out)
         )
+
+
+def test_expire_reports_removes_old_files_and_the_download_says_so(
+    approved_visit: Visit, leader: User, english_client_for: Callable[[User], Client]
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = english_client_for(leader)
+    url = f"/reports/visit/{approved_visit.pk}/generate/"
+    client.post(url, {"lang": "ru", "edition": "external", "format": "docx"})
+    client.post(url, {"lang": "kk", "edition": "external", "format": "docx"})
+    old, recent = GeneratedReport.objects.order_by("pk")
+    path = Path(old.file.path)
+    GeneratedReport.objects.filter(pk=old.pk).update(
+        finished_at=timezone.now() - timedelta(days=31)
+    )
+    call_command("expire_reports")
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert not old.file and not path.exists() and recent.file
+    answer = client.get(f"/reports/generated/{old.uuid}/download/")
+    assert answer.status_code == 410
+    assert "This report expired" in answer.content.decode()
+    assert client.get(f"/reports/generated/{recent.uuid}/download/").status_code == 200

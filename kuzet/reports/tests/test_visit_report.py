@@ -250,3 +250,25 @@ def test_an_internal_report_is_downloaded_only_by_who_may_see_identities(
     assert AuditEvent.objects.filter(
         object_type="reports.export", object_id=f"report:{report.pk}"
     ).exists()
+
+
+def test_a_generated_internal_report_is_encrypted_at_rest_and_owner_only(
+    approved_visit: Visit, leader: User, english_client_for: Callable[[User], Client]
+) -> None:
+    import os
+    import stat
+    import zipfile
+
+    client = english_client_for(leader)
+    url = f"/reports/visit/{approved_visit.pk}/generate/"
+    client.post(url, {"lang": "ru", "edition": "internal", "format": "docx"})
+    report = GeneratedReport.objects.get()
+    assert report.status == "done"
+    with report.file.open("rb") as stored:
+        raw = stored.read()
+    assert b"PK" not in raw[:4] and FULL_NAME.encode() not in raw
+    assert stat.S_IMODE(os.stat(report.file.path).st_mode) == 0o600
+    download = client.get(f"/reports/generated/{report.uuid}/download/")
+    content = b"".join(download.streaming_content)  # type: ignore[union-attr]
+    assert zipfile.is_zipfile(io.BytesIO(content))
+    assert FULL_NAME in docx_text(content)

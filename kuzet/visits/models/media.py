@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.audit import AuditedModel
+from kuzet.core.crypto import EncryptedTextField
 from kuzet.visits.models.findings import Finding
 from kuzet.visits.models.interviews import Interview
 from kuzet.visits.models.visit import Visit
@@ -56,11 +57,11 @@ class MediaEvidence(AuditedModel):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     file = models.FileField(_("file"), upload_to=media_path, max_length=300)
-    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    original_name = EncryptedTextField(_("file name"), max_length=255, blank=True)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.BigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    description = models.TextField(_("description"), blank=True)
+    description = EncryptedTextField(_("description"), blank=True)
     captured_at = models.DateTimeField(_("captured"), null=True, blank=True)
     device = models.CharField(_("device"), max_length=200, blank=True)
     # A video appeal: the person's consent, given before the recording started:

@@ -461,3 +461,25 @@ def test_an_approved_visit_takes_no_new_evidence(
     assert response.status_code == 422
     assert "This visit is approved; changes are amendments." in response.content.decode()
     assert not MediaEvidence.objects.exists() and files_in(storage[0]) == []
+
+
+def test_the_file_name_and_description_are_encrypted_at_rest_and_shown_on_the_page(
+    visit: Visit, member: User, client_for: Callable[[User], Client], storage: tuple[Path, Path]
+) -> None:
+    from django.db import connection
+
+    client = client_for(member)
+    post_file(
+        client, visit, "Ivanov_Ivan.png", png_bytes(), kind="photo", description="Marker Zhumabek"
+    )
+    item = MediaEvidence.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT original_name, description FROM visits_mediaevidence WHERE id = %s",
+            [item.pk],
+        )
+        raw = " ".join(cursor.fetchone())
+    assert "Ivanov" not in raw and "Zhumabek" not in raw
+    page = client.get(f"/visits/{visit.pk}/media/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Marker Zhumabek" in page  # the list shows the description, not the file name
+    assert item.original_name == "Ivanov_Ivan.png"

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import CommandError
 
 from kuzet.reports.models import GeneratedReport
+from kuzet.reports.services import report_content
 
 
 def one_line(exc: ValidationError | PermissionDenied) -> CommandError:
@@ -18,8 +19,7 @@ def write_out(command: Any, report: GeneratedReport, out: Path) -> None:
     if report.status != GeneratedReport.Status.DONE:
         raise CommandError(f"the report could not be generated: {report.error}")
     try:
-        with report.file.open("rb") as source:
-            out.write_bytes(source.read())
+        out.write_bytes(report_content(report))
     except OSError as exc:
         raise CommandError(f"cannot write {out}: {exc.strerror}") from None
     command.stdout.write(

@@ -291,6 +291,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest inventory import file accepted (bytes).
+# Counts of records the viewer cannot open below this are shown as "fewer than N".
+KUZET_SMALL_COUNT = env_int("KUZET_SMALL_COUNT", 5, minimum=1)
 KUZET_IMPORT_MAX_BYTES = env_int("KUZET_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Limits checked before an uploaded spreadsheet (institution import, XLSForm) is parsed
 # (kuzet.core.spreadsheets): a workbook's parts, unpacked size and compression ratio, and

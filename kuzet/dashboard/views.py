@@ -7,6 +7,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -233,6 +234,12 @@ def visit_drill(request: HttpRequest) -> HttpResponse:
         visits_for(request.user).filter(pk__in=visits.values("pk")).order_by("-planned_date", "-pk")
     )
     page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    # Small-count suppression: a few records the viewer cannot open are not counted exactly.
+    threshold = settings.KUZET_SMALL_COUNT
+    hidden = counted - page.paginator.count
+    counted_shown: str | int = counted
+    if 0 < hidden < threshold and counted < threshold:
+        counted_shown = _("fewer than %(threshold)s") % {"threshold": threshold}
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -244,6 +251,7 @@ def visit_drill(request: HttpRequest) -> HttpResponse:
             "filters": f,
             "what": what,
             "counted": counted,
+            "counted_shown": counted_shown,
             "page": page,
             "query": query.urlencode(),
             "back": f"{reverse('dashboard:indicators')}?{f.query()}",

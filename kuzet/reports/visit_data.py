@@ -24,6 +24,7 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from kuzet.core.i18n import localized
+from kuzet.core.redaction import redact_names
 from kuzet.instruments.schema import COMPLIANCE_LIST, choice_label
 from kuzet.recommendations.models import Recommendation
 from kuzet.visits.models import (
@@ -361,6 +362,7 @@ def _allegations(
     """The external edition gives what a person said only if that person agreed to be
     quoted, and no date, place or witness."""
     rows = []
+    known = _known_names(records) if external else []
     for allegation in records.allegations:
         quoted = not external or allegation.person_id in names.quotable
         row: dict[str, Any] = {
@@ -373,7 +375,9 @@ def _allegations(
             "referral": allegation.get_referral_display()
             if allegation.consent_transmit
             else _("not transmitted: no consent"),
-            "circumstances": narrative(allegation.circumstances, language) if quoted else None,
+            "circumstances": _quote(allegation.circumstances, known, language, external)
+            if quoted
+            else None,
         }
         if not external:
             row.update(
@@ -390,6 +394,20 @@ def _allegations(
             )
         rows.append(row)
     return rows
+
+
+def _known_names(records: _Records) -> list[str]:
+    """The coded people's names (the team's own records), to find them in quoted text."""
+    people = [i.person for i in records.interviews if i.person is not None]
+    people += [a.person for a in records.allegations]
+    return [person.full_name for person in people if person.full_name]
+
+
+def _quote(text: str, known: list[str], language: str, external: bool) -> dict[str, str]:
+    """A quoted text as the edition prints it: the external one withholds likely names."""
+    if external:
+        text = redact_names(text, language=language, known_names=known).text
+    return narrative(text, language)
 
 
 def _recommendations(

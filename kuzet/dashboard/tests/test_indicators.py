@@ -366,3 +366,22 @@ def test_dashboard_link_in_the_menu_follows_the_policy(
 ) -> None:
     assert 'href="/dashboard/"' in client_for(secretariat).get("/inventory/").content.decode()
     assert 'href="/dashboard/"' not in client_for(participant).get("/inventory/").content.decode()
+
+
+def test_a_few_visits_the_viewer_cannot_open_are_not_counted_exactly(
+    two_regions: dict[str, Any],
+    make_user: Callable[..., User],
+    secretariat: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    # The group leader opens none of the 4 visits counted: "fewer than 5", not "4".
+    drill = client_for(make_user(Role.GROUP_LEADER)).get("/dashboard/visits/")
+    page = drill.content.decode()
+    assert "<strong>4</strong>" not in page
+    shown = drill.context["counted_shown"]
+    assert isinstance(shown, str) and "5" in shown and "4" not in shown
+    assert f"<strong>{shown}</strong>" in page
+    # The secretariat may open every visit counted: the exact number.
+    exact = client_for(secretariat).get("/dashboard/visits/")
+    assert f"<strong>{exact.context['counted']}</strong>" in exact.content.decode()
+    assert exact.context["counted_shown"] == exact.context["counted"]

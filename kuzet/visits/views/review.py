@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kuzet.core.forms import show_service_errors
+from kuzet.core.redaction import find_names
 from kuzet.visits.forms import AmendmentForm, ReviewCommentForm
 from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
@@ -46,12 +47,30 @@ def _review_page(
             "problems": submission_problems(visit) if open_for_submission else None,
             "may_review": access.review and visit.status == Visit.Status.UNDER_REVIEW,
             "may_amend": access.amend,
+            "withheld_quotes": _quotes_with_names(visit),
             "comment_form": comment_form,
             "amendment_form": amendment_form,
         },
     )
     page.status_code = status
     return page
+
+
+def _quotes_with_names(visit: Visit) -> list[dict[str, str]]:
+    """The quoted allegations whose text holds a likely name, which the external report
+    prints with the name withheld: by person code and kind, never the text."""
+    known = [person.full_name for person in visit.people.all() if person.full_name]
+    quotable = set(
+        visit.interviews.filter(consent_quote=True, person__isnull=False).values_list(
+            "person_id", flat=True
+        )
+    )
+    return [
+        {"person": allegation.person.code, "kind": str(allegation.get_kind_display())}
+        for allegation in visit.allegations.select_related("person").order_by("pk")
+        if allegation.person_id in quotable
+        and find_names(allegation.circumstances, known_names=known)
+    ]
 
 
 @login_required

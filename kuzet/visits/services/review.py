@@ -28,7 +28,7 @@ def _section(section: str) -> str:
 
 
 @transaction.atomic
-def review_comment_add(*, actor: User, visit: Visit, section: str, text: str) -> ReviewComment:
+def review_comment_add(*, actor: "User", visit: Visit, section: str, text: str) -> ReviewComment:
     visit_access(actor, visit).check(VisitAction.REVIEW, _("You may not review this visit."))
     if visit.status != Visit.Status.UNDER_REVIEW:
         raise ValidationError(_("Comments are written while the visit is under review."))
@@ -40,7 +40,7 @@ def review_comment_add(*, actor: User, visit: Visit, section: str, text: str) ->
 
 
 @transaction.atomic
-def review_comment_resolve(*, actor: User, comment: ReviewComment) -> ReviewComment:
+def review_comment_resolve(*, actor: "User", comment: ReviewComment) -> ReviewComment:
     require_can_record(actor, comment.visit)
     if comment.resolved_at is None:
         comment.resolved_at = timezone.now()
@@ -50,7 +50,9 @@ def review_comment_resolve(*, actor: User, comment: ReviewComment) -> ReviewComm
 
 
 @transaction.atomic
-def amendment_add(*, actor: User, visit: Visit, section: str, text: str, reason: str) -> Amendment:
+def amendment_add(
+    *, actor: "User", visit: Visit, section: str, text: str, reason: str
+) -> Amendment:
     if visit.status not in LOCKED:
         raise ValidationError(_("Until the visit is approved, change the record itself."))
     visit_access(actor, visit).check(VisitAction.AMEND, _("You may not amend this visit."))

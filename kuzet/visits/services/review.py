@@ -6,7 +6,7 @@ marks comments resolved as it fixes them. An approved record is locked; what cha
 later is an ``Amendment`` with its author, section and reason, shown after the record.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +17,9 @@ from kuzet.core.access import VisitAction
 from kuzet.visits.models import Amendment, ReviewComment, Section, Visit
 from kuzet.visits.services.access import LOCKED, require_can_record, visit_access
 
+if TYPE_CHECKING:
+    from kuzet.people.models import User
+
 
 def _section(section: str) -> str:
     if section not in Section.values:
@@ -25,7 +28,7 @@ def _section(section: str) -> str:
 
 
 @transaction.atomic
-def review_comment_add(*, actor: Any, visit: Visit, section: str, text: str) -> ReviewComment:
+def review_comment_add(*, actor: "User", visit: Visit, section: str, text: str) -> ReviewComment:
     visit_access(actor, visit).check(VisitAction.REVIEW, _("You may not review this visit."))
     if visit.status != Visit.Status.UNDER_REVIEW:
         raise ValidationError(_("Comments are written while the visit is under review."))
@@ -37,7 +40,7 @@ def review_comment_add(*, actor: Any, visit: Visit, section: str, text: str) -> 
 
 
 @transaction.atomic
-def review_comment_resolve(*, actor: Any, comment: ReviewComment) -> ReviewComment:
+def review_comment_resolve(*, actor: "User", comment: ReviewComment) -> ReviewComment:
     require_can_record(actor, comment.visit)
     if comment.resolved_at is None:
         comment.resolved_at = timezone.now()
@@ -47,7 +50,9 @@ def review_comment_resolve(*, actor: Any, comment: ReviewComment) -> ReviewComme
 
 
 @transaction.atomic
-def amendment_add(*, actor: Any, visit: Visit, section: str, text: str, reason: str) -> Amendment:
+def amendment_add(
+    *, actor: "User", visit: Visit, section: str, text: str, reason: str
+) -> Amendment:
     if visit.status not in LOCKED:
         raise ValidationError(_("Until the visit is approved, change the record itself."))
     visit_access(actor, visit).check(VisitAction.AMEND, _("You may not amend this visit."))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kuzet.core.forms import show_service_errors
+from kuzet.core.http import signed_in
 from kuzet.core.redaction import find_names
 from kuzet.visits.forms import AmendmentForm, ReviewCommentForm
 from kuzet.visits.models import Visit
@@ -80,7 +81,7 @@ def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewCommentForm(request.POST)
     if form.is_valid():
         try:
-            review_comment_add(actor=request.user, visit=visit, **form.cleaned_data)
+            review_comment_add(actor=signed_in(request), visit=visit, **form.cleaned_data)
         except ValidationError as exc:
             show_service_errors(form, exc)
         else:
@@ -97,7 +98,7 @@ def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpRespo
     if comment is None:
         raise Http404
     try:
-        review_comment_resolve(actor=request.user, comment=comment)
+        review_comment_resolve(actor=signed_in(request), comment=comment)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -117,7 +118,7 @@ def amendment_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = AmendmentForm(request.POST)
     if form.is_valid():
         try:
-            amendment_add(actor=request.user, visit=visit, **form.cleaned_data)
+            amendment_add(actor=signed_in(request), visit=visit, **form.cleaned_data)
         except ValidationError as exc:
             show_service_errors(form, exc)
         else:

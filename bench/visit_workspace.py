@@ -31,11 +31,9 @@ import io
 import os
 import platform
 import random
-import shutil
 import statistics
 import struct
 import sys
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -45,6 +43,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from throwaway import throwaway_database  # noqa: E402  (bench/, the script's own folder)
 
 FACTS = (
     "В камере № {n} площадью 8 м² содержались шесть человек, спальных мест четыре, "
@@ -63,40 +63,12 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=30, help="timed requests per page")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="kuzet-bench-")
-    # Production-like settings: debug off (templates cached, no query log).
-    os.environ["KUZET_DEBUG"] = "0"
-    os.environ.pop("KUZET_DEMO", None)
-    os.environ.setdefault(
-        "KUZET_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef"
-    )
-    os.environ.setdefault("KUZET_SSL_REDIRECT", "0")
-    os.environ.setdefault("KUZET_ALLOWED_HOSTS", "testserver")
-    os.environ["KUZET_VAR_DIR"] = tmp
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuzet.settings")
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    if connection.vendor == "sqlite":
-        settings.DATABASES["default"]["TEST"]["NAME"] = str(Path(tmp) / "bench.sqlite3")
-    (Path(tmp) / "static").mkdir()
-    old = setup_databases(
-        verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
-    )
-    try:
+    with throwaway_database():
         started = time.perf_counter()
         data = build(args.visits, args.extra_recommendations)
         data.build_seconds = time.perf_counter() - started
         rows = measure(data, args.loads)
         report(data, rows, args.loads)
-    finally:
-        teardown_databases(old, verbosity=0)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 # --- the data ------------------------------------------------------------------------------

@@ -25,11 +25,8 @@ Markdown.
 import argparse
 import copy
 import io
-import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -38,7 +35,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(1, str(Path(__file__).resolve().parent))
+
+from throwaway import throwaway_database  # noqa: E402  (bench/, the script's own folder)
 
 
 def main() -> None:
@@ -46,35 +44,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each write")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="kuzet-bench-")
-    os.environ["KUZET_DEBUG"] = "0"
-    os.environ.pop("KUZET_DEMO", None)
-    os.environ.setdefault(
-        "KUZET_SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef"
-    )
-    os.environ.setdefault("KUZET_SSL_REDIRECT", "0")
-    os.environ.setdefault("KUZET_ALLOWED_HOSTS", "testserver")
-    os.environ["KUZET_VAR_DIR"] = tmp
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuzet.settings")
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-
-    if connection.vendor == "sqlite":
-        settings.DATABASES["default"]["TEST"]["NAME"] = str(Path(tmp) / "bench.sqlite3")
-    (Path(tmp) / "static").mkdir()
-    old = setup_databases(
-        verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
-    )
-    try:
-        run(args.repeat, connection.vendor)
-    finally:
-        teardown_databases(old, verbosity=0)
-        shutil.rmtree(tmp, ignore_errors=True)
+    with throwaway_database() as vendor:
+        run(args.repeat, vendor)
 
 
 def counted(action: Callable[[], Any]) -> tuple[int, int, float]:

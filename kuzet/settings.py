@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kuzet.reports",
     "kuzet.dashboard",
+    "kuzet.quality",
 ]
 
 MIDDLEWARE = [

@@ -322,9 +322,37 @@ FIELD_PRIVATE_KEY_FILE = Path(
 )
 FIELD_OLD_PRIVATE_KEY_FILES = [Path(p) for p in env_list("KUZET_FIELD_OLD_PRIVATE_KEY_FILES", [])]
 
+# The cache (chart drawings, short-lived counters): a per-process memory cache by default;
+# with several application processes (the app server's workers, several servers) set
+# KUZET_CACHE_URL to a Redis server they share, e.g. redis://127.0.0.1:6379/0.
+_cache_url = env_secret("KUZET_CACHE_URL")
+if _cache_url:
+    if urlsplit(_cache_url).scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(
+            "KUZET_CACHE_URL",
+            "expected a Redis URL: redis://HOST:6379/DB, rediss://… (TLS) or unix:///PATH",
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": env_str("KUZET_CACHE_PREFIX", "kuzet"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Background jobs (reports): django-tasks with its database backend; `manage.py db_worker`
 # runs them (started by `make run` next to the server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Each worker writes a heartbeat every few seconds; one unseen for KUZET_WORKER_STALE_SECONDS
+# counts as stopped (/healthz says so, and the report it was building is queued again).
+WORKER_STALE_SECONDS = env_int("KUZET_WORKER_STALE_SECONDS", 60, minimum=15)
+# A report not started this long after it was asked for (no worker), or not finished this
+# long after it started (a worker that hangs), is stopped: queued again while it has
+# attempts left (KUZET_REPORT_ATTEMPTS), otherwise failed with a message for its reader.
+REPORT_TIMEOUT_MINUTES = env_int("KUZET_REPORT_TIMEOUT_MINUTES", 30, minimum=1)
+REPORT_ATTEMPTS = env_int("KUZET_REPORT_ATTEMPTS", 2, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -107,3 +107,25 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.last_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker's sign of life (``kuzet.core.worker``): each ``db_worker``
+    process writes its row every few seconds and removes it when it stops cleanly.
+    Operational state, not a record: not audited."""
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    hostname = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process"))
+    started_at = models.DateTimeField(_("started"))
+    seen_at = models.DateTimeField(_("last seen"), db_index=True)
+    # The task it is running now (a django-tasks result id), and since when.
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    task_started_at = models.DateTimeField(_("task started"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid}"

@@ -1,6 +1,10 @@
 """Health check and the audit trail page."""
 
+import secrets
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
@@ -11,19 +15,58 @@ from django.views.decorators.http import require_GET
 
 from kuzet.core.models import AuditEvent
 from kuzet.core.policy import Action, can
+from kuzet.core.worker import worker_state
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers, 503 when it does not; no authentication."""
+    """The state of this instance and what it depends on; no authentication, no secrets
+    (counts and ages only).
+
+    503 when this instance cannot serve (the database or the cache does not answer);
+    200 otherwise, with ``"status": "degraded"`` when no background worker has been seen
+    for KUZET_WORKER_STALE_SECONDS: pages still work, reports wait. Monitoring alerts on
+    any status but "ok".
+    """
+    body: dict[str, Any] = {"status": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        body["database"] = "ok"
     except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        body["database"] = "unreachable"
+    try:
+        token = secrets.token_hex(8)
+        cache.set("kuzet:healthz", token, timeout=30)
+        body["cache"] = "ok" if cache.get("kuzet:healthz") == token else "unreachable"
+    except Exception:  # the backend's own errors (redis.ConnectionError…)
+        body["cache"] = "unreachable"
+    if body["database"] == "ok":
+        try:
+            state = worker_state()
+        except DatabaseError:
+            body["database"] = "unreachable"
+        else:
+            body["worker"] = {
+                "status": "ok"
+                if state.ok
+                else ("stale" if state.last_seen_seconds is not None else "none"),
+                "live": state.live_workers,
+                "last_seen_seconds": state.last_seen_seconds,
+            }
+            body["queue"] = {
+                "waiting": state.waiting,
+                "running": state.running,
+                "oldest_waiting_seconds": state.oldest_waiting_seconds,
+            }
+            if not state.ok:
+                body["status"] = "degraded"
+    if body["database"] != "ok" or body["cache"] != "ok":
+        body["status"] = "error"
+        return JsonResponse(body, status=503)
+    return JsonResponse(body)
 
 
 @login_required

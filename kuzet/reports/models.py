@@ -66,6 +66,10 @@ class GeneratedReport(AuditedModel):
     )
     progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
     task_id = models.CharField(_("task"), max_length=64, blank=True)
+    # How many times a worker started building it: a worker that stops mid-way leaves the
+    # report to ``recover_reports``, which queues it again up to KUZET_REPORT_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

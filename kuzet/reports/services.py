@@ -153,26 +153,61 @@ def report_create(*, actor: Any, spec: ReportSpec, fmt: str) -> tuple[GeneratedR
         edition=spec.edition,
         format=fmt,
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        queued_at=timezone.now(),
     )
     report.full_clean()
     report.save()
     return report, True
 
 
+class Superseded(Exception):
+    """This build was given up (``reports.recovery``: its worker was thought stopped, or it
+    ran past the timeout) and the report queued again or failed: it must write nothing."""
+
+
 def _progress(report: GeneratedReport, percent: int, **fields: Any) -> None:
-    for name, value in fields.items():
-        setattr(report, name, value)
-    report.progress = percent
-    report.save(update_fields=["progress", *fields])
+    """Save the build's progress, unless the report is no longer this build's: checked
+    under the row's lock, so a build that outlived its timeout cannot overwrite the retry."""
+    with transaction.atomic():
+        current = G.objects.select_for_update().only("status", "attempts").get(pk=report.pk)
+        if current.status != G.Status.RUNNING or current.attempts != report.attempts:
+            raise Superseded
+        for name, value in fields.items():
+            setattr(report, name, value)
+        report.progress = percent
+        report.save(update_fields=["progress", *fields])
+
+
+@transaction.atomic
+def report_claim(report_id: int) -> GeneratedReport | None:
+    """Mark a queued report as running for this build (one more attempt); None when it is
+    not queued, e.g. a second task for the same report or a worker late after a retry."""
+    report = G.objects.select_for_update(of=("self",)).select_related("visit").get(pk=report_id)
+    if report.status != G.Status.QUEUED:
+        return None
+    report.status = G.Status.RUNNING
+    report.started_at = timezone.now()
+    report.attempts += 1
+    report.progress = 5
+    report.save(update_fields=["status", "started_at", "attempts", "progress"])
+    return report
 
 
 def report_build(report_id: int) -> GeneratedReport:
     """Generate a recorded report: data, hash, file. Never raises for a report's own
-    failure: the report is marked failed with a message that names no one."""
-    report = G.objects.select_related("visit").get(pk=report_id)
-    if report.status != G.Status.QUEUED:
-        return report
-    _progress(report, 5, status=G.Status.RUNNING, started_at=timezone.now())
+    failure: the report is marked failed with a message that names no one. A report that
+    is not queued (already taken by another task) is returned as it is."""
+    report = report_claim(report_id)
+    if report is None:
+        return G.objects.get(pk=report_id)
+    try:
+        return _build(report)
+    except Superseded:
+        logger.warning("report %s: build given up after a retry or a timeout", report.pk)
+        return G.objects.get(pk=report_id)
+
+
+def _build(report: GeneratedReport) -> GeneratedReport:
     spec = ReportSpec(
         kind=report.kind,
         language=report.language,
@@ -193,15 +228,21 @@ def report_build(report_id: int) -> GeneratedReport:
         # Encrypted at rest with the field keys; owner-only where the storage is a filesystem.
         report.file.save(report.download_name, ContentFile(encrypt_bytes(content)), save=False)
         _owner_only(report)
-        _progress(
-            report,
-            100,
-            file=report.file,
-            size=len(content),
-            file_sha256=hashlib.sha256(content).hexdigest(),
-            status=G.Status.DONE,
-            finished_at=timezone.now(),
-        )
+        try:
+            _progress(
+                report,
+                100,
+                file=report.file,
+                size=len(content),
+                file_sha256=hashlib.sha256(content).hexdigest(),
+                status=G.Status.DONE,
+                finished_at=timezone.now(),
+            )
+        except Superseded:
+            report.file.delete(save=False)  # the retry writes its own
+            raise
+    except Superseded:
+        raise
     except PdfUnavailable as exc:
         _progress(report, 100, status=G.Status.FAILED, error=str(exc), finished_at=timezone.now())
     except Exception as exc:

@@ -53,6 +53,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"KUZET_DEBUG": "1", "KUZET_TIME_ZONE": "Mars/Olympus"}, "KUZET_TIME_ZONE"),
         ({"KUZET_DEBUG": "1", "KUZET_LOG_LEVEL": "verbose"}, "KUZET_LOG_LEVEL"),
         ({"KUZET_DEBUG": "1", "KUZET_AUDIT_KEY": "too-short"}, "KUZET_AUDIT_KEY"),
+        ({"KUZET_DEBUG": "1", "KUZET_CACHE_URL": "memcached://127.0.0.1"}, "KUZET_CACHE_URL"),
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_the_variable(
@@ -83,7 +84,7 @@ def test_production_settings_pass_the_deployment_check() -> None:
 def test_health_check_answers_ok_when_the_database_answers() -> None:
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json()["database"] == "ok" and response.json()["cache"] == "ok"
 
 
 def test_health_check_answers_503_when_the_database_is_down() -> None:

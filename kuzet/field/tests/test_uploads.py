@@ -380,6 +380,10 @@ def test_an_expired_upload_is_refused_then_removed_by_expire_uploads(
     assert files_under(media_root, "uploads") == [] and not Upload.objects.exists()
     assert_problem(tus.head(url), 404, "not_found")
     assert not MediaEvidence.objects.exists()
+    # The timer's run repeated (a missed run caught up, a second server): nothing more.
+    again = io.StringIO()
+    call_command("expire_uploads", stdout=again)
+    assert "0 expired upload" in again.getvalue()
 
 
 def test_a_chunk_at_the_wrong_offset_is_409_with_the_servers_offset(

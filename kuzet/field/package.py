@@ -168,6 +168,8 @@ def _instrument(version: InstrumentVersion) -> dict[str, Any]:
         "label": version.label,
         "kind": version.instrument.kind,
         "title": version.instrument.title,
+        "title_ru": version.instrument.title_ru,
+        "title_kk": version.instrument.title_kk,
         "institution_types": sorted(
             a.institution_type.code for a in version.instrument.assignments.all()
         ),

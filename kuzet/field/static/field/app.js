@@ -350,6 +350,11 @@ function shell(...children) {
   statusLine();
 }
 
+/** An instrument's title in the app's language (the package carries ru and kk). */
+function titleOf(version) {
+  return version[`title_${language}`] || version.title;
+}
+
 /** The institution ``id``, named in the app's language (the package carries ru and kk). */
 function institutionOf(id) {
   const institution = pkg.institutions.find((i) => i.id === id);
@@ -433,9 +438,9 @@ function draftsOf(version, drafts) {
 function instrumentEntry(visitId, version, drafts) {
   const [latest, ...older] = draftsOf(version, drafts);
   const open = `#/new/${visitId}/response/${version.id}`;
-  if (!latest) return h("li", {}, h("a", { class: "btn secondary instrument", href: open, dataset: { version: version.id } }, version.title));
+  if (!latest) return h("li", {}, h("a", { class: "btn secondary instrument", href: open, dataset: { version: version.id } }, titleOf(version)));
   return h("li", { class: "has-draft" },
-    h("a", { class: "btn instrument", href: open, dataset: { version: version.id, resumes: latest.uuid } }, version.title,
+    h("a", { class: "btn instrument", href: open, dataset: { version: version.id, resumes: latest.uuid } }, titleOf(version),
       h("span", { class: "resume-note" }, ` · ${t("continue the draft (saved %(when)s)", { when: formatDateTime(latest.updated_at) })}`)),
     older.length ? h("span", { class: "muted" }, ` ${t("and %(n)s more drafts below", { n: older.length })}`) : null,
     h("a", { class: "link another-copy", href: `${open}/copy`, dataset: { version: version.id } }, t("Start another copy")));
@@ -563,7 +568,7 @@ function finalizedName(label, at) {
 function draftTitle(draft) {
   if (draft.type === "response") {
     const version = pkg.instruments.find((i) => i.id === draft.data.version);
-    return version ? version.title : t("Checklist");
+    return version ? titleOf(version) : t("Checklist");
   }
   const detail = draft.data.title || draft.data.person_code || "";
   return `${t(TITLES[draft.type])}${detail ? `: ${detail}` : ""}`;
@@ -632,7 +637,7 @@ async function editScreen(uuid) {
   let title;
   if (record.type === "response") {
     const version = pkg.instruments.find((i) => i.id === record.data.version);
-    title = version.title;
+    title = titleOf(version);
     const interviews = context.interviewChoices();
     const interviewSelect = version.kind === "interview" ? h("label", { class: "inline-label" }, t("for the interview"),
       h("select", { id: "response-interview", onchange: (e) => save({ ...record.data, interview: e.target.value || null }) },
@@ -713,7 +718,7 @@ async function finalize(record, form, problemsBox, context) {
   if (record.type === "response") {
     const version = pkg.instruments.find((i) => i.id === record.data.version);
     const kept = validateResponse(version.document, record.data.answers, language).answers;
-    label = { ...label, title: version.title, items: nonCompliantItems(version.document, kept) };
+    label = { ...label, title: titleOf(version), items: nonCompliantItems(version.document, kept) };
   } else {
     // No title or text: a finalized record is shown by its type and time only. The person's
     // code stays (encrypted) because an allegation is linked to an interview by it.

@@ -168,6 +168,8 @@ def _instrument(version: InstrumentVersion) -> dict[str, Any]:
         "label": version.label,
         "kind": version.instrument.kind,
         "title": version.instrument.title,
+        "title_ru": version.instrument.title_ru,
+        "title_kk": version.instrument.title_kk,
         "institution_types": sorted(
             a.institution_type.code for a in version.instrument.assignments.all()
         ),
@@ -176,7 +178,9 @@ def _instrument(version: InstrumentVersion) -> dict[str, Any]:
 
 
 def _norms(versions: list[InstrumentVersion]) -> list[dict[str, Any]]:
-    """The norms the instruments' questions cite."""
+    """The norms the instruments' questions cite, in both languages (the app switches
+    language offline), with their official texts by effective date: the app shows the one
+    in force on the visit's date."""
     codes: set[str] = set()
     for version in versions:
         for node in questions(version.document):
@@ -185,12 +189,22 @@ def _norms(versions: list[InstrumentVersion]) -> list[dict[str, Any]]:
         {
             "code": n.code,
             "title": n.title,
+            "title_ru": n.title_ru,
+            "title_kk": n.title_kk,
             "text": n.text,
+            "text_ru": n.text_ru,
+            "text_kk": n.text_kk,
             "text_is_summary": n.text_is_summary,
             "source_act": n.source_act,
+            "source_act_ru": n.source_act_ru,
+            "source_act_kk": n.source_act_kk,
             "article": n.article,
+            "versions": [
+                {"effective_date": v.effective_date, "text_ru": v.text_ru, "text_kk": v.text_kk}
+                for v in n.versions.all()
+            ],
         }
-        for n in Norm.objects.filter(code__in=codes).order_by("code")
+        for n in Norm.objects.filter(code__in=codes).prefetch_related("versions").order_by("code")
     ]
 
 

@@ -6,7 +6,11 @@ same words and the same translation. A test checks that every ``t("…")`` and e
 label of the modules has its entry here.
 """
 
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
+
+# The languages the app can be switched to, offline: the shell carries all their texts.
+LANGUAGES = ("ru", "kk", "en")
 
 TEXTS = [
     gettext_noop("The appeal may be shown to:"),
@@ -232,9 +236,66 @@ TEXTS = [
     gettext_noop("New finding"),
     gettext_noop("New allegation"),
     gettext_noop("New recommendation"),
+    # Issue 14: drafts resumed, sections, dialogs, language, storage, the legal library.
+    gettext_noop("%(done)s of %(n)s"),
+    gettext_noop("%(done)s of %(n)s · errors: %(errors)s"),
+    gettext_noop("A finalized record is corrected on the web, after it is sent."),
+    gettext_noop("Available without the network."),
+    gettext_noop("B"),
+    gettext_noop("KB"),
+    gettext_noop("MB"),
+    gettext_noop("GB"),
+    gettext_noop("Cancel"),
+    gettext_noop("Confirm"),
+    gettext_noop("Items not or partly compliant: %(n)s — each needs a finding."),
+    gettext_noop("Keep editing"),
+    gettext_noop("Keep it"),
+    gettext_noop("Kuzet — field"),
+    gettext_noop("field app"),
+    gettext_noop("A new version of the app is ready."),
+    gettext_noop("Update now"),
+    gettext_noop("Language"),
+    gettext_noop("Legal library"),
+    gettext_noop("No norm matches."),
+    gettext_noop("No text of this norm is in force on this date."),
+    gettext_noop("Norms checked: %(codes)s"),
+    gettext_noop("Norms found: %(n)s of %(total)s"),
+    gettext_noop("Not stored yet: the draft is kept from the first answer."),
+    gettext_noop("Official text, in force since %(date)s."),
+    gettext_noop("One section at a time"),
+    gettext_noop("Show all sections on one page"),
+    gettext_noop("Section %(n)s of %(total)s"),
+    gettext_noop("Sections"),
+    gettext_noop("Protect"),
+    gettext_noop("Search the norms"),
+    gettext_noop("Words, code or article"),
+    gettext_noop("Start another copy"),
+    gettext_noop("continue the draft (saved %(when)s)"),
+    gettext_noop("and %(n)s more drafts below"),
+    gettext_noop("Summary, not the official text."),
+    gettext_noop("Tablet"),
+    gettext_noop("Texts in force on %(date)s, the date of the visit."),
+    gettext_noop("Texts in force today, %(date)s."),
+    gettext_noop(
+        "The browser refused to protect the storage. Add Kuzet to the home screen (browser menu → “Install app” or “Add to Home screen”), open it from there and press “Protect” again. Until then sync after every visit: records the server has confirmed cannot be lost."
+    ),
+    gettext_noop("The storage is protected: the browser will not clear it to free space."),
+    gettext_noop(
+        "This browser cannot protect the storage from clean-up. Sync after every visit: records the server has confirmed cannot be lost."
+    ),
+    gettext_noop("art. %(article)s"),
 ]
 
 
 def texts() -> dict[str, str]:
     """English source → text in the active language."""
     return {text: gettext(text) for text in TEXTS}
+
+
+def all_texts() -> dict[str, dict[str, str]]:
+    """Language → (English source → text): every language the app speaks."""
+    catalogues = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            catalogues[language] = texts()
+    return catalogues

@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from kuzet.field.strings import texts
+from kuzet.field.strings import all_texts
 
 # Static files the shell needs offline, besides the shell page itself.
 SHELL_ASSETS = (
@@ -36,6 +36,7 @@ SHELL_ASSETS = (
     "field/validate.js",
     "field/ui.js",
     "field/media.js",
+    "field/library.js",
     "field/vendor/noble-hashes-2.4.0/sha2.js",
     "field/vendor/noble-hashes-2.4.0/_md.js",
     "field/vendor/noble-hashes-2.4.0/_u64.js",
@@ -78,7 +79,7 @@ def shell(request: HttpRequest) -> HttpResponse:
         {
             "version": _version_now(),
             "language": (get_language() or "ru").split("-")[0],
-            "strings": texts(),
+            "strings": all_texts(),
         },
     )
 

@@ -49,6 +49,16 @@ class ImportUploadForm(forms.Form):
     )
 
 
+class NormTextsUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV, XLSX or JSON file"),
+        help_text=_(
+            "CSV and XLSX: first row the column names; CSV in UTF-8, separated by commas or "
+            "semicolons. JSON: a list of objects with the same names."
+        ),
+    )
+
+
 class InstitutionRowForm(forms.ModelForm):
     """One row of an import file; type, region and department are resolved by the importer."""
 

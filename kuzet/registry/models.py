@@ -345,6 +345,46 @@ class Norm(AuditedModel):
     def source_act(self) -> str:
         return localized(self, "source_act")
 
+    def version_on(self, day: date) -> "NormVersion | None":
+        """The official text in force on ``day`` (the latest version that took effect by
+        then), or None; reads the prefetched ``versions`` when there are any."""
+        in_force = [v for v in self.versions.all() if v.effective_date <= day]
+        return max(in_force, key=lambda v: v.effective_date, default=None)
+
+
+class NormVersion(AuditedModel):
+    """The official text of a norm from the day it took effect until the next version.
+
+    Loaded by the secretariat from official sources (``norm_texts.norm_texts_import``); the
+    norm's own ``text`` stays what it was (often a summary) and is shown when no version is
+    in force on the day asked.
+    """
+
+    norm = models.ForeignKey(
+        Norm, on_delete=models.CASCADE, related_name="versions", verbose_name=_("legal norm")
+    )
+    effective_date = models.DateField(_("in force since"))
+    text_ru = models.TextField(_("text (Russian)"))
+    text_kk = models.TextField(_("text (Kazakh)"), blank=True)
+    source = models.CharField(_("loaded from"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["norm", "effective_date"]
+        verbose_name = _("official text of a norm")
+        verbose_name_plural = _("official texts of norms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["norm", "effective_date"], name="norm_version_one_per_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.norm.code} @ {self.effective_date.isoformat()}"
+
+    @property
+    def text(self) -> str:
+        return localized(self, "text")
+
 
 class InstitutionChange(models.Model):
     """An institution moved to another region, department or type since the figures counted

@@ -11,4 +11,10 @@ urlpatterns = [
     ),
     path("<int:pk>/", views.institution_detail, name="institution_detail"),
     path("norms/", views.norm_list, name="norm_list"),
+    path("norms/import/", views.norm_texts_import, name="norm_texts_import"),
+    path(
+        "norms/import/template.csv",
+        views.norm_texts_import_template,
+        name="norm_texts_import_template",
+    ),
 ]

@@ -1,6 +1,7 @@
 """Pages of the inventory: the list, an institution and the import."""
 
 import csv
+from datetime import date
 from typing import Any
 
 from django.contrib import admin
@@ -9,12 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kuzet.core.policy import Action, can
 from kuzet.core.spreadsheets import listed, upload_size_message
-from kuzet.registry import selectors, services
-from kuzet.registry.forms import ImportUploadForm, InventoryFilterForm
+from kuzet.registry import norm_texts, selectors, services
+from kuzet.registry.forms import ImportUploadForm, InventoryFilterForm, NormTextsUploadForm
 from kuzet.registry.models import Institution, Norm
 from kuzet.registry.services import (
     IMPORT_COLUMNS,
@@ -124,6 +127,76 @@ def norm_list(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Action.VIEW_INSTRUMENTS):
         raise PermissionDenied
     text = request.GET.get("q", "").strip()[:200]
+    on = _day(request.GET.get("on", ""))
+    day = on or timezone.localdate()
     norms = Norm.objects.search(text) if text else Norm.objects.all()
-    page = Paginator(norms, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "registry/norm_list.html", {"page": page, "q": text})
+    page = Paginator(norms.prefetch_related("versions"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for norm in page.object_list:
+        norm.in_force = norm.version_on(day)
+    return render(
+        request,
+        "registry/norm_list.html",
+        {
+            "page": page,
+            "q": text,
+            "on": day,
+            "on_given": on is not None,
+            "can_import": can(request.user, Action.MANAGE_REFERENCE_DATA),
+        },
+    )
+
+
+def _day(value: str) -> date | None:
+    """A date given as YYYY-MM-DD, or None (missing, malformed or impossible)."""
+    try:
+        return parse_date(value.strip()[:10])
+    except ValueError:  # well formed but impossible (2025-02-30)
+        return None
+
+
+@login_required
+@require_GET
+def norm_texts_import_template(request: HttpRequest) -> HttpResponse:
+    """A CSV with the columns of an official-texts file and one example row."""
+    if not can(request.user, Action.MANAGE_REFERENCE_DATA):
+        raise PermissionDenied
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="kuzet-norm-texts.csv"'
+    response.write("\ufeff")  # so that Excel opens it as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(norm_texts.COLUMNS)
+    writer.writerow([norm_texts.EXAMPLE.get(column, "") for column in norm_texts.COLUMNS])
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def norm_texts_import(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Action.MANAGE_REFERENCE_DATA):
+        raise PermissionDenied
+    result: norm_texts.TextsResult | None = None
+    form = NormTextsUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        refusal = upload_size_message(upload.size)
+        if refusal:
+            result = norm_texts.TextsResult(errors=[norm_texts.TextError(1, "", refusal)])
+        else:
+            result = norm_texts.norm_texts_import(
+                file_name=upload.name or "", data=upload.read(), actor=request.user
+            )
+    context: dict[str, Any] = {
+        "form": form,
+        "result": result,
+        "columns": norm_texts.COLUMNS,
+        "required": norm_texts.REQUIRED_COLUMNS,
+    }
+    context["shown_errors"], context["more_errors"] = listed(result.errors if result else [])
+    return render(
+        request,
+        "registry/norm_texts_import.html",
+        context,
+        status=422 if result and not result.ok else 200,
+    )

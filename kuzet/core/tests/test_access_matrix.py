@@ -91,6 +91,8 @@ EXPECTED: dict[str, Any] = {
     "registry:institution_import_template": Expect(role(Action.IMPORT_INSTITUTIONS)),
     "registry:institution_detail": Expect(role(Action.VIEW_INVENTORY)),
     "registry:norm_list": Expect(role(Action.VIEW_INSTRUMENTS)),
+    "registry:norm_texts_import": Expect(role(Action.MANAGE_REFERENCE_DATA)),
+    "registry:norm_texts_import_template": Expect(role(Action.MANAGE_REFERENCE_DATA)),
     "instruments:instrument_list": Expect(role(Action.VIEW_INSTRUMENTS)),
     "instruments:version_upload": Expect(role(Action.MANAGE_INSTRUMENTS)),
     "instruments:version_compare": Expect(role(Action.VIEW_INSTRUMENTS)),

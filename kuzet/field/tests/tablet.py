@@ -22,11 +22,7 @@ def launch(playwright: Any, profile: Path, *extra_args: str) -> Any:
 
 
 def first_use(page: Any, base: str, username: str, device_name: str = "") -> None:
-    """Set the passphrase and submit the sign-in; the caller waits for what follows.
-
-    Every confirmation the app asks ("Finalize? …") is accepted.
-    """
-    page.on("dialog", lambda dialog: dialog.accept())
+    """Set the passphrase and submit the sign-in; the caller waits for what follows."""
     page.goto(f"{base}/field/")
     page.wait_for_selector("#set-passphrase")
     page.fill("#passphrase", PASSPHRASE)
@@ -62,3 +58,27 @@ FILL_EVERYTHING = """() => {
   form.dispatchEvent(new Event('change'));
   return filled;
 }"""
+
+
+def finalize_record(page: Any) -> None:
+    """Press "Finalize" and confirm in the app's dialog (when the record can be finalized;
+    otherwise the problems are shown and no dialog opens)."""
+    page.click("#finalize")
+    page.wait_for_function(
+        "() => document.querySelector('#confirm-dialog[open]')"
+        " || !document.querySelector('#problems').hidden"
+    )
+    if page.locator("#confirm-dialog[open]").count():
+        page.click("#confirm-dialog #confirm-yes")
+
+
+# The section of the open form holding the question at ``path``, opened when the form shows
+# one section at a time (the index's button), so that its fields can be typed in.
+def show_question(page: Any, path: str) -> None:
+    section = page.evaluate(
+        "(path) => document.querySelector(`.question[data-path='${path}']`)"
+        ".closest('fieldset.section').dataset.name",
+        path,
+    )
+    if page.locator(f"fieldset.section[data-name='{section}'].section-off").count():
+        page.click(f"#section-index .section-link[data-section='{section}']")

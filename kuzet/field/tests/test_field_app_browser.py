@@ -19,7 +19,13 @@ import pytest
 
 from kuzet.core.tests.browser import DEMO_VAR_DIRS
 from kuzet.field.tests.browser_sealing import seal_record
-from kuzet.field.tests.tablet import FILL_EVERYTHING, PASSPHRASE, first_use, launch
+from kuzet.field.tests.tablet import (
+    FILL_EVERYTHING,
+    PASSPHRASE,
+    finalize_record,
+    first_use,
+    launch,
+)
 from kuzet.people.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -125,7 +131,7 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
         page.goto(interview_url)
         page.wait_for_selector("form.record-form")
         assert page.input_value("[name='notes']") == SECRET_NOTE
-        page.click("#finalize")
+        finalize_record(page)
         page.wait_for_url(visit_url)
 
         # The ИВС checklist, with a first draft, then the browser closed and opened again.
@@ -139,7 +145,6 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
         context = launch(playwright, profile)
         context.set_offline(True)
         page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
         page.goto(f"{base}/field/")
         unlock(page)
         page.wait_for_selector(".statusbar")
@@ -153,7 +158,7 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
                 break
         page.wait_for_selector("#save-status[data-kind=saved]")
         shot(page, "2-checklist-offline")
-        page.click("#finalize")
+        finalize_record(page)
         page.wait_for_url(visit_url)
         page.wait_for_function("() => document.querySelectorAll('.records li').length === 2")
         assert "A-01" not in page.inner_text("#app")  # finalized: by type and time only
@@ -208,7 +213,7 @@ def test_the_same_uuid_with_other_content_is_kept_and_shown(
         page.check("[name='consent_interview']")
         page.fill("[name='notes']", "Беседа с дежурным")
         page.wait_for_selector("#save-status[data-kind=saved]")
-        page.click("#finalize")
+        finalize_record(page)
         page.wait_for_selector(".records li")
         record_uuid = json.loads(page.evaluate(DUMP_DATABASE))["outbox"][0]["uuid"]
 

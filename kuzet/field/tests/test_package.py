@@ -22,7 +22,7 @@ from kuzet.instruments.tests.xlsforms import xlsform_publish
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee
 from kuzet.recommendations.services import recommendation_issue
-from kuzet.registry.models import InstitutionType, Region
+from kuzet.registry.models import InstitutionType, Norm, NormVersion, Region
 from kuzet.visits.models import TeamMember, Visit
 from kuzet.visits.services.interviews import interview_record
 from kuzet.visits.services.planning import TeamPlace, visit_plan
@@ -153,8 +153,30 @@ def test_instruments_are_the_newest_for_the_types_plus_older_ones_in_use(
         next(i for i in package["instruments"] if i["id"] == unassigned.pk)["institution_types"]
         == []
     )
-    # The norms the instruments cite come along.
+    # The norms the instruments cite come along, in both languages, with their official
+    # texts by effective date.
     assert [n["code"] for n in package["norms"]] == ["UN-SMR-13"]
+    norm = package["norms"][0]
+    assert norm["text_ru"] and norm["title_ru"] and norm["versions"] == []
+
+
+def test_a_norms_official_texts_come_with_their_effective_dates(
+    visit: Visit, member: User, secretariat: User, device_for: Callable[[User], Device]
+) -> None:
+    xlsform_publish(secretariat)
+    norm = Norm.objects.get(code="UN-SMR-13")
+    for day, text in (
+        (date(2015, 12, 17), "Правило 13, 2015"),
+        (date(2030, 1, 1), "Правило 13, 2030"),
+    ):
+        NormVersion.objects.create(norm=norm, effective_date=day, text_ru=text, text_kk="")
+
+    (listed,) = device_for(member).package()["norms"]
+
+    assert listed["versions"] == [
+        {"effective_date": "2015-12-17", "text_ru": "Правило 13, 2015", "text_kk": ""},
+        {"effective_date": "2030-01-01", "text_ru": "Правило 13, 2030", "text_kk": ""},
+    ]
 
 
 def test_an_older_version_not_in_use_is_left_out(

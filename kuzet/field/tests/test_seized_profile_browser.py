@@ -17,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from kuzet.field.tests.tablet import FILL_EVERYTHING, PASSPHRASE, first_use, launch
+from kuzet.field.tests.tablet import (
+    FILL_EVERYTHING,
+    PASSPHRASE,
+    finalize_record,
+    first_use,
+    launch,
+    show_question,
+)
 
 pytestmark = pytest.mark.browser
 FINDING_WORDS = "в камерах нет вентиляции окна закрыты наглухо воздух тяжёлый с утра до вечера"
@@ -146,7 +153,9 @@ def checklist(page: Any, values: dict[str, str], *, complete: bool) -> None:
     page.wait_for_selector("form.response-form")
     text_path, number_path = page.evaluate(FIRST_TEXT_AND_NUMBER)
     assert text_path and number_path, "the ИВС checklist has a text and a number question"
+    show_question(page, text_path)
     type_into(page, f"[name='{text_path}']", values["checklist text"])
+    show_question(page, number_path)
     type_into(page, f"[name='{number_path}']", values["checklist number"])
     if complete:
         for _ in range(5):
@@ -156,7 +165,7 @@ def checklist(page: Any, values: dict[str, str], *, complete: bool) -> None:
 
 def finalize(page: Any) -> None:
     page.wait_for_selector("#save-status[data-kind=saved]")
-    page.click("#finalize")
+    finalize_record(page)
     page.wait_for_function(
         "() => !document.querySelector('#finalize') || !document.querySelector('#problems').hidden"
     )
@@ -270,7 +279,7 @@ def test_a_record_finalized_straight_from_typing_never_comes_back_as_a_draft(
             page.check("[name='consent_interview']")
             page.wait_for_selector("#save-status[data-kind=saved]")
             type_into(page, "[name='notes']", f"Беседа с дежурным {attempt}")
-            page.click("#finalize")
+            finalize_record(page)
             page.wait_for_selector("#finalize", state="detached")
             page.wait_for_timeout(1500)  # longer than the app waits before saving a draft
             sizes = page.evaluate(STORE_SIZES)

@@ -1,15 +1,18 @@
 // The Kuzet field app: screens and their flow. Each other module is one concern:
 // crypto.js (keys, sealing), store.js (IndexedDB), api.js (HTTP), sync.js (package and
 // outbox), form.js (instrument forms), records.js (other records), validate.js (rules),
-// ui.js (texts and DOM helpers).
+// library.js (the legal norms), ui.js (texts, language and DOM helpers).
 import { api, Offline, problemOf } from "./api.js";
 import { createVault, envelopeHash, openVault, sealForServer, WrongPassphrase } from "./crypto.js";
 import { instrumentForm } from "./form.js";
+import { libraryView } from "./library.js";
 import * as mediaStore from "./media.js";
 import { apiData, initialData, recordForm, TITLES } from "./records.js";
 import * as store from "./store.js";
 import { refreshPackage, sendOutbox, TokenRefused } from "./sync.js";
-import { clearFields, formatBytes, formatDate, formatDateTime, h, language, mount, notice, t, textIn, uuid4 } from "./ui.js";
+import {
+  clearFields, confirmDialog, formatBytes, formatDate, formatDateTime, h, language, LANGUAGES, mount, notice, setLanguage, t, textIn, uuid4,
+} from "./ui.js";
 import { recordProblems, validateResponse } from "./validate.js";
 
 const IDLE_LOCK_MS = 10 * 60 * 1000;
@@ -22,10 +25,12 @@ const DELAY_FROM_FAILURE = 3;
 const ERASE_AFTER_FAILURES = 10;
 let pkg = null; // the offline package, decrypted, while unlocked
 let editing = false; // a form is open: no update takes over now
+let unsaved = null; // a record just opened and not typed in yet: not stored until it is
 
 // ---- start --------------------------------------------------------------------------------
 
 async function start() {
+  languageSwitch();
   registerWorker();
   window.addEventListener("online", () => { statusLine(); if (store.isUnlocked()) syncNow({ quiet: true }); });
   window.addEventListener("offline", statusLine);
@@ -44,8 +49,8 @@ function registerWorker() {
     const offer = (worker) => {
       const banner = document.getElementById("update");
       banner.hidden = false;
-      banner.querySelector("button").onclick = () => {
-        if (editing && !confirm(t("A form is open. Its answers are saved; update now?"))) return;
+      banner.querySelector("button").onclick = async () => {
+        if (editing && !(await confirmDialog(t("A form is open. Its answers are saved; update now?"), { yes: t("Update now") }))) return;
         updateAsked = true;
         worker.postMessage("take-over");
       };
@@ -65,6 +70,44 @@ function registerWorker() {
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (updateAsked && !reloading) { reloading = true; window.location.reload(); }
   });
+}
+
+// ---- language ---------------------------------------------------------------------------
+
+/** The switch in the top bar: ru, kk, en, at any moment, without the network. */
+function languageSwitch() {
+  const nav = document.getElementById("languages");
+  if (!nav) return;
+  const draw = () => {
+    nav.replaceChildren(...LANGUAGES.map(([code, name]) => h("button", {
+      type: "button", class: "lang", lang: code, dataset: { lang: code }, "aria-pressed": String(code === language),
+      onclick: () => switchLanguage(code),
+    }, name)));
+    for (const element of document.querySelectorAll("[data-t]")) element.textContent = t(element.dataset.t);
+    nav.setAttribute("aria-label", t("Language"));
+    document.title = t("Kuzet — field");
+  };
+  draw();
+  languageSwitch.draw = draw;
+}
+
+async function switchLanguage(code) {
+  if (code === language) return;
+  await flushDraft(); // the open form is drawn again from what is stored
+  setLanguage(code);
+  languageSwitch.draw();
+  notice("");
+  if (!store.isUnlocked()) {
+    const vault = await store.raw.get("meta", "vault");
+    return vault ? lockScreen() : setPassphraseScreen();
+  }
+  if (!pkg) {
+    return (await store.getSecret("token")) ? notice(t("The offline package has not been downloaded yet. Connect to the network and sync."), "error") : signInScreen();
+  }
+  route();
+  // The package's own labels (institutions' types, lists of choices) come in the new
+  // language with the next download; the texts of forms and norms switch at once.
+  if (navigator.onLine && !editing) syncNow({ quiet: true });
 }
 
 // ---- passphrase and lock ------------------------------------------------------------------
@@ -169,13 +212,23 @@ async function afterUnlock() {
   route();
 }
 
-async function requestPersistence() {
-  // Asks the browser not to clear this app's storage when space runs short; the status
-  // bar says whether it was granted.
-  if (navigator.storage?.persist && !(await navigator.storage.persisted())) {
-    await navigator.storage.persist();
-    statusLine();
+/**
+ * Ask the browser not to clear this app's storage when space runs short. Asked once when
+ * the passphrase is set, and again from the status bar's button (``asked``), which then
+ * says what was decided and, when refused, what the user can do.
+ */
+async function requestPersistence(asked = false) {
+  if (!navigator.storage?.persist) {
+    if (asked) notice(t("This browser cannot protect the storage from clean-up. Sync after every visit: records the server has confirmed cannot be lost."), "error", "persist-refused");
+    return;
   }
+  const granted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+  if (asked) {
+    notice(granted ? t("The storage is protected: the browser will not clear it to free space.")
+      : t("The browser refused to protect the storage. Add Kuzet to the home screen (browser menu → “Install app” or “Add to Home screen”), open it from there and press “Protect” again. Until then sync after every visit: records the server has confirmed cannot be lost."),
+    granted ? "ok" : "error", granted ? "persisted" : "persist-refused");
+  }
+  statusLine();
 }
 
 // ---- sign in ----------------------------------------------------------------------------
@@ -187,7 +240,7 @@ function signInScreen(message) {
       username: form.elements.username.value.trim(),
       password: form.elements.password.value,
       otp: form.elements.otp.value.trim() || null,
-      device_name: form.elements.device_name.value.trim() || "Tablet",
+      device_name: form.elements.device_name.value.trim() || t("Tablet"),
     };
     let reply;
     try { reply = await api.deviceToken(body, language); } catch (error) {
@@ -207,7 +260,7 @@ function signInScreen(message) {
   h("label", { for: "username" }, t("Username")), h("input", { id: "username", name: "username", autocomplete: "username", required: true }),
   h("label", { for: "password" }, t("Password")), h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true }),
   h("label", { for: "otp" }, t("Code from the authenticator app (if you use one)")), h("input", { id: "otp", name: "otp", inputmode: "numeric", autocomplete: "one-time-code" }),
-  h("label", { for: "device_name" }, t("Name of this tablet")), h("input", { id: "device_name", name: "device_name", value: "Tablet" }),
+  h("label", { for: "device_name" }, t("Name of this tablet")), h("input", { id: "device_name", name: "device_name", value: t("Tablet") }),
   h("button", { class: "btn", type: "submit" }, t("Sign in")));
   mount(form);
 }
@@ -221,8 +274,9 @@ function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
   if (parts[0] === "visit" && parts[1]) return visitScreen(Number(parts[1]));
   if (parts[0] === "edit" && parts[1]) return editScreen(parts[1]);
-  if (parts[0] === "new" && parts[1]) return newRecord(Number(parts[1]), parts[2], parts[3]);
+  if (parts[0] === "new" && parts[1]) return newRecord(Number(parts[1]), parts[2], parts[3], parts[4]);
   if (parts[0] === "outbox") return outboxScreen();
+  if (parts[0] === "library") return libraryScreen(parts[1] ? Number(parts[1]) : null);
   return homeScreen();
 }
 
@@ -241,7 +295,8 @@ async function statusLine() {
     h("span", {}, t("package refreshed %(when)s", { when: formatDateTime(info.refreshed_at) })),
     h("a", { href: "#/outbox", id: "outbox-count" }, t("to send: %(n)s", { n: outbox })),
     estimate ? h("span", { class: low ? "low" : "" }, t("storage %(used)s of %(quota)s", { used: formatBytes(estimate.usage), quota: formatBytes(estimate.quota) }),
-      persisted ? "" : ` · ${t("not protected from clean-up")}`) : null,
+      persisted ? "" : ` · ${t("not protected from clean-up")} `,
+      persisted || !navigator.storage?.persist ? null : h("button", { class: "link", id: "protect-storage", type: "button", onclick: () => requestPersistence(true) }, t("Protect"))) : null,
     h("button", { class: "btn secondary", id: "sync-now", type: "button", onclick: () => syncNow() }, t("Sync now")),
     h("button", { class: "link", type: "button", onclick: () => lockScreen() }, t("Lock")),
   );
@@ -295,14 +350,23 @@ function shell(...children) {
   statusLine();
 }
 
+/** An instrument's title in the app's language (the package carries ru and kk). */
+function titleOf(version) {
+  return version[`title_${language}`] || version.title;
+}
+
+/** The institution ``id``, named in the app's language (the package carries ru and kk). */
 function institutionOf(id) {
-  return pkg.institutions.find((i) => i.id === id) || { name: "?" };
+  const institution = pkg.institutions.find((i) => i.id === id);
+  if (!institution) return { name: "?" };
+  return { ...institution, name: institution[`name_${language}`] || institution.name };
 }
 
 function homeScreen() {
   const visits = pkg.visits;
   shell(
-    h("h1", {}, t("My visits")),
+    h("div", { class: "title-row" }, h("h1", {}, t("My visits")),
+      h("a", { class: "btn secondary", href: "#/library", id: "open-library" }, t("Legal library"))),
     visits.length ? h("ul", { class: "visit-list" }, ...visits.map((visit) => h("li", {},
       h("a", { href: `#/visit/${visit.id}`, class: "card visit-card" },
         h("strong", {}, institutionOf(visit.institution).name),
@@ -339,13 +403,12 @@ async function visitScreen(visitId) {
       h("h3", {}, t("Open recommendations to verify on site")),
       ...(recommendations.length ? recommendations.map((r) => h("p", {}, r.text, h("span", { class: "muted" }, ` — ${r.addressee}, ${r.status_label}`)))
         : [h("p", { class: "muted" }, t("No open recommendations for this institution."))])),
+    h("p", {}, h("a", { class: "btn secondary", href: `#/library/${visitId}`, id: "open-library" }, t("Legal library"))),
     h("div", { class: "card" }, h("h2", {}, t("Record")),
       h("h3", {}, t("Checklists")),
-      h("div", { class: "actions-row" }, ...instruments.filter((v) => v.kind === "checklist").map((version) =>
-        h("a", { class: "btn secondary", href: `#/new/${visitId}/response/${version.id}` }, version.title))),
+      h("ul", { class: "instrument-list" }, ...instruments.filter((v) => v.kind === "checklist").map((version) => instrumentEntry(visitId, version, drafts))),
       h("h3", {}, t("Questionnaires of interviews")),
-      h("div", { class: "actions-row" }, ...instruments.filter((v) => v.kind !== "checklist").map((version) =>
-        h("a", { class: "btn secondary", href: `#/new/${visitId}/response/${version.id}` }, version.title))),
+      h("ul", { class: "instrument-list" }, ...instruments.filter((v) => v.kind !== "checklist").map((version) => instrumentEntry(visitId, version, drafts))),
       h("h3", {}, t("Interviews, findings, allegations, recommendations")),
       h("div", { class: "actions-row" }, ...["interview", "finding", "allegation", "recommendation"].map((type) =>
         h("a", { class: "btn", href: `#/new/${visitId}/${type}` }, t(`New ${type}`))))),
@@ -359,6 +422,39 @@ async function visitScreen(visitId) {
         o.status === "conflict" ? h("span", { class: "badge closed" }, ` ${t("conflict")}`) : null,
         o.status === "error" ? h("span", { class: "badge closed" }, ` ${o.problem}`) : null)))
         : h("p", { class: "muted" }, t("Nothing waiting."))),
+  );
+}
+
+/** The drafts of ``version`` among ``drafts``, the one written last first. */
+function draftsOf(version, drafts) {
+  return drafts.filter((d) => d.type === "response" && d.data.version === version.id)
+    .sort((a, b) => (b.updated_at || "").localeCompare(a.updated_at || ""));
+}
+
+/**
+ * An instrument of the visit: opening it continues its draft when there is one (so that a
+ * form filled yesterday is found where it was left); another copy is a separate action.
+ */
+function instrumentEntry(visitId, version, drafts) {
+  const [latest, ...older] = draftsOf(version, drafts);
+  const open = `#/new/${visitId}/response/${version.id}`;
+  if (!latest) return h("li", {}, h("a", { class: "btn secondary instrument", href: open, dataset: { version: version.id } }, titleOf(version)));
+  return h("li", { class: "has-draft" },
+    h("a", { class: "btn instrument", href: open, dataset: { version: version.id, resumes: latest.uuid } }, titleOf(version),
+      h("span", { class: "resume-note" }, ` · ${t("continue the draft (saved %(when)s)", { when: formatDateTime(latest.updated_at) })}`)),
+    older.length ? h("span", { class: "muted" }, ` ${t("and %(n)s more drafts below", { n: older.length })}`) : null,
+    h("a", { class: "link another-copy", href: `${open}/copy`, dataset: { version: version.id } }, t("Start another copy")));
+}
+
+async function libraryScreen(visitId) {
+  const visit = visitId ? pkg.visits.find((v) => v.id === visitId) : null;
+  const today = new Date().toISOString().slice(0, 10);
+  const day = visit?.planned_date || today;
+  const context = visit ? t("Texts in force on %(date)s, the date of the visit.", { date: formatDate(day) })
+    : t("Texts in force today, %(date)s.", { date: formatDate(day) });
+  shell(
+    h("p", {}, h("a", { href: visit ? `#/visit/${visit.id}` : "#/" }, `← ${visit ? institutionOf(visit.institution).name : t("My visits")}`)),
+    ...libraryView(pkg.norms || [], day, context),
   );
 }
 
@@ -472,18 +568,27 @@ function finalizedName(label, at) {
 function draftTitle(draft) {
   if (draft.type === "response") {
     const version = pkg.instruments.find((i) => i.id === draft.data.version);
-    return version ? version.title : t("Checklist");
+    return version ? titleOf(version) : t("Checklist");
   }
   const detail = draft.data.title || draft.data.person_code || "";
   return `${t(TITLES[draft.type])}${detail ? `: ${detail}` : ""}`;
 }
 
-async function newRecord(visitId, type, versionId) {
+/**
+ * Open a new record of ``type`` (an instrument's: ``versionId``). An instrument with a
+ * draft on this visit opens that draft, unless ``mode`` is "copy". Nothing is stored until
+ * the first answer: a form merely opened leaves no empty draft.
+ */
+async function newRecord(visitId, type, versionId, mode) {
+  if (type === "response" && mode !== "copy") {
+    const [latest] = draftsOf({ id: Number(versionId) }, (await store.drafts()).filter((d) => d.visit === visitId));
+    if (latest) return location.replace(`#/edit/${latest.uuid}`);
+  }
   const record = { uuid: uuid4(), type, visit: visitId, created_at: new Date().toISOString(), data: {} };
   if (type === "response") record.data = { version: Number(versionId), interview: null, answers: {} };
   else if (TITLES[type]) record.data = initialData(type);
   else return homeScreen();
-  await store.saveDraft(record);
+  unsaved = record;
   location.replace(`#/edit/${record.uuid}`); // the URL names the record by its UUID only
 }
 
@@ -499,23 +604,29 @@ function cancelPendingSave() {
 function flushDraft() {
   const pending = pendingSave;
   cancelPendingSave();
-  if (pending && store.isUnlocked()) pending.run();
+  return pending && store.isUnlocked() ? pending.run() : Promise.resolve();
 }
 
 async function editScreen(uuid) {
-  const record = await store.draft(uuid);
+  const stored = await store.draft(uuid);
+  const record = stored || (unsaved?.uuid === uuid ? unsaved : null);
   if (!record) return homeScreen();
   const visit = pkg.visits.find((v) => v.id === record.visit);
   editing = true;
   cancelPendingSave();
-  const status = h("span", { class: "save-status", id: "save-status", role: "status" }, t("Saved on this tablet"));
+  const status = h("span", { class: "save-status", id: "save-status", role: "status" },
+    stored ? `${t("Saved on this tablet")} ${formatDateTime(record.updated_at)}` : t("Not stored yet: the draft is kept from the first answer."));
+  let shownProblems = null; // the problems shown since "Finalize" was pressed, by field
   const save = (data) => {
     record.data = data;
+    if (shownProblems) refreshProblems();
     status.textContent = t("Saving…");
+    delete status.dataset.kind;
     cancelPendingSave();
     const run = async () => {
       if (pendingSave?.run === run) pendingSave = null;
       if (!(await store.saveDraft(record))) return; // finalized meanwhile: nothing to save
+      if (unsaved === record) unsaved = null;
       status.textContent = `${t("Saved on this tablet")} ${formatDateTime(record.updated_at)}`;
       status.dataset.kind = "saved";
     };
@@ -526,31 +637,57 @@ async function editScreen(uuid) {
   let title;
   if (record.type === "response") {
     const version = pkg.instruments.find((i) => i.id === record.data.version);
-    title = version.title;
+    title = titleOf(version);
     const interviews = context.interviewChoices();
     const interviewSelect = version.kind === "interview" ? h("label", { class: "inline-label" }, t("for the interview"),
       h("select", { id: "response-interview", onchange: (e) => save({ ...record.data, interview: e.target.value || null }) },
         h("option", { value: "" }, "—"), ...interviews.map(([v, label]) => h("option", { value: v, selected: record.data.interview === v }, label)))) : null;
-    form = instrumentForm(version.document, record.data.answers, language, (answers) => save({ ...record.data, answers }));
+    const library = { norms: new Map((pkg.norms || []).map((n) => [n.code, n])), day: visit?.planned_date || new Date().toISOString().slice(0, 10) };
+    form = instrumentForm(version.document, record.data.answers, language, (answers) => save({ ...record.data, answers }), library);
     if (interviewSelect) form.prepend(interviewSelect);
   } else {
     title = t(TITLES[record.type]);
     form = recordForm(record.type, record.data, context, save);
   }
   const problemsBox = h("div", { class: "card problems", id: "problems", hidden: true });
+  // Once shown, a problem goes as soon as its answer is right; new ones wait for "Finalize".
+  const refreshProblems = () => {
+    const current = problemsOf(record, context);
+    shownProblems = Object.fromEntries(Object.entries(current).filter(([field]) => field in shownProblems));
+    showProblems(shownProblems, form, problemsBox);
+  };
   shell(
     h("p", {}, h("a", { href: `#/visit/${record.visit}` }, `← ${visit ? institutionOf(visit.institution).name : ""}`)),
     h("h1", {}, title),
     problemsBox,
     form,
     h("div", { class: "savebar card" }, status,
-      h("button", { class: "btn danger-link link", type: "button", onclick: async () => {
-        if (!confirm(t("Delete this draft? It cannot be recovered."))) return;
+      h("button", { class: "btn danger-link link", type: "button", id: "delete-draft", onclick: async () => {
+        if (!(await confirmDialog(t("Delete this draft? It cannot be recovered."), { yes: t("Delete the draft"), no: t("Keep it"), danger: true }))) return;
+        cancelPendingSave();
+        if (unsaved === record) unsaved = null;
         await store.deleteDraft(record.uuid);
         location.hash = `#/visit/${record.visit}`;
       } }, t("Delete the draft")),
-      h("button", { class: "btn", id: "finalize", type: "button", onclick: () => finalize(record, form, problemsBox, context) }, t("Finalize"))),
+      h("button", { class: "btn", id: "finalize", type: "button", onclick: async () => {
+        shownProblems = await finalize(record, form, problemsBox, context);
+      } }, t("Finalize"))),
   );
+}
+
+/** What stands in the way of finalizing ``record``, by field (path of a question). */
+function problemsOf(record, context) {
+  if (record.type !== "response") return recordProblems(record.type, record.data, context);
+  const version = pkg.instruments.find((i) => i.id === record.data.version);
+  return validateResponse(version.document, record.data.answers, language).errors;
+}
+
+function showProblems(problems, form, problemsBox) {
+  form.showErrors(problems);
+  const messages = Object.values(problems).flat();
+  problemsBox.hidden = messages.length === 0;
+  problemsBox.replaceChildren(h("h2", {}, t("Before it can be finalized")), h("ul", {}, ...[...new Set(messages)].map((m) => h("li", {}, m))));
+  return messages.length;
 }
 
 async function recordContext(record) {
@@ -571,26 +708,31 @@ async function recordContext(record) {
   };
 }
 
+/**
+ * Finalize ``record`` after the user confirms: sealed for the server, then gone from this
+ * tablet's readable store. Returns the problems shown when it cannot be finalized yet.
+ */
 async function finalize(record, form, problemsBox, context) {
-  let problems;
+  const problems = problemsOf(record, context);
   let label = { uuid: record.uuid, type: record.type, visit: record.visit };
   if (record.type === "response") {
     const version = pkg.instruments.find((i) => i.id === record.data.version);
-    const result = validateResponse(version.document, record.data.answers, language);
-    problems = result.errors;
-    label = { ...label, title: version.title, items: nonCompliantItems(version.document, result.answers) };
+    const kept = validateResponse(version.document, record.data.answers, language).answers;
+    label = { ...label, title: titleOf(version), items: nonCompliantItems(version.document, kept) };
   } else {
-    problems = recordProblems(record.type, record.data, context);
     // No title or text: a finalized record is shown by its type and time only. The person's
     // code stays (encrypted) because an allegation is linked to an interview by it.
     label = { ...label, person_code: record.data.person_code || null, consent_transmit: Boolean(record.data.consent_transmit) };
   }
-  form.showErrors(problems);
-  const messages = Object.values(problems).flat();
-  problemsBox.hidden = messages.length === 0;
-  problemsBox.replaceChildren(h("h2", {}, t("Before it can be finalized")), h("ul", {}, ...[...new Set(messages)].map((m) => h("li", {}, m))));
-  if (messages.length) { problemsBox.scrollIntoView(); return; }
-  if (!confirm(t("Finalize? The record is sealed for the server and can no longer be read or changed on this tablet."))) return;
+  if (showProblems(problems, form, problemsBox)) {
+    if (form.revealFirstError) form.revealFirstError(); else problemsBox.scrollIntoView();
+    return problems;
+  }
+  const details = label.items ? [t("Items not or partly compliant: %(n)s — each needs a finding.", { n: label.items.length })] : [];
+  const confirmed = await confirmDialog(t("Finalize? The record is sealed for the server and can no longer be read or changed on this tablet."), {
+    title: t("Finalize"), yes: t("Finalize"), no: t("Keep editing"), details: [...details, t("A finalized record is corrected on the web, after it is sent.")],
+  });
+  if (!confirmed) return null;
   // The answers typed last are in record.data already; a save still waiting would write
   // the draft again after it was finalized.
   cancelPendingSave();
@@ -603,6 +745,7 @@ async function finalize(record, form, problemsBox, context) {
   const hash = await envelopeHash(envelope);
   await store.finalizeDraft({ uuid: record.uuid, envelope, hash, status: "pending", created_at: plain.finalized_at }, label);
   cancelPendingSave();
+  if (unsaved === record) unsaved = null;
   editing = false;
   clearFields(form);
   form.remove();

@@ -1,18 +1,42 @@
 // Small DOM helpers and the app's texts. The texts are translated by Django into the shell
 // page (kuzet/field/strings.py → <script type="application/json" id="kuzet-strings">),
 // keyed by their English source, so a message here is the server's message word for word.
+// The shell carries the texts of every language the app speaks ({ru: {…}, kk: {…}, en: {…}}),
+// so that the language can be switched inside the app without the network.
 
 // (Outside a page — validate.js under Node, in the tests — texts stay in English.)
 const page = typeof document === "undefined" ? null : document;
-const strings = JSON.parse(page?.getElementById("kuzet-strings")?.textContent || "{}");
+const catalogues = JSON.parse(page?.getElementById("kuzet-strings")?.textContent || "{}");
+export const LANGUAGES = [["ru", "Рус"], ["kk", "Қаз"], ["en", "Eng"]];
+// The choice of language is not a record: it is kept in clear, outside the encrypted store,
+// so that the lock screen speaks it too.
+const LANGUAGE_KEY = "kuzet-field-language";
+
+function storedLanguage() {
+  try {
+    const chosen = globalThis.localStorage?.getItem(LANGUAGE_KEY);
+    return LANGUAGES.some(([code]) => code === chosen) ? chosen : null;
+  } catch {
+    return null; // storage refused (a private window): the page's language then
+  }
+}
+
+export let language = storedLanguage() || page?.documentElement.lang || "ru";
+if (page) page.documentElement.lang = language;
+
+/** Speak ``code`` from now on (ru, kk or en), and remember the choice on this tablet. */
+export function setLanguage(code) {
+  if (!LANGUAGES.some(([known]) => known === code)) return;
+  language = code;
+  if (page) page.documentElement.lang = code;
+  try { globalThis.localStorage?.setItem(LANGUAGE_KEY, code); } catch { /* kept for this page only */ }
+}
 
 /** The translation of ``text``, with %(name)s replaced from ``params``. */
 export function t(text, params = {}) {
-  const translated = strings[text] || text;
+  const translated = catalogues[language]?.[text] || text;
   return translated.replace(/%\((\w+)\)s/g, (_, name) => (name in params ? String(params[name]) : `%(${name})s`));
 }
-
-export const language = page?.documentElement.lang || "ru";
 
 /** The text in ``lang`` of a {ru, kk} mapping, falling back to Russian, then Kazakh
  * (the twin of kuzet.instruments.schema.text_in). */
@@ -86,7 +110,7 @@ export function formatDateTime(value) {
 
 export function formatBytes(bytes) {
   if (bytes === undefined || bytes === null) return "—";
-  const units = ["B", "KB", "MB", "GB"];
+  const units = [t("B"), t("KB"), t("MB"), t("GB")];
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
@@ -100,4 +124,30 @@ export function uuid4() {
 /** The label of ``value`` in a [[value, label], …] list. */
 export function labelOf(choices, value) {
   return (choices || []).find(([v]) => v === value)?.[1] ?? value;
+}
+
+/**
+ * Ask a yes/no question in the app's own dialog (not the browser's confirm, which names the
+ * site and cannot be styled or translated). Resolves to true when confirmed; Escape,
+ * the cancel button and a click outside answer no.
+ */
+export function confirmDialog(message, { title = "", yes = t("Confirm"), no = t("Cancel"), danger = false, details = [] } = {}) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "confirm-dialog", id: "confirm-dialog", "aria-labelledby": "confirm-title" },
+      h("form", { method: "dialog" },
+        title ? h("h2", { id: "confirm-title" }, title) : null,
+        h("p", { id: title ? "confirm-message" : "confirm-title" }, message),
+        details.length ? h("ul", {}, ...details.map((d) => h("li", {}, d))) : null,
+        h("div", { class: "actions-row" },
+          h("button", { class: `btn${danger ? " danger" : ""}`, id: "confirm-yes", value: "yes" }, yes),
+          h("button", { class: "btn secondary", id: "confirm-no", value: "no" }, no))));
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "yes");
+    });
+    dialog.addEventListener("click", (event) => { if (event.target === dialog) dialog.close("no"); });
+    document.body.append(dialog);
+    dialog.showModal();
+    dialog.querySelector("#confirm-no").focus(); // the safe answer under the thumb
+  });
 }

@@ -188,16 +188,9 @@ class SignInThrottleAdmin(PolicyAdminMixin, admin.ModelAdmin):
     list_display = ["scope", "user", "address", "failures", "first_failure_at", "last_failure_at"]
     list_filter = ["scope"]
     search_fields = ["user__username", "user__full_name", "address"]
-    fields = [
-        "scope",
-        "user",
-        "address",
-        "failures",
-        "first_failure_at",
-        "last_failure_at",
-        "notified_at",
-    ]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "scope", "user", "address", "failures", "first_failure_at", "last_failure_at", "notified_at"
+    )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False

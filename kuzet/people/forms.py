@@ -16,6 +16,8 @@ class SignInForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
+        if self.request is None:
+            raise TypeError("SignInForm needs the request: throttling counts by address")
         if username is not None and password:
             try:
                 self.user_cache = sign_in_authenticate(

@@ -37,9 +37,7 @@ def test_admin_pages_by_role(
         assert (status == 200) is (page in ALLOWED[role]), (role, page, status)
 
 
-@pytest.mark.parametrize(
-    "page", ["/admin/auth/group/", "/admin/otp_totp/totpdevice/"]
-)
+@pytest.mark.parametrize("page", ["/admin/auth/group/", "/admin/otp_totp/totpdevice/"])
 def test_admin_pages_outside_the_policy_do_not_exist(
     administrator: User, client_for: Callable[[User], Client], page: str
 ) -> None:

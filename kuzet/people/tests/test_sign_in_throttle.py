@@ -100,11 +100,12 @@ def test_98_failures_from_one_address_keep_the_user_out_for_a_second_at_most(
     assert signed_in(sign_in(Client(), "alia", PASSWORD, OFFICE))
 
 
+@pytest.mark.parametrize("sign_in", SIGN_INS)
 def test_a_browser_the_user_signed_in_from_is_not_kept_out_by_others_at_its_address(
-    participant: User, sign_in_clock: Clock
+    participant: User, sign_in_clock: Clock, sign_in: Callable[..., Any]
 ) -> None:
     browser = Client()
-    assert signed_in(web(browser, "alia", PASSWORD, OFFICE))
+    assert signed_in(sign_in(browser, "alia", PASSWORD, OFFICE))
     browser.post("/accounts/logout/")
     # A colleague at the same office address guesses patiently, waiting out every delay.
     attacker = Client()
@@ -116,7 +117,7 @@ def test_a_browser_the_user_signed_in_from_is_not_kept_out_by_others_at_its_addr
     refused = web(attacker, "alia", PASSWORD, OFFICE)
     assert refused.status_code == 429
     assert refused["Retry-After"] == str(settings.SIGN_IN_MAX_DELAY)
-    assert signed_in(web(browser, "alia", PASSWORD, OFFICE))
+    assert signed_in(sign_in(browser, "alia", PASSWORD, OFFICE))
 
 
 def test_a_known_browser_cookie_is_worth_nothing_for_another_account_or_when_forged(
@@ -280,9 +281,7 @@ def test_an_administrator_lifts_a_delay_by_deleting_its_counter(
     listing = admin.get("/admin/people/signinthrottle/")
     assert listing.status_code == 200
     assert b"guess" not in listing.content
-    counters = SignInThrottle.objects.filter(user=participant).exclude(
-        scope=ThrottleScope.NOTICE
-    )
+    counters = SignInThrottle.objects.filter(user=participant).exclude(scope=ThrottleScope.NOTICE)
     admin.post(
         "/admin/people/signinthrottle/",
         {"action": "delete_selected", "_selected_action": [c.pk for c in counters], "post": "yes"},

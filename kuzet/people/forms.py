@@ -12,6 +12,11 @@ class SignInForm(AuthenticationForm):
     ``retry_after`` holds the seconds to wait when the attempt came too soon."""
 
     retry_after: int | None = None
+    # Django's own message has no Kazakh translation (it fell back to Russian on a kk page).
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong login or password."),
+    }
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")

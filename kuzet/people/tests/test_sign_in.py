@@ -45,6 +45,13 @@ def test_a_wrong_password_is_refused(participant: User) -> None:
     assert client.get("/inventory/").status_code == 302
 
 
+def test_a_wrong_password_is_said_in_kazakh_too(participant: User) -> None:
+    response = Client().post(
+        "/accounts/login/", {"username": "alia", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="kk"
+    )
+    assert "Логин немесе құпиясөз қате." in response.content.decode()
+
+
 def test_repeated_failures_delay_even_the_right_password(participant: User) -> None:
     client = Client()
     for _ in range(settings.SIGN_IN_FREE_TRIES):

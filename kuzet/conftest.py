@@ -7,7 +7,7 @@ the published test checklist, a signed-in tablet); an app's own live in its conf
 
 import functools
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import factory
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -25,6 +25,7 @@ from kuzet.field.services import device_token_issue
 from kuzet.field.tests.device import Device
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.tests.xlsforms import xlsform_publish
+from kuzet.people import throttle
 from kuzet.people.models import GroupMembership, RegionalGroup, User
 from kuzet.registry.models import Institution, InstitutionType, Region
 from kuzet.visits.models import TeamMember, Visit
@@ -132,6 +133,28 @@ def client_for(db: Any) -> Callable[[User], Client]:
         return client
 
     return make
+
+
+class Clock:
+    """The sign-in throttle's clock in tests: stands still until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(autouse=True)
+def sign_in_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Every test's sign-in delays run on a still clock: no test depends on how fast
+    the machine is, and none sleeps to wait a delay out."""
+    clock = Clock()
+    monkeypatch.setattr(throttle, "clock", clock)
+    return clock
 
 
 @pytest.fixture

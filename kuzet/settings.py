@@ -130,7 +130,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "axes",
     "csp",
     "kuzet.core",
     "kuzet.people",
@@ -161,7 +160,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kuzet.urls"
@@ -187,7 +185,6 @@ TEMPLATES = [
 # People and sign-in
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
     "kuzet.people.auth.KuzetBackend",
 ]
 PASSWORD_HASHERS = [
@@ -209,14 +206,26 @@ PASSWORD_RESET_TIMEOUT = 24 * 3600
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "people:login"
 
-# Brute-force lockout (django-axes): a username from one address is locked after
-# KUZET_LOGIN_FAILURE_LIMIT failures for KUZET_LOGIN_COOLOFF_MINUTES.
-AXES_FAILURE_LIMIT = env_int("KUZET_LOGIN_FAILURE_LIMIT", 5, minimum=1)
-AXES_COOLOFF_TIME = env_int("KUZET_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
-AXES_VERBOSE = False
+# Sign-in throttling (kuzet.people.throttle, docs/security.md "Sign-in"): growing delays,
+# never a hard lock. After FREE_TRIES failures of a counter, each further attempt waits
+# 1, 2, 4 … seconds up to its MAX_DELAY; one failure is forgotten every FORGIVE_MINUTES.
+SIGN_IN_FREE_TRIES = env_int("KUZET_LOGIN_FREE_TRIES", 5, minimum=1)
+SIGN_IN_MAX_DELAY = env_int("KUZET_LOGIN_MAX_DELAY_SECONDS", 900, minimum=1)
+SIGN_IN_ACCOUNT_FREE_TRIES = env_int("KUZET_LOGIN_ACCOUNT_FREE_TRIES", 20, minimum=1)
+SIGN_IN_ACCOUNT_MAX_DELAY = env_int("KUZET_LOGIN_ACCOUNT_MAX_DELAY_SECONDS", 60, minimum=1)
+SIGN_IN_ADDRESS_FREE_TRIES = env_int("KUZET_LOGIN_ADDRESS_FREE_TRIES", 100, minimum=1)
+SIGN_IN_ADDRESS_MAX_DELAY = env_int("KUZET_LOGIN_ADDRESS_MAX_DELAY_SECONDS", 300, minimum=1)
+SIGN_IN_FORGIVE_MINUTES = env_int("KUZET_LOGIN_FORGIVE_MINUTES", 15, minimum=1)
+SIGN_IN_NOTIFY_AFTER = env_int("KUZET_LOGIN_NOTIFY_AFTER", 10, minimum=1)
+SIGN_IN_KNOWN_BROWSER_DAYS = env_int("KUZET_LOGIN_KNOWN_BROWSER_DAYS", 90, minimum=0)
+for _old, _new in (
+    ("KUZET_LOGIN_FAILURE_LIMIT", "KUZET_LOGIN_FREE_TRIES"),
+    ("KUZET_LOGIN_COOLOFF_MINUTES", "KUZET_LOGIN_MAX_DELAY_SECONDS"),
+):
+    if env_str(_old):
+        raise ConfigError(
+            _old, f"no longer used: sign-in has growing delays, not a lock; see {_new}"
+        )
 
 # Sessions end after KUZET_SESSION_HOURS of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = env_int("KUZET_SESSION_HOURS", 8, minimum=1) * 3600
@@ -241,7 +250,7 @@ if not DEBUG:
     if env_bool("KUZET_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind a reverse proxy the client's address is in X-Forwarded-For, not REMOTE_ADDR;
-# the sign-in lockout counts per address, so it must see the real one. The header is
+# sign-in throttling counts per address, so it must see the real one. The header is
 # honoured only when REMOTE_ADDR is one of these proxies: a client reaching the app
 # directly cannot choose its own address (kuzet.people.auth.client_ip).
 TRUSTED_PROXIES = env_networks("KUZET_TRUSTED_PROXIES")
@@ -251,7 +260,6 @@ if env_str("KUZET_TRUSTED_PROXY_COUNT"):
         "no longer used: a count trusts any client's header; set KUZET_TRUSTED_PROXIES "
         "to the proxies' addresses or networks instead",
     )
-AXES_CLIENT_IP_CALLABLE = "kuzet.people.auth.client_ip"
 
 # The Content-Security-Policy is the same in development and production, so that a page
 # that breaks it is seen breaking on a developer's machine first.
@@ -368,5 +376,4 @@ LOGGING = {
             what="DEBUG, INFO, WARNING, ERROR or CRITICAL",
         ),
     },
-    "loggers": {"axes": {"level": "WARNING"}},
 }

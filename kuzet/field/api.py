@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from django.contrib.auth import authenticate, user_logged_in
+from django.contrib.auth import user_logged_in
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,6 +46,8 @@ from kuzet.field.services import (
     submission_receive,
 )
 from kuzet.field.uploads import media_receipt_of
+from kuzet.people.auth import client_ip
+from kuzet.people.throttle import SignInThrottled, remember_browser, sign_in_authenticate
 from kuzet.people.two_factor import TooManyAttempts, has_confirmed_device, two_factor_verify
 
 # Largest base64 ciphertext accepted: a record of about 1 MB of answers, with room to spare.
@@ -116,14 +118,19 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 
 class SignInRefused(Exception):
-    def __init__(self, status: int, code: str, title: str) -> None:
+    def __init__(self, status: int, code: str, title: str, retry_after: int | None = None) -> None:
         super().__init__(code)
         self.status, self.code, self.title = status, code, title
+        self.retry_after = retry_after
 
 
 @api.exception_handler(SignInRefused)
 def _sign_in_refused(request: HttpRequest, exc: SignInRefused) -> HttpResponse:
-    return problem(exc.status, exc.code, exc.title)
+    if exc.retry_after is None:
+        return problem(exc.status, exc.code, exc.title)
+    response = problem(exc.status, exc.code, exc.title, retry_after=exc.retry_after)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _path(loc: Any) -> str:
@@ -356,15 +363,19 @@ def _receipt(submission: Any) -> dict[str, Any]:
 
 @api.post("/auth/device-token", auth=None, response={201: TokenOut, **ERRORS}, tags=["auth"])
 @in_request_language
-def device_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
+def device_token(
+    request: HttpRequest, payload: TokenIn, response: HttpResponse
+) -> Status[dict[str, Any]]:
     """Sign a device in with password (and TOTP): a device token, shown once."""
-    user = authenticate(request, username=payload.username, password=payload.password)
-    if getattr(request, "axes_locked_out", False):
-        # Answered here as a problem document; axes' middleware would replace it with a page.
-        request.axes_locked_out = False  # type: ignore[attr-defined]
-        raise SignInRefused(429, "locked_out", _("Too many failed sign-ins. Try again later."))
+    try:
+        user = sign_in_authenticate(request, username=payload.username, password=payload.password)
+    except SignInThrottled as throttled:
+        raise SignInRefused(
+            429, "sign_in_throttled", throttled.message(), throttled.retry_after
+        ) from None
     if user is None:
         raise SignInRefused(401, "invalid_credentials", _("Wrong login or password."))
+    remember_browser(response, user)
     has_device, verified = has_confirmed_device(user), False
     if has_device:
         if not payload.otp or not payload.otp.strip():
@@ -372,12 +383,10 @@ def device_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
                 401, "otp_required", _("Enter the code from your authenticator app.")
             )
         try:
-            totp = two_factor_verify(user=user, token=payload.otp)
-        except TooManyAttempts:
+            totp = two_factor_verify(user=user, token=payload.otp, address=client_ip(request))
+        except TooManyAttempts as throttled:
             raise SignInRefused(
-                429,
-                "otp_throttled",
-                _("Too many wrong codes. Wait a few seconds, then enter the newest code."),
+                429, "otp_throttled", throttled.message(), throttled.retry_after
             ) from None
         if totp is None:
             raise SignInRefused(
@@ -393,7 +402,7 @@ def device_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
             "enrol_two_factor",
             _("Your role needs two-factor authentication: set it up on the web first."),
         )
-    # The sign-in of a device is a sign-in: audited, last login kept, lockout counter reset.
+    # The sign-in of a device is a sign-in: audited, last login kept.
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     device, token = device_token_issue(user=user, name=payload.device_name)
     return Status(

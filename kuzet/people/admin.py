@@ -13,7 +13,13 @@ from django.utils.translation import ngettext
 
 from kuzet.core.admin_site import PolicyAdminMixin
 from kuzet.core.policy import CONTENT_ROLES, Action, Role
-from kuzet.people.models import GroupMembership, RegionalGroup, RoleChangeRequest, User
+from kuzet.people.models import (
+    GroupMembership,
+    RegionalGroup,
+    RoleChangeRequest,
+    SignInThrottle,
+    User,
+)
 from kuzet.people.reset import issue_reset_link
 from kuzet.people.roles import decide_role_change, refuse_self_change, request_role_change
 from kuzet.people.two_factor import two_factor_reset
@@ -171,3 +177,23 @@ class RoleChangeRequestAdmin(PolicyAdminMixin, admin.ModelAdmin):
     @admin.action(description=_("Refuse the role change"))
     def refuse(self, request: HttpRequest, queryset: QuerySet[RoleChangeRequest]) -> None:
         self._decide(request, queryset, False)
+
+
+@admin.register(SignInThrottle)
+class SignInThrottleAdmin(PolicyAdminMixin, admin.ModelAdmin):
+    """Counters of failed sign-ins; deleting one lifts its delay at once ("unlock").
+    Counters of logins that name no account show no login: it may be a typed password."""
+
+    policy_action = Action.MANAGE_USERS
+    list_display = ["scope", "user", "address", "failures", "first_failure_at", "last_failure_at"]
+    list_filter = ["scope"]
+    search_fields = ["user__username", "user__full_name", "address"]
+    fields = readonly_fields = (
+        "scope", "user", "address", "failures", "first_failure_at", "last_failure_at", "notified_at"
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

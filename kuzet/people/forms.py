@@ -1,5 +1,40 @@
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from kuzet.people.throttle import SignInThrottled, sign_in_authenticate
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, its password check behind the sign-in throttle;
+    ``retry_after`` holds the seconds to wait when the attempt came too soon."""
+
+    retry_after: int | None = None
+    # Django's own message has no Kazakh translation (it fell back to Russian on a kk page).
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Wrong login or password."),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if self.request is None:
+            raise TypeError("SignInForm needs the request: throttling counts by address")
+        if username is not None and password:
+            try:
+                self.user_cache = sign_in_authenticate(
+                    self.request, username=username, password=password
+                )
+            except SignInThrottled as throttled:
+                self.retry_after = throttled.retry_after
+                raise forms.ValidationError(throttled.message(), code="throttled") from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class TokenForm(forms.Form):

@@ -142,3 +142,47 @@ class RoleChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.from_role} → {self.to_role}"
+
+
+class ThrottleScope(models.TextChoices):
+    """What a sign-in failure counter counts (people.throttle)."""
+
+    ACCOUNT_ADDRESS = "account_address", _("account from one address")
+    ACCOUNT = "account", _("account from every address")
+    ADDRESS = "address", _("every account from one address")
+    KNOWN_BROWSER = "known_browser", _("account from a browser it signed in from")
+    NOTICE = "notice", _("failed sign-ins the user is told of")
+    NOTICE_SECOND_FACTOR = "notice_second_factor", _("wrong codes the user is told of")
+
+
+class SignInThrottle(models.Model):
+    """One counter of failed sign-ins; ``key`` is a keyed hash of what it counts (a typed
+    login may be a password, so no typed login is stored). ``user`` and ``address`` are shown
+    to administrators, and set only when the login names an account / for address counters."""
+
+    scope = models.CharField(_("counts"), max_length=24, choices=ThrottleScope.choices)
+    key = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    first_failure_at = models.DateTimeField(_("first failure"))
+    last_failure_at = models.DateTimeField(_("last failure"), db_index=True)
+    notified_at = models.DateTimeField(_("user told at"), null=True, blank=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in delay")
+        verbose_name_plural = _("sign-in delays")
+        ordering = ["-last_failure_at"]
+        constraints = [
+            models.UniqueConstraint("scope", "key", name="signinthrottle_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()}: {self.user or self.address or '—'}"

@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django_otp import login as otp_login
 
-from kuzet.people.forms import TokenForm
+from kuzet.people.auth import client_ip
+from kuzet.people.forms import SignInForm, TokenForm
+from kuzet.people.throttle import remember_browser
 from kuzet.people.two_factor import (
     TooManyAttempts,
     has_confirmed_device,
@@ -23,12 +24,23 @@ from kuzet.people.two_factor import (
     two_factor_verify,
 )
 
-TOO_MANY = _lazy("Too many wrong codes. Wait a few seconds, then enter the newest code.")
-
 
 class LoginView(auth_views.LoginView):
     template_name = "people/login.html"
     redirect_authenticated_user = True
+    form_class = SignInForm
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)
+        remember_browser(response, form.get_user())
+        return response
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_invalid(form)
+        if form.retry_after is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -43,9 +55,11 @@ def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device = two_factor_verify(user=request.user, token=form.cleaned_data["token"])
-        except TooManyAttempts:
-            form.add_error("token", str(TOO_MANY))
+            device = two_factor_verify(
+                user=request.user, token=form.cleaned_data["token"], address=client_ip(request)
+            )
+        except TooManyAttempts as throttled:
+            form.add_error("token", throttled.message())
         else:
             if device is not None:
                 otp_login(request, device)
@@ -68,8 +82,8 @@ def two_factor_setup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             confirmed = two_factor_confirm(user=request.user, token=form.cleaned_data["token"])
-        except TooManyAttempts:
-            form.add_error("token", str(TOO_MANY))
+        except TooManyAttempts as throttled:
+            form.add_error("token", throttled.message())
         else:
             if confirmed is not None:
                 otp_login(request, confirmed)

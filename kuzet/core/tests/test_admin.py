@@ -13,7 +13,7 @@ from kuzet.people.models import User
 pytestmark = pytest.mark.django_db
 
 PAGES = ["/admin/", "/admin/registry/institution/", "/admin/registry/region/", "/admin/people/user/",
-         "/admin/people/regionalgroup/", "/admin/axes/accessattempt/"]  # fmt: skip
+         "/admin/people/regionalgroup/", "/admin/people/signinthrottle/"]  # fmt: skip
 # role -> pages it may open (the rest redirect to the admin's sign-in or are forbidden)
 ALLOWED = {
     Role.PARTICIPANT: set(),
@@ -37,9 +37,7 @@ def test_admin_pages_by_role(
         assert (status == 200) is (page in ALLOWED[role]), (role, page, status)
 
 
-@pytest.mark.parametrize(
-    "page", ["/admin/auth/group/", "/admin/otp_totp/totpdevice/", "/admin/axes/accesslog/"]
-)
+@pytest.mark.parametrize("page", ["/admin/auth/group/", "/admin/otp_totp/totpdevice/"])
 def test_admin_pages_outside_the_policy_do_not_exist(
     administrator: User, client_for: Callable[[User], Client], page: str
 ) -> None:

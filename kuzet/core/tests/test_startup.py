@@ -54,6 +54,10 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         ({"KUZET_DEBUG": "1", "KUZET_LOG_LEVEL": "verbose"}, "KUZET_LOG_LEVEL"),
         ({"KUZET_DEBUG": "1", "KUZET_AUDIT_KEY": "too-short"}, "KUZET_AUDIT_KEY"),
         ({"KUZET_DEBUG": "1", "KUZET_CACHE_URL": "memcached://127.0.0.1"}, "KUZET_CACHE_URL"),
+        ({"KUZET_DEBUG": "1", "KUZET_LOGIN_FREE_TRIES": "0"}, "KUZET_LOGIN_FREE_TRIES"),
+        # The lock's settings are gone; a deployment still setting them is told so.
+        ({"KUZET_DEBUG": "1", "KUZET_LOGIN_FAILURE_LIMIT": "5"}, "KUZET_LOGIN_FAILURE_LIMIT"),
+        ({"KUZET_DEBUG": "1", "KUZET_LOGIN_COOLOFF_MINUTES": "15"}, "KUZET_LOGIN_COOLOFF_MINUTES"),
     ],
 )
 def test_a_bad_setting_stops_start_up_naming_the_variable(

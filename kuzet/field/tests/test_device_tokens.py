@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from axes.models import AccessAttempt
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -20,7 +19,7 @@ from kuzet.field.models import DeviceToken
 from kuzet.field.services import device_token_revoke
 from kuzet.field.tests.device import API, Device
 from kuzet.people.demo import DEMO_USERNAMES
-from kuzet.people.models import User
+from kuzet.people.models import SignInThrottle, ThrottleScope, User
 
 pytestmark = pytest.mark.django_db
 URL = f"{API}/auth/device-token"
@@ -76,7 +75,7 @@ def test_token_lifetime_follows_the_setting(
     assert timedelta(days=2, hours=23) < device.expires_at - device.created_at <= timedelta(days=3)
 
 
-def test_a_wrong_password_is_401_and_counted_by_the_lockout(
+def test_a_wrong_password_is_401_and_counted_by_the_throttle(
     client: Client, participant: User, settings: Any
 ) -> None:
     reply = sign_in(client, "alia", "not-the-password")
@@ -85,24 +84,24 @@ def test_a_wrong_password_is_401_and_counted_by_the_lockout(
     assert reply["Content-Type"] == "application/problem+json"
     assert reply.json()["code"] == "invalid_credentials"
     assert "token" not in reply.json()
-    assert AccessAttempt.objects.get(username="alia").failures_since_start == 1
+    assert SignInThrottle.objects.get(scope=ThrottleScope.ACCOUNT, user=participant).failures == 1
     assert AuditEvent.objects.filter(
         action=AuditAction.LOGIN_FAILED, actor_id=participant.pk
     ).exists()
 
-    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+    for _attempt in range(settings.SIGN_IN_FREE_TRIES - 1):
         sign_in(client, "alia", "not-the-password")
-    locked = sign_in(client, "alia")  # even the right password, while locked out
+    locked = sign_in(client, "alia")  # even the right password, until the delay is over
     assert locked.status_code == 429
     assert locked["Content-Type"] == "application/problem+json"
-    assert locked.json()["code"] == "locked_out"
+    assert locked.json()["code"] == "sign_in_throttled"
     assert not DeviceToken.objects.exists()
 
 
 def test_a_successful_sign_in_resets_the_failure_count(client: Client, participant: User) -> None:
     sign_in(client, "alia", "not-the-password")
     assert sign_in(client, "alia").status_code == 201
-    assert not AccessAttempt.objects.filter(username="alia").exists()
+    assert not SignInThrottle.objects.filter(scope=ThrottleScope.ACCOUNT).exists()
 
 
 def test_a_user_with_a_totp_device_must_give_a_valid_code(

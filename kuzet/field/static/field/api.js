@@ -19,8 +19,8 @@ async function freeStorage() {
 
 export class NoRoom extends Error {}
 
-async function call(method, path, { token, body, headers = {}, language, roomFactor = 0 } = {}) {
-  const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store", credentials: "omit" };
+async function call(method, path, { token, body, headers = {}, language, roomFactor = 0, credentials = "omit" } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store", credentials };
   if (language) init.headers["Accept-Language"] = language;
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
@@ -47,7 +47,10 @@ export function problemOf(reply) {
 }
 
 export const api = {
-  deviceToken: (body, language) => call("POST", "/auth/device-token", { body, language }),
+  // Signing in sends (and keeps) the known-browser cookie, so the sign-in throttle counts this
+  // tablet's attempts apart from others at its address (docs/security.md); nothing else
+  // sends cookies.
+  deviceToken: (body, language) => call("POST", "/auth/device-token", { body, language, credentials: "same-origin" }),
   package: (token, etag, language) =>
     call("GET", "/field/package", { token, language, roomFactor: 3, headers: etag ? { "If-None-Match": etag } : {} }),
   submit: (token, body, language) => call("POST", "/field/submissions", { token, body, language }),

@@ -25,6 +25,7 @@ the indicators read parts of months with the same statements too.
 import zlib
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -100,6 +101,12 @@ ALLEGATION_COUNTS: dict[str, Any] = {
     name: Count("id", filter=q) for name, q in ALLEGATIONS_COUNTED.items()
 }
 RECOMMENDATION_COUNTS: dict[str, Any] = {"recommendations": Count("id")}
+
+
+def _has_signal(code: str, quality: VisitQuality) -> int:
+    return int(any(r.code == code for r in quality.signals))
+
+
 # The report quality of a reported visit, by column: the texts checked and found weak, the
 # copied texts (the text rules' code ``copied``), and each visit-level signal (0 or 1).
 QUALITY_COUNTS: dict[str, Callable[[VisitQuality], int]] = {
@@ -109,10 +116,7 @@ QUALITY_COUNTS: dict[str, Callable[[VisitQuality], int]] = {
     "q_recommendation_texts": lambda q: q.recommendation_texts,
     "q_recommendation_texts_weak": lambda q: len(q.weak_recommendations),
     "q_texts_copied": lambda q: q.copied,
-    **{
-        f"q_{code}": (lambda q, code=code: int(any(r.code == code for r in q.signals)))
-        for code in SIGNALS
-    },
+    **{f"q_{code}": partial(_has_signal, code) for code in SIGNALS},
 }
 QUALITY_BATCH = 500
 COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS, *QUALITY_COUNTS]

@@ -64,7 +64,10 @@ def record(
               TeamPlace(member, TeamMember.Role.MEMBER)],
     )  # fmt: skip
     RegionalGroup(region=own_region, name="Группа НПМ Алматы").save()
-    return {"bare": reported(visit, leader, talk=False), "talked": reported(other, leader, talk=True)}
+    return {
+        "bare": reported(visit, leader, talk=False),
+        "talked": reported(other, leader, talk=True),
+    }
 
 
 def period(visit: Visit) -> dict[str, str]:
@@ -108,12 +111,12 @@ def test_a_figure_links_to_the_visits_behind_it_as_the_user_may_see_them(
 ) -> None:
     query = {**period(record["bare"]), "quality": "q_no_interview"}
     page = client_for(secretariat).get("/dashboard/visits/", query).content.decode()
-    assert f'/visits/{record["bare"].pk}/review/#quality' in page
-    assert f'/visits/{record["talked"].pk}/' not in page
+    assert f"/visits/{record['bare'].pk}/review/#quality" in page
+    assert f"/visits/{record['talked'].pk}/" not in page
     # Another region's coordinator counts nothing of ours; a bad figure name is reported.
     far = client_for(make_user(Role.COORDINATOR, region=other_region, username="far"))
     far_page = far.get("/dashboard/visits/", query, headers={"accept-language": "en"})
-    assert f'/visits/{record["bare"].pk}/' not in far_page.content.decode()
+    assert f"/visits/{record['bare'].pk}/" not in far_page.content.decode()
     bad = client_for(secretariat).get(
         "/dashboard/visits/", {"quality": "q_nonsense"}, headers={"accept-language": "en"}
     )

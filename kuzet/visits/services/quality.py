@@ -108,9 +108,9 @@ def visit_quality_many(
     settings = settings or QualitySettings.current()
     facts = visit_facts_many(ids)
     result = {pk: VisitQuality(signals=visit_signals(facts[pk], settings)) for pk in facts}
-    for pk, visit_id, title, description in Finding.objects.filter(
-        visit_id__in=ids
-    ).values_list("pk", "visit_id", "title", "description"):
+    for pk, visit_id, title, description in Finding.objects.filter(visit_id__in=ids).values_list(
+        "pk", "visit_id", "title", "description"
+    ):
         quality = result[visit_id]
         quality.findings += 1
         lang = text_language(description)
@@ -154,9 +154,7 @@ def visit_facts_many(ids: list[int]) -> dict[int, VisitFacts]:
             responses__marks__isnull=False,
         )
         .exclude(pk=OuterRef("pk"))
-        .filter(
-            Q(planned_date__lt=OuterRef("planned_date")) | Q(pk__lt=OuterRef("pk"))
-        )
+        .filter(Q(planned_date__lt=OuterRef("planned_date")) | Q(pk__lt=OuterRef("pk")))
         .order_by("-planned_date", "-pk")
     )
     visits = {

@@ -109,9 +109,11 @@ def test_warnings_are_listed_before_submission_and_do_not_block_by_default(
     visit: Visit, leader: User, client_for: Callable[[User], Client]
 ) -> None:
     visit = drafting(visit, leader)
-    page = client_for(leader).get(
-        f"/visits/{visit.pk}/review/", headers={"accept-language": "en"}
-    ).content.decode()
+    page = (
+        client_for(leader)
+        .get(f"/visits/{visit.pk}/review/", headers={"accept-language": "en"})
+        .content.decode()
+    )
     assert "Nobody was interviewed" in page and 'class="quality-warnings"' in page
     assert visit_transition(actor=leader, visit=visit, to_status=S.UNDER_REVIEW).status == (
         S.UNDER_REVIEW

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_GET, require_POST
 from kuzet.core.forms import show_service_errors
 from kuzet.core.http import signed_in
 from kuzet.core.redaction import find_names
+from kuzet.quality.models import QualitySettings
 from kuzet.visits.forms import AmendmentForm, ReviewCommentForm
 from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
-from kuzet.quality.models import QualitySettings
 from kuzet.visits.services.lifecycle import next_steps, submission_problems, submission_warnings
 from kuzet.visits.services.quality import visit_quality
 from kuzet.visits.services.review import amendment_add, review_comment_add, review_comment_resolve

@@ -789,6 +789,8 @@ QUALITY_SHARES: list[tuple[str, str, Any]] = [
     ("q_texts_copied", "q_texts", gettext_lazy("copied texts, %")),
     *[(f"q_{code}", "q_reported", label) for code, label in SIGNALS.items()],
 ]  # fmt: skip
+# The signals' columns say what they count, as a share of the visits reported.
+QUALITY_COLUMN = gettext_lazy("%(signal)s, %% of visits")
 QUALITY_NOTE = gettext_lazy(
     "Visits under review or later. Texts: findings and recommendation texts (ru and kk) the "
     "quality rules find weak or copied, as a share of those checked; visit signals: share of "
@@ -838,7 +840,8 @@ def quality_by(f: Filters, dimension: str) -> Table:
             groups = groups.filter(region_id__in=f.regions)
         for each in sorted(groups, key=lambda g: (g.region.name, g.name)):
             counts = by_key.get(each.region_id, dict.fromkeys(columns, 0))
-            label = f"{each.name} ({each.region.name})"
+            region = each.region.name
+            label = each.name if region in each.name else f"{each.name} ({region})"
             rows.append(
                 _quality_row(label, counts, f, {"region": each.region_id}, key=str(each.pk))
             )
@@ -860,11 +863,18 @@ def quality_by(f: Filters, dimension: str) -> Table:
     return Table(
         f"quality_by_{dimension}",
         titles[dimension],
-        [_("visits reported"), *[str(label) for _count, _whole, label in QUALITY_SHARES]],
+        [_("visits reported"), *_quality_columns()],
         rows,
         chart="",
         note=notes.get(dimension, ""),
     )
+
+
+def _quality_columns() -> list[str]:
+    return [
+        str(label) if whole != "q_reported" else str(QUALITY_COLUMN) % {"signal": label}
+        for _count, whole, label in QUALITY_SHARES
+    ]
 
 
 def _quality_row(

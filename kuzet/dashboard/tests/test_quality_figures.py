@@ -86,7 +86,7 @@ def test_the_quality_tables_count_the_reported_visits(
     columns = next(csv.reader(io.StringIO(body)))[1:]
     row = dict(zip(columns, by_region["all"], strict=True))
     assert row["visits reported"] == "2"
-    assert row["no interview"] == "50"  # one of the two visits
+    assert row["no interview, % of visits"] == "50"  # one of the two visits
     assert row["weak recommendations, %"] == "33"  # 1 of 3 texts (ru, ru, kk)
     assert row["weak findings, %"] == "" and row["copied texts, %"] == "0"
     region_name = record["bare"].region.name

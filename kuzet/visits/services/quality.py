@@ -140,7 +140,8 @@ def visit_quality_many(
                 # A recommendation linked as a repeat of an earlier one repeats it on purpose.
                 reasons = [r for r in reasons if r.code != COPIED]
             if reasons:
-                label = " ".join(text.split()[:10])
+                words = text.split()
+                label = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
                 quality.weak.append(WeakText("recommendation", pk, label, lang, reasons))
     return result
 

@@ -151,9 +151,11 @@ def month_end(day: date) -> date:
 # --- One visit --------------------------------------------------------------------------
 
 
-def visit_facts_refresh(visit_id: int) -> None:
+def visit_facts_refresh(visit_id: int, quality: VisitQuality | None = None) -> None:
     """Make the facts of one visit say what its records say (``facts_catch_up`` calls it
-    for the marked visits; code that writes records directly calls it after its write)."""
+    for the marked visits; code that writes records directly calls it after its write).
+    ``quality``: the visit's report quality if already read (``facts_catch_up`` reads those
+    of all the marked visits at once)."""
     with transaction.atomic():
         old = VisitFact.objects.filter(pk=visit_id).first()
         visit = (
@@ -184,7 +186,7 @@ def visit_facts_refresh(visit_id: int) -> None:
                 for name, n in model.objects.filter(visit_id=visit_id).aggregate(**counts).items():
                     setattr(new, name, n)
             if visit.status in REPORTED:
-                _set_quality(new, visit_quality_many([visit_id])[visit_id])
+                _set_quality(new, quality or visit_quality_many([visit_id])[visit_id])
             new.save()
         elif old is not None:
             old.delete()
@@ -215,6 +217,10 @@ def facts_catch_up() -> int:
     if not pending:
         return 0
     done: set[int] = set()
+    # The report quality of the marked visits in one read (a few queries for all, not per
+    # visit); read before their recount, so a write meanwhile leaves its mark for the next.
+    marked = [key for what, key, _token in pending if what == "visit"]
+    qualities = visit_quality_many(marked) if marked else {}
     for what, key, token in sorted(pending, key=lambda mark: mark[0] != "institution"):
         if what == "institution":
             visits = set(Visit.objects.filter(institution_id=key).values_list("pk", flat=True))
@@ -226,16 +232,16 @@ def facts_catch_up() -> int:
             InstitutionChange.objects.filter(institution_id=key, token=token).delete()
         else:
             if key not in done:
-                _catch_up_visit(key)
+                _catch_up_visit(key, qualities.get(key))
                 done.add(key)
             VisitChange.objects.filter(visit_id=key, token=token).delete()
     return len(done)
 
 
 @transaction.atomic
-def _catch_up_visit(visit_id: int) -> None:
+def _catch_up_visit(visit_id: int, quality: VisitQuality | None = None) -> None:
     _lock("visit", visit_id)  # two catch-ups at once recount one visit one after the other
-    visit_facts_refresh(visit_id)
+    visit_facts_refresh(visit_id, quality)
 
 
 def _set_quality(fact: VisitFact, quality: VisitQuality) -> None:

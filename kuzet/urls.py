@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("kuzet.reports.urls")),
     path("field/", include("kuzet.field.urls")),
     path("dashboard/", include("kuzet.dashboard.urls")),
+    path("quality/", include("kuzet.quality.urls")),
     path("api/v1/uploads/", include("kuzet.field.tus")),
     path("api/v1/", field_api.urls),
     path("audit/", include("kuzet.core.urls")),

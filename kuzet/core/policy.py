@@ -62,6 +62,7 @@ class Action(StrEnum):
     VIEW_INSTRUMENTS = "view_instruments"
     MANAGE_INSTRUMENTS = "manage_instruments"
     ALLOW_TEAM_FROM_OUTSIDE_REGION = "allow_team_from_outside_region"
+    MANAGE_QUALITY_SETTINGS = "manage_quality_settings"
 
 
 # action -> (roles allowed in every region, roles allowed in their own regions only)
@@ -111,6 +112,8 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.MANAGE_INSTRUMENTS: (frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}), frozenset()),
     # A visit's team is the region's group; only the secretariat may plan one with others.
     Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: (frozenset({Role.SECRETARIAT}), frozenset()),
+    # Report quality: thresholds of the signals and which codes block submission and approval.
+    Action.MANAGE_QUALITY_SETTINGS: (frozenset({Role.SECRETARIAT}), frozenset()),
 }
 
 

@@ -25,6 +25,7 @@ the indicators read parts of months with the same statements too.
 import zlib
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -39,9 +40,11 @@ from kuzet.dashboard.models import (
     VisitCount,
     VisitFact,
 )
+from kuzet.quality.signals import SIGNALS
 from kuzet.recommendations.models import Recommendation
 from kuzet.registry.models import InstitutionChange
 from kuzet.visits.models import Allegation, Interview, Visit, VisitChange
+from kuzet.visits.services.quality import VisitQuality, visit_quality_many
 
 S = Visit.Status
 R = Recommendation.Status
@@ -58,6 +61,8 @@ CARRIED_OUT = frozenset(
     }
 )
 OPEN = frozenset({R.ISSUED, R.ACCEPTED, R.IN_PROGRESS, R.PARTLY, R.NOT_IMPLEMENTED})
+# Visits whose record the team has submitted: the report quality is counted on them.
+REPORTED = frozenset({S.UNDER_REVIEW, S.RETURNED, S.APPROVED, S.SENT, S.CLOSED})
 # A cell of the place rows of the count tables: month, region, department, type, visit type.
 Cell = tuple[date, int, int, int, str]
 # The grains coarser than a place and the place column each keeps ("" for the country; the
@@ -96,7 +101,25 @@ ALLEGATION_COUNTS: dict[str, Any] = {
     name: Count("id", filter=q) for name, q in ALLEGATIONS_COUNTED.items()
 }
 RECOMMENDATION_COUNTS: dict[str, Any] = {"recommendations": Count("id")}
-COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS]
+
+
+def _has_signal(code: str, quality: VisitQuality) -> int:
+    return int(any(r.code == code for r in quality.signals))
+
+
+# The report quality of a reported visit, by column: the texts checked and found weak, the
+# copied texts (the text rules' code ``copied``), and each visit-level signal (0 or 1).
+QUALITY_COUNTS: dict[str, Callable[[VisitQuality], int]] = {
+    "q_reported": lambda q: 1,
+    "q_findings": lambda q: q.findings,
+    "q_findings_weak": lambda q: len(q.weak_findings),
+    "q_recommendation_texts": lambda q: q.recommendation_texts,
+    "q_recommendation_texts_weak": lambda q: len(q.weak_recommendations),
+    "q_texts_copied": lambda q: q.copied,
+    **{f"q_{code}": partial(_has_signal, code) for code in SIGNALS},
+}
+QUALITY_BATCH = 500
+COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS, *QUALITY_COUNTS]
 # The columns that name a row of each count table besides ``grain``, ``month`` and ``months``;
 # the other columns are the counts.
 KEYS: dict[Any, list[str]] = {
@@ -128,9 +151,11 @@ def month_end(day: date) -> date:
 # --- One visit --------------------------------------------------------------------------
 
 
-def visit_facts_refresh(visit_id: int) -> None:
+def visit_facts_refresh(visit_id: int, quality: VisitQuality | None = None) -> None:
     """Make the facts of one visit say what its records say (``facts_catch_up`` calls it
-    for the marked visits; code that writes records directly calls it after its write)."""
+    for the marked visits; code that writes records directly calls it after its write).
+    ``quality``: the visit's report quality if already read (``facts_catch_up`` reads those
+    of all the marked visits at once)."""
     with transaction.atomic():
         old = VisitFact.objects.filter(pk=visit_id).first()
         visit = (
@@ -160,6 +185,8 @@ def visit_facts_refresh(visit_id: int) -> None:
             ):
                 for name, n in model.objects.filter(visit_id=visit_id).aggregate(**counts).items():
                     setattr(new, name, n)
+            if visit.status in REPORTED:
+                _set_quality(new, quality or visit_quality_many([visit_id])[visit_id])
             new.save()
         elif old is not None:
             old.delete()
@@ -190,6 +217,10 @@ def facts_catch_up() -> int:
     if not pending:
         return 0
     done: set[int] = set()
+    # The report quality of the marked visits in one read (a few queries for all, not per
+    # visit); read before their recount, so a write meanwhile leaves its mark for the next.
+    marked = [key for what, key, _token in pending if what == "visit"]
+    qualities = visit_quality_many(marked) if marked else {}
     for what, key, token in sorted(pending, key=lambda mark: mark[0] != "institution"):
         if what == "institution":
             visits = set(Visit.objects.filter(institution_id=key).values_list("pk", flat=True))
@@ -201,16 +232,21 @@ def facts_catch_up() -> int:
             InstitutionChange.objects.filter(institution_id=key, token=token).delete()
         else:
             if key not in done:
-                _catch_up_visit(key)
+                _catch_up_visit(key, qualities.get(key))
                 done.add(key)
             VisitChange.objects.filter(visit_id=key, token=token).delete()
     return len(done)
 
 
 @transaction.atomic
-def _catch_up_visit(visit_id: int) -> None:
+def _catch_up_visit(visit_id: int, quality: VisitQuality | None = None) -> None:
     _lock("visit", visit_id)  # two catch-ups at once recount one visit one after the other
-    visit_facts_refresh(visit_id)
+    visit_facts_refresh(visit_id, quality)
+
+
+def _set_quality(fact: VisitFact, quality: VisitQuality) -> None:
+    for name, count in QUALITY_COUNTS.items():
+        setattr(fact, name, count(quality))
 
 
 def _cell_of(fact: VisitFact) -> Cell:
@@ -488,6 +524,16 @@ def facts_rebuild() -> dict[str, int]:
         "status",
     ).order_by()
     batch: list[VisitFact] = []
+
+    def flush() -> None:
+        reported = [fact for fact in batch if fact.status in REPORTED]
+        for start in range(0, len(reported), QUALITY_BATCH):
+            part = reported[start : start + QUALITY_BATCH]
+            qualities = visit_quality_many([fact.visit_id for fact in part])
+            for fact in part:
+                _set_quality(fact, qualities[fact.visit_id])
+        VisitFact.objects.bulk_create(batch)
+
     for pk, day, institution, region, department, type_, kind, status in visits.iterator(
         chunk_size=5000
     ):
@@ -507,9 +553,9 @@ def facts_rebuild() -> dict[str, int]:
                 setattr(fact, name, n)
         batch.append(fact)
         if len(batch) == 5000:
-            VisitFact.objects.bulk_create(batch)
+            flush()
             batch = []
-    VisitFact.objects.bulk_create(batch)
+    flush()
     _recommendation_facts("1 = 1")
     for model, select in (
         (VisitCount, visit_count_select),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from kuzet.dashboard.facts import (
     CARRIED_OUT,
     OPEN,
+    QUALITY_COUNTS,
     STATUS_COLUMNS,
     items_select,
     month_end,
@@ -40,6 +41,8 @@ from kuzet.dashboard.models import (
     VisitCount,
 )
 from kuzet.instruments.models import Instrument, InstrumentVersion
+from kuzet.people.models import RegionalGroup
+from kuzet.quality.signals import SIGNALS
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.registry.models import Department, Institution, InstitutionType, Region
 from kuzet.visits.models import Allegation, Visit
@@ -776,6 +779,116 @@ def trend_months(f: Filters) -> Table:
     )
 
 
+# --- Report quality -------------------------------------------------------------------
+
+# The shares of the quality tables: (the count, what it is a share of, the column's label).
+QUALITY_SHARES: list[tuple[str, str, Any]] = [
+    ("q_findings_weak", "q_findings", gettext_lazy("weak findings, %")),
+    ("q_recommendation_texts_weak", "q_recommendation_texts",
+     gettext_lazy("weak recommendations, %")),
+    ("q_texts_copied", "q_texts", gettext_lazy("copied texts, %")),
+    *[(f"q_{code}", "q_reported", label) for code, label in SIGNALS.items()],
+]  # fmt: skip
+# The signals' columns say what they count, as a share of the visits reported.
+QUALITY_COLUMN = gettext_lazy("%(signal)s, %% of visits")
+QUALITY_NOTE = gettext_lazy(
+    "Visits under review or later. Texts: findings and recommendation texts (ru and kk) the "
+    "quality rules find weak or copied, as a share of those checked; visit signals: share of "
+    "the visits with the signal. A figure links to the visits behind it; their review tab "
+    "lists the texts and the reasons."
+)
+QUALITY_DIMENSIONS: dict[str, tuple[str | None, str]] = {
+    "region": (Grain.REGION, "region_id"),
+    "group": (Grain.REGION, "region_id"),
+    "department": (Grain.DEPARTMENT, "department_id"),
+    "month": (None, "month"),
+}
+
+
+def quality_by(f: Filters, dimension: str) -> Table:
+    """Report quality of the visits reported in the period (under review or later), by region,
+    regional group, department or month: how many, then the share of weak findings, weak
+    recommendation texts and copied texts among those checked, and the share of the visits
+    with each visit-level signal. Each figure links to the visits behind it, whose review tab
+    lists the texts and signals."""
+    grain, group = QUALITY_DIMENSIONS[dimension]
+    if dimension == "month":
+        sql, params = _visit_rows(f, by_month=True)
+    else:
+        sql, params = _visit_rows(f, by=grain)
+    columns = [name for name in QUALITY_COUNTS]
+    by_key: dict[Any, dict[str, int]] = {}
+    for row in _sums(sql, params, columns, by=group):
+        key = _month_key(row[0]) if dimension == "month" else row[0]
+        by_key[key] = dict(zip(columns, row[1:], strict=True))
+    total = {c: sum(counts[c] for counts in by_key.values()) for c in columns}
+    rows = [_quality_row(_("all"), total, f, {}, key="all")]
+    if dimension == "month":
+        month = date(f.start.year, f.start.month, 1)
+        while month <= f.end:
+            last = month_end(month)
+            sub = replace(f, start=max(month, f.start), end=min(last, f.end))
+            key = f"{month:%Y-%m}"
+            counts = by_key.get(key, dict.fromkeys(columns, 0))
+            rows.append(
+                _quality_row(date_format(month, "YEAR_MONTH_FORMAT"), counts, sub, {}, key=key)
+            )
+            month = last + timedelta(days=1)
+    elif dimension == "group":
+        groups = RegionalGroup.objects.filter(is_active=True).select_related("region")
+        if f.regions is not None:
+            groups = groups.filter(region_id__in=f.regions)
+        for each in sorted(groups, key=lambda g: (g.region.name, g.name)):
+            counts = by_key.get(each.region_id, dict.fromkeys(columns, 0))
+            region = each.region.name
+            label = each.name if region in each.name else f"{each.name} ({region})"
+            rows.append(
+                _quality_row(label, counts, f, {"region": each.region_id}, key=str(each.pk))
+            )
+    else:
+        labels = _labels(dimension, set(by_key))
+        for key in sorted(by_key, key=lambda k: labels.get(k, "")):
+            rows.append(
+                _quality_row(labels.get(key, "?"), by_key[key], f, {dimension: key}, key=str(key))
+            )
+    titles = {
+        "region": _("Report quality by region"),
+        "group": _("Report quality by regional group"),
+        "department": _("Report quality by department"),
+        "month": _("Report quality by month"),
+    }
+    notes = {
+        "group": _("A regional group's figures are those of its region's visits."),
+    }
+    return Table(
+        f"quality_by_{dimension}",
+        titles[dimension],
+        [_("visits reported"), *_quality_columns()],
+        rows,
+        chart="",
+        note=notes.get(dimension, ""),
+    )
+
+
+def _quality_columns() -> list[str]:
+    return [
+        str(label) if whole != "q_reported" else str(QUALITY_COLUMN) % {"signal": label}
+        for _count, whole, label in QUALITY_SHARES
+    ]
+
+
+def _quality_row(
+    label: str, counts: dict[str, int], f: Filters, extra: dict[str, Any], key: str
+) -> Row:
+    counts = {**counts, "q_texts": counts["q_findings"] + counts["q_recommendation_texts"]}
+    values: list[float | int | None] = [counts["q_reported"]]
+    links = [_drill(f, quality="q_reported", **extra)]
+    for count, whole, _label in QUALITY_SHARES:
+        values.append(_percent(counts[count], counts[whole]))
+        links.append(_drill(f, quality=count, **extra))
+    return Row(label, values, links, key=key)
+
+
 TABLES = {
     "visits_by_region": lambda f: visits_by(f, "region"),
     "visits_by_department": lambda f: visits_by(f, "department"),
@@ -790,4 +903,8 @@ TABLES = {
     "recommendations_by_addressee": recommendations_by_addressee,
     "noncompliant_items": noncompliant_items,
     "trend_months": trend_months,
+    "quality_by_region": lambda f: quality_by(f, "region"),
+    "quality_by_group": lambda f: quality_by(f, "group"),
+    "quality_by_department": lambda f: quality_by(f, "department"),
+    "quality_by_month": lambda f: quality_by(f, "month"),
 }

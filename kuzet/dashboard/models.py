@@ -176,6 +176,25 @@ class VisitFact(models.Model):
     allegations_ill_treatment = models.PositiveIntegerField(default=0)
     allegations_reprisal = models.PositiveIntegerField(default=0)
     recommendations = models.PositiveIntegerField(default=0)
+    # Report quality of a reported visit (under review or later; 0 on the others): its texts
+    # checked and found weak, copied texts, and each visit-level signal (0 or 1). Filled by
+    # ``facts.py`` from ``kuzet.visits.services.quality``; named by ``facts.QUALITY_COUNTED``.
+    q_reported = models.PositiveIntegerField(default=0)
+    q_findings = models.PositiveIntegerField(default=0)
+    q_findings_weak = models.PositiveIntegerField(default=0)
+    q_recommendation_texts = models.PositiveIntegerField(default=0)
+    q_recommendation_texts_weak = models.PositiveIntegerField(default=0)
+    q_texts_copied = models.PositiveIntegerField(default=0)
+    q_no_times = models.PositiveIntegerField(default=0)
+    q_short_stay = models.PositiveIntegerField(default=0)
+    q_no_interview = models.PositiveIntegerField(default=0)
+    q_no_private_interview = models.PositiveIntegerField(default=0)
+    q_interviews_without_consent = models.PositiveIntegerField(default=0)
+    q_no_checklist = models.PositiveIntegerField(default=0)
+    q_all_compliant = models.PositiveIntegerField(default=0)
+    q_checklist_repeated = models.PositiveIntegerField(default=0)
+    q_findings_unsupported = models.PositiveIntegerField(default=0)
+    q_records_outside_stay = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -254,6 +273,23 @@ class VisitCount(PlaceCount):
     allegations_ill_treatment = models.PositiveIntegerField(default=0)
     allegations_reprisal = models.PositiveIntegerField(default=0)
     recommendations = models.PositiveIntegerField(default=0)
+    # Report quality of the reported visits: sums of the ``VisitFact`` columns of the same names.
+    q_reported = models.PositiveIntegerField(default=0)
+    q_findings = models.PositiveIntegerField(default=0)
+    q_findings_weak = models.PositiveIntegerField(default=0)
+    q_recommendation_texts = models.PositiveIntegerField(default=0)
+    q_recommendation_texts_weak = models.PositiveIntegerField(default=0)
+    q_texts_copied = models.PositiveIntegerField(default=0)
+    q_no_times = models.PositiveIntegerField(default=0)
+    q_short_stay = models.PositiveIntegerField(default=0)
+    q_no_interview = models.PositiveIntegerField(default=0)
+    q_no_private_interview = models.PositiveIntegerField(default=0)
+    q_interviews_without_consent = models.PositiveIntegerField(default=0)
+    q_no_checklist = models.PositiveIntegerField(default=0)
+    q_all_compliant = models.PositiveIntegerField(default=0)
+    q_checklist_repeated = models.PositiveIntegerField(default=0)
+    q_findings_unsupported = models.PositiveIntegerField(default=0)
+    q_records_outside_stay = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [_cell("visitcount_cell", "status")]

@@ -31,6 +31,7 @@ from kuzet.dashboard.facts import (
     CARRIED_OUT,
     INTERVIEWS_COUNTED,
     NON_COMPLIANT,
+    QUALITY_COUNTS,
     facts_catch_up,
 )
 from kuzet.dashboard.filters import Filters, filters_from
@@ -46,6 +47,7 @@ from kuzet.dashboard.priorities import (
     reasons,
     suggestions,
 )
+from kuzet.quality.signals import SIGNALS
 from kuzet.registry.models import Region
 from kuzet.visits.models import Allegation, ComplianceMark, Interview, Visit
 from kuzet.visits.selectors import visits_for
@@ -64,6 +66,8 @@ CHARTED = [
     "recommendations_by_addressee",
     "noncompliant_items",
 ]
+QUALITY_TABLES = ["quality_by_region", "quality_by_group", "quality_by_department",
+                  "quality_by_month"]  # fmt: skip
 SUGGESTIONS_SHOWN = 25
 
 
@@ -109,6 +113,9 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
         "query": f.query(),
         "headline": indicators.headline(f, tables),
         "tables": [tables[key] for key in CHARTED],
+        "quality_tables": [indicators.TABLES[key](f) for key in QUALITY_TABLES],
+        "may_set_quality": can(request.user, Action.MANAGE_QUALITY_SETTINGS),
+        "quality_note": indicators.QUALITY_NOTE,
         "coverage": coverage,
         "map_cells": cells,
         "map_box": f"{x0} {y0} {width} {height}",
@@ -227,6 +234,13 @@ def visit_drill(request: HttpRequest) -> HttpResponse:
         what.append(_("with the item “%(q)s” non-compliant") % {"q": question})
     elif item:
         problems.append(_("Unknown checklist item: %(item)s") % {"item": item[:80]})
+    quality = request.GET.get("quality", "")
+    if quality in QUALITY_COUNTS:
+        # The visits whose facts count the figure (caught up above with the records).
+        visits = visits.filter(**{f"dashboard_fact__{quality}__gt": 0})
+        what.append(_("report quality: %(what)s") % {"what": _quality_label(quality)})
+    elif quality:
+        problems.append(_("Unknown quality figure: %(name)s") % {"name": quality[:80]})
     counted = visits.count()
     # Listed: only the visits the user may open (a group leader counts their region's
     # visits on the dashboard but opens only their teams').
@@ -255,8 +269,22 @@ def visit_drill(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "back": f"{reverse('dashboard:indicators')}?{f.query()}",
+            "to_review": quality in QUALITY_COUNTS,
         },
     )
+
+
+def _quality_label(name: str) -> str:
+    labels = {
+        "q_reported": _("visits reported"),
+        "q_findings": _("with findings"),
+        "q_findings_weak": _("weak findings"),
+        "q_recommendation_texts": _("with recommendations"),
+        "q_recommendation_texts_weak": _("weak recommendations"),
+        "q_texts_copied": _("copied texts"),
+    }
+    labels.update({f"q_{code}": str(label) for code, label in SIGNALS.items()})
+    return labels.get(name, name)
 
 
 def _HAS_LABELS() -> dict[str, str]:

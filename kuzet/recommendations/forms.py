@@ -9,10 +9,17 @@ from kuzet.visits.models import THEMES, Finding, Visit
 
 class RecommendationForm(forms.Form):
     text_ru = forms.CharField(
-        label=_("Recommendation (Russian)"), widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Recommendation (Russian)"),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "data-quality-kind": "recommendation", "data-quality-lang": "ru"}
+        ),
     )
     text_kk = forms.CharField(
-        label=_("Recommendation (Kazakh)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Recommendation (Kazakh)"),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "data-quality-kind": "recommendation", "data-quality-lang": "kk"}
+        ),
+        required=False,
     )
     addressee = forms.ModelChoiceField(
         Addressee.objects.filter(is_active=True), label=_("Addressee")

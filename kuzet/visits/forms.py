@@ -155,7 +155,7 @@ class FindingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
     description = forms.CharField(
         label=_("Description"),
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5, "data-quality-kind": "finding"}),
         help_text=_("The facts: what was seen or heard, where, how many, since when."),
     )
     sources = forms.MultipleChoiceField(

@@ -23,6 +23,7 @@ urlpatterns = [
         name="comment_resolve",
     ),
     path("<int:pk>/review/amend/", views.amendment_view, name="amendment_add"),
+    path("<int:pk>/quality/text/", views.text_check, name="text_check"),
     path("<int:pk>/media/", views.media_tab, name="media_tab"),
     path("<int:pk>/media/upload/", views.media_upload, name="media_upload"),
     path("media/<uuid:uuid>/", views.media_file, name="media_file"),

@@ -116,6 +116,7 @@ EXPECTED: dict[str, Any] = {
     "visits:review_comment": V(VisitAction.REVIEW),
     "visits:comment_resolve": SKIP,
     "visits:amendment_add": V(VisitAction.AMEND),
+    "visits:text_check": V(VisitAction.RECORD),  # POST only: GET answers 405
     "visits:media_tab": V(VisitAction.VIEW),
     "visits:media_upload": V(VisitAction.RECORD),
     "visits:media_file": SKIP,
@@ -143,6 +144,7 @@ EXPECTED: dict[str, Any] = {
     "dashboard:planning": Expect(role(Action.VIEW_DASHBOARD)),
     "dashboard:plan_remove": SKIP,
     "dashboard:weights": Expect(role(Action.VIEW_DASHBOARD)),
+    "quality:settings": Expect(role(Action.MANAGE_QUALITY_SETTINGS)),
     "uploads:uploads": SKIP,
     "uploads:upload": SKIP,
     "api-v1:openapi-json": SKIP,

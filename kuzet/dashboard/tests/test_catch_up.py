@@ -185,8 +185,8 @@ def test_a_mark_written_while_catching_up_is_not_lost(
     refresh = facts.visit_facts_refresh
     written: list[Visit] = []
 
-    def refresh_with_a_write_meanwhile(visit_id: int) -> None:
-        refresh(visit_id)
+    def refresh_with_a_write_meanwhile(visit_id: int, quality: Any = None) -> None:
+        refresh(visit_id, quality)
         if not written:
             visit = Visit.objects.get(pk=visit_id)
             written.append(

@@ -19,11 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuzet.core.access import VisitAction
+from kuzet.core.audit import audit_append
+from kuzet.core.models import AuditAction
+from kuzet.quality.models import QualitySettings
 from kuzet.visits.models import StatusChange, Visit, VisitChange
 
 # LOCKED lives with the policy's facts; reports still import it from here.
 from kuzet.visits.services.access import LOCKED as LOCKED
 from kuzet.visits.services.access import require_can_record, visit_access
+from kuzet.visits.services.quality import VisitQuality, visit_quality
 from kuzet.visits.services.responses import response_problems
 
 S = Visit.Status
@@ -67,8 +71,13 @@ def next_steps(user: Any, visit: Visit) -> list[Step]:
     ]
 
 
-def submission_problems(visit: Visit) -> list[str]:
-    """What keeps the visit from going to review: an empty or boilerplate record."""
+def submission_problems(
+    visit: Visit,
+    quality: VisitQuality | None = None,
+    settings: QualitySettings | None = None,
+) -> list[str]:
+    """What keeps the visit from going to review: an empty or boilerplate record, and the
+    quality reasons whose code the secretariat made blocking."""
     problems = []
     if visit.team.count() < 2:
         problems.append(_("The team has fewer than two people."))
@@ -88,7 +97,20 @@ def submission_problems(visit: Visit) -> list[str]:
             _("The reviewer's comment on “%(section)s” is not resolved: %(text)s")
             % {"section": comment.get_section_display(), "text": comment.text[:120]}
         )
+    quality = quality if quality is not None else visit_quality(visit)
+    problems += quality.blocking(settings or QualitySettings.current())
     return problems
+
+
+def submission_warnings(
+    visit: Visit,
+    quality: VisitQuality | None = None,
+    settings: QualitySettings | None = None,
+) -> list[str]:
+    """The quality reasons that do not block: the record may go to review with them, and a
+    reviewer approving over them writes why."""
+    quality = quality if quality is not None else visit_quality(visit)
+    return quality.warnings(settings or QualitySettings.current())
 
 
 @transaction.atomic
@@ -114,6 +136,9 @@ def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str =
         problems = submission_problems(visit)
         if problems:
             raise ValidationError({"submission": problems})
+    overridden: list[str] = []
+    if to_status == S.APPROVED:
+        overridden = _approval_check(visit, comment)
     now = timezone.now()
     fields = ["status"]
     if to_status == S.IN_PROGRESS and visit.started_at is None:
@@ -131,7 +156,41 @@ def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str =
     StatusChange(
         visit=visit, from_status=from_status, to_status=to_status, actor=actor, comment=comment
     ).save()
+    if overridden:
+        # Which checks were approved over, next to the reason (codes only: a text may quote
+        # a person, a code never does).
+        audit_append(
+            action=AuditAction.UPDATE,
+            object_type="visits.visit",
+            object_id=str(visit.pk),
+            fields=["quality_override"],
+            values={"quality_override": [None, f"{', '.join(overridden)}: {comment.strip()}"]},
+        )
     return visit
+
+
+def _approval_check(visit: Visit, comment: str) -> list[str]:
+    """Refuse approval while a blocking quality reason remains, or while warnings remain
+    and the reviewer has not written why the record is approved as it is; return the codes
+    approved over."""
+    settings = QualitySettings.current()
+    quality = visit_quality(visit)
+    blocking = quality.blocking(settings)
+    if blocking:
+        raise ValidationError({"quality": blocking})
+    codes = sorted(quality.codes)
+    if codes and not comment.strip():
+        raise ValidationError(
+            {
+                "comment": [
+                    _(
+                        "Quality warnings remain on this record (see the review tab): write "
+                        "why it is approved as it is."
+                    )
+                ]
+            }
+        )
+    return codes
 
 
 def _record_last_visit(visit: Visit) -> None:

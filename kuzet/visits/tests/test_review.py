@@ -100,7 +100,9 @@ def test_an_approved_record_is_locked_and_changes_are_amendments(
     with pytest.raises(ValidationError, match="Until the visit is approved"):
         amendment_add(actor=leader, visit=visit, section="general", text="x", reason="y")
     visit = under_review(visit, leader)
-    visit = visit_transition(actor=coordinator, visit=visit, to_status=S.APPROVED)
+    visit = visit_transition(
+        actor=coordinator, visit=visit, to_status=S.APPROVED, comment="Проверено на месте"
+    )
     with pytest.raises(ValidationError, match="approved"):
         finding_record(
             actor=leader,

@@ -10,6 +10,7 @@ from kuzet.visits.views.overview import (
     visit_times_view,
     visit_transition_view,
 )
+from kuzet.visits.views.quality import text_check
 from kuzet.visits.views.records import allegation_new, finding_new, interview_new
 from kuzet.visits.views.responses import response_edit, response_start_view, responses_tab
 from kuzet.visits.views.review import (
@@ -34,6 +35,7 @@ __all__ = [
     "responses_tab",
     "review_comment_view",
     "review_tab",
+    "text_check",
     "visit_detail",
     "visit_list",
     "visit_plan_view",

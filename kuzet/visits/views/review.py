@@ -11,10 +11,12 @@ from django.views.decorators.http import require_GET, require_POST
 from kuzet.core.forms import show_service_errors
 from kuzet.core.http import signed_in
 from kuzet.core.redaction import find_names
+from kuzet.quality.models import QualitySettings
 from kuzet.visits.forms import AmendmentForm, ReviewCommentForm
 from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
-from kuzet.visits.services.lifecycle import next_steps, submission_problems
+from kuzet.visits.services.lifecycle import next_steps, submission_problems, submission_warnings
+from kuzet.visits.services.quality import visit_quality
 from kuzet.visits.services.review import amendment_add, review_comment_add, review_comment_resolve
 from kuzet.visits.workspace import TAB_SECTION, render_tab, visit_or_403
 
@@ -35,6 +37,8 @@ def _review_page(
 ) -> HttpResponse:
     open_for_submission = visit.status in (Visit.Status.DRAFTING, Visit.Status.RETURNED)
     access = visit_access(request.user, visit)
+    quality = visit_quality(visit)
+    settings = QualitySettings.current()
     page = render_tab(
         request,
         visit,
@@ -45,7 +49,12 @@ def _review_page(
             "history": visit.history.select_related("actor"),
             "all_comments": visit.review_comments.select_related("author", "resolved_by"),
             "all_amendments": visit.amendments.select_related("author"),
-            "problems": submission_problems(visit) if open_for_submission else None,
+            "problems": (
+                submission_problems(visit, quality, settings) if open_for_submission else None
+            ),
+            "warnings": submission_warnings(visit, quality, settings),
+            "quality": quality,
+            "quality_blocking": settings.blocking,
             "may_review": access.review and visit.status == Visit.Status.UNDER_REVIEW,
             "may_amend": access.amend,
             "withheld_quotes": _quotes_with_names(visit),

@@ -37,7 +37,7 @@ class QualitySettings(AuditedModel):
         validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
     )
     checklist_repeat_percent = models.PositiveSmallIntegerField(
-        _("checklist answers the same as on the previous visit, from % up"),
+        _("checklist answers the same as on the previous visit, from this percentage up"),
         default=95,
         validators=[MinValueValidator(50), MaxValueValidator(100)],
     )

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('min_stay_minutes', models.PositiveSmallIntegerField(default=60, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)], verbose_name='shortest credible stay, in minutes')),
-                ('checklist_repeat_percent', models.PositiveSmallIntegerField(default=95, validators=[django.core.validators.MinValueValidator(50), django.core.validators.MaxValueValidator(100)], verbose_name='checklist answers the same as on the previous visit, from % up')),
+                ('checklist_repeat_percent', models.PositiveSmallIntegerField(default=95, validators=[django.core.validators.MinValueValidator(50), django.core.validators.MaxValueValidator(100)], verbose_name='checklist answers the same as on the previous visit, from this percentage up')),
                 ('checklist_repeat_min_items', models.PositiveSmallIntegerField(default=5, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1000)], verbose_name='items both checklists must have in common to compare them')),
                 ('blocking', models.JSONField(blank=True, default=list, verbose_name='blocking codes')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from kuzet.core.access import VisitAction
 from kuzet.visits.models import StatusChange, Visit, VisitChange
+from kuzet.visits.notify import visit_transition_notify
 
 # LOCKED lives with the policy's facts; reports still import it from here.
 from kuzet.visits.services.access import LOCKED as LOCKED
@@ -131,6 +132,9 @@ def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str =
     StatusChange(
         visit=visit, from_status=from_status, to_status=to_status, actor=actor, comment=comment
     ).save()
+    visit_transition_notify(
+        actor=actor, visit=visit, from_status=from_status, to_status=to_status, comment=comment
+    )
     return visit
 
 

@@ -39,8 +39,7 @@ def _message(recipient: object, items: list[Notification]) -> tuple[str, str]:
                 lines.append(_link(item.url))
             parts.append("\n".join(line for line in lines if line))
         parts.append(
-            _("Notifications and the e-mail setting: %(link)s")
-            % {"link": _link("/notifications/")}
+            _("Notifications and the e-mail setting: %(link)s") % {"link": _link("/notifications/")}
         )
         return subject, "\n\n".join(parts)
 
@@ -74,9 +73,11 @@ def send_pending_emails(limit: int = 1000) -> int:
         subject, body = _message(recipient, mine)
         try:
             EmailMessage(subject, body, None, [recipient.email], connection=connection).send()
-        except Exception as exc:  # noqa: BLE001  (any transport failure; the in-app copy stays)
+        except Exception as exc:  # any transport failure: the in-app copy stays
             # Neither the address nor the text goes to the log.
-            logger.warning("notification e-mail to user %s failed: %s", recipient_id, type(exc).__name__)
+            logger.warning(
+                "notification e-mail to user %s failed: %s", recipient_id, type(exc).__name__
+            )
             Notification.objects.filter(pk__in=[n.pk for n in mine]).update(email=E.FAILED)
             continue
         sent += 1

@@ -32,7 +32,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/list.html",
-        {"page": page, "show": show, "send_email": sends_email(user), "has_email": bool(user.email)},
+        {
+            "page": page,
+            "show": show,
+            "send_email": sends_email(user),
+            "has_email": bool(user.email),
+        },
     )
 
 

@@ -86,7 +86,7 @@ def recommendation_reminders_send(*, today: date | None = None) -> int:
     new: dict[str, list[Recommendation]] = defaultdict(list)
     for recommendation in candidates:
         assert recommendation.deadline is not None
-        kind = Reminder.Kind.OVERDUE if recommendation.deadline < today else Reminder.Kind.DUE
+        kind = str(Reminder.Kind.OVERDUE if recommendation.deadline < today else Reminder.Kind.DUE)
         if (recommendation.pk, kind, recommendation.deadline) in given:
             continue
         try:

@@ -44,9 +44,9 @@ def _when(deadline: date, today: date) -> tuple[str, str]:
     days = (deadline - today).days
     if days < 0:
         late = -days
-        return "", ngettext(
-            "overdue by %(days)d day", "overdue by %(days)d days", late
-        ) % {"days": late}
+        return "", ngettext("overdue by %(days)d day", "overdue by %(days)d days", late) % {
+            "days": late
+        }
     if days == 0:
         return _("due today"), ""
     return ngettext("due in %(days)d day", "due in %(days)d days", days) % {"days": days}, ""

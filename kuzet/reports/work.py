@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Max, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -47,7 +48,11 @@ def approved_lately(user: "User", today: date) -> WorkSection | None:
                     date_format(visit.planned_date, "SHORT_DATE_FORMAT"),
                     visit.region.name,
                     _("approved on %(day)s")
-                    % {"day": date_format(visit.approved_at, "SHORT_DATE_FORMAT")},  # type: ignore[attr-defined]
+                    % {
+                        "day": date_format(
+                            timezone.localdate(visit.approved_at), "SHORT_DATE_FORMAT"
+                        )
+                    },
                 ]
             ),
         )

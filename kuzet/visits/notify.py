@@ -38,9 +38,7 @@ def reviewers_of(visit: Visit) -> list[User]:
         )
     )
     return [
-        user
-        for user in candidates.distinct()
-        if visit_access(user, visit).may(VisitAction.REVIEW)
+        user for user in candidates.distinct() if visit_access(user, visit).may(VisitAction.REVIEW)
     ]
 
 
@@ -100,9 +98,7 @@ def visit_transition_notify(
         def approved() -> tuple[str, str]:
             return (
                 _("Approved: the visit to %(place)s on %(day)s") % place(),
-                _(
-                    "%(who)s approved the record. It is locked now: later changes are amendments."
-                )
+                _("%(who)s approved the record. It is locked now: later changes are amendments.")
                 % place(),
             )
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,9 +36,7 @@ def _next_step(visit: Visit, leads: bool) -> str:
     if visit.status == S.PREPARATION:
         return _("Mark the visit as started when the team enters the institution.")
     if visit.status == S.IN_PROGRESS:
-        return _(
-            "Record checklists, interviews and findings; mark the debriefing when you leave."
-        )
+        return _("Record checklists, interviews and findings; mark the debriefing when you leave.")
     if visit.status == S.DEBRIEFED:
         return _("Start drafting the report.")
     if visit.status == S.DRAFTING:
@@ -96,8 +95,10 @@ def returned_visits(user: "User", today: date) -> WorkSection | None:
         ),
     )[:ITEMS_SHOWN]:
         notes = []
-        if visit.returns:  # type: ignore[attr-defined]
-            last = visit.returns[0]  # type: ignore[attr-defined]
+        returned: list[StatusChange] = getattr(visit, "returns", [])
+        comments: list[ReviewComment] = getattr(visit, "open_comments", [])
+        if returned:
+            last = returned[0]
             notes.append(
                 _("Returned by %(who)s on %(day)s: %(reason)s")
                 % {
@@ -106,7 +107,7 @@ def returned_visits(user: "User", today: date) -> WorkSection | None:
                     "reason": last.comment,
                 }
             )
-        for comment in visit.open_comments:  # type: ignore[attr-defined]
+        for comment in comments:
             notes.append(f"{comment.get_section_display()}: {comment.text}")
         items.append(
             WorkItem(
@@ -180,16 +181,15 @@ def reviews_waiting(user: "User", today: date) -> WorkSection | None:
     for visit in visits.annotate(submitted_at=submitted).order_by("submitted_at", "pk")[
         :ITEMS_SHOWN
     ]:
-        waiting = (today - visit.submitted_at.date()).days if visit.submitted_at else 0  # type: ignore[attr-defined]
+        submitted_at = getattr(visit, "submitted_at", None)
+        waiting = (today - timezone.localdate(submitted_at)).days if submitted_at else 0
         items.append(
             WorkItem(
                 title=str(visit.institution),
                 url=reverse("visits:review_tab", args=[visit.pk]),
                 meta=_meta(
                     visit,
-                    ngettext(
-                        "submitted %(days)d day ago", "submitted %(days)d days ago", waiting
-                    )
+                    ngettext("submitted %(days)d day ago", "submitted %(days)d days ago", waiting)
                     % {"days": waiting}
                     if waiting
                     else _("submitted today"),

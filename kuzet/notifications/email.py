@@ -10,8 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kuzet.notifications.models import Notification
-from kuzet.notifications.services import opted_out
+from kuzet.notifications.models import Notification, opted_out
 
 logger = logging.getLogger(__name__)
 E = Notification.Email

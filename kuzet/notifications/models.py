@@ -6,6 +6,7 @@ them), so that the list and the e-mail need nothing but this table. It is derive
 not part of the audit trail: the event it tells of is audited where it happens.
 """
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from django.conf import settings
@@ -111,3 +112,12 @@ class EmailPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.send_email}"
+
+
+def opted_out(user_ids: Iterable[int]) -> set[int]:
+    """Those of ``user_ids`` who turned e-mail off."""
+    return set(
+        EmailPreference.objects.filter(user_id__in=list(user_ids), send_email=False).values_list(
+            "user_id", flat=True
+        )
+    )

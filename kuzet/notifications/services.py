@@ -14,7 +14,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from kuzet.notifications.models import EmailPreference, Notification, NotificationQuerySet
+from kuzet.notifications.models import (
+    EmailPreference,
+    Notification,
+    NotificationQuerySet,
+    opted_out,
+)
 
 if TYPE_CHECKING:
     from kuzet.people.models import User
@@ -30,14 +35,6 @@ def texts_in_every_language(words: Words) -> dict[str, dict[str, str]]:
             subject, body = words()
             texts[code] = {"subject": str(subject), "body": str(body)}
     return texts
-
-
-def opted_out(user_ids: Iterable[int]) -> set[int]:
-    return set(
-        EmailPreference.objects.filter(user_id__in=list(user_ids), send_email=False).values_list(
-            "user_id", flat=True
-        )
-    )
 
 
 def notify(

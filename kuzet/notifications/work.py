@@ -19,10 +19,10 @@ SHOWN = 5
 @work_section(5)
 def unread_notifications(user: "User", today: date) -> WorkSection | None:
     unread = Notification.objects.filter(recipient=user).unread()
-    latest = list(unread[:SHOWN])
-    if not latest:
+    total = unread.count()
+    if not total:
         return None
-    total = len(latest) if len(latest) < SHOWN else unread.count()
+    latest = list(unread[:SHOWN])
     return WorkSection(
         key="notifications",
         title=_("New notifications"),

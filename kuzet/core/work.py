@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kuzet.core.models import AuditAction, AuditEvent
@@ -57,6 +58,8 @@ class WorkSection:
     empty: str = ""
     # A short line under the heading (e.g. "3 overdue").
     summary: str = ""
+    # The words of the ``more_url`` link when it is not a list ("the annual report").
+    more_label: str = ""
 
 
 Provider = Callable[["User", date], WorkSection | None]
@@ -115,6 +118,7 @@ def refused_accesses(user: "User", today: date) -> WorkSection | None:
         % {"days": REFUSALS_DAYS},
         total=total,
         more_url=reverse("core:audit_list") + f"?action={AuditAction.ACCESS_DENIED}",
+        empty=_("No access was refused in these days."),
         summary=(
             ngettext(
                 "Someone tried %(count)d time to open what their role does not allow: see who in the audit trail.",

@@ -1,4 +1,5 @@
-"""The home page's section of notifications (``core.work``): the latest unread ones."""
+"""The home page's section of notifications (``core.work``): the latest unread ones, after
+the work itself (a notification may be about work already done by someone else)."""
 
 from datetime import date
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 SHOWN = 5
 
 
-@work_section(5)
+@work_section(90)
 def unread_notifications(user: "User", today: date) -> WorkSection | None:
     unread = Notification.objects.filter(recipient=user).unread()
     total = unread.count()

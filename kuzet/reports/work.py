@@ -69,6 +69,7 @@ def approved_lately(user: "User", today: date) -> WorkSection | None:
         total=total,
         items=items,
         more_url=reverse("reports:annual_report"),
+        more_label=_("the annual report"),
         summary=ngettext(
             "Annual report %(year)d: %(count)d approved visit so far.",
             "Annual report %(year)d: %(count)d approved visits so far.",

@@ -13,6 +13,7 @@ from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -108,7 +109,7 @@ def returned_visits(user: "User", today: date) -> WorkSection | None:
                 }
             )
         for comment in comments:
-            notes.append(f"{comment.get_section_display()}: {comment.text}")
+            notes.append(f"{capfirst(comment.get_section_display())}: {comment.text}")
         items.append(
             WorkItem(
                 title=str(visit.institution),

@@ -7,6 +7,7 @@ background task (``kuzet.notifications.tasks``). A message never holds more than
 record's place and date and what staff wrote: no identity of a person interviewed.
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from kuzet.notifications.models import (
 if TYPE_CHECKING:
     from kuzet.people.models import User
 
+logger = logging.getLogger(__name__)
 # (subject, body) in the active language.
 Words = Callable[[], tuple[str, str]]
 
@@ -84,9 +86,14 @@ def notify(
 
 
 def _queue_emails() -> None:
+    """After the commit: a queue that refuses the job must not turn a step already taken
+    into an error page; the e-mails wait for the next run (``send_notification_emails``)."""
     from kuzet.notifications.tasks import send_emails
 
-    send_emails.enqueue()
+    try:
+        send_emails.enqueue()
+    except Exception as exc:  # the queue's failure, whatever it is
+        logger.warning("notification e-mails not queued: %s", type(exc).__name__)
 
 
 def notifications_for(user: "User") -> NotificationQuerySet:

@@ -82,6 +82,41 @@ for _address in AUDIT_ANCHOR_EMAILS:
     if "@" not in _address or any(c.isspace() for c in _address):
         raise ConfigError("KUZET_AUDIT_ANCHOR_EMAILS", f"not an e-mail address: {_address!r}")
 
+# E-mail (notifications, audit anchors, role-change alerts) through Django's mail backend:
+# "console" prints messages to the server's output (the default with KUZET_DEBUG, and the
+# demo's), "smtp" sends them through KUZET_EMAIL_HOST, "none" drops them.
+_EMAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "none": "django.core.mail.backends.dummy.EmailBackend",
+}
+EMAIL_BACKEND = _EMAIL_BACKENDS[
+    env_choice(
+        "KUZET_EMAIL_BACKEND",
+        "console" if DEBUG else "smtp",
+        frozenset(_EMAIL_BACKENDS),
+        what="console, smtp or none",
+    )
+]
+EMAIL_HOST = env_str("KUZET_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("KUZET_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("KUZET_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_secret("KUZET_EMAIL_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("KUZET_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = env_bool("KUZET_EMAIL_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("KUZET_EMAIL_SSL", "choose one of KUZET_EMAIL_STARTTLS and KUZET_EMAIL_SSL")
+EMAIL_TIMEOUT = env_int("KUZET_EMAIL_TIMEOUT", 20, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("KUZET_EMAIL_FROM", "kuzet@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address of the site as people open it, for links in e-mails (no trailing slash).
+SITE_URL = env_str("KUZET_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if SITE_URL and urlsplit(SITE_URL).scheme not in {"http", "https"}:
+    raise ConfigError("KUZET_SITE_URL", f"expected https://host; got {SITE_URL!r}")
+# Recommendations whose deadline falls within this many days are "due" (the home page and
+# the daily reminders of ``manage.py notify_recommendations``).
+RECOMMENDATION_DUE_DAYS = env_int("KUZET_RECOMMENDATION_DUE_DAYS", 14, minimum=1)
+
 ALLOWED_HOSTS = env_list("KUZET_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("KUZET_CSRF_TRUSTED_ORIGINS", [])
 
@@ -132,6 +167,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "kuzet.core",
+    "kuzet.notifications",
     "kuzet.people",
     "kuzet.registry",
     "kuzet.instruments",
@@ -177,6 +213,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kuzet.core.context_processors.kuzet",
+                "kuzet.notifications.context_processors.unread",
             ],
         },
     },

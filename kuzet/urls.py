@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from kuzet.core import views as core_views
 from kuzet.field.api import api as field_api
@@ -10,7 +9,7 @@ from kuzet.field.api import api as field_api
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(pattern_name="registry:institution_list"), name="home"),
+    path("", core_views.home, name="home"),
     path("accounts/", include("kuzet.people.urls")),
     path("accounts/me/devices/", include("kuzet.field.account_views")),
     path("inventory/", include("kuzet.registry.urls")),
@@ -23,6 +22,7 @@ urlpatterns = [
     path("quality/", include("kuzet.quality.urls")),
     path("api/v1/uploads/", include("kuzet.field.tus")),
     path("api/v1/", field_api.urls),
+    path("notifications/", include("kuzet.notifications.urls")),
     path("audit/", include("kuzet.core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kuzet.core import auth_events  # noqa: F401  (connects the sign-in audit receivers)
+        from kuzet.core.work import discover
+
+        discover()  # every app's home-page sections (core.work)

@@ -1,4 +1,4 @@
-"""Health check and the audit trail page."""
+"""Health check, the home page ("my work") and the audit trail page."""
 
 import secrets
 from typing import Any
@@ -10,12 +10,15 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kuzet.core.models import AuditEvent
+from kuzet.core.http import signed_in
+from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.core.policy import Action, can
 from kuzet.core.worker import worker_state
+from kuzet.core.work import work_for
 
 
 @never_cache
@@ -78,5 +81,24 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     object_type = request.GET.get("type", "").strip()
     if object_type:
         events = events.filter(object_type=object_type)
+    action = request.GET.get("action", "").strip()
+    if action in AuditAction.values:
+        events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_list.html", {"page": page, "object_type": object_type})
+    return render(
+        request,
+        "core/audit_list.html",
+        {"page": page, "object_type": object_type, "action": action},
+    )
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """What waits for the signed-in person: each app's sections (``core.work``)."""
+    sections = work_for(signed_in(request), timezone.localdate())
+    return render(
+        request,
+        "core/home.html",
+        {"sections": sections, "waiting": sum(section.total for section in sections)},
+    )

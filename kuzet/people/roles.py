@@ -4,12 +4,15 @@ role that reads visit content waits for a second person's confirmation."""
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kuzet.core.access import audit_refusal
 from kuzet.core.policy import CONTENT_ROLES, Role
-from kuzet.people.models import RoleChangeRequest, User
+from kuzet.notifications.services import notify
+from kuzet.people.models import ROLE_LABELS, RoleChangeRequest, User
 
 
 class SelfChangeRefused(PermissionDenied):
@@ -53,7 +56,67 @@ def request_role_change(*, actor: User, user: User, to_role: str) -> RoleChangeR
         user=user, from_role=from_role, to_role=to_role, requested_by=actor
     )
     _notify(change=change, subject=_("A role change waits for confirmation"))
+    _tell_second_approvers(change)
     return change
+
+
+def second_approvers(change: RoleChangeRequest) -> list[User]:
+    """Who may confirm ``change`` on its page (the administration's, for administrators):
+    an active administrator who neither asked for it nor is the person concerned."""
+    return list(
+        User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exclude(
+            pk__in=[change.requested_by_id, change.user_id]
+        )
+    )
+
+
+def _roles(change: RoleChangeRequest) -> dict[str, str]:
+    return {
+        "user": str(change.user),
+        "from": str(ROLE_LABELS[Role(change.from_role)]),
+        "to": str(ROLE_LABELS[Role(change.to_role)]),
+        "who": str(change.requested_by),
+        "day": date_format(timezone.localtime(change.requested_at), "SHORT_DATE_FORMAT"),
+    }
+
+
+def _tell_second_approvers(change: RoleChangeRequest) -> None:
+    def words() -> tuple[str, str]:
+        return (
+            _("A role change waits for your confirmation: %(user)s") % _roles(change),
+            _("%(who)s asked on %(day)s to change the role of %(user)s: %(from)s → %(to)s.")
+            % _roles(change),
+        )
+
+    notify(
+        recipients=second_approvers(change),
+        kind="role_change_requested",
+        words=words,
+        url=reverse("admin:people_rolechangerequest_change", args=[change.pk]),
+        key=f"role-change:{change.pk}",
+    )
+
+
+def _tell_requester(change: RoleChangeRequest, actor: User) -> None:
+    def words() -> tuple[str, str]:
+        roles = _roles(change)
+        if change.confirmed:
+            return (
+                _("Role change confirmed: %(user)s") % roles,
+                _("%(user)s is now %(to)s.") % roles,
+            )
+        return (
+            _("Role change refused: %(user)s") % roles,
+            _("%(user)s stays %(from)s.") % roles,
+        )
+
+    notify(
+        recipients=[change.requested_by],
+        kind="role_change_decided",
+        words=words,
+        url=reverse("admin:people_rolechangerequest_change", args=[change.pk]),
+        actor=actor,
+    )
 
 
 def decide_role_change(*, actor: User, change: RoleChangeRequest, confirm: bool) -> None:
@@ -77,6 +140,7 @@ def decide_role_change(*, actor: User, change: RoleChangeRequest, confirm: bool)
             user = change.user
             user.role = change.to_role
             user.save(update_fields=["role"])
+        _tell_requester(change, actor)
     _notify(
         change=change,
         subject=_("A role change was confirmed") if confirm else _("A role change was refused"),

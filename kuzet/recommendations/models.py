@@ -197,3 +197,32 @@ class StatusChange(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.recommendation_id}: {self.status}"
+
+
+class Reminder(models.Model):
+    """A deadline reminder already given: (recommendation, kind, deadline) is unique, so the
+    daily run (``manage.py notify_recommendations``) tells people once, however often it
+    runs; a new deadline is reminded anew. Derived data, not audited."""
+
+    class Kind(models.TextChoices):
+        DUE = "due", _("due soon")
+        OVERDUE = "overdue", _("overdue")
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="reminders"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    deadline = models.DateField(_("deadline"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("deadline reminder")
+        verbose_name_plural = _("deadline reminders")
+        constraints = [
+            models.UniqueConstraint(
+                "recommendation", "kind", "deadline", name="reminder_once_per_deadline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id}: {self.kind} {self.deadline}"

@@ -116,14 +116,14 @@ def browser_page(demo_server: str) -> Iterator[object]:
 
 
 def sign_in(page: Any, base: str, username: str) -> None:
-    """Sign in on the demo server as a demo user and land on the inventory."""
+    """Sign in on the demo server as a demo user and land on the home page ("my work")."""
     from kuzet.people.demo import DEMO_PASSWORD
 
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("form button.btn")
-    page.wait_for_url(f"{base}/inventory/")
+    page.wait_for_url(f"{base}/")
 
 
 def png(path: Path) -> bytes:

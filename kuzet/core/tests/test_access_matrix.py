@@ -77,7 +77,7 @@ SKIP = object()  # out of scope of this table (the field API and tus: see the en
 EXPECTED: dict[str, Any] = {
     "healthz": Expect(public),
     "set_language": Expect(public),
-    "home": Expect(public),
+    "home": Expect(signed_in),  # each section shows only what the person may open
     "people:login": Expect(public),
     "people:logout": Expect(public),
     "people:two_factor_verify": Expect(signed_in),
@@ -154,6 +154,11 @@ EXPECTED: dict[str, Any] = {
     "api-v1:field_receipt": SKIP,
     "api-v1:api-root": SKIP,
     "core:audit_list": Expect(role(Action.VIEW_AUDIT)),
+    "notifications:list": Expect(signed_in),  # one's own notifications only
+    # Another person's notification is a 404: notifications/tests/test_notifications.py.
+    "notifications:open": SKIP,
+    "notifications:read_all": Expect(signed_in),
+    "notifications:email": Expect(signed_in),
     "admin:*": Expect(admin_site),
 }
 

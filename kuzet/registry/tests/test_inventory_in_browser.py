@@ -19,6 +19,9 @@ def test_a_participant_finds_a_place_and_reads_it_in_kazakh(browser_page, demo_s
     page.fill("#id_username", "demo-participant")
     page.fill("#id_password", DEMO_PASSWORD)
     page.click("form button.btn")
+    page.wait_for_url(f"{demo_server}/")
+    assert page.inner_text("h1") == "Моя работа"
+    page.click("nav.mainnav a[href='/inventory/']")
     page.wait_for_url(f"{demo_server}/inventory/")
     assert page.inner_text("h1") == "Реестр мест лишения свободы"
     total = page.inner_text("main p.muted")

@@ -23,6 +23,7 @@ from kuzet.core.audit import audit_append
 from kuzet.core.models import AuditAction
 from kuzet.quality.models import QualitySettings
 from kuzet.visits.models import StatusChange, Visit, VisitChange
+from kuzet.visits.notify import visit_transition_notify
 
 # LOCKED lives with the policy's facts; reports still import it from here.
 from kuzet.visits.services.access import LOCKED as LOCKED
@@ -166,6 +167,9 @@ def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str =
             fields=["quality_override"],
             values={"quality_override": [None, f"{', '.join(overridden)}: {comment.strip()}"]},
         )
+    visit_transition_notify(
+        actor=actor, visit=visit, from_status=from_status, to_status=to_status, comment=comment
+    )
     return visit
 
 

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET
 from kuzet.core.http import signed_in
 from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.core.policy import Action, can
-from kuzet.core.worker import worker_state
 from kuzet.core.work import work_for
+from kuzet.core.worker import worker_state
 
 
 @never_cache

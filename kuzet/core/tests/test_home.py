@@ -136,7 +136,12 @@ def test_the_secretariat_sends_approved_reports_and_the_council_reads_them(
 ) -> None:
     council = make_user(Role.COUNCIL, username="council")
     visit = walk(visit, leader, TO_REVIEW)
-    visit_transition(actor=secretariat, visit=visit, to_status=S.APPROVED)
+    visit_transition(
+        actor=secretariat,
+        visit=visit,
+        to_status=S.APPROVED,
+        comment="Approved over the test visit's warnings.",
+    )
     assert f'href="/visits/{visit.pk}/review/"' in section(home(client_for(secretariat)), "to-send")
     council_page = home(client_for(council))
     assert f'href="/reports/visit/{visit.pk}/"' in section(council_page, "approved")
@@ -269,7 +274,12 @@ class Workload:
                     theme="material_conditions", deadline=today + timedelta(days=days),
                 )  # fmt: skip
             approved = walk(drafting, leader, (S.UNDER_REVIEW,))
-            visit_transition(actor=self.secretariat, visit=approved, to_status=S.APPROVED)
+            visit_transition(
+                actor=self.secretariat,
+                visit=approved,
+                to_status=S.APPROVED,
+                comment="Approved over warnings.",
+            )
             # A coming visit to the same place: its team verifies the recommendations.
             visit_plan(
                 actor=self.coordinator, institution=approved.institution,

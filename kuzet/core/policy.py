@@ -62,6 +62,7 @@ class Action(StrEnum):
     VIEW_INSTRUMENTS = "view_instruments"
     MANAGE_INSTRUMENTS = "manage_instruments"
     ALLOW_TEAM_FROM_OUTSIDE_REGION = "allow_team_from_outside_region"
+    MANAGE_APPEALS = "manage_appeals"
 
 
 # action -> (roles allowed in every region, roles allowed in their own regions only)
@@ -111,6 +112,9 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.MANAGE_INSTRUMENTS: (frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}), frozenset()),
     # A visit's team is the region's group; only the secretariat may plan one with others.
     Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: (frozenset({Role.SECRETARIAT}), frozenset()),
+    # The register of video appeals to the Commissioner: the secretariat keeps it (who may
+    # watch one recording is the person's consent: core.access.appeal_refusal).
+    Action.MANAGE_APPEALS: (frozenset({Role.SECRETARIAT}), frozenset()),
 }
 
 

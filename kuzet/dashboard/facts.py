@@ -41,7 +41,7 @@ from kuzet.dashboard.models import (
 )
 from kuzet.recommendations.models import Recommendation
 from kuzet.registry.models import InstitutionChange
-from kuzet.visits.models import Allegation, Interview, Visit, VisitChange
+from kuzet.visits.models import Allegation, Appeal, Interview, Visit, VisitChange
 
 S = Visit.Status
 R = Recommendation.Status
@@ -87,6 +87,10 @@ ALLEGATIONS_COUNTED: dict[str, Q] = {
     "allegations_ill_treatment": Q(kind=Allegation.Kind.ILL_TREATMENT),
     "allegations_reprisal": Q(kind=Allegation.Kind.REPRISAL),
 }
+APPEALS_COUNTED: dict[str, Q] = {
+    "appeals": Q(),
+    "appeals_forwarded": ~Q(forwarded_to=""),
+}
 # A checklist answer counted as non-compliant, and one that was not checked (not counted).
 NON_COMPLIANT, NOT_CHECKED = "non_compliant", "not_checked"
 INTERVIEW_COUNTS: dict[str, Any] = {
@@ -96,7 +100,11 @@ ALLEGATION_COUNTS: dict[str, Any] = {
     name: Count("id", filter=q) for name, q in ALLEGATIONS_COUNTED.items()
 }
 RECOMMENDATION_COUNTS: dict[str, Any] = {"recommendations": Count("id")}
-COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS]
+APPEAL_COUNTS: dict[str, Any] = {
+    name: Count("id", filter=q or None) for name, q in APPEALS_COUNTED.items()
+}
+# In the field order of ``VisitFact`` and ``VisitCount``.
+COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS, *APPEAL_COUNTS]
 # The columns that name a row of each count table besides ``grain``, ``month`` and ``months``;
 # the other columns are the counts.
 KEYS: dict[Any, list[str]] = {
@@ -157,6 +165,7 @@ def visit_facts_refresh(visit_id: int) -> None:
                 (Interview, INTERVIEW_COUNTS),
                 (Allegation, ALLEGATION_COUNTS),
                 (Recommendation, RECOMMENDATION_COUNTS),
+                (Appeal, APPEAL_COUNTS),
             ):
                 for name, n in model.objects.filter(visit_id=visit_id).aggregate(**counts).items():
                     setattr(new, name, n)
@@ -476,6 +485,7 @@ def facts_rebuild() -> dict[str, int]:
         _grouped(Interview, INTERVIEW_COUNTS),
         _grouped(Allegation, ALLEGATION_COUNTS),
         _grouped(Recommendation, RECOMMENDATION_COUNTS),
+        _grouped(Appeal, APPEAL_COUNTS),
     ]
     visits = Visit.objects.values_list(
         "pk",

@@ -176,6 +176,9 @@ class VisitFact(models.Model):
     allegations_ill_treatment = models.PositiveIntegerField(default=0)
     allegations_reprisal = models.PositiveIntegerField(default=0)
     recommendations = models.PositiveIntegerField(default=0)
+    # Video appeals to the Commissioner recorded on the visit, and those forwarded.
+    appeals = models.PositiveIntegerField(default=0)
+    appeals_forwarded = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -254,6 +257,9 @@ class VisitCount(PlaceCount):
     allegations_ill_treatment = models.PositiveIntegerField(default=0)
     allegations_reprisal = models.PositiveIntegerField(default=0)
     recommendations = models.PositiveIntegerField(default=0)
+    # Video appeals to the Commissioner recorded on the visit, and those forwarded.
+    appeals = models.PositiveIntegerField(default=0)
+    appeals_forwarded = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [_cell("visitcount_cell", "status")]

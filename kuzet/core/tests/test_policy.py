@@ -44,6 +44,7 @@ EXPECTED: dict[Action, list[str]] = {
     Action.VIEW_INSTRUMENTS:      ["all", "all", "all", "all", "all", "all", "all"],
     Action.MANAGE_INSTRUMENTS:    ["-",   "-",   "-",   "all", "-",   "all", "-"],
     Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: ["-", "-", "-", "all", "-",   "-",   "-"],
+    Action.MANAGE_APPEALS:        ["-",   "-",   "-",   "all", "-",   "-",   "-"],
 }  # fmt: skip
 
 CASES = [

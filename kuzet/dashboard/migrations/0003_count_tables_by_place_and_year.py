@@ -10,12 +10,9 @@ def empty_count_tables(apps, schema_editor):
 
 
 def count_existing_records(apps, schema_editor):
-    # The facts are derived: count what the database already holds. The current models are
-    # used on purpose (the same code as ``manage.py rebuild_dashboard_facts``); a later change
-    # of these tables moves this step after it.
-    from kuzet.dashboard.facts import facts_rebuild
-
-    facts_rebuild()
+    # Moved to 0004_appeals_counted, after the latest change of these tables (the current
+    # models are used there, as ``manage.py rebuild_dashboard_facts`` does).
+    pass
 
 
 class Migration(migrations.Migration):

@@ -95,7 +95,9 @@ TYPES = ["ivs", "sizo", "penal-medium", "special-reception", "psychiatric", "chi
          "medical-social", "ivs", "juvenile-adaptation", "penal-minimum", "narcology",
          "special-education", "guardhouse"]  # fmt: skip
 # Share of non-compliant, partly compliant and unchecked items of a place, by its profile.
-PROFILES = {"good": (0.03, 0.08, 0.05), "average": (0.09, 0.14, 0.06), "poor": (0.17, 0.16, 0.04)}
+PROFILES = {"good": (0.02, 0.08, 0.05), "average": (0.05, 0.12, 0.06), "poor": (0.10, 0.15, 0.04)}
+# Problems written up per visit at most: the items of further themes join the last one.
+MOST_FINDINGS = 5
 SECTION_THEMES = {
     "general": "access", "general_information": "access", "institution_profile": "access",
     "first_hours": "safeguards", "safeguards": "safeguards", "placement_grounds": "safeguards",
@@ -351,7 +353,7 @@ class _DemoVisit:
     def record(self) -> None:
         complete = self.stage != S.IN_PROGRESS
         self.marks = self.checklist(complete=complete)
-        self.interviews = self.interview_people(count=self.rng.randint(3, 5) if complete else 2)
+        self.interviews = self.interview_people(count=self.rng.randint(2, 4) if complete else 2)
         self.findings = self.write_findings(complete=complete)
         if complete and self.rng.random() < 0.4:
             self.allege()
@@ -492,14 +494,17 @@ class _DemoVisit:
         return interviews
 
     def write_findings(self, *, complete: bool) -> list[Finding]:
-        by_section: dict[str, list[ComplianceMark]] = defaultdict(list)
+        by_theme: dict[str, list[ComplianceMark]] = defaultdict(list)
         for mark in self.marks:
             if mark.value == "non_compliant":
-                by_section[mark.section].append(mark)
+                by_theme[SECTION_THEMES.get(mark.section, "material_conditions")].append(mark)
+        groups = sorted(by_theme.items(), key=lambda group: -len(group[1]))
+        if len(groups) > MOST_FINDINGS:
+            rest = [m for _theme, marks in groups[MOST_FINDINGS - 1 :] for m in marks]
+            groups = [*groups[: MOST_FINDINGS - 1], (groups[MOST_FINDINGS - 1][0], rest)]
         citable = [i for i in self.interviews if i.consent_interview and i.person_id]
         findings = []
-        for section, marks in sorted(by_section.items()):
-            theme = SECTION_THEMES.get(section, "material_conditions")
+        for theme, marks in groups:
             kazakh = self.rng.random() < 0.12
             title, description = finding_text(theme, self.facts, kazakh=kazakh)
             severity = (
@@ -574,7 +579,7 @@ class _DemoVisit:
     def add_media(self, *, complete: bool) -> None:
         author = self.rng.choice([self.leader, *self.members])
         problems = [f for f in self.findings if not f.good_practice]
-        for finding in problems[: self.rng.randint(1, 2)]:
+        for finding in problems[:1]:
             room = self.facts.room()
             self._upload(
                 author, f"photo-{room}.jpg", demo_photo(self.rng), kind="photo", finding=finding,
@@ -586,7 +591,7 @@ class _DemoVisit:
                 author, "interview.wav", demo_audio(self.rng), kind="audio",
                 interview=self.rng.choice(people), description="Аудиозапись беседы с согласия лица",
             )  # fmt: skip
-        if complete and people and self.number % 6 in (1, 4):
+        if complete and people and self.number % 5 == 1:
             shown_to = APPEAL_CONSENTS[self.number % len(APPEAL_CONSENTS)]
             item = self._upload(
                 author, "appeal.webm", demo_video(self.rng), kind="video",
@@ -672,3 +677,28 @@ class _DemoVisit:
                 ),
                 on=answered,
             )
+
+
+@transaction.atomic
+def demo_visit_create() -> int:
+    """The small demo (``load_demo_data --no-year``, for the browser tests): one visit planned
+    in Almaty city by the demo coordinator, with the demo leader and participant."""
+    if Visit.objects.filter(institution__is_demo=True).exists():
+        return 0
+    coordinator = User.objects.get(username="demo-coordinator")
+    institution = Institution.objects.filter(
+        is_demo=True, region__kato="750000000", type__code="ivs"
+    ).first()
+    if institution is None:
+        return 0
+    visit_plan(
+        actor=coordinator,
+        institution=institution,
+        planned_date=timezone.localdate() + timedelta(days=7),
+        team=[
+            TeamPlace(User.objects.get(username="demo-leader"), TeamMember.Role.LEADER),
+            TeamPlace(User.objects.get(username="demo-participant"), TeamMember.Role.MEMBER),
+        ],
+        objectives="Демонстрационное посещение: условия содержания и гарантии первых часов задержания.",
+    )
+    return 1

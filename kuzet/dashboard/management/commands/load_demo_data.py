@@ -19,7 +19,7 @@ from kuzet.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_create
 from kuzet.recommendations.demo import demo_follow_up, demo_recommendations_issue
 from kuzet.registry.demo import demo_institutions_create
 from kuzet.registry.services import reference_data_load
-from kuzet.visits.demo import DemoHooks, demo_year_create
+from kuzet.visits.demo import DemoHooks, demo_visit_create, demo_year_create
 
 
 class Command(BaseCommand):
@@ -35,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-reports", action="store_true", help="do not queue the demo's reports"
         )
+        parser.add_argument(
+            "--no-year",
+            action="store_true",
+            help="instead of the year, one planned visit (the browser tests start from it)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO:
@@ -49,11 +54,14 @@ class Command(BaseCommand):
             people = demo_people_create()
             with transaction.atomic():
                 hooks = DemoHooks(recommend=demo_recommendations_issue, follow_up=demo_follow_up)
-                visits = demo_year_create(hooks=hooks, today=today)
-                planned = demo_plan_create(today=today) if visits else 0
+                if options["no_year"]:
+                    visits, planned = demo_visit_create(), 0
+                else:
+                    visits = demo_year_create(hooks=hooks, today=today)
+                    planned = demo_plan_create(today=today) if visits else 0
         facts_catch_up()  # the dashboard's figures, counted now rather than at the first page
         reports = 0
-        if visits and not options["no_reports"]:
+        if visits and not options["no_reports"] and not options["no_year"]:
             with acting_as(SYSTEM):
                 reports = demo_reports_request(today=today)
         self.stdout.write(
@@ -62,7 +70,7 @@ class Command(BaseCommand):
             f"in {time.monotonic() - began:.1f} s"
         )
         if not visits:
-            self.stdout.write("the demo year was loaded before: nothing added")
+            self.stdout.write("demo visits were loaded before: nothing added")
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS("Kuzet demo sign-in (password for every demo user below):")

@@ -9,7 +9,7 @@ from kuzet.people.models import User
 from kuzet.reports.services import annual_spec, visit_spec
 from kuzet.reports.tasks import report_request
 from kuzet.reports.visit_data import EXTERNAL
-from kuzet.visits.models import Visit, TeamMember
+from kuzet.visits.models import TeamMember, Visit
 
 
 def demo_plan_create(*, today: date) -> int:

@@ -167,6 +167,7 @@ def demo_year_create(*, hooks: DemoHooks, today: date | None = None) -> int:
     regions = [rng.choices(REGIONS, REGION_WEIGHTS)[0] for _s in stages]
     made = 0
     used: set[tuple[int, date]] = set()
+    texts: set[str] = set()  # every description of the year, so that none is written twice
     for number, (stage, kato) in enumerate(zip(stages, regions, strict=True)):
         low, high = DAYS_BEFORE[stage]
         day = today - timedelta(days=rng.randint(low, high))
@@ -184,6 +185,7 @@ def demo_year_create(*, hooks: DemoHooks, today: date | None = None) -> int:
             team=teams[kato],
             secretariat=secretariat,
             hooks=hooks,
+            texts=texts,
         ).make()
         made += 1
     return made
@@ -212,7 +214,7 @@ def _places(rng: random.Random) -> dict[str, list[Institution]]:
     places: dict[str, list[Institution]] = {}
     for kato in REGIONS:
         region = Region.objects.get(kato=kato)
-        found = []
+        found: list[Institution] = []
         for code in TYPES:
             institution = (
                 Institution.objects.filter(region=region, is_demo=True, type__code=code)
@@ -246,7 +248,9 @@ class _DemoVisit:
         team: _Team,
         secretariat: User,
         hooks: DemoHooks,
+        texts: set[str],
     ) -> None:
+        self.texts = texts
         self.rng, self.number, self.stage, self.day, self.today = rng, number, stage, day, today
         self.institution, self.team, self.secretariat, self.hooks = (
             institution, team, secretariat, hooks,
@@ -294,7 +298,9 @@ class _DemoVisit:
             ),
             theme="Доступ к медицинской помощи" if kind == Visit.Kind.THEMATIC else "",
         )
-        StatusChange.objects.filter(visit=self.visit).update(at=_at(self.day - timedelta(days=21), 10))
+        StatusChange.objects.filter(visit=self.visit).update(
+            at=_at(self.day - timedelta(days=21), 10)
+        )
         if self.stage == S.PLANNED:
             return
         self.step(self.leader, S.PREPARATION, _at(self.day - timedelta(days=7), 11))
@@ -379,7 +385,9 @@ class _DemoVisit:
     def answers(self, version: InstrumentVersion, *, complete: bool) -> dict[str, Any]:
         document = version.document
         non, partly, unchecked = PROFILES[self.profile]
-        choices = {name: [c["name"] for c in items] for name, items in document["choice_lists"].items()}
+        choices = {
+            name: [c["name"] for c in items] for name, items in document["choice_lists"].items()
+        }
 
         def fill(question: dict[str, Any], into: dict[str, Any]) -> None:
             qtype, name = question["type"], question["name"]
@@ -442,7 +450,11 @@ class _DemoVisit:
         for n in range(1, count + 1):
             consents = self.rng.random() > 0.12
             at = self.start + timedelta(minutes=self.rng.randint(20, max(30, visit_minutes - 30)))
-            risk = self.rng.choice(["unknown", "low", "low", "medium", "high"]) if consents else "unknown"
+            risk = (
+                self.rng.choice(["unknown", "low", "low", "medium", "high"])
+                if consents
+                else "unknown"
+            )
             room = self.facts.room()
             interviews.append(
                 interview_record(
@@ -460,7 +472,14 @@ class _DemoVisit:
                     consent_quote=consents and self.rng.random() < 0.5,
                     consent_transmit=consents and self.rng.random() < 0.6,
                     vulnerabilities=self.rng.sample(
-                        ["first_detention", "illness", "disability", "foreigner", "language", "woman"],
+                        [
+                            "first_detention",
+                            "illness",
+                            "disability",
+                            "foreigner",
+                            "language",
+                            "woman",
+                        ],
                         self.rng.choice([0, 0, 1, 2]),
                     )
                     if consents
@@ -507,6 +526,9 @@ class _DemoVisit:
         for theme, marks in groups:
             kazakh = self.rng.random() < 0.12
             title, description = finding_text(theme, self.facts, kazakh=kazakh)
+            while description in self.texts:
+                title, description = finding_text(theme, self.facts)
+            self.texts.add(description)
             severity = (
                 self.rng.choice(["low", "medium"]) if len(marks) == 1
                 else self.rng.choice(["medium", "high"]) if len(marks) < 4
@@ -534,6 +556,9 @@ class _DemoVisit:
         if complete and self.rng.random() < 0.6:
             kazakh = self.rng.random() < 0.2
             title, description = good_practice_text(self.facts, kazakh=kazakh)
+            while description in self.texts:
+                title, description = good_practice_text(self.facts)
+            self.texts.add(description)
             findings.append(
                 finding_record(
                     actor=self.leader,
@@ -556,7 +581,11 @@ class _DemoVisit:
         circumstances, perpetrator, methods, injuries = ALLEGATIONS[index]
         occurred = self.day - timedelta(days=self.rng.randint(3, 40))
         referral = self.rng.choice(
-            [Allegation.Referral.PROSECUTOR, Allegation.Referral.COMMISSIONER, Allegation.Referral.NONE]
+            [
+                Allegation.Referral.PROSECUTOR,
+                Allegation.Referral.COMMISSIONER,
+                Allegation.Referral.NONE,
+            ]
         )
         assert interview.person is not None
         allegation_record(
@@ -568,7 +597,14 @@ class _DemoVisit:
             perpetrator=perpetrator,
             methods=methods,
             occurred_on=occurred,
-            place=self.rng.choice(["служебный автомобиль", "кабинет № 12", "коридор второго этажа", "дисциплинарный изолятор"]),
+            place=self.rng.choice(
+                [
+                    "служебный автомобиль",
+                    "кабинет № 12",
+                    "коридор второго этажа",
+                    "дисциплинарный изолятор",
+                ]
+            ),
             injuries_observed=injuries,
             medical_documentation=bool(injuries) or None,
             consent_transmit=True,
@@ -617,10 +653,22 @@ class _DemoVisit:
         reviewer = self.team.coordinator
         section, text = self.rng.choice(
             [
-                ("findings", "В описании нарушения не указано, за какой период проверен журнал и сколько записей в нём; уточните."),
-                ("recommendations", "Рекомендация о ремонте адресована администрации, но решение о финансировании принимает департамент; переадресуйте."),
-                ("interviews", "По беседе с лицом, опасающимся репрессий, не назначена дата последующей проверки."),
-                ("responses", "Пункт о видеонаблюдении отмечен как «не проверялось», хотя в выводах есть сведения о камерах; согласуйте."),
+                (
+                    "findings",
+                    "В описании нарушения не указано, за какой период проверен журнал и сколько записей в нём; уточните.",
+                ),
+                (
+                    "recommendations",
+                    "Рекомендация о ремонте адресована администрации, но решение о финансировании принимает департамент; переадресуйте.",
+                ),
+                (
+                    "interviews",
+                    "По беседе с лицом, опасающимся репрессий, не назначена дата последующей проверки.",
+                ),
+                (
+                    "responses",
+                    "Пункт о видеонаблюдении отмечен как «не проверялось», хотя в выводах есть сведения о камерах; согласуйте.",
+                ),
             ]
         )
         review_comment_add(actor=reviewer, visit=self.visit, section=section, text=text)

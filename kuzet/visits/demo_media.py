@@ -68,7 +68,10 @@ def _vp8_frame(image: Image.Image) -> bytes:
     # RIFF....WEBP then chunks; the simple lossy format has one "VP8 " chunk.
     position = 12
     while position + 8 <= len(data):
-        tag, size = data[position : position + 4], struct.unpack("<I", data[position + 4 : position + 8])[0]
+        tag, size = (
+            data[position : position + 4],
+            struct.unpack("<I", data[position + 4 : position + 8])[0],
+        )
         if tag == b"VP8 ":
             return data[position + 8 : position + 8 + size]
         position += 8 + size + (size & 1)
@@ -109,7 +112,7 @@ def demo_video(rng: random.Random, frames: int = 8, width: int = 160, height: in
     seed = rng.random()
     blocks = b""
     for number in range(frames):
-        scene = _scene(random.Random(seed), width, height, shift=number * 3)
+        scene = _scene(random.Random(seed), width, height, shift=number * 3)  # noqa: S311
         frame = _vp8_frame(scene)
         blocks += _element(0xA3, b"\x81" + struct.pack(">h", number * step) + b"\x80" + frame)
     cluster = _element(0x1F43B675, _uint(0xE7, 0) + blocks)

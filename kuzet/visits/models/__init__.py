@@ -21,12 +21,12 @@ from kuzet.visits.models.visit import StatusChange, TeamMember, Visit
 
 __all__ = [
     "AUDIENCES",
-    "RECIPIENTS",
-    "Appeal",
     "MIN_DESCRIPTION_WORDS",
+    "RECIPIENTS",
     "THEMES",
     "Allegation",
     "Amendment",
+    "Appeal",
     "CodedPerson",
     "ComplianceMark",
     "CustodyEvent",

@@ -83,9 +83,7 @@ def _check_manage(actor: Any, appeal: Appeal) -> None:
 
 
 @transaction.atomic
-def appeal_forward(
-    *, actor: Any, appeal: Appeal, to: str, on: date, reference: str = ""
-) -> Appeal:
+def appeal_forward(*, actor: Any, appeal: Appeal, to: str, on: date, reference: str = "") -> Appeal:
     """Record that the appeal was forwarded to ``to`` on ``on``; refused unless the person
     allowed the appeal to be shown to that body."""
     appeal = Appeal.objects.select_for_update().select_related("media", "visit").get(pk=appeal.pk)

@@ -219,7 +219,11 @@ def test_an_appeal_is_forwarded_only_to_whom_the_person_allowed(
     )  # fmt: skip
     assert done.status_code == 302
     entry.refresh_from_db()
-    assert (entry.forwarded_to, entry.forwarded_on, entry.reference) == ("commissioner", today, "03-12/7")
+    assert (entry.forwarded_to, entry.forwarded_on, entry.reference) == (
+        "commissioner",
+        today,
+        "03-12/7",
+    )
     assert entry.status == Appeal.Status.FORWARDED and entry.handled_by == secretariat
     client.post(url, {"step": "outcome", "outcome": "Уполномоченный направил запрос в департамент.", "on": today.isoformat()})  # fmt: skip
     entry.refresh_from_db()

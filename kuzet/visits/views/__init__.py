@@ -23,10 +23,10 @@ from kuzet.visits.views.review import (
 from kuzet.visits.views.visits import visit_list, visit_plan_view
 
 __all__ = [
-    "appeal_detail",
-    "appeal_list",
     "allegation_new",
     "amendment_view",
+    "appeal_detail",
+    "appeal_list",
     "comment_resolve",
     "finding_new",
     "interview_new",

@@ -104,6 +104,12 @@ class NotLocked(Refused):
     reason = "not_locked"
 
 
+class AppealNotConsented(Refused):
+    """The person did not allow their video appeal to be shown to this viewer."""
+
+    reason = "appeal_consent"
+
+
 class VisitLocked(ValidationError):
     """The record is approved: it takes amendments, not changes. A ``ValidationError``, as
     the state of the visit, not the person, is what stands in the way."""
@@ -214,6 +220,37 @@ def decide_visit(user: "AnyUser", facts: VisitFacts) -> VisitAccess:
         if refusal is not None:
             refusals[action] = refusal
     return VisitAccess(facts=facts, refusals=refusals)
+
+
+def appeal_audiences(user: "AnyUser", access: VisitAccess) -> frozenset[str]:
+    """Which of the audiences a person may name for their video appeal (``visits.models.
+    appeals.AUDIENCES``) ``user`` is, on the visit of ``access``: the NPM is the visit's team
+    and the secretariat; the Commissioner is the secretariat, the Commissioner's office that
+    keeps the register of appeals. The prosecutor and the public never open a recording in
+    Kuzet: an appeal reaches them by forwarding or through a report."""
+    if user is None or not user.is_authenticated or not access.see_identities:
+        return frozenset()
+    audiences: set[str] = set()
+    if user.pk in access.facts.team_user_ids:
+        audiences.add("npm")
+    if Role(user.role) == Role.SECRETARIAT:
+        audiences |= {"npm", "commissioner"}
+    return frozenset(audiences)
+
+
+def appeal_refusal(
+    user: "AnyUser", access: VisitAccess, shown_to: list[str] | frozenset[str]
+) -> type[Refused] | None:
+    """Why ``user`` may not watch (view, download, export) a video appeal the person allowed
+    to be shown to ``shown_to``, or None if they may. A recording shows the person: first
+    the rule of identities, then the person's consent."""
+    if not access.view:
+        return access.refusals[VisitAction.VIEW]
+    if not access.see_identities:
+        return access.refusals[VisitAction.SEE_IDENTITIES]
+    if not appeal_audiences(user, access) & set(shown_to):
+        return AppealNotConsented
+    return None
 
 
 def audit_refusal(

@@ -20,6 +20,7 @@ def kuzet(request: HttpRequest) -> dict[str, Any]:
             "admin": can(user, Action.MANAGE_REFERENCE_DATA) or can(user, Action.MANAGE_USERS),
             "audit": can(user, Action.VIEW_AUDIT),
             "dashboard": can(user, Action.VIEW_DASHBOARD),
+            "appeals": can(user, Action.MANAGE_APPEALS),
             "reports": can(user, Action.VIEW_VISIT) or can(user, Action.COMPILE_ANNUAL_REPORT),
         },
     }

@@ -63,6 +63,7 @@ class Action(StrEnum):
     MANAGE_INSTRUMENTS = "manage_instruments"
     ALLOW_TEAM_FROM_OUTSIDE_REGION = "allow_team_from_outside_region"
     MANAGE_QUALITY_SETTINGS = "manage_quality_settings"
+    MANAGE_APPEALS = "manage_appeals"
 
 
 # action -> (roles allowed in every region, roles allowed in their own regions only)
@@ -114,6 +115,9 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: (frozenset({Role.SECRETARIAT}), frozenset()),
     # Report quality: thresholds of the signals and which codes block submission and approval.
     Action.MANAGE_QUALITY_SETTINGS: (frozenset({Role.SECRETARIAT}), frozenset()),
+    # The register of video appeals to the Commissioner: the secretariat keeps it (who may
+    # watch one recording is the person's consent: core.access.appeal_refusal).
+    Action.MANAGE_APPEALS: (frozenset({Role.SECRETARIAT}), frozenset()),
 }
 
 

@@ -43,7 +43,7 @@ from kuzet.dashboard.models import (
 from kuzet.quality.signals import SIGNALS
 from kuzet.recommendations.models import Recommendation
 from kuzet.registry.models import InstitutionChange
-from kuzet.visits.models import Allegation, Interview, Visit, VisitChange
+from kuzet.visits.models import Allegation, Appeal, Interview, Visit, VisitChange
 from kuzet.visits.services.quality import VisitQuality, visit_quality_many
 
 S = Visit.Status
@@ -92,6 +92,10 @@ ALLEGATIONS_COUNTED: dict[str, Q] = {
     "allegations_ill_treatment": Q(kind=Allegation.Kind.ILL_TREATMENT),
     "allegations_reprisal": Q(kind=Allegation.Kind.REPRISAL),
 }
+APPEALS_COUNTED: dict[str, Q] = {
+    "appeals": Q(),
+    "appeals_forwarded": ~Q(forwarded_to=""),
+}
 # A checklist answer counted as non-compliant, and one that was not checked (not counted).
 NON_COMPLIANT, NOT_CHECKED = "non_compliant", "not_checked"
 INTERVIEW_COUNTS: dict[str, Any] = {
@@ -119,7 +123,19 @@ QUALITY_COUNTS: dict[str, Callable[[VisitQuality], int]] = {
     **{f"q_{code}": partial(_has_signal, code) for code in SIGNALS},
 }
 QUALITY_BATCH = 500
-COUNTED = [*INTERVIEW_COUNTS, *ALLEGATION_COUNTS, *RECOMMENDATION_COUNTS, *QUALITY_COUNTS]
+
+
+APPEAL_COUNTS: dict[str, Any] = {
+    name: Count("id", filter=q or None) for name, q in APPEALS_COUNTED.items()
+}
+# In the field order of ``VisitFact`` and ``VisitCount``.
+COUNTED = [
+    *INTERVIEW_COUNTS,
+    *ALLEGATION_COUNTS,
+    *RECOMMENDATION_COUNTS,
+    *APPEAL_COUNTS,
+    *QUALITY_COUNTS,
+]
 # The columns that name a row of each count table besides ``grain``, ``month`` and ``months``;
 # the other columns are the counts.
 KEYS: dict[Any, list[str]] = {
@@ -182,6 +198,7 @@ def visit_facts_refresh(visit_id: int, quality: VisitQuality | None = None) -> N
                 (Interview, INTERVIEW_COUNTS),
                 (Allegation, ALLEGATION_COUNTS),
                 (Recommendation, RECOMMENDATION_COUNTS),
+                (Appeal, APPEAL_COUNTS),
             ):
                 for name, n in model.objects.filter(visit_id=visit_id).aggregate(**counts).items():
                     setattr(new, name, n)
@@ -512,6 +529,7 @@ def facts_rebuild() -> dict[str, int]:
         _grouped(Interview, INTERVIEW_COUNTS),
         _grouped(Allegation, ALLEGATION_COUNTS),
         _grouped(Recommendation, RECOMMENDATION_COUNTS),
+        _grouped(Appeal, APPEAL_COUNTS),
     ]
     visits = Visit.objects.values_list(
         "pk",

@@ -328,6 +328,7 @@ def headline(f: Filters, tables: dict[str, Table]) -> dict[str, Any]:
     recs = {r.key: int(r.values[0] or 0) for r in tables["recommendations_by_status"].rows}
     issued = sum(n for k, n in recs.items() if k in R.values)
     allegations = {r.key: int(r.values[0] or 0) for r in tables["allegations"].rows}
+    appeal_counts = {r.key: int(r.values[0] or 0) for r in tables["appeals"].rows}
     return {
         "scheduled": sum(statuses.values()),
         "carried_out": sum(n for k, n in statuses.items() if k in CARRIED_OUT),
@@ -346,6 +347,10 @@ def headline(f: Filters, tables: dict[str, Table]) -> dict[str, Any]:
             "ill": allegations.get(Allegation.Kind.ILL_TREATMENT, 0),
             "reprisal": allegations.get(Allegation.Kind.REPRISAL, 0),
         },
+        "appeals": {
+            "recorded": appeal_counts.get("recorded", 0),
+            "forwarded": appeal_counts.get("forwarded", 0),
+        },
         "links": {
             "scheduled": _drill(f),
             "carried_out": _drill(f, done=1),
@@ -356,6 +361,8 @@ def headline(f: Filters, tables: dict[str, Table]) -> dict[str, Any]:
             "implemented": _recommendations_link(f, status=R.IMPLEMENTED),
             "ill_treatment": _drill(f, has="ill_treatment"),
             "reprisal": _drill(f, has="reprisal"),
+            "appeals": _drill(f, has="appeals"),
+            "appeals_forwarded": _drill(f, has="appeals_forwarded"),
         },
     }
 
@@ -541,6 +548,23 @@ def allegations(f: Filters) -> Table:
         for kind, label in Allegation.Kind.choices
     ]
     return Table("allegations", _("Allegations"), [_("allegations")], rows)
+
+
+def appeals(f: Filters) -> Table:
+    """Video appeals to the Commissioner recorded on the visits in the period, and those the
+    secretariat forwarded: counts only."""
+    sql, params = _visit_rows(f)
+    recorded, forwarded = _sums(sql, params, ["appeals", "appeals_forwarded"])[0]
+    rows = [
+        Row(_("recorded"), [recorded or 0], [_drill(f, has="appeals")], key="recorded"),
+        Row(
+            _("forwarded"),
+            [forwarded or 0],
+            [_drill(f, has="appeals_forwarded")],
+            key="forwarded",
+        ),
+    ]
+    return Table("appeals", _("Video appeals to the Commissioner"), [_("appeals")], rows)
 
 
 # --- Recommendations ------------------------------------------------------------------
@@ -899,6 +923,7 @@ TABLES = {
     "coverage_by_region": coverage_by_region,
     "interviews": interviews,
     "allegations": allegations,
+    "appeals": appeals,
     "recommendations_by_status": recommendations_by_status,
     "recommendations_by_addressee": recommendations_by_addressee,
     "noncompliant_items": noncompliant_items,

@@ -176,6 +176,9 @@ class VisitFact(models.Model):
     allegations_ill_treatment = models.PositiveIntegerField(default=0)
     allegations_reprisal = models.PositiveIntegerField(default=0)
     recommendations = models.PositiveIntegerField(default=0)
+    # Video appeals to the Commissioner recorded on the visit, and those forwarded.
+    appeals = models.PositiveIntegerField(default=0)
+    appeals_forwarded = models.PositiveIntegerField(default=0)
     # Report quality of a reported visit (under review or later; 0 on the others): its texts
     # checked and found weak, copied texts, and each visit-level signal (0 or 1). Filled by
     # ``facts.py`` from ``kuzet.visits.services.quality``; named by ``facts.QUALITY_COUNTED``.
@@ -273,6 +276,9 @@ class VisitCount(PlaceCount):
     allegations_ill_treatment = models.PositiveIntegerField(default=0)
     allegations_reprisal = models.PositiveIntegerField(default=0)
     recommendations = models.PositiveIntegerField(default=0)
+    # Video appeals to the Commissioner recorded on the visit, and those forwarded.
+    appeals = models.PositiveIntegerField(default=0)
+    appeals_forwarded = models.PositiveIntegerField(default=0)
     # Report quality of the reported visits: sums of the ``VisitFact`` columns of the same names.
     q_reported = models.PositiveIntegerField(default=0)
     q_findings = models.PositiveIntegerField(default=0)

@@ -28,6 +28,7 @@ from kuzet.core.spreadsheets import formula_protected
 from kuzet.dashboard import indicators, regions_map
 from kuzet.dashboard.facts import (
     ALLEGATIONS_COUNTED,
+    APPEALS_COUNTED,
     CARRIED_OUT,
     INTERVIEWS_COUNTED,
     NON_COMPLIANT,
@@ -49,7 +50,7 @@ from kuzet.dashboard.priorities import (
 )
 from kuzet.quality.signals import SIGNALS
 from kuzet.registry.models import Region
-from kuzet.visits.models import Allegation, ComplianceMark, Interview, Visit
+from kuzet.visits.models import Allegation, Appeal, ComplianceMark, Interview, Visit
 from kuzet.visits.selectors import visits_for
 
 CHARTED = [
@@ -62,6 +63,7 @@ CHARTED = [
     "coverage_days",
     "interviews",
     "allegations",
+    "appeals",
     "recommendations_by_status",
     "recommendations_by_addressee",
     "noncompliant_items",
@@ -185,7 +187,7 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
 
 # The lists behind the figures of interviews and allegations: the visits with at least one
 # row counted by the figure (the definitions of the facts).
-HAS: dict[str, tuple[type[Interview] | type[Allegation], Q]] = {
+HAS: dict[str, tuple[type[Interview] | type[Allegation] | type[Appeal], Q]] = {
     "interviews": (Interview, INTERVIEWS_COUNTED["interviews"]),
     "vulnerable": (Interview, INTERVIEWS_COUNTED["interviews_vulnerable"]),
     "fears": (Interview, INTERVIEWS_COUNTED["interviews_fears"]),
@@ -193,6 +195,8 @@ HAS: dict[str, tuple[type[Interview] | type[Allegation], Q]] = {
     "allegations": (Allegation, Q()),
     "ill_treatment": (Allegation, ALLEGATIONS_COUNTED["allegations_ill_treatment"]),
     "reprisal": (Allegation, ALLEGATIONS_COUNTED["allegations_reprisal"]),
+    "appeals": (Appeal, APPEALS_COUNTED["appeals"]),
+    "appeals_forwarded": (Appeal, APPEALS_COUNTED["appeals_forwarded"]),
 }
 
 
@@ -296,6 +300,8 @@ def _HAS_LABELS() -> dict[str, str]:
         "allegations": _("allegations"),
         "ill_treatment": _("allegations of ill-treatment"),
         "reprisal": _("allegations of reprisals"),
+        "appeals": _("video appeals"),
+        "appeals_forwarded": _("video appeals forwarded"),
     }
 
 

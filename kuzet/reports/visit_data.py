@@ -38,6 +38,7 @@ from kuzet.visits.models import (
     TeamMember,
     Visit,
 )
+from kuzet.visits.services.appeals import appeal_in_report
 from kuzet.visits.services.lifecycle import LOCKED
 from kuzet.visits.services.responses import labels_of, path_label
 
@@ -207,7 +208,10 @@ class _FindingWriter:
                     % {"count": len(interviews), "people": ", ".join(people) or "—"}
                 )
         media = [
-            m for m in finding.media.all() if not (self.external and m.interview_id is not None)
+            m
+            for m in finding.media.all()
+            if not (self.external and m.interview_id is not None)
+            and (m.appeal_consent is None or appeal_in_report(m, external=self.external))
         ]
         evidence += [
             _("%(kind)s, SHA-256 %(sha)s") % {"kind": m.get_kind_display(), "sha": m.sha256}

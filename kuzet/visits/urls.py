@@ -27,6 +27,8 @@ urlpatterns = [
     path("<int:pk>/media/", views.media_tab, name="media_tab"),
     path("<int:pk>/media/upload/", views.media_upload, name="media_upload"),
     path("media/<uuid:uuid>/", views.media_file, name="media_file"),
+    path("appeals/", views.appeal_list, name="appeal_list"),
+    path("appeals/<int:appeal_pk>/", views.appeal_detail, name="appeal_detail"),
     # Tabs with views of their own come before this one.
     path("<int:pk>/<slug:tab>/", views.visit_tab, name="visit_tab"),
 ]

@@ -72,7 +72,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.update(KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(var_dir))
     _manage(env, "migrate", "--no-input")
     _manage(env, "load_library")
-    _manage(env, "load_demo_data")
+    _manage(env, "load_demo_data", "--no-year")
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],

@@ -121,6 +121,8 @@ EXPECTED: dict[str, Any] = {
     "visits:media_upload": V(VisitAction.RECORD),
     "visits:media_file": SKIP,
     "visits:visit_tab": V(VisitAction.VIEW),
+    "visits:appeal_list": Expect(role(Action.MANAGE_APPEALS)),
+    "visits:appeal_detail": SKIP,  # one appeal: visits/tests/test_appeals.py, every role
     "recommendations:recommendation_list": Expect(role(Action.VIEW_VISIT)),
     "recommendations:recommendation_detail": SKIP,
     "recommendations:recommendation_assess": SKIP,

@@ -45,6 +45,7 @@ EXPECTED: dict[Action, list[str]] = {
     Action.MANAGE_INSTRUMENTS:    ["-",   "-",   "-",   "all", "-",   "all", "-"],
     Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: ["-", "-", "-", "all", "-",   "-",   "-"],
     Action.MANAGE_QUALITY_SETTINGS: ["-", "-", "-", "all", "-",   "-",   "-"],
+    Action.MANAGE_APPEALS:        ["-",   "-",   "-",   "all", "-",   "-",   "-"],
 }  # fmt: skip
 
 CASES = [

@@ -10,9 +10,8 @@ def empty_count_tables(apps, schema_editor):
 
 
 def count_existing_records(apps, schema_editor):
-    # Moved to 0004_visit_quality_counts, as said here: the count uses the current models
-    # (the same code as ``manage.py rebuild_dashboard_facts``), whose columns exist only
-    # after the latest change of these tables.
+    # Moved to the latest migration of these tables (now 0005_appeals_counted): the count
+    # uses the current models (the same code as ``manage.py rebuild_dashboard_facts``).
     pass
 
 

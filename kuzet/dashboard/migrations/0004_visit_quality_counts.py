@@ -3,24 +3,7 @@
 from django.db import migrations, models
 
 
-def empty_facts(apps, schema_editor):
-    for name in (
-        "VisitCount",
-        "ItemCount",
-        "RecommendationCount",
-        "RecommendationFact",
-        "VisitFact",
-    ):
-        apps.get_model("dashboard", name).objects.all().delete()
-
-
-def count_existing_records(apps, schema_editor):
-    # The facts are derived: count what the database already holds, now with the report
-    # quality. The current models are used on purpose (the same code as ``manage.py
-    # rebuild_dashboard_facts``); a later change of these tables moves this step after it.
-    from kuzet.dashboard.facts import facts_rebuild
-
-    facts_rebuild()
+# The recount of existing records runs in the latest migration of these tables (0005).
 
 
 class Migration(migrations.Migration):
@@ -193,5 +176,4 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(default=0),
         ),
         # Backwards the derived rows are dropped; run ``rebuild_dashboard_facts`` with the old code.
-        migrations.RunPython(count_existing_records, empty_facts),
     ]

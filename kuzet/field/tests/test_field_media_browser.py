@@ -117,7 +117,7 @@ def own_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     env.update(KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(var_dir))
     _manage(env, "migrate", "--no-input")
     _manage(env, "load_library")
-    _manage(env, "load_demo_data")
+    _manage(env, "load_demo_data", "--no-year")
     port = _free_port()
     state: dict[str, Any] = {"base": f"http://127.0.0.1:{port}", "var": var_dir}
 

@@ -535,7 +535,7 @@ def test_a_video_appeal_keeps_the_persons_consent(
 ) -> None:
     tus = tus_for(member)
     data = webm(5_000)
-    consent = {"recorded": True, "shown_to": ["prosecutor", "ombudsman"]}
+    consent = {"recorded": True, "shown_to": ["prosecutor", "commissioner"]}
     url = tus.create(data, visit, appeal_consent=json.dumps(consent))["Location"]
     tus.send(url, data, 5_000)
     assert MediaEvidence.objects.get().appeal_consent == consent

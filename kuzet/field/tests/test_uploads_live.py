@@ -115,7 +115,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = LiveServer(env)
     try:
         server.manage("migrate", "--no-input")
-        server.manage("load_demo_data")
+        server.manage("load_demo_data", "--no-year")
         server.start()
         yield server
     finally:

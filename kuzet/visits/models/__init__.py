@@ -1,10 +1,11 @@
 """What a visit stores, one module per concern: the visit with its team and steps
 (``visit``), the people met and interviews (``interviews``), checklists (``responses``),
 findings and allegations (``findings``), review comments and amendments (``review``),
-media evidence and its custody (``media``), marks of changed visits for the readers
+media evidence and its custody (``media``), the register of video appeals (``appeals``), marks of changed visits for the readers
 (``changes``). ``from kuzet.visits.models import X`` is the
 way in; migrations refer to ``kuzet.visits.models.media_path``."""
 
+from kuzet.visits.models.appeals import AUDIENCES, RECIPIENTS, Appeal
 from kuzet.visits.models.changes import VisitChange
 from kuzet.visits.models.findings import MIN_DESCRIPTION_WORDS, THEMES, Allegation, Finding
 from kuzet.visits.models.interviews import CodedPerson, Interview
@@ -19,10 +20,13 @@ from kuzet.visits.models.review import Amendment, ReviewComment, Section
 from kuzet.visits.models.visit import StatusChange, TeamMember, Visit
 
 __all__ = [
+    "AUDIENCES",
     "MIN_DESCRIPTION_WORDS",
+    "RECIPIENTS",
     "THEMES",
     "Allegation",
     "Amendment",
+    "Appeal",
     "CodedPerson",
     "ComplianceMark",
     "CustodyEvent",

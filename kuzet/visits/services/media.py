@@ -23,6 +23,7 @@ from django_stubs_ext import StrOrPromise
 
 from kuzet.core.access import VisitAction
 from kuzet.visits.models import (
+    AUDIENCES,
     CustodyEvent,
     Finding,
     Interview,
@@ -31,6 +32,7 @@ from kuzet.visits.models import (
     media_path,
 )
 from kuzet.visits.services.access import require_can_record, visit_access
+from kuzet.visits.services.appeals import appeal_check_visible, appeal_may_watch, appeal_register
 
 K = MediaEvidence.Kind
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -246,8 +248,10 @@ def media_add(
     captured_at: datetime | None = None,
     device: str = "",
     expected_sha256: str = "",
+    appeal_consent: dict[str, Any] | None = None,
 ) -> MediaEvidence:
-    """Store an item of evidence on ``visit`` with its custody record.
+    """Store an item of evidence on ``visit`` with its custody record (a video appeal, with
+    the person's ``appeal_consent``, enters the register of appeals).
 
     ``kind`` empty means "as the file's content says". Raises PermissionDenied, or
     ValidationError with nothing stored: the file's content decides what it is, never its
@@ -261,6 +265,7 @@ def media_add(
         interview=interview,
         captured_at=captured_at,
         expected_sha256=expected_sha256,
+        appeal_consent=appeal_consent,
     )
     expected = expected_sha256.strip().lower()
     kind, content_type = _content_checked(size=upload.size, head=_read_head(upload), kind=kind)
@@ -280,6 +285,7 @@ def media_add(
         description=description.strip(),
         captured_at=captured_at,
         device=device.strip(),
+        appeal_consent=appeal_consent,
         uploaded_by=actor,
     )
     item.full_clean(exclude=["file"])
@@ -339,12 +345,12 @@ def _appeal_consent_problem(consent: Any, kind: str) -> str:
         or consent["recorded"] is not True
         or not isinstance(shown_to, list)
         or len(shown_to) > 20
-        or not all(isinstance(who, str) and 0 < len(who.strip()) <= 100 for who in shown_to)
+        or not all(isinstance(who, str) and who in AUDIENCES for who in shown_to)
     ):
         return _(
             "A video appeal needs the person's consent to be recorded and the list of those "
-            "to whom it may be shown."
-        )
+            "to whom it may be shown (%(codes)s)."
+        ) % {"codes": ", ".join(AUDIENCES)}
     return ""
 
 
@@ -410,6 +416,8 @@ def _evidence_save(item: MediaEvidence, *, actor: Any, hash_verified: bool) -> N
             _custody(item, CustodyEvent.Kind.UPLOADED, actor, now, f"sha256 {item.sha256}")
             if hash_verified:
                 _custody(item, CustodyEvent.Kind.HASH_VERIFIED, actor, now, f"sha256 {item.sha256}")
+            if item.appeal_consent is not None:
+                appeal_register(media=item)
     except BaseException:
         item.file.storage.delete(item.file.name)
         raise
@@ -501,7 +509,13 @@ def media_for(actor: Any, visit: Visit) -> QuerySet[MediaEvidence]:
     items = visit.media.select_related("uploaded_by", "finding", "interview__person")
     if not visit_access(actor, visit).see_identities:
         items = items.filter(interview__isnull=True)
-    return items
+    # A video appeal: only for those the person allowed it to be shown to.
+    refused = [
+        item.pk
+        for item in items.filter(appeal_consent__isnull=False).select_related("visit")
+        if not appeal_may_watch(actor, item)
+    ]
+    return items.exclude(pk__in=refused) if refused else items
 
 
 def media_check_visible(actor: Any, media: MediaEvidence) -> None:
@@ -512,6 +526,8 @@ def media_check_visible(actor: Any, media: MediaEvidence) -> None:
     access.check(VisitAction.VIEW, message)
     if media.interview_id is not None:
         access.check(VisitAction.SEE_IDENTITIES, message)
+    if media.appeal_consent is not None:
+        appeal_check_visible(actor, media)
 
 
 def media_open(*, actor: Any, media: MediaEvidence, download: bool, detail: str = "") -> IO[bytes]:

@@ -1,8 +1,10 @@
 """Pages of visits, one module per concern: the list and planning (``visits``), the overview
 and record tabs with the lifecycle steps (``overview``), recording pages (``records``),
-checklists (``responses``), review (``review``) and media evidence (``media``); the
+checklists (``responses``), review (``review``), media evidence (``media``) and the register of video appeals
+(``appeals``); the
 workspace helpers they share are ``kuzet.visits.workspace``."""
 
+from kuzet.visits.views.appeals import appeal_detail, appeal_list
 from kuzet.visits.views.media import media_file, media_tab, media_upload
 from kuzet.visits.views.overview import (
     visit_detail,
@@ -24,6 +26,8 @@ from kuzet.visits.views.visits import visit_list, visit_plan_view
 __all__ = [
     "allegation_new",
     "amendment_view",
+    "appeal_detail",
+    "appeal_list",
     "comment_resolve",
     "finding_new",
     "interview_new",

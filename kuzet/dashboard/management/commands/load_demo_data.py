@@ -1,0 +1,79 @@
+"""manage.py load_demo_data: synthetic institutions, one demo user per role and a demo year
+of visits (demo configuration only). It lives in the dashboard app, the top of the layers,
+as it wires the demo parts of the apps below it (visits, recommendations, reports) and
+plans the year."""
+
+import time
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from kuzet.core.audit import SYSTEM, acting_as
+from kuzet.dashboard.demo import demo_plan_create, demo_reports_request
+from kuzet.dashboard.facts import facts_catch_up
+from kuzet.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_create
+from kuzet.recommendations.demo import demo_follow_up, demo_recommendations_issue
+from kuzet.registry.demo import demo_institutions_create
+from kuzet.registry.services import reference_data_load
+from kuzet.visits.demo import DemoHooks, demo_visit_create, demo_year_create
+
+
+class Command(BaseCommand):
+    help = "Load the demo data set (runs again without duplicating anything). Needs KUZET_DEMO=1."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            help="the day the demo year ends (YYYY-MM-DD; default: today)",
+        )
+        parser.add_argument(
+            "--no-reports", action="store_true", help="do not queue the demo's reports"
+        )
+        parser.add_argument(
+            "--no-year",
+            action="store_true",
+            help="instead of the year, one planned visit (the browser tests start from it)",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEMO:
+            raise CommandError(
+                "demo users have a published password: set KUZET_DEMO=1 and KUZET_DEBUG=1 to load them"
+            )
+        began = time.monotonic()
+        today = options["today"] or timezone.localdate()
+        with acting_as(SYSTEM):
+            reference_data_load()
+            institutions = demo_institutions_create()
+            people = demo_people_create()
+            with transaction.atomic():
+                hooks = DemoHooks(recommend=demo_recommendations_issue, follow_up=demo_follow_up)
+                if options["no_year"]:
+                    visits, planned = demo_visit_create(), 0
+                else:
+                    visits = demo_year_create(hooks=hooks, today=today)
+                    planned = demo_plan_create(today=today) if visits else 0
+        facts_catch_up()  # the dashboard's figures, counted now rather than at the first page
+        reports = 0
+        if visits and not options["no_reports"] and not options["no_year"]:
+            with acting_as(SYSTEM):
+                reports = demo_reports_request(today=today)
+        self.stdout.write(
+            f"demo data: {institutions} institution(s), {len(people)} user(s), {visits} visit(s), "
+            f"{planned} plan entries and {reports} report(s) queued, "
+            f"in {time.monotonic() - began:.1f} s"
+        )
+        if not visits:
+            self.stdout.write("demo visits were loaded before: nothing added")
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS("Kuzet demo sign-in (password for every demo user below):")
+        )
+        self.stdout.write(f"  login: {DEMO_PEOPLE[0].username}   password: {DEMO_PASSWORD}")
+        self.stdout.write("  other roles: " + ", ".join(p.username for p in DEMO_PEOPLE[1:]))

@@ -132,6 +132,13 @@ STAFF_NOTES = [
 ]
 
 
+# What the demo reviewer writes when approving a report with remaining quality warnings.
+APPROVAL_REASON = (
+    "Утверждено: предупреждения о качестве рассмотрены, факты подтверждены журналами "
+    "учреждения и фотографиями группы."
+)
+
+
 @dataclass(frozen=True)
 class DemoHooks:
     """What the command passes in from above the visits app."""
@@ -342,7 +349,8 @@ class _DemoVisit:
             self._dated()
             return
         approved = submitted + timedelta(days=self.rng.randint(3, 8))
-        self.step(self.secretariat, S.APPROVED, approved)
+        # Approval over remaining quality warnings needs the reviewer's reason (quality app).
+        self.step(self.secretariat, S.APPROVED, approved, APPROVAL_REASON)
         if self.stage == S.APPROVED:
             self._dated()
             return

@@ -140,6 +140,30 @@ class Recommendation(AuditedModel):
     def text(self) -> str:
         return localized(self, "text")
 
+    @property
+    def quality_source(self) -> str:
+        """Where copy detection (kuzet/quality/copies.py) says this text lives."""
+        return f"recommendations.recommendation:{self.pk}"
+
+    def quality_texts(self) -> dict[str, str]:
+        """The texts copy detection keeps, by source: the Russian and the Kazakh one."""
+        texts = {self.quality_source: self.text_ru}
+        if self.text_kk.strip():
+            texts[f"{self.quality_source}/text_kk"] = self.text_kk
+        return texts
+
+    def repeated_sources(self) -> set[str]:
+        """The texts this recommendation may copy without being *copied*: those of the
+        recommendations it repeats, up the chain (issue 15)."""
+        sources: set[str] = set()
+        seen = {self.pk}
+        earlier = self.repeats
+        while earlier is not None and earlier.pk not in seen:
+            seen.add(earlier.pk)
+            sources.update(earlier.quality_texts())
+            earlier = earlier.repeats
+        return sources
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 

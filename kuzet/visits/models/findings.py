@@ -82,6 +82,11 @@ class Finding(AuditedModel):
         return self.title
 
     @property
+    def quality_source(self) -> str:
+        """Where copy detection (kuzet/quality/copies.py) says this description lives."""
+        return f"visits.finding:{self.pk}"
+
+    @property
     def source_labels(self) -> list[str]:
         return [str(self.SOURCES.get(s, s)) for s in self.sources]
 

@@ -33,7 +33,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -44,8 +44,11 @@ from kuzet.quality.tokens import tokenize
 Kind = Literal["finding", "recommendation"]
 
 DIGIT = re.compile(r"[0-9]")
+SPACES = re.compile(r"\s+")
 YEAR = re.compile(r"[0-9]{4}")
 PHRASE_CHARS = 60
+# The stock formulae a message quotes, at most.
+QUOTED = 3
 
 # The stable codes of the reasons, for every kind of text.
 CODES: dict[str, tuple[str, ...]] = {
@@ -235,8 +238,10 @@ def analyse(kind: Kind, text: str, rules: ruledata.Rules | None = None) -> Analy
     for _index, start, end in found.get(k["stock"], []):
         if not stock_spans or start > stock_spans[-1][1]:
             stock_spans.append((start, end))
-            analysis.stock.append(clean[tokens[start].start : tokens[end].end])
+            phrase = clean[tokens[start].start : tokens[end].end]
+            analysis.stock.append(SPACES.sub(" ", phrase))
     in_stock = {p for b, e in stock_spans for p in range(b, e + 1)}
+    stock_starts = {b for b, _ in stock_spans}
     is_cited_number = [c and DIGIT.search(w) is not None for c, w in zip(cited, words, strict=True)]
 
     def positive(name: str) -> list[tuple[int, int, int]]:
@@ -253,6 +258,10 @@ def analyse(kind: Kind, text: str, rules: ruledata.Rules | None = None) -> Analy
             if name == "time" and any(
                 0 <= q <= last and is_cited_number[q] for q in (start - 1, end + 1)
             ):
+                continue
+            # "побоев не обнаружено", "жарақаттары байқалған жоқ": a condition the stock
+            # formula right after it denies.
+            if name == "condition" and any(p in stock_starts for p in (end + 1, end + 2)):
                 continue
             kept.append((index, start, end))
         return kept
@@ -314,9 +323,10 @@ def check_text(
     if analysis.score < analysis.need:
         with_stock, without = WEAK_CODE[kind]
         if analysis.stock:
-            phrase = analysis.stock[0]
-            if len(phrase) > PHRASE_CHARS:
-                phrase = phrase[: PHRASE_CHARS - 1] + "…"
+            phrase = " … ".join(
+                p if len(p) <= PHRASE_CHARS else p[: PHRASE_CHARS - 1] + "…"
+                for p in analysis.stock[:QUOTED]
+            )
             reasons.append(Reason(with_stock, message(kind, with_stock, phrase=phrase)))
         else:
             reasons.append(Reason(without, message(kind, without)))
@@ -333,3 +343,15 @@ def min_words(kind: Kind) -> int:
 def word_count(text: str) -> int:
     """Words as the rules count them (here and on the tablet)."""
     return len(tokenize(text)[0])
+
+
+def rule_package() -> dict[str, Any]:
+    """The rules for the tablet (``static/quality/texts.js``): the thresholds and lexicons
+    as JSON, and the messages in the active language by kind and code."""
+    return {
+        **ruledata.current().data,
+        "messages": {
+            kind: {code: str(MESSAGES[(kind, code)]) for code in codes if code != "copied"}
+            for kind, codes in CODES.items()
+        },
+    }

@@ -10,7 +10,7 @@ import { apiData, initialData, recordForm, TITLES } from "./records.js";
 import * as store from "./store.js";
 import { refreshPackage, sendOutbox, TokenRefused } from "./sync.js";
 import { clearFields, formatBytes, formatDate, formatDateTime, h, language, mount, notice, t, textIn, uuid4 } from "./ui.js";
-import { recordProblems, validateResponse } from "./validate.js";
+import { recordProblems, recordWarnings, validateResponse } from "./validate.js";
 
 const IDLE_LOCK_MS = 10 * 60 * 1000;
 const SAVE_AFTER_MS = 400;
@@ -535,7 +535,10 @@ async function editScreen(uuid) {
     if (interviewSelect) form.prepend(interviewSelect);
   } else {
     title = t(TITLES[record.type]);
-    form = recordForm(record.type, record.data, context, save);
+    // As the text is typed: the quality rules' warnings next to the field (quality/texts.js).
+    const warn = (data) => form.showWarnings(recordWarnings(record.type, data, context));
+    form = recordForm(record.type, record.data, context, (data) => { save(data); warn(data); });
+    warn(record.data);
   }
   const problemsBox = h("div", { class: "card problems", id: "problems", hidden: true });
   shell(

@@ -6,8 +6,8 @@ drops it, ``find_copies`` lists the near copies of a text in other institutions'
 How: the text's character 5-grams (digits read as "0", so a changed number changes
 nothing) are MinHashed (``PERMUTATIONS`` values) and the signature cut into ``BANDS``
 bands; two texts with a band in common are candidates (Jaccard similarity 0.7: found
-with probability 0.99; 0.3: 0.03 a band). One indexed query fetches the candidates'
-band rows (at most ``CANDIDATE_ROWS``), the most frequent ``CANDIDATES`` are compared
+with probability 0.99; 0.3: 0.03 a band). One query fetches, band by band, at most
+``ROWS_PER_BAND`` texts sharing it; the most frequent ``CANDIDATES`` are compared
 with rapidfuzz on their words, by the very rule ``check_text(earlier=…)`` applies
 (``similarity.similar``).
 
@@ -23,7 +23,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from kuzet.quality import ruledata, similarity
@@ -33,8 +33,8 @@ SHINGLE = 5
 BANDS = 20
 ROWS = 5
 PERMUTATIONS = BANDS * ROWS
-CANDIDATE_ROWS = 2000
-CANDIDATES = 40
+ROWS_PER_BAND = 50
+CANDIDATES = 20
 # Fixed forever: a change re-bands every stored text (``manage.py`` would need a rebuild).
 _SEEDS = np.random.default_rng(15_2025).integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -123,10 +123,7 @@ def find_copies(
     words = similarity.normalised(text)
     if len(words) < limits["min_chars"]:
         return []
-    bands = TextBand.objects.filter(band__in=band_hashes(kind, words))
-    if exclude_institution_id is not None:
-        bands = bands.exclude(institution_id=exclude_institution_id)
-    rows = list(bands.values_list("fingerprint_id", flat=True)[:CANDIDATE_ROWS])
+    rows = _band_rows(band_hashes(kind, words), exclude_institution_id)
     candidates = [pk for pk, _count in Counter(rows).most_common(CANDIDATES)]
     stored = TextFingerprint.objects.filter(pk__in=candidates, kind=kind).values_list(
         "source", "institution_id", "text"
@@ -139,6 +136,29 @@ def find_copies(
     ]
     matches.sort(key=lambda m: (-m.similarity, m.source))
     return matches[:limit]
+
+
+def _band_rows(bands: list[int], exclude_institution_id: int | None) -> list[int]:
+    """The fingerprints sharing each band, at most ``ROWS_PER_BAND`` a band, in one query.
+
+    One index scan per band that stops at its limit: ``band IN (…)`` would make PostgreSQL
+    read every row of every band before any limit (a bitmap scan), and a band shared by
+    thousands of texts (the same boilerplate everywhere) would cost as much as all of them.
+    Written in SQL because Django's union() cannot limit its parts on SQLite.
+    """
+    table = TextBand._meta.db_table
+    other = " AND institution_id <> %s" if exclude_institution_id is not None else ""
+    part = (
+        f"SELECT fingerprint_id FROM (SELECT fingerprint_id FROM {table} "  # noqa: S608
+        f"WHERE band = %s{other} LIMIT {ROWS_PER_BAND}) AS b{{n}}"
+    )
+    sql = " UNION ALL ".join(part.format(n=n) for n in range(len(bands)))
+    params: list[int] = []
+    for band in bands:
+        params += [band] if exclude_institution_id is None else [band, exclude_institution_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def repeat_chain(sources: Iterable[str]) -> set[str]:

@@ -15,7 +15,9 @@ from kuzet.visits.models import Finding, Visit
 from kuzet.visits.services.findings import finding_record
 
 pytestmark = pytest.mark.django_db
-STOCK = "Условия содержания в целом соответствуют требованиям законодательства, нарушений не выявлено."
+STOCK = (
+    "Условия содержания в целом соответствуют требованиям законодательства, нарушений не выявлено."
+)
 VAGUE = "Принять меры по улучшению условий содержания в учреждении."
 
 

@@ -237,7 +237,7 @@ def load(directory: Path = RULES_DIR) -> Rules:
 def current() -> Rules:
     """The rules in force (read once per process). Broken lexicon lines are logged and
     skipped, so a typo in a list never turns a page into an error."""
-    rules = load()
+    rules = load(RULES_DIR)
     for problem in rules.problems:
         logger.warning("quality rules: %s (the line is ignored)", problem)
     return rules
@@ -246,6 +246,6 @@ def current() -> Rules:
 def check_rule_files() -> list[RuleError]:
     """Every problem of the rule files (an empty list: they are sound)."""
     try:
-        return load().problems
+        return load(RULES_DIR).problems
     except RuleError as exc:
         return [exc]

@@ -82,3 +82,25 @@ def test_the_web_form_saves_a_weak_finding_and_says_what_to_add(
     assert response.status_code == 200 and Finding.objects.count() == 1
     page = response.content.decode()
     assert "The finding is recorded" in page and "A standard answer" in page
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        "В камере № 12 содержатся 6 человек, окно не открывается, нарушений не выявлено. " * 1300,
+        "<script>alert(1)</script><p>Нарушений <b>не</b> выявлено</p> 😀 " * 3,
+        "Камерада 6 адам, терезе жоқ; в камере № 7 шесть человек; cell 7: six men on 4 beds 🙁.",
+    ],
+)
+def test_odd_texts_through_the_web_form_are_saved_or_refused_never_an_error(
+    visit: Visit, member: User, client_for: Callable[[User], Client], description: str
+) -> None:
+    response = client_for(member).post(
+        f"/visits/{visit.pk}/findings/new/",
+        {"theme": "material_conditions", "title": "Условия", "description": description,
+         "sources": ["observation"], "severity": "low"},
+    )  # fmt: skip
+    assert response.status_code in (302, 422)
+    if response.status_code == 302:
+        (finding,) = Finding.objects.all()
+        assert finding.description == description.strip()

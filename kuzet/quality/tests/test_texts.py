@@ -204,3 +204,23 @@ def test_manage_py_check_names_a_broken_rule_file(monkeypatch):
     monkeypatch.setattr(ruledata, "check_rule_files", lambda: [broken])
     (error,) = rule_files()
     assert error.id == "quality.E001" and "lexicons/kk/place.txt, line 4" in error.msg
+
+
+def test_a_broken_line_in_the_files_in_force_is_logged_and_the_rules_still_answer(
+    tmp_path, monkeypatch, caplog
+):
+    import shutil
+
+    shutil.copytree(ruledata.RULES_DIR, tmp_path / "rules")
+    place = tmp_path / "rules" / "lexicons" / "ru" / "place.txt"
+    place.write_text(place.read_text(encoding="utf-8") + "камер**\n", encoding="utf-8")
+    monkeypatch.setattr(ruledata, "RULES_DIR", tmp_path / "rules")
+    ruledata.current.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="kuzet.quality.ruledata"):
+            assert codes("finding", "Нарушений не выявлено, жалоб не поступало, всё в норме.")
+        assert "lexicons/ru/place.txt, line" in caplog.text and "камер**" in caplog.text
+        (problem,) = ruledata.check_rule_files()
+        assert "lexicons/ru/place.txt" in str(problem)
+    finally:
+        ruledata.current.cache_clear()

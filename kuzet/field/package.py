@@ -20,6 +20,8 @@ from django.utils import timezone
 from kuzet.field import keys
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import questions
+from kuzet.quality.judging import blocking_codes
+from kuzet.quality.texts import rule_package
 from kuzet.recommendations.models import MIN_TEXT_WORDS, Addressee, Recommendation
 from kuzet.registry.models import Institution, Norm
 from kuzet.visits.models import (
@@ -299,6 +301,10 @@ def _rules() -> dict[str, Any]:
         "finding_min_words": MIN_DESCRIPTION_WORDS,
         "recommendation_min_words": MIN_TEXT_WORDS,
         "person_code_pattern": _person_code_pattern(),
+        # The text rules of kuzet/quality (thresholds, lexicons, messages in the user's
+        # language), evaluated on the tablet by quality/texts.js; the codes that block.
+        "text_quality": rule_package(),
+        "text_blocking": sorted(blocking_codes()),
     }
 
 

@@ -46,6 +46,7 @@ SHELL_ASSETS = (
     "field/icon-192.png",
     "field/icon-512.png",
     "instruments/conditions.js",
+    "quality/texts.js",
     "kuzet/kuzet.css",
 )
 

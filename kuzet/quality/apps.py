@@ -6,3 +6,10 @@ class QualityConfig(AppConfig):
     name = "kuzet.quality"
     label = "quality"
     verbose_name = _("Report quality")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from kuzet.quality.checks import rule_files
+
+        checks.register(rule_files)

@@ -1,4 +1,5 @@
-"""What the secretariat sets about report quality: thresholds and which codes block."""
+"""What the quality app stores: the secretariat's settings (thresholds, which codes block)
+and what copy detection keeps (one fingerprint per stored text, and its MinHash bands)."""
 
 from typing import Any
 
@@ -10,10 +11,13 @@ from django.utils.translation import gettext_lazy as _
 from kuzet.core.audit import AuditedModel
 from kuzet.quality.signals import SIGNALS
 
-# The codes of the text rules (``texts.check_text``) that may be made blocking, with what
-# each means. Kept here until the text rules publish their own list of codes.
+# The codes of the text rules (``texts.CODES``) that may be made blocking, with what each
+# means ("too_short" always blocks: it is the models' own rule).
 TEXT_CODES: dict[str, object] = {
-    "too_short": _("text too short"),
+    "standard_answer": _("finding: a standard answer"),
+    "no_facts": _("finding: no observed fact"),
+    "vague_recommendation": _("recommendation: stock wording"),
+    "not_concrete": _("recommendation: not concrete"),
     "copied": _("text copied from another institution's report"),
 }
 
@@ -77,3 +81,49 @@ class QualitySettings(AuditedModel):
                 errors["blocking"] = _("Unknown codes: %(codes)s") % {"codes": ", ".join(unknown)}
         if errors:
             raise ValidationError(errors)
+
+
+# --- Copy detection ---------------------------------------------------------------------
+# A derived index, like the dashboard's counts: rebuilt from the findings and
+# recommendations at any time, so neither audited nor linked by foreign keys to the apps
+# above this one (``source`` says where the text lives, ``institution_id`` whose report it
+# is).
+
+
+class TextFingerprint(models.Model):
+    """A finding's description or a recommendation's text as copy detection sees it."""
+
+    class Kind(models.TextChoices):
+        FINDING = "finding", _("finding")
+        RECOMMENDATION = "recommendation", _("recommendation")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # "visits.finding:<pk>", "recommendations.recommendation:<pk>" (its Kazakh text:
+    # "recommendations.recommendation:<pk>/text_kk").
+    source = models.CharField(_("source"), max_length=120, unique=True)
+    institution_id = models.PositiveBigIntegerField(_("institution"), db_index=True)
+    # The words of the text (similarity.normalised): what a candidate is compared on.
+    text = models.TextField(_("normalised text"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("text fingerprint")
+        verbose_name_plural = _("text fingerprints")
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class TextBand(models.Model):
+    """One MinHash band of a fingerprint: texts sharing a band are candidate copies."""
+
+    fingerprint = models.ForeignKey(TextFingerprint, on_delete=models.CASCADE, related_name="bands")
+    band = models.BigIntegerField()
+    # Repeated from the fingerprint so that the index answers "other institutions" alone.
+    institution_id = models.PositiveBigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["band", "institution_id"], name="quality_band_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint_id}:{self.band}"

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.audit import AuditedModel
 from kuzet.core.i18n import localized
+from kuzet.quality.judging import Reason, blocking, judge_text, warnings
+from kuzet.quality.texts import min_words, word_count
 from kuzet.visits.models import THEMES
 
 
@@ -140,14 +142,75 @@ class Recommendation(AuditedModel):
     def text(self) -> str:
         return localized(self, "text")
 
+    @property
+    def quality_source(self) -> str:
+        """Where copy detection (kuzet/quality/copies.py) says this text lives."""
+        return f"recommendations.recommendation:{self.pk}"
+
+    def quality_texts(self) -> dict[str, str]:
+        """The texts copy detection keeps, by source: the Russian and the Kazakh one."""
+        texts = {self.quality_source: self.text_ru}
+        if self.text_kk.strip():
+            texts[f"{self.quality_source}/text_kk"] = self.text_kk
+        return texts
+
+    def repeated_sources(self) -> set[str]:
+        """The texts this recommendation may copy without being *copied*: those of the
+        recommendations it repeats, up the chain (issue 15)."""
+        sources: set[str] = set()
+        seen = {self.pk}
+        earlier = self.repeats
+        while earlier is not None and earlier.pk not in seen:
+            seen.add(earlier.pk)
+            sources.update(earlier.quality_texts())
+            earlier = earlier.repeats
+        return sources
+
+    def text_reasons(self) -> dict[str, list[Reason]]:
+        """Why each text reads as stock wording (kuzet/quality), by field; copies of other
+        institutions' recommendations included, but not of the ones this one repeats."""
+        institution = self.visit.institution_id if self.visit_id else None
+        own = set(self.quality_texts()) if self.pk else set()
+        exclude = own | (self.repeated_sources() if self.repeats_id else set())
+        reasons = {}
+        for field, lang in (("text_ru", "ru"), ("text_kk", "kk")):
+            text = getattr(self, field)
+            if field == "text_ru" or text.strip():
+                reasons[field] = judge_text(
+                    "recommendation",
+                    text,
+                    lang=lang,
+                    institution_id=institution,
+                    exclude_sources=exclude,
+                )
+        return reasons
+
+    def text_warnings(self) -> list[Reason]:
+        """The reasons that do not stop saving, shown to the author as warnings (those of
+        the Kazakh text say so)."""
+        found = []
+        for field, reasons in self.text_reasons().items():
+            for reason in warnings(reasons):
+                if field == "text_kk":
+                    reason = Reason(
+                        reason.code, _("Kazakh text: %(message)s") % {"message": reason.message}
+                    )
+                found.append(reason)
+        return found
+
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
         errors: dict[str, Any] = {}
-        if len(self.text_ru.split()) < MIN_TEXT_WORDS:
-            errors["text_ru"] = _(
-                "Say what must be done, by whom and how, in at least %(n)s words."
-            ) % {"n": MIN_TEXT_WORDS}
+        if word_count(self.text_ru) < MIN_TEXT_WORDS:
+            errors["text_ru"] = [
+                _("Say what must be done, by whom and how, in at least %(n)s words.")
+                % {"n": MIN_TEXT_WORDS}
+            ]
+        for field, reasons in self.text_reasons().items():
+            blocked = [r.message for r in blocking(reasons)]
+            if blocked:
+                errors.setdefault(field, []).extend(blocked)
         if self.repeats_id is not None and self.repeats_id == self.pk:
             errors["repeats"] = _("A recommendation cannot repeat itself.")
         if errors:
@@ -155,7 +218,8 @@ class Recommendation(AuditedModel):
 
 
 # Specific and actionable, not "improve conditions" (the predecessor's standard answers).
-MIN_TEXT_WORDS = 6
+# The number is in the quality rules (kuzet/quality/rules/rules.toml), shared with the tablet.
+MIN_TEXT_WORDS = min_words("recommendation")
 
 
 OPEN_STATUSES = frozenset(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from kuzet.core.access import check_region
 from kuzet.core.policy import Action
+from kuzet.quality.copies import remember_text
 from kuzet.recommendations.models import Addressee, Recommendation, StatusChange
 from kuzet.visits.models import Finding, Visit, VisitChange
 from kuzet.visits.services.access import require_can_record
@@ -66,6 +67,10 @@ def recommendation_issue(
     )
     recommendation.full_clean()
     recommendation.save()
+    for source, text in recommendation.quality_texts().items():
+        remember_text(
+            kind="recommendation", source=source, text=text, institution_id=visit.institution_id
+        )
     VisitChange.mark(visit.pk)
     linked = [f for f in findings or [] if f.visit_id == visit.pk]
     if linked:

@@ -101,11 +101,14 @@ def record_page(
     form = form_class(request.POST or None, visit=visit, initial=initial)  # type: ignore[call-arg]
     if request.method == "POST" and form.is_valid():
         try:
-            record(actor=request.user, visit=visit, **form.cleaned_data)
+            saved = record(actor=request.user, visit=visit, **form.cleaned_data)
         except ValidationError as exc:
             show_service_errors(form, exc)
         else:
             messages.success(request, done)
+            # The quality rules' warnings (kuzet/quality): saved, but weak as written.
+            for reason in getattr(saved, "text_warnings", list)():
+                messages.warning(request, reason.message)
             return redirect("visits:visit_tab", visit.pk, tab)
     return render(
         request, template, {"visit": visit, "form": form}, status=422 if form.errors else 200

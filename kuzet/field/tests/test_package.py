@@ -304,6 +304,11 @@ def test_choices_rules_and_the_server_key(
     assert package["rules"]["finding_min_words"] == 8
     assert package["rules"]["recommendation_min_words"] == 6
     assert package["rules"]["person_code_pattern"].startswith("^")
+    quality = package["rules"]["text_quality"]  # kuzet/quality's rules for quality/texts.js
+    assert {"settings", "lexicons", "messages", "version"} <= set(quality)
+    assert any(["мер*"] in phrase for phrase in quality["lexicons"]["stock_recommendation"])
+    assert "%(phrase)s" in quality["messages"]["finding"]["standard_answer"]
+    assert package["rules"]["text_blocking"] == []
     der = base64.b64decode(package["server_key"]["spki"])
     assert package["server_key"]["kid"] == hashlib.sha256(der).hexdigest()[:16]
     private = serialization.load_pem_private_key(server_key.read_bytes(), password=None)

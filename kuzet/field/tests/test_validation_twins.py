@@ -90,6 +90,7 @@ def test_the_tablet_and_the_server_find_the_same_problems(tmp_path: Path) -> Non
     static = Path(__file__).resolve().parents[2]
     shutil.copytree(static / "field" / "static" / "field", tmp_path / "field")
     shutil.copytree(static / "instruments" / "static" / "instruments", tmp_path / "instruments")
+    shutil.copytree(static / "quality" / "static" / "quality", tmp_path / "quality")
     rng = random.Random(20261123)
     cases = []
     for document in _documents():

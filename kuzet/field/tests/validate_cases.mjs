@@ -1,6 +1,6 @@
 // Runs the field app's validateResponse over the cases on stdin and prints the errors,
 // for test_validation_twins.py to compare with the server's validate_response.
-// argv[2]: a folder laid out as the static files are served (field/, instruments/), so
+// argv[2]: a folder laid out as the static files are served (field/, instruments/, quality/), so
 // that the modules' relative imports resolve as in the browser.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

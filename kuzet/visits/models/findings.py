@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.audit import AuditedModel
 from kuzet.core.crypto import EncryptedTextField
+from kuzet.quality.judging import Reason, blocking, judge_text, warnings
+from kuzet.quality.texts import min_words, word_count
 from kuzet.visits.models.interviews import CodedPerson, Interview
 from kuzet.visits.models.responses import ComplianceMark
 from kuzet.visits.models.visit import Visit
@@ -82,17 +84,40 @@ class Finding(AuditedModel):
         return self.title
 
     @property
+    def quality_source(self) -> str:
+        """Where copy detection (kuzet/quality/copies.py) says this description lives."""
+        return f"visits.finding:{self.pk}"
+
+    @property
     def source_labels(self) -> list[str]:
         return [str(self.SOURCES.get(s, s)) for s in self.sources]
+
+    def text_reasons(self) -> list[Reason]:
+        """Why the description reads as a standard answer (kuzet/quality), copies of other
+        institutions' findings included."""
+        return judge_text(
+            "finding",
+            self.description,
+            institution_id=self.visit.institution_id if self.visit_id else None,
+            exclude_sources=[self.quality_source] if self.pk else [],
+        )
+
+    def text_warnings(self) -> list[Reason]:
+        """The reasons that do not stop saving: shown to the author as warnings."""
+        return warnings(self.text_reasons())
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
         errors: dict[str, Any] = {}
-        if len(self.description.split()) < MIN_DESCRIPTION_WORDS:
-            errors["description"] = _(
-                "Describe what was found in at least %(n)s words: facts, where, how many."
-            ) % {"n": MIN_DESCRIPTION_WORDS}
+        if word_count(self.description) < MIN_DESCRIPTION_WORDS:
+            errors["description"] = [
+                _("Describe what was found in at least %(n)s words: facts, where, how many.")
+                % {"n": MIN_DESCRIPTION_WORDS}
+            ]
+        blocked = [r.message for r in blocking(self.text_reasons())]
+        if blocked:
+            errors.setdefault("description", []).extend(blocked)
         if not self.sources or any(s not in self.SOURCES for s in self.sources):
             errors["sources"] = _("Name at least one source, from the list.")
         if self.good_practice and self.severity:
@@ -106,7 +131,8 @@ class Finding(AuditedModel):
 
 
 # "Standard answers" made the predecessor's reports useless: a finding says what was seen.
-MIN_DESCRIPTION_WORDS = 8
+# The number is in the quality rules (kuzet/quality/rules/rules.toml), shared with the tablet.
+MIN_DESCRIPTION_WORDS = min_words("finding")
 
 
 class Allegation(AuditedModel):

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
+from kuzet.quality.copies import remember_text
 from kuzet.visits.models import (
     Allegation,
     CodedPerson,
@@ -49,6 +50,12 @@ def finding_record(
     )
     finding.full_clean()
     finding.save()
+    remember_text(
+        kind="finding",
+        source=finding.quality_source,
+        text=finding.description,
+        institution_id=visit.institution_id,
+    )
     linked = [i for i in interviews or [] if i.visit_id == visit.pk]
     if linked:
         finding.set_related("interviews", linked)

@@ -13,7 +13,7 @@ import { refreshPackage, sendOutbox, TokenRefused } from "./sync.js";
 import {
   clearFields, confirmDialog, formatBytes, formatDate, formatDateTime, h, language, LANGUAGES, mount, notice, setLanguage, t, textIn, uuid4,
 } from "./ui.js";
-import { recordProblems, validateResponse } from "./validate.js";
+import { recordProblems, recordWarnings, validateResponse } from "./validate.js";
 
 const IDLE_LOCK_MS = 10 * 60 * 1000;
 const SAVE_AFTER_MS = 400;
@@ -647,7 +647,10 @@ async function editScreen(uuid) {
     if (interviewSelect) form.prepend(interviewSelect);
   } else {
     title = t(TITLES[record.type]);
-    form = recordForm(record.type, record.data, context, save);
+    // As the text is typed: the quality rules' warnings next to the field (quality/texts.js).
+    const warn = (data) => form.showWarnings(recordWarnings(record.type, data, context));
+    form = recordForm(record.type, record.data, context, (data) => { save(data); warn(data); });
+    warn(record.data);
   }
   const problemsBox = h("div", { class: "card problems", id: "problems", hidden: true });
   // Once shown, a problem goes as soon as its answer is right; new ones wait for "Finalize".

@@ -137,6 +137,7 @@ export function recordForm(type, data, context, onChange) {
     field.append(input);
     if (spec.help) field.append(h("p", { class: "helptext" }, t(spec.help)));
     field.append(h("ul", { class: "errorlist", hidden: true }));
+    field.append(h("ul", { class: "warninglist", hidden: true, role: "status" }));
     form.append(field);
   }
   const read = () => {
@@ -159,6 +160,15 @@ export function recordForm(type, data, context, onChange) {
     for (const field of form.querySelectorAll(".field")) {
       const messages = problems[field.dataset.field] || [];
       const list = field.querySelector(".errorlist");
+      list.replaceChildren(...messages.map((m) => h("li", {}, m)));
+      list.hidden = messages.length === 0;
+    }
+  };
+  // The quality rules' warnings next to their field, as the text is typed.
+  form.showWarnings = (warnings) => {
+    for (const field of form.querySelectorAll(".field")) {
+      const messages = warnings[field.dataset.field] || [];
+      const list = field.querySelector(".warninglist");
       list.replaceChildren(...messages.map((m) => h("li", {}, m)));
       list.hidden = messages.length === 0;
     }

@@ -6,6 +6,7 @@
 // kuzet/recommendations for the other kinds of records. The messages are the server's own,
 // translated by Django into the shell (strings.py), so both say the same thing.
 import { holds, isEmpty } from "../instruments/conditions.js";
+import { checkText, wordCount } from "../quality/texts.js";
 import { t, textIn } from "./ui.js";
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
@@ -92,7 +93,38 @@ export function validateResponse(document, answers, language) {
   return { answers: kept, errors };
 }
 
-const words = (text) => (text || "").trim().split(/\s+/).filter(Boolean).length;
+// Words as the server counts them (kuzet/quality/tokens.py).
+const words = (text) => wordCount(text || "");
+
+// The texts the quality rules judge, by record type: field → kind of text.
+const TEXT_FIELDS = {
+  finding: { description: "finding" },
+  recommendation: { text_ru: "recommendation", text_kk: "recommendation" },
+};
+
+function textReasons(type, data, rules) {
+  const quality = rules.text_quality;
+  const found = {};
+  if (!quality) return found;
+  for (const [field, kind] of Object.entries(TEXT_FIELDS[type] || {})) {
+    const text = data[field] || "";
+    if (field === "text_kk" && !text.trim()) continue;
+    found[field] = checkText(kind, text, quality, quality.messages).filter((r) => r.code !== "too_short");
+  }
+  return found;
+}
+
+/** Warnings of the quality rules by field (kuzet/quality): the text is saved, but reads as a
+ *  standard answer or stock wording. Copies are checked by the server at sync. */
+export function recordWarnings(type, data, context) {
+  const blocking = new Set(context.rules.text_blocking || []);
+  const warnings = {};
+  for (const [field, reasons] of Object.entries(textReasons(type, data, context.rules))) {
+    const messages = reasons.filter((r) => !blocking.has(r.code)).map((r) => r.message);
+    if (messages.length) warnings[field] = messages;
+  }
+  return warnings;
+}
 
 /** Problems of a record of another kind, by field ("" for the record as a whole). */
 export function recordProblems(type, data, context) {
@@ -138,6 +170,11 @@ export function recordProblems(type, data, context) {
       add("text_ru", t("Say what must be done, by whom and how, in at least %(n)s words.", { n: rules.recommendation_min_words }));
     }
     for (const field of ["addressee", "level", "theme", "priority"]) if (!data[field]) add(field, t("This field is required."));
+  }
+  // The quality codes the secretariat made blocking stop finalizing, as on the server.
+  const blocking = new Set(rules.text_blocking || []);
+  for (const [field, reasons] of Object.entries(textReasons(type, data, rules))) {
+    for (const reason of reasons) if (blocking.has(reason.code)) add(field, reason.message);
   }
   return problems;
 }

@@ -1,0 +1,251 @@
+"""The rule data of the text checks: thresholds (``rules/rules.toml``) and lexicons
+(``rules/lexicons/<lang>/<name>.txt``), read, checked and indexed once.
+
+The same data, as JSON (``Rules.data``), goes into the field app's offline package, where
+``static/quality/texts.js`` evaluates it; ``texts.py`` evaluates it here.
+
+A lexicon line is one phrase: words separated by spaces, each word a literal (``меры``),
+a beginning (``мер*``: any word beginning so), an ending (``*ить``: any longer word ending
+so) or alternatives (``мер*|шаг*``). Words are
+compared in lower case with "ё" read as "е". A line that breaks this is reported with its
+file and line number: ``check_rule_files`` (the system check, ``check_texts``) refuses the
+data; the web keeps working without the broken line and logs it once.
+
+Why no lemmatiser (pymorphy3 for Russian): the tablet checks texts offline in JavaScript,
+where no such library runs; a rule that matched a lemma on the server and not on the
+tablet would give two answers. Word beginnings cover Russian endings and Kazakh suffixes
+alike and evaluate the same in both languages; for Kazakh there is no maintained
+lemmatiser on PyPI anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import tomllib
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+LANGUAGES = ("ru", "kk")
+KINDS = ("finding", "recommendation")
+# What a token is, here and in texts.js: a run of letters and digits, or the sign "№".
+TOKEN = re.compile(r"[^\W_]+|№")
+WORD = re.compile(r"\*?(?:[^\W_]+|№)\*?")
+# Weights that are not lexicons: counted from the numbers of the text.
+NUMBER_WEIGHTS = frozenset({"number", "year"})
+MAX_LINE = 300
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used: ``where`` names the file (and line)."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+
+
+def fold(text: str) -> str:
+    """The form words are compared in: NFC, lower case, "ё" as "е"."""
+    return unicodedata.normalize("NFC", text).lower().replace("ё", "е")
+
+
+def parse_entry(line: str, where: str) -> list[list[str]]:
+    """One lexicon line → its words, each a list of alternatives (``"мер*"`` a beginning)."""
+    if len(line) > MAX_LINE:
+        raise RuleError(where, f"a phrase is at most {MAX_LINE} characters long")
+    words = fold(line).split()
+    entry: list[list[str]] = []
+    for word in words:
+        alternatives = word.split("|")
+        for alternative in alternatives:
+            if not alternative:
+                raise RuleError(where, f"“{word}”: an empty alternative (two “|” or one at an end)")
+            if not WORD.fullmatch(alternative):
+                raise RuleError(
+                    where,
+                    f"“{alternative}”: a word is letters and digits, with “*” only at its "
+                    "beginning or its end (write two words with a space, not a hyphen)",
+                )
+            if alternative.startswith("*") and alternative.endswith("*"):
+                raise RuleError(
+                    where, f"“{alternative}”: “*” at the beginning or the end, not both"
+                )
+            if "*" in alternative and len(alternative) < 3:
+                raise RuleError(
+                    where, f"“{alternative}”: a beginning or an ending needs at least two letters"
+                )
+        entry.append(alternatives)
+    if not entry:
+        raise RuleError(where, "an empty phrase")
+    return entry
+
+
+def parse_lexicon(text: str, source: str) -> tuple[list[list[list[str]]], list[RuleError]]:
+    """The phrases of a lexicon file and the errors of its broken lines (skipped)."""
+    entries: list[list[list[str]]] = []
+    errors: list[RuleError] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            entries.append(parse_entry(line, f"{source}, line {number}"))
+        except RuleError as exc:
+            errors.append(exc)
+    return entries, errors
+
+
+def _check_settings(settings: dict[str, Any], lexicons: set[str], source: str) -> None:
+    def need(container: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+        if key not in container:
+            raise RuleError(source, f"“{where}{key}” is missing")
+        value = container[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise RuleError(source, f"“{where}{key}” has the wrong type")
+        return value
+
+    for key in (
+        "max_gap",
+        "id_window",
+        "cite_window",
+        "institution_window",
+        "year_min",
+        "year_max",
+    ):
+        need(settings, key, int, "")
+    for key in ("negators_before", "negators_after", "cite_joiners"):
+        need(settings, key, list, "")
+    for kind in KINDS:
+        rules = need(settings, kind, dict, "")
+        for key in ("min_words", "min_score", "min_score_with_stock", "stock_step"):
+            need(rules, key, int, f"{kind}.")
+        stock = need(rules, "stock", str, f"{kind}.")
+        if stock not in lexicons:
+            raise RuleError(source, f"“{kind}.stock”: no lexicon “{stock}”")
+        for name, weight in need(rules, "weights", dict, f"{kind}.").items():
+            base = name.removesuffix("_id")
+            if name not in NUMBER_WEIGHTS and base not in lexicons:
+                raise RuleError(source, f"“{kind}.weights.{name}”: no lexicon “{base}”")
+            if not isinstance(weight, int) or isinstance(weight, bool):
+                raise RuleError(source, f"“{kind}.weights.{name}” is not a whole number")
+        for name, cap in rules.get("caps", {}).items():
+            if not isinstance(cap, int) or cap < 1:
+                raise RuleError(source, f"“{kind}.caps.{name}” is not a whole number ≥ 1")
+    copied = need(settings, "copied", dict, "")
+    for key in ("min_chars", "min_ratio", "min_partial_ratio"):
+        need(copied, key, int, "copied.")
+    need(copied, "min_length_share", (int, float), "copied.")
+
+
+@dataclass
+class Rules:
+    """The rule data, its JSON form for the field app, and the word index of its lexicons."""
+
+    data: dict[str, Any]
+    problems: list[RuleError] = field(default_factory=list)
+    # word → [(lexicon, entry, position in the phrase)], for literals and for beginnings
+    exact: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    prefixes: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    suffixes: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    shortest_prefix: int = 2
+    shortest_suffix: int = 2
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.data["settings"]
+
+    @property
+    def lexicons(self) -> dict[str, list[list[list[str]]]]:
+        return self.data["lexicons"]
+
+
+def build(
+    settings: dict[str, Any], sources: dict[str, dict[str, str]], settings_source: str
+) -> Rules:
+    """Rules from the thresholds and the lexicon texts (``sources[name][lang]``); broken
+    lexicon lines are left out and listed in ``problems``; broken thresholds raise."""
+    lexicons: dict[str, list[list[list[str]]]] = {}
+    problems: list[RuleError] = []
+    for name in sorted(sources):
+        entries: list[list[list[str]]] = []
+        for lang in sorted(sources[name]):
+            found, errors = parse_lexicon(sources[name][lang], f"lexicons/{lang}/{name}.txt")
+            entries.extend(found)
+            problems.extend(errors)
+        lexicons[name] = entries
+    _check_settings(settings, set(lexicons), settings_source)
+    data: dict[str, Any] = {"settings": settings, "lexicons": lexicons}
+    serialised = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    data["version"] = hashlib.sha256(serialised.encode()).hexdigest()[:16]
+    rules = Rules(data=data, problems=problems)
+    exact: defaultdict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    prefixes: defaultdict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    suffixes: defaultdict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for name, entries in lexicons.items():
+        for index, entry in enumerate(entries):
+            for position, alternatives in enumerate(entry):
+                for alternative in alternatives:
+                    if alternative.endswith("*"):
+                        prefixes[alternative[:-1]].append((name, index, position))
+                    elif alternative.startswith("*"):
+                        suffixes[alternative[1:]].append((name, index, position))
+                    else:
+                        exact[alternative].append((name, index, position))
+    rules.exact = dict(exact)
+    rules.prefixes = dict(prefixes)
+    rules.suffixes = dict(suffixes)
+    rules.shortest_prefix = min((len(p) for p in prefixes), default=2)
+    rules.shortest_suffix = min((len(s) for s in suffixes), default=2)
+    return rules
+
+
+def read_files(directory: Path = RULES_DIR) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """The thresholds and the lexicon texts as stored in ``directory``."""
+    path = directory / "rules.toml"
+    try:
+        settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError("rules.toml", f"cannot be read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError("rules.toml", str(exc)) from None
+    sources: dict[str, dict[str, str]] = defaultdict(dict)
+    for lang in LANGUAGES:
+        for file in sorted((directory / "lexicons" / lang).glob("*.txt")):
+            try:
+                sources[file.stem][lang] = file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RuleError(f"lexicons/{lang}/{file.name}", f"cannot be read: {exc}") from None
+    return settings, dict(sources)
+
+
+def load(directory: Path = RULES_DIR) -> Rules:
+    settings, sources = read_files(directory)
+    return build(settings, sources, "rules.toml")
+
+
+@cache
+def current() -> Rules:
+    """The rules in force (read once per process). Broken lexicon lines are logged and
+    skipped, so a typo in a list never turns a page into an error."""
+    rules = load(RULES_DIR)
+    for problem in rules.problems:
+        logger.warning("quality rules: %s (the line is ignored)", problem)
+    return rules
+
+
+def check_rule_files() -> list[RuleError]:
+    """Every problem of the rule files (an empty list: they are sound)."""
+    try:
+        return load(RULES_DIR).problems
+    except RuleError as exc:
+        return [exc]

@@ -88,18 +88,34 @@ def _limits() -> dict[str, float]:
 
 @transaction.atomic
 def remember_text(*, kind: str, source: str, text: str, institution_id: int) -> None:
-    """Keep (or replace) the fingerprint of the text stored at ``source``. A text too short
-    to be called a copy is not kept."""
+    """Keep (or replace) the fingerprint of the text stored at ``source``, with the other
+    institution's text it nearly copies, if any. A text too short to be called a copy is
+    not kept."""
     words = similarity.normalised(text)
     TextFingerprint.objects.filter(source=source).delete()
     if len(words) < _limits()["min_chars"]:
         return
+    copies = find_copies(kind, text, exclude_institution_id=institution_id, limit=1)
     fingerprint = TextFingerprint.objects.create(
-        kind=kind, source=source, institution_id=institution_id, text=words
+        kind=kind,
+        source=source,
+        institution_id=institution_id,
+        text=words,
+        copied_from=copies[0].source if copies else "",
     )
     TextBand.objects.bulk_create(
         TextBand(fingerprint=fingerprint, band=band, institution_id=institution_id)
         for band in band_hashes(kind, words)
+    )
+
+
+def copied_sources(sources: Collection[str]) -> set[str]:
+    """Those of ``sources`` that nearly copied another institution's text when stored (one
+    query, for the review panel and the dashboard)."""
+    return set(
+        TextFingerprint.objects.filter(source__in=list(sources))
+        .exclude(copied_from="")
+        .values_list("source", flat=True)
     )
 
 

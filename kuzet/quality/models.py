@@ -104,6 +104,10 @@ class TextFingerprint(models.Model):
     institution_id = models.PositiveBigIntegerField(_("institution"), db_index=True)
     # The words of the text (similarity.normalised): what a candidate is compared on.
     text = models.TextField(_("normalised text"))
+    # The other institution's text this one nearly copies, found when it was stored (the
+    # later of two near copies is the copy); blank when none. Read by the review panel and
+    # the dashboard in one query (``copies.copied_sources``).
+    copied_from = models.CharField(_("near copy of"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -19,6 +19,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(max_length=120, unique=True, verbose_name='source')),
                 ('institution_id', models.PositiveBigIntegerField(db_index=True, verbose_name='institution')),
                 ('text', models.TextField(verbose_name='normalised text')),
+                ('copied_from', models.CharField(blank=True, max_length=120, verbose_name='near copy of')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
             ],
             options={

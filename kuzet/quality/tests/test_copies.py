@@ -124,3 +124,19 @@ def test_a_text_too_short_to_be_a_copy_is_not_kept(make_user: Callable[..., User
     )
     assert not TextFingerprint.objects.exists()
     assert find_copies("finding", "Нарушений нет.", exclude_institution_id=None) == []
+
+
+def test_the_review_panel_and_the_dashboard_see_the_later_of_two_near_copies_as_copied(
+    visit: Visit, other_visit: Visit, member: User
+) -> None:
+    from kuzet.visits.services.quality import visit_quality_many
+
+    original = record(visit, member, FINDING)
+    copy = record(other_visit, member, FINDING.replace("Иванов", "Петров"))
+    quality = visit_quality_many([visit.pk, other_visit.pk])
+    copied = {t.pk for t in quality[other_visit.pk].weak if "copied" in {r.code for r in t.reasons}}
+    # The later text copies the earlier institution's; the first is not a copy of anything.
+    assert copied == {copy.pk}
+    assert quality[other_visit.pk].copied == 1
+    assert all("copied" not in {r.code for r in t.reasons} for t in quality[visit.pk].weak)
+    assert TextFingerprint.objects.get(source=original.quality_source).copied_from == ""

@@ -32,13 +32,13 @@ def test_the_secretariat_changes_thresholds_and_blocking_codes_and_it_is_audited
             "min_stay_minutes": "90",
             "checklist_repeat_percent": "90",
             "checklist_repeat_min_items": "5",
-            "blocking": ["no_interview", "too_short"],
+            "blocking": ["no_interview", "standard_answer"],
         },
     )
     assert response.status_code == 302
     settings = QualitySettings.current()
     assert settings.min_stay_minutes == 90
-    assert settings.blocking == ["no_interview", "too_short"]
+    assert settings.blocking == ["no_interview", "standard_answer"]
     event = AuditEvent.objects.filter(object_type="quality.qualitysettings").latest("id")
     assert event.actor_id == secretariat.pk
     assert {"min_stay_minutes", "blocking"} <= set(event.fields)

@@ -17,9 +17,10 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 
+from kuzet.quality.copies import copied_sources
 from kuzet.quality.models import QualitySettings
 from kuzet.quality.signals import OUTSIDE_STAY_TOLERANCE, VisitFacts, visit_signals
-from kuzet.quality.texts import Kind, Reason, check_text
+from kuzet.quality.texts import Kind, Reason, check_text, message
 from kuzet.visits.models import ComplianceMark, Finding, Interview, MediaEvidence, Visit
 
 # The code of the text rules for a near copy of another institution's text.
@@ -108,17 +109,13 @@ def visit_quality_many(
     settings = settings or QualitySettings.current()
     facts = visit_facts_many(ids)
     result = {pk: VisitQuality(signals=visit_signals(facts[pk], settings)) for pk in facts}
-    for pk, visit_id, title, description in Finding.objects.filter(visit_id__in=ids).values_list(
-        "pk", "visit_id", "title", "description"
-    ):
-        quality = result[visit_id]
-        quality.findings += 1
-        lang = text_language(description)
-        reasons = check_text("finding", description, lang=lang, earlier=())
-        if reasons:
-            quality.weak.append(WeakText("finding", pk, title, lang, reasons))
+    findings = list(
+        Finding.objects.filter(visit_id__in=ids).values_list(
+            "pk", "visit_id", "title", "description"
+        )
+    )
     # Through the visit's reverse relation: recommendations belong to a higher app.
-    recommendations = (
+    recommendations = list(
         Visit.objects.filter(pk__in=ids, recommendations__isnull=False)
         .order_by("recommendations__pk")
         .values_list(
@@ -129,21 +126,43 @@ def visit_quality_many(
             "recommendations__repeats_id",
         )
     )
+    # Near copies of other institutions' texts, found when each text was stored (one query).
+    copied = copied_sources(
+        [f"visits.finding:{pk}" for pk, *_rest in findings]
+        + [f"recommendations.recommendation:{pk}{part}" for pk, *_rest in recommendations
+           for part in ("", "/text_kk")]
+    )  # fmt: skip
+    for pk, visit_id, title, description in findings:
+        quality = result[visit_id]
+        quality.findings += 1
+        lang = text_language(description)
+        reasons = _with_copy(
+            "finding",
+            check_text("finding", description, lang=lang),
+            f"visits.finding:{pk}" in copied,
+        )
+        if reasons:
+            quality.weak.append(WeakText("finding", pk, title, lang, reasons))
     for pk, visit_id, text_ru, text_kk, repeats_id in recommendations:
         quality = result[visit_id]
-        for lang, text in (("ru", text_ru), ("kk", text_kk)):
+        for lang, text, part in (("ru", text_ru, ""), ("kk", text_kk, "/text_kk")):
             if not text.strip():
                 continue
             quality.recommendation_texts += 1
-            reasons = check_text("recommendation", text, lang=lang, earlier=())
-            if repeats_id is not None:
-                # A recommendation linked as a repeat of an earlier one repeats it on purpose.
-                reasons = [r for r in reasons if r.code != COPIED]
+            reasons = check_text("recommendation", text, lang=lang)
+            # A recommendation linked as a repeat of an earlier one repeats it on purpose.
+            is_copy = repeats_id is None and f"recommendations.recommendation:{pk}{part}" in copied
+            reasons = _with_copy("recommendation", reasons, is_copy)
             if reasons:
                 words = text.split()
                 label = " ".join(words[:10]) + ("…" if len(words) > 10 else "")
                 quality.weak.append(WeakText("recommendation", pk, label, lang, reasons))
     return result
+
+
+def _with_copy(kind: Kind, reasons: list[Reason], copied: bool) -> list[Reason]:
+    reasons = [r for r in reasons if r.code != COPIED]
+    return [*reasons, Reason(COPIED, message(kind, COPIED))] if copied else reasons
 
 
 def visit_facts_many(ids: list[int]) -> dict[int, VisitFacts]:

@@ -1,14 +1,14 @@
 """The visit workspace's shared page helpers: the visit a request may open (a refusal is
-audited and answered 403), its tabs, rendering one tab with what the user may do, and a
+audited and answered 404, as for a visit that does not exist), its tabs, rendering one tab with what the user may do, and a
 page whose form one service records on the visit."""
 
 from contextlib import suppress
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
 
@@ -19,13 +19,15 @@ from kuzet.visits.selectors import visits_for
 from kuzet.visits.services.access import visit_access
 
 
-def visit_or_403(request: HttpRequest, pk: int) -> Visit:
-    """The visit, if the user may see it; otherwise 403, and the attempt goes to the audit trail."""
+def visit_or_404(request: HttpRequest, pk: int) -> Visit:
+    """The visit, if the user may see it; otherwise 404, whether it exists or not (so that an
+    answer does not reveal which visits exist), and an attempt on an existing visit goes to
+    the audit trail with the reason."""
     visit = visits_for(request.user).filter(pk=pk).first()
     if visit is None:
         hidden = Visit.objects.filter(pk=pk).first()
         if hidden is not None:
-            # Audited with the reason; answered 403 below whatever the reason.
+            # Audited with the reason; answered 404 below whatever the reason.
             with suppress(Refused):
                 check_audited(
                     visit_access(request.user, hidden),
@@ -34,7 +36,7 @@ def visit_or_403(request: HttpRequest, pk: int) -> Visit:
                     object_type="visits.visit",
                     object_id=pk,
                 )
-        raise PermissionDenied
+        raise Http404
     return visit
 
 
@@ -97,7 +99,7 @@ def record_page(
     initial: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A page with a form whose valid data one service records on the visit."""
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     form = form_class(request.POST or None, visit=visit, initial=initial)  # type: ignore[call-arg]
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,13 +16,13 @@ from kuzet.visits.forms import TransitionForm, VisitTimesForm
 from kuzet.visits.models import Visit
 from kuzet.visits.preparation import preparation_pack
 from kuzet.visits.services.lifecycle import next_steps, visit_times_set, visit_transition
-from kuzet.visits.workspace import TABS, render_tab, visit_or_403
+from kuzet.visits.workspace import TABS, render_tab, visit_or_404
 
 
 @login_required
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     return render_tab(
         request,
         visit,
@@ -46,7 +46,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
     """The record tabs: interviews, findings, allegations, recommendations."""
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     extra: dict[str, Any]
     if tab == "interviews":
         extra = {"interviews": visit.interviews.select_related("person", "conducted_by")}
@@ -67,7 +67,7 @@ def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
 @login_required
 @require_POST
 def visit_times_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     form = VisitTimesForm(request.POST)
     if form.is_valid():
         try:
@@ -86,7 +86,7 @@ def visit_times_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def visit_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a step."))

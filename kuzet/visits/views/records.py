@@ -13,13 +13,13 @@ from kuzet.core.forms import show_service_errors
 from kuzet.visits.forms import AllegationForm, FindingForm, InterviewForm
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
-from kuzet.visits.workspace import record_page, visit_or_403
+from kuzet.visits.workspace import record_page, visit_or_404
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def interview_new(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     form = InterviewForm(
         request.POST or None,
         initial={"conducted_at": timezone.localtime().replace(second=0, microsecond=0)},

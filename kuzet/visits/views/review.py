@@ -16,13 +16,13 @@ from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
 from kuzet.visits.services.lifecycle import next_steps, submission_problems
 from kuzet.visits.services.review import amendment_add, review_comment_add, review_comment_resolve
-from kuzet.visits.workspace import TAB_SECTION, render_tab, visit_or_403
+from kuzet.visits.workspace import TAB_SECTION, render_tab, visit_or_404
 
 
 @login_required
 @require_GET
 def review_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     return _review_page(request, visit, ReviewCommentForm(), AmendmentForm())
 
 
@@ -77,7 +77,7 @@ def _quotes_with_names(visit: Visit) -> list[dict[str, str]]:
 @login_required
 @require_POST
 def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     form = ReviewCommentForm(request.POST)
     if form.is_valid():
         try:
@@ -93,7 +93,7 @@ def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     comment = visit.review_comments.filter(pk=comment_pk).first()
     if comment is None:
         raise Http404
@@ -114,7 +114,7 @@ def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpRespo
 @login_required
 @require_POST
 def amendment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     form = AmendmentForm(request.POST)
     if form.is_valid():
         try:

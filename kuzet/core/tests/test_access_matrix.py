@@ -349,6 +349,7 @@ def test_an_unknown_visit_and_a_hidden_one_get_the_same_404_and_the_hidden_one_i
     unknown = client.get(reverse("visits:visit_detail", kwargs={"pk": hidden.pk + 1000}))
     refused = client.get(reverse("visits:visit_detail", kwargs={"pk": hidden.pk}))
     assert unknown.status_code == refused.status_code == 404
+
     # The same page, but for the address it names and the form tokens of each answer.
     def page(response: Any, pk: int) -> str:
         text = response.content.decode().replace(f"/visits/{pk}/", "/visits/N/")

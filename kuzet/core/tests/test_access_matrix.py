@@ -110,6 +110,10 @@ EXPECTED: dict[str, Any] = {
     "visits:interview_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
     "visits:finding_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
     "visits:allegation_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
+    # Correcting one record of a visit: visits/tests/test_corrections.py.
+    "visits:interview_edit": SKIP,
+    "visits:finding_edit": SKIP,
+    "visits:allegation_edit": SKIP,
     "visits:responses_tab": V(VisitAction.VIEW),
     "visits:response_start": V(VisitAction.RECORD),
     "visits:response_edit": SKIP,
@@ -125,6 +129,8 @@ EXPECTED: dict[str, Any] = {
     "recommendations:recommendation_detail": SKIP,
     "recommendations:recommendation_assess": SKIP,
     "recommendations:recommendation_new": V(VisitAction.VIEW),  # GET: an empty form
+    "recommendations:recommendation_edit": SKIP,  # visits/tests/test_corrections.py
+    "recommendations:visit_send": V(VisitAction.SEND),
     "reports:index": Expect(either(Action.VIEW_VISIT, Action.COMPILE_ANNUAL_REPORT)),
     "reports:visit_report": V(VisitAction.VIEW),
     "reports:visit_generate": V(VisitAction.VIEW),

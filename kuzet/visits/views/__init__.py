@@ -10,7 +10,14 @@ from kuzet.visits.views.overview import (
     visit_times_view,
     visit_transition_view,
 )
-from kuzet.visits.views.records import allegation_new, finding_new, interview_new
+from kuzet.visits.views.records import (
+    allegation_edit,
+    allegation_new,
+    finding_edit,
+    finding_new,
+    interview_edit,
+    interview_new,
+)
 from kuzet.visits.views.responses import response_edit, response_start_view, responses_tab
 from kuzet.visits.views.review import (
     amendment_view,
@@ -21,10 +28,13 @@ from kuzet.visits.views.review import (
 from kuzet.visits.views.visits import visit_list, visit_plan_view
 
 __all__ = [
+    "allegation_edit",
     "allegation_new",
     "amendment_view",
     "comment_resolve",
+    "finding_edit",
     "finding_new",
+    "interview_edit",
     "interview_new",
     "media_file",
     "media_tab",

@@ -76,7 +76,7 @@ def responses_tab(request: HttpRequest, pk: int) -> HttpResponse:
                 instruments_for(visit.institution),
                 key=lambda v: v.document.get("kind") != "checklist",
             ),
-            "interviews": visit.interviews.select_related("person"),
+            "interviews": visit.interviews.filter(consent_interview=True).select_related("person"),
         },
     )
 

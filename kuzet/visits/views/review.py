@@ -1,4 +1,5 @@
-"""The review tab: the steps, the history, comments by section and amendments."""
+"""The review tab: the steps, the history, comments by section or by record, what the team
+changed in its records, and amendments."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kuzet.core.forms import show_service_errors
 from kuzet.core.http import signed_in
 from kuzet.core.redaction import find_names
+from kuzet.visits.corrections import changed_records, commented_records
 from kuzet.visits.forms import AmendmentForm, ReviewCommentForm
 from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
@@ -23,7 +25,9 @@ from kuzet.visits.workspace import TAB_SECTION, render_tab, visit_or_404
 @require_GET
 def review_tab(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visit_or_404(request, pk)
-    return _review_page(request, visit, ReviewCommentForm(), AmendmentForm())
+    # "Comment on this record" links of the record tabs preselect it.
+    form = ReviewCommentForm(visit=visit, initial={"record": request.GET.get("record", "")})
+    return _review_page(request, visit, form, AmendmentForm())
 
 
 def _review_page(
@@ -35,6 +39,7 @@ def _review_page(
 ) -> HttpResponse:
     open_for_submission = visit.status in (Visit.Status.DRAFTING, Visit.Status.RETURNED)
     access = visit_access(request.user, visit)
+    all_comments = list(visit.review_comments.select_related("author", "resolved_by"))
     page = render_tab(
         request,
         visit,
@@ -43,7 +48,9 @@ def _review_page(
         {
             "steps": next_steps(request.user, visit),
             "history": visit.history.select_related("actor"),
-            "all_comments": visit.review_comments.select_related("author", "resolved_by"),
+            "all_comments": all_comments,
+            "commented": commented_records(visit, all_comments),
+            "changed_records": changed_records(visit),
             "all_amendments": visit.amendments.select_related("author"),
             "problems": submission_problems(visit) if open_for_submission else None,
             "may_review": access.review and visit.status == Visit.Status.UNDER_REVIEW,
@@ -78,10 +85,17 @@ def _quotes_with_names(visit: Visit) -> list[dict[str, str]]:
 @require_POST
 def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visit_or_404(request, pk)
-    form = ReviewCommentForm(request.POST)
+    form = ReviewCommentForm(request.POST, visit=visit)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            review_comment_add(actor=signed_in(request), visit=visit, **form.cleaned_data)
+            review_comment_add(
+                actor=signed_in(request),
+                visit=visit,
+                section=data["section"],
+                text=data["text"],
+                record_id=data["record_id"],
+            )
         except ValidationError as exc:
             show_service_errors(form, exc)
         else:
@@ -104,7 +118,10 @@ def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpRespo
             messages.error(request, message)
     else:
         messages.success(request, _("The comment is marked as resolved."))
-    # Back to the tab the comment is shown on.
+    # Back to the record the comment is about, or to the tab it is shown on.
+    ref = commented_records(visit, [comment]).get(comment.pk)
+    if ref is not None:
+        return redirect(ref.tab_url)
     tab = next((t for t, s in TAB_SECTION.items() if s == comment.section), "overview")
     if tab == "overview":
         return redirect("visits:visit_detail", visit.pk)
@@ -124,4 +141,4 @@ def amendment_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The amendment is recorded."))
             return redirect("visits:review_tab", visit.pk)
-    return _review_page(request, visit, ReviewCommentForm(), form, status=422)
+    return _review_page(request, visit, ReviewCommentForm(visit=visit), form, status=422)

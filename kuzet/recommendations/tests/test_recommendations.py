@@ -234,3 +234,44 @@ def test_issuing_and_assessing_through_the_pages(
     client.post(f"/recommendations/{recommendation.pk}/assess/", {"status": "rejected"})
     recommendation.refresh_from_db()
     assert recommendation.status == "rejected"
+
+
+def test_the_migration_makes_the_recommendations_of_unsent_visits_drafts(
+    visit: Visit, member: User, addressee: Addressee
+) -> None:
+    """``0003_draft_until_sent``: rows written when a recommendation was "issued" as soon as
+    it was typed become drafts unless their visit's report was sent; each change audited."""
+    import importlib
+
+    from django.apps import apps
+
+    from kuzet.core.audit import verify_chain
+    from kuzet.core.models import AuditEvent
+    from kuzet.recommendations.models import StatusChange
+    from kuzet.visits.models import VisitChange
+
+    migration = importlib.import_module("kuzet.recommendations.migrations.0003_draft_until_sent")
+    typed = issue(member, visit, addressee)
+    # As the rows stood before the migration.
+    Recommendation.objects.filter(pk=typed.pk).update(status="issued")
+    StatusChange.objects.filter(recommendation=typed).update(status="issued")
+    VisitChange.objects.all().delete()
+    before = AuditEvent.objects.count()
+
+    migration.issued_to_draft(apps, None)
+
+    typed.refresh_from_db()
+    assert typed.status == "draft"
+    assert list(typed.history.values_list("status", flat=True)) == ["draft"]
+    assert list(VisitChange.objects.values_list("visit_id", flat=True)) == [visit.pk]
+    assert AuditEvent.objects.count() == before + 2  # the recommendation and its history entry
+    assert verify_chain()[1] == []
+
+    # Backwards, drafts become issued; a sent visit's recommendations stay issued.
+    migration.draft_to_issued(apps, None)
+    typed.refresh_from_db()
+    assert typed.status == "issued"
+    Visit.objects.filter(pk=visit.pk).update(status=S.SENT)
+    migration.issued_to_draft(apps, None)
+    typed.refresh_from_db()
+    assert typed.status == "issued"

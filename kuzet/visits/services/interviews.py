@@ -32,8 +32,11 @@ def time_problems(
     future, or outside the visit's stay without a reason."""
     if conducted_at > timezone.now() + CLOCK_SKEW:
         return {field: [_("The time of the interview cannot be in the future.")]}
-    before = visit.started_at is not None and conducted_at < visit.started_at
-    after = visit.ended_at is not None and conducted_at > visit.ended_at
+    # To the minute, as times are typed: an interview typed at 13:10 is within a stay that
+    # began at 13:10:40.
+    minute = timedelta(minutes=1)
+    before = visit.started_at is not None and conducted_at < _minute_of(visit.started_at)
+    after = visit.ended_at is not None and conducted_at >= _minute_of(visit.ended_at) + minute
     if (before or after) and not time_note.strip():
         return {
             "time_note": [
@@ -49,6 +52,10 @@ def time_problems(
             ]
         }
     return {}
+
+
+def _minute_of(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
 
 
 def _check(interview: Interview) -> None:

@@ -347,3 +347,21 @@ def test_approval_is_confirmed_on_a_page_saying_what_it_locks(
     assert done.status_code == 302 and done["Location"] == f"/visits/{visit.pk}/review/"
     visit.refresh_from_db()
     assert visit.status == S.APPROVED
+
+
+def test_the_stay_is_compared_to_the_minute_as_times_are_typed(
+    visit: Visit, leader: User, member: User
+) -> None:
+    visit = visit_transition(actor=leader, visit=visit, to_status=S.PREPARATION)
+    visit = visit_transition(actor=leader, visit=visit, to_status=S.IN_PROGRESS)
+    entered = timezone.now().replace(second=40) - timedelta(hours=1)
+    visit = visit_times_set(
+        actor=leader, visit=visit, started_at=entered, ended_at=entered + timedelta(minutes=30)
+    )
+    typed = entered.replace(second=0)  # the form's minute of the entry
+    assert interview(visit, member, conducted_at=typed).conducted_at == typed
+    left = entered + timedelta(minutes=30)
+    interview(visit, member, person_code="B-01", conducted_at=left.replace(second=59))
+    with pytest.raises(ValidationError) as refused:
+        interview(visit, member, person_code="C-01", conducted_at=typed - timedelta(minutes=1))
+    assert "time_note" in refused.value.message_dict

@@ -86,12 +86,17 @@ def _records(visit: Visit, section: str) -> Any:
 
 
 def visit_records(visit: Visit) -> list[RecordRef]:
-    """Every record of the visit a comment may be about, section by section."""
-    return [
-        RecordRef(section, record, record_label(section, record))
-        for section in RECORDS_OF_SECTION
-        for record in _records(visit, section)
-    ]
+    """Every record of the visit a comment may be about, section by section; read once per
+    visit object (a page asks for them for its comments, their form and the changes)."""
+    cached: list[RecordRef] | None = getattr(visit, "_records_of_corrections", None)
+    if cached is None:
+        cached = [
+            RecordRef(section, record, record_label(section, record))
+            for section in RECORDS_OF_SECTION
+            for record in _records(visit, section)
+        ]
+        setattr(visit, "_records_of_corrections", cached)  # noqa: B010 (not a model field)
+    return cached
 
 
 def record_choices(visit: Visit) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -153,8 +153,11 @@ def interview_update(
     """Correct an interview (the team, until approval); the person keeps their code, and
     their identity is corrected when ``identity`` is given. Every change is audited (the
     encrypted fields as changed, without their values)."""
+    # Locks the interview's row only (PostgreSQL locks no nullable side of a join).
     interview = (
-        Interview.objects.select_for_update().select_related("visit", "person").get(pk=interview.pk)
+        Interview.objects.select_for_update(of=("self",))
+        .select_related("visit", "person")
+        .get(pk=interview.pk)
     )
     visit = interview.visit
     require_can_record(actor, visit)

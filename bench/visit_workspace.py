@@ -189,13 +189,21 @@ def build(visits: int, extra_recommendations: int) -> Data:
     from kuzet.core.policy import Role
     from kuzet.people.models import GroupMembership, RegionalGroup, User
     from kuzet.recommendations.models import Addressee, Recommendation
-    from kuzet.recommendations.services import recommendation_assess, recommendation_issue
+    from kuzet.recommendations.services import (
+        recommendation_assess,
+        recommendation_record,
+        visit_send,
+    )
     from kuzet.registry.models import Institution
-    from kuzet.visits.models import THEMES, Finding, Interview, TeamMember
+    from kuzet.visits.models import THEMES, Finding, Interview, TeamMember, Visit
     from kuzet.visits.preparation import instruments_for
     from kuzet.visits.services.findings import allegation_record, finding_record
     from kuzet.visits.services.interviews import interview_record
-    from kuzet.visits.services.lifecycle import submission_problems, visit_transition
+    from kuzet.visits.services.lifecycle import (
+        submission_problems,
+        visit_times_set,
+        visit_transition,
+    )
     from kuzet.visits.services.media import media_add
     from kuzet.visits.services.planning import TeamPlace, visit_plan
     from kuzet.visits.services.responses import response_save, response_start
@@ -238,6 +246,14 @@ def build(visits: int, extra_recommendations: int) -> Data:
     def step(visit: Any, *statuses: str) -> Any:
         for status in statuses:
             visit = visit_transition(actor=leader, visit=visit, to_status=status)
+            if status == "in_progress":
+                # The team went in in the morning: the interviews fall within the stay.
+                visit = visit_times_set(
+                    actor=leader,
+                    visit=visit,
+                    started_at=timezone.now() - timedelta(hours=12),
+                    ended_at=None,
+                )
         return visit
 
     def record(visit: Any, n: int, questionnaires: int, media: int, allegations: int) -> None:
@@ -334,7 +350,7 @@ def build(visits: int, extra_recommendations: int) -> Data:
                 device="Pixel 7",
             )
         for k in range(n):
-            recommendation_issue(
+            recommendation_record(
                 actor=leader,
                 visit=visit,
                 text_ru=RECOMMENDATION.format(n=k + 1),
@@ -404,8 +420,8 @@ def build(visits: int, extra_recommendations: int) -> Data:
                     team=team,
                 )
             visit = step(visit, "preparation", "in_progress", "debriefed", "drafting")
-            for k in range(min(per_visit, extra_recommendations - number * per_visit)):
-                recommendation = recommendation_issue(
+            recorded = [
+                recommendation_record(
                     actor=leader,
                     visit=visit,
                     text_ru=RECOMMENDATION.format(n=k + 1),
@@ -414,6 +430,14 @@ def build(visits: int, extra_recommendations: int) -> Data:
                     priority=rng.choice(["high", "medium", "low"]),
                     deadline=visit.planned_date + timedelta(days=rng.choice([30, 90, 180, 365])),
                 )
+                for k in range(min(per_visit, extra_recommendations - number * per_visit))
+            ]
+            # Sent (the review is not what is measured): the recommendations are issued.
+            Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.APPROVED)
+            with acting_as(secretariat):
+                visit_send(actor=secretariat, visit=visit)
+            for k, recommendation in enumerate(recorded):
+                recommendation.refresh_from_db()
                 with acting_as(secretariat):
                     if k % 3 == 0:
                         recommendation_assess(

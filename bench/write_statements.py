@@ -12,7 +12,8 @@ table apart:
 * a draft save of the checklist that changes a text answer only (what an autosave sends
   most of the time: nothing counted changes);
 * a save that turns one compliance answer to "non_compliant" (a counted answer);
-* an interview recorded; a recommendation issued and one assessed.
+* an interview recorded; a recommendation recorded (a draft) and one assessed (after the
+  report is sent, which issues it: ``visit_send``, not counted).
 
 Then, where the dashboard catches up from marks (``kuzet.dashboard.facts.facts_catch_up``),
 the statements of one catch-up after those writes and of one with nothing to do. Prints
@@ -70,13 +71,17 @@ def run(repeat: int, vendor: str) -> None:
     from kuzet.core.audit import SYSTEM, acting_as
     from kuzet.core.policy import Role
     from kuzet.people.models import GroupMembership, RegionalGroup, User
-    from kuzet.recommendations.models import Addressee
-    from kuzet.recommendations.services import recommendation_assess, recommendation_issue
+    from kuzet.recommendations.models import Addressee, Recommendation
+    from kuzet.recommendations.services import (
+        recommendation_assess,
+        recommendation_record,
+        visit_send,
+    )
     from kuzet.registry.models import Institution
-    from kuzet.visits.models import Interview, TeamMember
+    from kuzet.visits.models import Interview, TeamMember, Visit
     from kuzet.visits.preparation import instruments_for
     from kuzet.visits.services.interviews import interview_record
-    from kuzet.visits.services.lifecycle import visit_transition
+    from kuzet.visits.services.lifecycle import visit_times_set, visit_transition
     from kuzet.visits.services.planning import TeamPlace, visit_plan
     from kuzet.visits.services.responses import response_save, response_start
 
@@ -90,6 +95,7 @@ def run(repeat: int, vendor: str) -> None:
         call_command("load_demo_data", stdout=io.StringIO())
     users = {u.username: u for u in User.objects.filter(username__startswith="demo-")}
     coordinator, participant = users["demo-coordinator"], users["demo-participant"]
+    secretariat = users["demo-secretariat"]
     with acting_as(SYSTEM):
         leader = User.objects.create(username="bench-leader", role=Role.GROUP_LEADER)
         GroupMembership.objects.create(
@@ -118,6 +124,10 @@ def run(repeat: int, vendor: str) -> None:
             )
         for status in ("preparation", "in_progress"):
             visit = visit_transition(actor=leader, visit=visit, to_status=status)
+        # The team went in two hours ago: the interviews below fall within the stay.
+        visit = visit_times_set(
+            actor=leader, visit=visit, started_at=timezone.now() - timedelta(hours=2), ended_at=None
+        )
         versions = {v.instrument.code: v for v in instruments_for(visit.institution)}
         checklist = response_start(actor=leader, visit=visit, version=versions["ivs-full"])
         document = checklist.version.document
@@ -186,7 +196,7 @@ def run(repeat: int, vendor: str) -> None:
         issues = [
             counted(
                 lambda k=k: issued.append(
-                    recommendation_issue(
+                    recommendation_record(
                         actor=leader,
                         visit=visit,
                         text_ru=f"Обеспечить спальными местами, камера № {k}.",
@@ -198,7 +208,12 @@ def run(repeat: int, vendor: str) -> None:
             )
             for k in range(repeat)
         ]
-        rows.append(("recommendation issued (`recommendation_issue`)", issues))
+        rows.append(("recommendation recorded, a draft (`recommendation_record`)", issues))
+    # Sent (the steps between are not measured here): its recommendations are issued.
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.APPROVED)
+    with acting_as(secretariat):
+        visit_send(actor=secretariat, visit=visit)
+    issued = [Recommendation.objects.get(pk=r.pk) for r in issued]
     with acting_as(coordinator):
         assessed = [
             counted(

@@ -104,7 +104,8 @@ INTERVIEW_COUNTS: dict[str, Any] = {
 ALLEGATION_COUNTS: dict[str, Any] = {
     name: Count("id", filter=q) for name, q in ALLEGATIONS_COUNTED.items()
 }
-RECOMMENDATION_COUNTS: dict[str, Any] = {"recommendations": Count("id")}
+# Drafts are not counted: a recommendation is issued when the visit's report is sent.
+RECOMMENDATION_COUNTS: dict[str, Any] = {"recommendations": Count("id", filter=~Q(status=R.DRAFT))}
 
 
 def _has_signal(code: str, quality: VisitQuality) -> int:
@@ -498,7 +499,7 @@ def _recommendation_facts(where: str, replace_visit: int | None = None) -> None:
                    f.department_id, f.type_id, f.kind, r.addressee_id, r.status, r.deadline
             FROM {Recommendation._meta.db_table} r
             JOIN {VisitFact._meta.db_table} f ON f.visit_id = r.visit_id
-            WHERE {where}
+            WHERE {where} AND r.status <> '{R.DRAFT.value}'
             """  # noqa: S608
         )
 

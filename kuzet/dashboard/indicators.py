@@ -297,7 +297,8 @@ def _drill(f: Filters, **extra: Any) -> str:
 
 
 def _recommendations_link(f: Filters, **extra: Any) -> str:
-    return f"{_url('recommendations:recommendation_list')}?{f.query(**extra)}"
+    # The figures count issued recommendations, not drafts: so does the list behind them.
+    return f"{_url('recommendations:recommendation_list')}?{f.query(issued=1, **extra)}"
 
 
 def _inventory_link(f: Filters, region: int | None = None) -> str:
@@ -618,6 +619,7 @@ def recommendations_by_status(f: Filters) -> Table:
     rows = [
         Row(str(label), [counts.get(s, 0)], [_recommendations_link(f, status=s)], key=s)
         for s, label in R.choices
+        if s != R.DRAFT
     ]
     rows.append(
         Row(

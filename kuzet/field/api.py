@@ -334,6 +334,7 @@ class PackageOut(Schema):
     addressees: list[dict[str, Any]]
     choices: dict[str, list[list[str]]]
     rules: dict[str, Any]
+    time_zone: str
 
 
 ERRORS: dict[int, Any] = {code: Problem for code in (400, 401, 403, 404, 409, 422, 429, 500)}

@@ -14,6 +14,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, TextChoices
 from django.utils import timezone
 
@@ -60,6 +61,8 @@ def package_content(user: Any) -> dict[str, Any]:
         "addressees": _addressees(),
         "choices": _choices(),
         "rules": _rules(),
+        # The zone times are typed in on the tablet, whatever the tablet's own zone.
+        "time_zone": settings.TIME_ZONE,
     }
 
 

@@ -9,21 +9,20 @@ Records refer to each other by their client UUIDs; a reference is resolved throu
 
 import uuid as uuid_module
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic import ValidationError as SchemaError
 
 from kuzet.field.models import Submission
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.validation import validate_response
 from kuzet.recommendations.models import Addressee, Recommendation
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record
 from kuzet.visits.models import Allegation, CodedPerson, ComplianceMark, Finding, Interview, Visit
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
@@ -38,8 +37,10 @@ class Record(BaseModel):
     uuid: uuid_module.UUID
     type: RecordType
     visit: StrictInt
-    created_at: datetime | None = None
-    finalized_at: datetime | None = None
+    # Every time carries its offset from UTC (docs/field-api.md): a time without one is
+    # refused rather than guessed in some zone.
+    created_at: AwareDatetime | None = None
+    finalized_at: AwareDatetime | None = None
     device: StrictStr = ""
     data: dict[str, Any]
 
@@ -54,7 +55,8 @@ class Identity(BaseModel):
 class InterviewData(BaseModel):
     model_config = _OPEN
     kind: StrictStr = ""
-    conducted_at: datetime
+    conducted_at: AwareDatetime
+    time_note: StrictStr = ""
     person_code: StrictStr = ""
     identity: Identity | None = None
     consent_interview: StrictBool = False
@@ -178,10 +180,6 @@ def parse_data(record: Record) -> BaseModel:
         raise rejected_by_schema(error, "data") from None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-
-
 def _resolve(visit: Visit, kind: str, uuids: list[uuid_module.UUID], field: str) -> list[int]:
     """The ids of the objects the referenced records became, in the order given."""
     if not uuids:
@@ -205,7 +203,8 @@ def _apply_interview(*, actor: Any, visit: Visit, data: Any) -> Interview:
         actor=actor,
         visit=visit,
         kind=data.kind,
-        conducted_at=_aware(data.conducted_at),
+        conducted_at=data.conducted_at,
+        time_note=data.time_note,
         person_code=data.person_code.strip(),
         identity=identity,
         consent_interview=data.consent_interview,
@@ -320,7 +319,7 @@ def _apply_recommendation(*, actor: Any, visit: Visit, data: Any) -> Recommendat
         message = _("Choose an addressee from the list.")
         raise RecordRejected([message], {"addressee": [message]})
     finding_ids = _resolve(visit, Submission.Type.FINDING, data.findings, "findings")
-    return recommendation_issue(
+    return recommendation_record(
         actor=actor,
         visit=visit,
         text_ru=data.text_ru,

@@ -132,6 +132,11 @@ TEXTS = [
     gettext_noop("Finalized, waiting to be sent"),
     gettext_noop("conflict"),
     gettext_noop("Nothing waiting."),
+    gettext_noop(
+        "A finalized record is not changed on the tablet: the team corrects it on the web, "
+        "on the visit's page, until the report is approved."
+    ),
+    gettext_noop("Time in %(zone)s (%(offset)s)."),
     gettext_noop("Checklist"),
     gettext_noop("Saved on this tablet"),
     gettext_noop("Saving…"),
@@ -157,6 +162,7 @@ TEXTS = [
     gettext_noop("no"),
     gettext_noop("Type of interview"),
     gettext_noop("Conducted at"),
+    gettext_noop("Why the time is outside the visit (only if it is)"),
     gettext_noop("Person's code"),
     gettext_noop("A pseudonym such as A-07; never a name."),
     gettext_noop("Full name (encrypted, seen only by the team and the secretariat)"),

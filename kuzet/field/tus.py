@@ -290,7 +290,13 @@ def _metadata(pairs: dict[str, str]) -> tuple[uuid_module.UUID, UploadMeta]:
     if pairs.get("captured_at", "").strip():
         captured_at = _moment(pairs["captured_at"])
         if captured_at is None:
-            wrong("captured_at", _("A time is given in ISO 8601, e.g. 2026-12-01T10:30:00+05:00."))
+            wrong(
+                "captured_at",
+                _(
+                    "A time is given in ISO 8601 with its offset from UTC, "
+                    "e.g. 2026-12-01T10:30:00+05:00."
+                ),
+            )
     consent = None
     if "appeal_consent" in pairs:
         try:
@@ -330,11 +336,13 @@ def _uuid(value: str) -> uuid_module.UUID | None:
 
 
 def _moment(value: str) -> datetime | None:
+    """An ISO 8601 time with its offset; None for anything else (a time without an offset
+    is not guessed in some zone)."""
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+    return moment if timezone.is_aware(moment) else None
 
 
 def _checksum(request: HttpRequest) -> Checksum | None:

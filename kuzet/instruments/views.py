@@ -143,6 +143,8 @@ def version_publish(request: HttpRequest, code: str, number: int) -> HttpRespons
 @login_required
 @require_POST
 def version_discard(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """Deleting a draft cannot be undone: the first post shows what goes, the second (with
+    ``confirmed``) deletes it."""
     _require(request, Action.MANAGE_INSTRUMENTS)
     version = _version(request, code, number)
     if version.is_published:
@@ -150,6 +152,12 @@ def version_discard(request: HttpRequest, code: str, number: int) -> HttpRespons
             request, _("A published version cannot be discarded; publish a new version instead.")
         )
         return redirect("instruments:version_detail", code, number)
+    if request.POST.get("confirmed") != "1":
+        return render(
+            request,
+            "instruments/version_discard_confirm.html",
+            {"instrument": version.instrument, "version": version},
+        )
     services.instrument_version_discard(version=version)
     messages.success(request, _("The draft was discarded."))
     return redirect("instruments:instrument_list")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation, StatusChange
-from kuzet.recommendations.services import recommendation_assess, recommendation_issue
+from kuzet.recommendations.services import recommendation_assess, recommendation_record
 from kuzet.visits.demo_texts import Facts
 from kuzet.visits.models import Finding, Visit
 
@@ -204,7 +204,7 @@ def demo_recommendations_issue(
             if not Recommendation.objects.filter(text_ru=ru.format(**slots)).exists():
                 break
         made.append(
-            recommendation_issue(
+            recommendation_record(
                 actor=actor,
                 visit=visit,
                 text_ru=ru.format(**slots),

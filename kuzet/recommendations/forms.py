@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kuzet.recommendations.models import Addressee, Recommendation
+from kuzet.recommendations.models import Addressee, Recommendation, RecommendationQuerySet
 from kuzet.visits.models import THEMES, Finding, Visit
 
 
@@ -67,3 +67,19 @@ class RecommendationFilterForm(forms.Form):
         Addressee.objects.all(), label=_("Addressee"), required=False
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # The dashboard's figures count issued recommendations only; their links say so.
+    issued = forms.BooleanField(label=_("Issued only (no drafts)"), required=False)
+
+    def apply(self, recommendations: RecommendationQuerySet) -> RecommendationQuerySet:
+        """``recommendations`` filtered as the (valid) form says; all of them otherwise."""
+        if not self.is_valid():
+            return recommendations
+        if self.cleaned_data["status"]:
+            recommendations = recommendations.filter(status=self.cleaned_data["status"])
+        if self.cleaned_data["addressee"]:
+            recommendations = recommendations.filter(addressee=self.cleaned_data["addressee"])
+        if self.cleaned_data["overdue"]:
+            recommendations = recommendations.overdue()
+        if self.cleaned_data["issued"]:
+            recommendations = recommendations.issued()
+        return recommendations

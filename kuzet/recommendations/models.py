@@ -49,6 +49,10 @@ class Addressee(AuditedModel):
 
 
 class RecommendationQuerySet(models.QuerySet["Recommendation"]):
+    def issued(self) -> "RecommendationQuerySet":
+        """Sent to their addressees (whatever became of them since): not drafts."""
+        return self.exclude(status=Recommendation.Status.DRAFT)
+
     def open(self) -> "RecommendationQuerySet":
         """Not yet implemented, and still relevant: the authorities still owe an answer."""
         return self.filter(status__in=OPEN_STATUSES)
@@ -81,6 +85,9 @@ class Recommendation(AuditedModel):
         LOW = "low", _("low")
 
     class Status(models.TextChoices):
+        # Until the visit's report is sent to the addressees (recommendations.services
+        # visit_send): the team may still change it, and no figure counts it.
+        DRAFT = "draft", _("draft")
         ISSUED = "issued", _("issued")
         ACCEPTED = "accepted", _("accepted")
         REJECTED = "rejected", _("rejected")
@@ -120,7 +127,7 @@ class Recommendation(AuditedModel):
         verbose_name=_("repeats an earlier recommendation"),
     )  # fmt: skip
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.ISSUED
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -1,4 +1,6 @@
-"""Issuing recommendations on a visit and following them up with the authorities."""
+"""Recommendations on a visit: drafted and corrected by the team until the record is
+approved, issued when the report is sent to the addressees (``visit_send``), then followed up
+with the authorities."""
 
 from datetime import date
 from typing import Any
@@ -9,13 +11,15 @@ from django.utils.translation import gettext as _
 
 from kuzet.core.access import check_region
 from kuzet.core.policy import Action
-from kuzet.quality.copies import remember_text
+from kuzet.quality.copies import forget_text, remember_text
 from kuzet.recommendations.models import Addressee, Recommendation, StatusChange
 from kuzet.visits.models import Finding, Visit, VisitChange
 from kuzet.visits.services.access import require_can_record
+from kuzet.visits.services.lifecycle import visit_mark_sent
 
 R = Recommendation.Status
 NEXT: dict[str, frozenset[str]] = {
+    R.DRAFT: frozenset(),
     R.ISSUED: frozenset({R.ACCEPTED, R.REJECTED}),
     R.ACCEPTED: frozenset({R.IN_PROGRESS, R.IMPLEMENTED, R.PARTLY, R.NOT_IMPLEMENTED}),
     R.REJECTED: frozenset({R.IN_PROGRESS, R.NOT_IMPLEMENTED}),
@@ -30,14 +34,15 @@ NEEDS_EVIDENCE = frozenset({R.IMPLEMENTED, R.PARTLY, R.NOT_IMPLEMENTED, R.NO_LON
 
 
 def allowed_next(recommendation: Recommendation) -> list[str]:
+    """The statuses an assessment may give it next (none for a draft: it is not issued)."""
     following = set(NEXT[recommendation.status])
-    if recommendation.status not in (R.IMPLEMENTED, R.NO_LONGER_RELEVANT):
+    if recommendation.status not in (R.DRAFT, R.IMPLEMENTED, R.NO_LONGER_RELEVANT):
         following.add(R.NO_LONGER_RELEVANT)
     return [s for s in R.values if s in following]
 
 
 @transaction.atomic
-def recommendation_issue(
+def recommendation_record(
     *,
     actor: Any,
     visit: Visit,
@@ -51,7 +56,8 @@ def recommendation_issue(
     findings: list[Finding] | None = None,
     repeats: Recommendation | None = None,
 ) -> Recommendation:
-    """Issue a recommendation on a visit (the team, until approval)."""
+    """Record a recommendation on a visit (the team, until approval): a draft, issued when the
+    report is sent (``visit_send``)."""
     require_can_record(actor, visit)
     recommendation = Recommendation(
         visit=visit,
@@ -79,6 +85,68 @@ def recommendation_issue(
         recommendation=recommendation, status=recommendation.status, assessed_by=actor
     ).save()
     return recommendation
+
+
+@transaction.atomic
+def recommendation_update(
+    *,
+    actor: Any,
+    recommendation: Recommendation,
+    text_ru: str,
+    addressee: Addressee,
+    theme: str,
+    text_kk: str = "",
+    level: str = Recommendation.Level.INSTITUTION,
+    priority: str = Recommendation.Priority.MEDIUM,
+    deadline: date | None = None,
+    findings: list[Finding] | None = None,
+    repeats: Recommendation | None = None,
+) -> Recommendation:
+    """Correct a draft recommendation (the team, until approval); every change is audited."""
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    visit = recommendation.visit
+    require_can_record(actor, visit)
+    if recommendation.status != R.DRAFT:
+        raise ValidationError(_("An issued recommendation is not changed; its follow-up is."))
+    values = {
+        "text_ru": text_ru.strip(),
+        "text_kk": text_kk.strip(),
+        "addressee": addressee,
+        "level": level,
+        "theme": theme,
+        "priority": priority,
+        "deadline": deadline,
+        "repeats": repeats,
+    }
+    for name, value in values.items():
+        setattr(recommendation, name, value)
+    recommendation.full_clean()
+    recommendation.save(update_fields=list(values))
+    # The corrected texts replace the old ones for copy detection (a Kazakh text removed
+    # is forgotten).
+    forget_text(recommendation.quality_source)
+    for source, text in recommendation.quality_texts().items():
+        remember_text(
+            kind="recommendation", source=source, text=text, institution_id=visit.institution_id
+        )
+    linked = [f for f in findings or [] if f.visit_id == visit.pk]
+    if {f.pk for f in linked} != set(recommendation.findings.values_list("pk", flat=True)):
+        recommendation.set_related("findings", linked)
+    VisitChange.mark(visit.pk)
+    return recommendation
+
+
+@transaction.atomic
+def visit_send(*, actor: Any, visit: Visit) -> Visit:
+    """Send the approved report to its addressees (the secretariat): the visit becomes “sent”
+    and each of its draft recommendations “issued”, with an entry in its history, in one
+    transaction. Raises a ``core.access.Refused`` or ValidationError, changing nothing."""
+    visit = visit_mark_sent(actor=actor, visit=visit)
+    for recommendation in visit.recommendations.select_for_update().filter(status=R.DRAFT):
+        recommendation.status = R.ISSUED
+        recommendation.save(update_fields=["status"])
+        StatusChange(recommendation=recommendation, status=R.ISSUED, assessed_by=actor).save()
+    return visit
 
 
 @transaction.atomic

@@ -108,7 +108,8 @@ class _Period:
         ids = self.visits.values("pk")
         self.interviews = Interview.objects.filter(visit__in=ids)
         self.allegations = Allegation.objects.filter(visit__in=ids)
-        self.recommendations = Recommendation.objects.filter(visit__in=ids)
+        # Drafts are not in the report: a recommendation is issued when its report is sent.
+        self.recommendations = Recommendation.objects.issued().filter(visit__in=ids)
         self.findings = Finding.objects.filter(visit__in=ids)
         # Systemic problems: the checklist items most often found non-compliant.
         self.marks = ComplianceMark.objects.filter(response__visit__in=ids, value=NON_COMPLIANT)

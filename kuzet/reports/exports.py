@@ -238,20 +238,13 @@ def allegations_table(user: Any, params: dict[str, str], language: str) -> Table
 
 
 def recommendations_table(user: Any, params: dict[str, str], language: str) -> Table:
-    """The recommendation list's filters: ``status``, ``addressee``, ``overdue``."""
+    """The recommendation list's filters: ``status``, ``addressee``, ``overdue``, ``issued``."""
     from kuzet.recommendations.forms import RecommendationFilterForm
 
     recommendations = Recommendation.objects.filter(
         visit__in=visits_for(user).values("pk")
     ).select_related("addressee", "visit__institution")
-    form = RecommendationFilterForm(params or None)
-    if form.is_valid():
-        if form.cleaned_data["status"]:
-            recommendations = recommendations.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["addressee"]:
-            recommendations = recommendations.filter(addressee=form.cleaned_data["addressee"])
-        if form.cleaned_data["overdue"]:
-            recommendations = recommendations.overdue()
+    recommendations = RecommendationFilterForm(params or None).apply(recommendations)
     return Table(
         "recommendations",
         [

@@ -29,7 +29,7 @@ from kuzet.core.policy import Action, can
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.visits.services.access import visit_access
 from kuzet.visits.services.media import media_for
-from kuzet.visits.workspace import visit_or_403
+from kuzet.visits.workspace import visit_or_404
 
 from . import exports
 from .models import GeneratedReport
@@ -76,7 +76,7 @@ def _language(request: HttpRequest, source: Any) -> str:
 
 
 def _visit_report_spec(request: HttpRequest, pk: int, source: Any) -> ReportSpec:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     default = "internal" if visit_access(request.user, visit).see_identities else "external"
     try:
         return visit_spec(
@@ -211,21 +211,24 @@ def annual_generate(request: HttpRequest) -> HttpResponse:
     return redirect("reports:generated_detail", report.uuid)
 
 
-def _report_or_403(request: HttpRequest, uuid: UUID) -> GeneratedReport:
+def _report_or_404(request: HttpRequest, uuid: UUID) -> GeneratedReport:
+    """The report, if the user may have it; otherwise 404 whether it exists or not (a
+    refusal is audited)."""
     report = (
         G.objects.select_related("visit__institution", "requested_by").filter(uuid=uuid).first()
     )
     if report is None:
         raise Http404
     if not may_download(request.user, report):
-        raise _denied(request, "reports.generatedreport", str(report.pk))
+        _denied(request, "reports.generatedreport", str(report.pk))
+        raise Http404
     return report
 
 
 @login_required
 @require_GET
 def generated_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
-    report = _report_or_403(request, uuid)
+    report = _report_or_404(request, uuid)
     same_data = 0
     if report.data_sha256:
         same_data = (
@@ -245,7 +248,7 @@ def generated_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def download(request: HttpRequest, uuid: UUID) -> HttpResponse | FileResponse:
-    report = _report_or_403(request, uuid)
+    report = _report_or_404(request, uuid)
     if report.status != G.Status.DONE:
         raise Http404
     if not report.file:  # removed by manage.py expire_reports
@@ -358,7 +361,7 @@ def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse | Strea
 @login_required
 @require_GET
 def media_export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     items: QuerySet[Any] = media_for(request.user, visit).order_by("uploaded_at", "pk")
     shown = list(items)
     exports.export_log(

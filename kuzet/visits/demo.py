@@ -147,6 +147,8 @@ class DemoHooks:
     recommend: Callable[[User, Visit, list[Finding], Facts], list[Any]]
     # Follow up a sent visit's recommendations up to ``today``: (visit, sent_on, today, rng).
     follow_up: Callable[[Visit, date, date, random.Random], None]
+    # Send the approved report to its addressees, issuing its recommendations: (actor, visit).
+    send: Callable[..., Visit]
 
 
 @dataclass
@@ -355,7 +357,9 @@ class _DemoVisit:
             self._dated()
             return
         sent_on = approved.date() + timedelta(days=self.rng.randint(2, 6))
-        self.step(self.secretariat, S.SENT, _at(sent_on, 15))
+        self.visit = self.hooks.send(actor=self.secretariat, visit=self.visit)
+        change = self.visit.history.latest("pk")
+        StatusChange.objects.filter(pk=change.pk).update(at=_at(sent_on, 15))
         self._dated()
         self.hooks.follow_up(self.visit, sent_on, self.today, self.rng)
         if self.stage == S.CLOSED:

@@ -7,9 +7,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.policy import Action, regions_where
+from kuzet.core.zones import zone_help
 from kuzet.instruments.schema import COMPLIANCE_LIST, choice_label, labels_of, path_label
 from kuzet.people.models import User
 from kuzet.registry.models import Institution
+from kuzet.visits.corrections import record_choices
 from kuzet.visits.models import (
     THEMES,
     Allegation,
@@ -71,6 +73,8 @@ class TransitionForm(forms.Form):
     comment = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
     )
+    # Set by the confirmation page of a step that cannot be taken back.
+    confirmed = forms.BooleanField(required=False)
 
 
 def _datetime_field(label: Any) -> forms.DateTimeField:
@@ -87,12 +91,36 @@ class VisitTimesForm(forms.Form):
     started_at = _datetime_field(_("Time in"))
     ended_at = _datetime_field(_("Time out"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ended_at"].help_text = zone_help()
+
 
 class ReviewCommentForm(forms.Form):
     section = forms.ChoiceField(label=_("Section"), choices=Section.choices)
+    record = forms.ChoiceField(
+        label=_("About the record (optional)"),
+        required=False,
+        help_text=_("The team sees the comment on that record, with a link to correct it."),
+    )
     text = forms.CharField(
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
     )
+
+    def __init__(self, *args: Any, visit: Visit | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        record = self.fields["record"]
+        assert isinstance(record, forms.ChoiceField)
+        record.choices = [("", "—"), *(record_choices(visit) if visit is not None else [])]
+
+    def clean(self) -> dict[str, Any]:
+        """A comment about a record is filed under the record's section."""
+        data = super().clean() or {}
+        data["record_id"] = None
+        if data.get("record"):
+            section, _colon, pk = str(data["record"]).partition(":")
+            data["section"], data["record_id"] = section, int(pk)
+        return data
 
 
 class AmendmentForm(forms.Form):
@@ -126,6 +154,12 @@ class InterviewForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M"],
         widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
     )
+    time_note = forms.CharField(
+        label=_("Why the time is outside the visit (only if it is)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("An interview falls between the visit's time in and time out."),
+    )
     consent_interview = forms.BooleanField(label=_("Consents to the interview"), required=False)
     consent_quote = forms.BooleanField(label=_("May be quoted"), required=False)
     consent_identify = forms.BooleanField(label=_("May be identified"), required=False)
@@ -146,8 +180,18 @@ class InterviewForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     notes = forms.CharField(
-        label=_("Notes (encrypted)"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Notes (encrypted)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Kept only with the person's consent to the interview."),
     )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["conducted_at"].help_text = zone_help()
+        if editing:
+            # The person keeps their code: allegations and answers are filed under it.
+            del self.fields["person_code"]
 
 
 class FindingForm(forms.Form):

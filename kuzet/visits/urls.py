@@ -12,6 +12,13 @@ urlpatterns = [
     path("<int:pk>/interviews/new/", views.interview_new, name="interview_new"),
     path("<int:pk>/findings/new/", views.finding_new, name="finding_new"),
     path("<int:pk>/allegations/new/", views.allegation_new, name="allegation_new"),
+    path("<int:pk>/interviews/<int:record_pk>/edit/", views.interview_edit, name="interview_edit"),
+    path("<int:pk>/findings/<int:record_pk>/edit/", views.finding_edit, name="finding_edit"),
+    path(
+        "<int:pk>/allegations/<int:record_pk>/edit/",
+        views.allegation_edit,
+        name="allegation_edit",
+    ),
     path("<int:pk>/responses/", views.responses_tab, name="responses_tab"),
     path("<int:pk>/responses/new/", views.response_start_view, name="response_start"),
     path("<int:pk>/responses/<uuid:uuid>/", views.response_edit, name="response_edit"),

@@ -2,8 +2,11 @@
 on/off the user's team and in another region, checked against the policy's answer.
 
 A URL name missing from ``EXPECTED`` fails the test: a new page states who may open it.
+A signed-in user who may not see a visit gets 404 on its pages, as for a visit that does
+not exist, so that the answer does not reveal which visits exist (the refusal is audited).
 """
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -109,6 +112,10 @@ EXPECTED: dict[str, Any] = {
     "visits:interview_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
     "visits:finding_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
     "visits:allegation_new": V(VisitAction.VIEW),  # GET: an empty form; POST checks RECORD
+    # Correcting one record of a visit: visits/tests/test_corrections.py.
+    "visits:interview_edit": SKIP,
+    "visits:finding_edit": SKIP,
+    "visits:allegation_edit": SKIP,
     "visits:responses_tab": V(VisitAction.VIEW),
     "visits:response_start": V(VisitAction.RECORD),
     "visits:response_edit": SKIP,
@@ -127,6 +134,8 @@ EXPECTED: dict[str, Any] = {
     "recommendations:recommendation_detail": SKIP,
     "recommendations:recommendation_assess": SKIP,
     "recommendations:recommendation_new": V(VisitAction.VIEW),  # GET: an empty form
+    "recommendations:recommendation_edit": SKIP,  # visits/tests/test_corrections.py
+    "recommendations:visit_send": V(VisitAction.SEND),
     "reports:index": Expect(either(Action.VIEW_VISIT, Action.COMPILE_ANNUAL_REPORT)),
     "reports:visit_report": V(VisitAction.VIEW),
     "reports:visit_generate": V(VisitAction.VIEW),
@@ -277,10 +286,20 @@ def test_access_matrix(
             if user is None and expect.rule is not public:
                 allowed = False
             ok = allowed_status(response) if allowed else refused_status(response, user)
+            hidden = (
+                not allowed
+                and expect.on_visit
+                and user is not None
+                and visit is not None
+                and not visit_access(user, visit).view
+            )
+            if hidden and response.status_code not in (404, 405):
+                ok = False
             if not ok:
                 failures.append(
                     f"{name} {where} as {user_name}: expected "
-                    f"{'allowed' if allowed else 'refused'}, got {response.status_code}"
+                    f"{'not found' if hidden else 'allowed' if allowed else 'refused'}, "
+                    f"got {response.status_code}"
                 )
 
     for name, pattern in url_names():
@@ -321,3 +340,41 @@ def test_field_api_and_tus_refuse_a_session_without_device_token(
         reverse("uploads:uploads"), HTTP_TUS_RESUMABLE="1.0.0", HTTP_UPLOAD_LENGTH="10"
     )
     assert upload.status_code in (401, 403)
+
+
+def test_an_unknown_visit_and_a_hidden_one_get_the_same_404_and_the_hidden_one_is_audited(
+    make_user: Callable[..., User],
+    client_for: Callable[[User], Client],
+    other_region: Region,
+    own_region: Region,
+) -> None:
+    from kuzet.core.models import AuditAction, AuditEvent
+
+    far_coordinator = make_user(Role.COORDINATOR, region=other_region, username="far-c")
+    far_leader = make_user(Role.GROUP_LEADER, region=other_region, username="far-l")
+    far_member = make_user(Role.PARTICIPANT, region=other_region, username="far-m")
+    hidden = visit_plan(
+        actor=far_coordinator,
+        institution=InstitutionFactory(region=other_region),
+        planned_date=date(2026, 12, 1),
+        team=[
+            TeamPlace(far_leader, TeamMember.Role.LEADER),
+            TeamPlace(far_member, TeamMember.Role.MEMBER),
+        ],
+    )
+    client = client_for(make_user(Role.COORDINATOR, region=own_region, username="near-c"))
+    unknown = client.get(reverse("visits:visit_detail", kwargs={"pk": hidden.pk + 1000}))
+    refused = client.get(reverse("visits:visit_detail", kwargs={"pk": hidden.pk}))
+    assert unknown.status_code == refused.status_code == 404
+
+    # The same page, but for the address it names and the form tokens of each answer.
+    def page(response: Any, pk: int) -> str:
+        text = response.content.decode().replace(f"/visits/{pk}/", "/visits/N/")
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
+
+    assert page(unknown, hidden.pk + 1000) == page(refused, hidden.pk)
+    audited = AuditEvent.objects.filter(
+        action=AuditAction.ACCESS_DENIED, object_type="visits.visit", object_id=str(hidden.pk)
+    )
+    assert audited.count() == 1
+    assert audited.get().values == {"refused": [None, "view: region"]}

@@ -16,7 +16,7 @@ from kuzet.core.policy import Role
 from kuzet.people.models import RoleChangeRequest, User
 from kuzet.people.roles import request_role_change
 from kuzet.recommendations.models import Addressee, Recommendation
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record
 from kuzet.registry.models import Region
 from kuzet.visits.models import TeamMember, Visit
 from kuzet.visits.services.lifecycle import visit_transition
@@ -158,7 +158,7 @@ def test_recommendations_due_or_overdue_wait_for_those_who_follow_them_up(
     addressee = Addressee.objects.get(code="dept-mia-police")
     today = timezone.localdate()
     overdue, due, later = (
-        recommendation_issue(
+        recommendation_record(
             actor=leader,
             visit=visit,
             text_ru=ADVICE.format(n=n),
@@ -189,7 +189,7 @@ def test_a_team_sees_the_open_recommendations_it_verifies_on_its_coming_visit(
         team=[TeamPlace(leader, TeamMember.Role.LEADER), TeamPlace(member, TeamMember.Role.MEMBER)],
     )  # fmt: skip
     for n in (1, 2):
-        recommendation_issue(
+        recommendation_record(
             actor=leader, visit=earlier, text_ru=ADVICE.format(n=n), addressee=addressee,
             theme="material_conditions",
         )  # fmt: skip
@@ -269,7 +269,7 @@ class Workload:
             walk(plan(-30 - k), leader, TO_REVIEW)
             drafting = walk(plan(-40 - k), leader, TO_REVIEW[:-1])
             for n, days in ((1, -k), (2, k), (3, 100)):
-                recommendation_issue(
+                recommendation_record(
                     actor=leader, visit=drafting, text_ru=ADVICE.format(n=n), addressee=addressee,
                     theme="material_conditions", deadline=today + timedelta(days=days),
                 )  # fmt: skip

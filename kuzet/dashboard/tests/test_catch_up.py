@@ -28,7 +28,11 @@ from kuzet.dashboard.models import (
 )
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.people.models import User
-from kuzet.recommendations.services import recommendation_assess, recommendation_issue
+from kuzet.recommendations.services import (
+    recommendation_assess,
+    recommendation_record,
+    visit_send,
+)
 from kuzet.registry.models import Department, Institution, InstitutionChange
 from kuzet.registry.services import institution_save
 from kuzet.visits.models import Interview, TeamMember, Visit, VisitChange
@@ -90,7 +94,12 @@ def published(version: InstrumentVersion) -> InstrumentVersion:
 
 
 def test_writes_mark_their_visit_and_touch_no_dashboard_table(
-    planned: Visit, leader: User, coordinator: User, published: InstrumentVersion, addressee: Any
+    planned: Visit,
+    leader: User,
+    coordinator: User,
+    secretariat: User,
+    published: InstrumentVersion,
+    addressee: Any,
 ) -> None:
     facts_catch_up()
     with CaptureQueriesContext(connection) as queries:
@@ -111,10 +120,12 @@ def test_writes_mark_their_visit_and_touch_no_dashboard_table(
         response_save(
             actor=leader, response=response, answers={"light": "non_compliant"}, revision=0
         )
-        recommendation = recommendation_issue(
+        recommendation = recommendation_record(
             actor=leader, visit=visit, text_ru="Обеспечить дневной свет во всех камерах.",
             addressee=addressee, theme="material_conditions",
         )  # fmt: skip
+        Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.APPROVED)  # (a shortcut)
+        visit = visit_send(actor=secretariat, visit=visit)
         recommendation_assess(actor=coordinator, recommendation=recommendation, status="accepted")
 
     assert queries.captured_queries

@@ -25,7 +25,11 @@ from kuzet.field.tests.device import Device
 from kuzet.field.tests.device import interview_record as field_interview
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
-from kuzet.recommendations.services import recommendation_assess, recommendation_issue
+from kuzet.recommendations.services import (
+    recommendation_assess,
+    recommendation_record,
+    visit_send,
+)
 from kuzet.visits.models import Interview, Visit
 from kuzet.visits.services.findings import allegation_record
 from kuzet.visits.services.interviews import interview_record
@@ -102,13 +106,17 @@ def test_every_service_write_is_counted_at_the_next_page_load(
         answers={"population": 3, "force_register": "non_compliant", "force_details": "Нет"},
     )  # fmt: skip
     assert list(table(client, "noncompliant_items", **query).values()) == [["1", "1", "100"]]
-    # recommendation_issue, then recommendation_assess
+    # recommendation_record, then recommendation_assess
     addressee = Addressee.objects.get(code="dept-mia-police")
     yesterday = timezone.localdate() - timedelta(days=1)
-    recommendation = recommendation_issue(
+    recommendation = recommendation_record(
         actor=member, visit=visit, text_ru=TEXT, addressee=addressee,
         theme="material_conditions", deadline=yesterday,
     )  # fmt: skip
+    # A draft until the report is sent: not counted as issued, nor as overdue.
+    assert headline()["recommendations"] == {"total": 0, "overdue": 0}
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.APPROVED)  # (a shortcut)
+    visit = visit_send(actor=secretariat, visit=visit)
     assert headline()["recommendations"] == {"total": 1, "overdue": 1}
     recommendation_assess(actor=coordinator, recommendation=recommendation, status="accepted")
     statuses = table(client, "recommendations_by_status", **query)
@@ -160,10 +168,12 @@ def test_a_rebuild_gives_what_the_writes_kept(
     answers["force_register"] = "partly"  # changed: the old answer must not stay counted
     response_save(actor=leader, response=response, answers=answers, revision=1)
     for deadline in (None, timezone.localdate() - timedelta(days=3), visit.planned_date):
-        recommendation = recommendation_issue(
+        recommendation = recommendation_record(
             actor=member, visit=visit, text_ru=TEXT, addressee=addressee,
             theme="material_conditions", deadline=deadline,
         )  # fmt: skip
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.APPROVED)  # (a shortcut)
+    visit = visit_send(actor=secretariat, visit=visit)
     recommendation_assess(actor=coordinator, recommendation=recommendation, status="rejected")
     client = client_for(secretariat)
     client.cookies["django_language"] = "en"

@@ -21,7 +21,7 @@ from kuzet.dashboard.tests.tables import table
 from kuzet.people.models import RegionalGroup, User
 from kuzet.quality.signals import SIGNALS
 from kuzet.recommendations.models import Addressee
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record
 from kuzet.registry.models import Region
 from kuzet.visits.models import Interview, TeamMember, Visit
 from kuzet.visits.services.interviews import interview_record
@@ -44,7 +44,7 @@ def reported(visit: Visit, leader: User, *, talk: bool) -> Visit:
             actor=leader, visit=visit, kind=Interview.Kind.INDIVIDUAL, person_code="A-1",
             conducted_at=now - timedelta(hours=2), consent_interview=True,
         )  # fmt: skip
-    recommendation_issue(
+    recommendation_record(
         actor=leader, visit=visit, text_ru=ADVICE, text_kk="Шара қабылдау." if talk else "",
         addressee=Addressee.objects.filter(is_active=True).first(), theme="material_conditions",
     )  # fmt: skip

@@ -21,7 +21,7 @@ from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.tests.xlsforms import xlsform_publish
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record, visit_send
 from kuzet.registry.models import InstitutionType, Norm, NormVersion, Region
 from kuzet.visits.models import TeamMember, Visit
 from kuzet.visits.services.interviews import interview_record
@@ -206,26 +206,34 @@ def test_the_package_holds_no_identity_of_anyone_interviewed(
     assert "1990-01-01" not in body
 
 
+def send_and_close(visit: Visit, secretariat: User) -> None:
+    """The report sent (its recommendations issued), the visit closed (shortcuts to the
+    approved state and past it)."""
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.APPROVED)
+    visit_send(actor=secretariat, visit=visit)
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.CLOSED)
+
+
 def test_previous_visits_and_open_recommendations_of_those_institutions(
     visit: Visit,
     member: User,
     leader: User,
     coordinator: User,
+    secretariat: User,
     device_for: Callable[[User], Device],
 ) -> None:
     earlier = plan(
         coordinator, [leader, member], institution=visit.institution, planned_date=date(2025, 3, 1)
     )
     addressee = Addressee.objects.get(code="dept-mia-police")
-    recommendation = recommendation_issue(
+    recommendation = recommendation_record(
         actor=leader,
         visit=earlier,
         text_ru="Обеспечить ведение журнала применения силы во всех камерах",
         addressee=addressee,
         theme="safeguards",
     )
-    earlier.status = Visit.Status.CLOSED
-    earlier.save(update_fields=["status"])
+    send_and_close(earlier, secretariat)
 
     package = device_for(member).package()
 
@@ -244,6 +252,7 @@ def test_previous_visits_and_recommendations_are_only_those_the_web_opens_for_th
     member: User,
     leader: User,
     coordinator: User,
+    secretariat: User,
     make_user: Callable[..., User],
     device_for: Callable[[User], Device],
     client_for: Callable[[User], Client],
@@ -263,15 +272,14 @@ def test_previous_visits_and_recommendations_are_only_those_the_web_opens_for_th
         planned_date=date(2025, 6, 1),
     )
     for earlier, author in ((ours, leader), (theirs, other_leader)):
-        recommendation_issue(
+        recommendation_record(
             actor=author,
             visit=earlier,
             text_ru=f"Обеспечить ведение журнала применения силы (визит {earlier.pk})",
             addressee=addressee,
             theme="safeguards",
         )
-        earlier.status = Visit.Status.CLOSED
-        earlier.save(update_fields=["status"])
+        send_and_close(earlier, secretariat)
 
     package = device_for(member).package()
 
@@ -370,13 +378,14 @@ def test_the_package_is_read_with_a_bounded_number_of_queries(
             institution=visit.institution,
             planned_date=date(2025, 1, day),
         )
-        recommendation_issue(
+        recommendation_record(
             actor=leader,
             visit=earlier,
             text_ru="Обеспечить ведение журнала применения силы во всех камерах",
             addressee=addressee,
             theme="safeguards",
         )
+        send_and_close(earlier, secretariat)  # its recommendation open, to be verified
 
     add_visit(1)
     with CaptureQueriesContext(connection) as few:
@@ -384,7 +393,8 @@ def test_the_package_is_read_with_a_bounded_number_of_queries(
     for day in range(2, 6):
         add_visit(day)
     with CaptureQueriesContext(connection) as many:
-        assert len(device.get("/field/package").json()["visits"]) == 10
+        package = device.get("/field/package").json()
+        assert len(package["visits"]) == 5 and len(package["open_recommendations"]) == 5
     assert len(many.captured_queries) == len(few.captured_queries)
 
 

@@ -269,6 +269,52 @@ def test_an_interview_problem_never_echoes_the_identity(
     assert reply.status_code == 422 and SECRET_NAME not in reply.content.decode()
 
 
+def test_a_time_without_its_offset_is_refused_not_guessed(
+    visit: Visit, member: User, device_for: Callable[[User], Device]
+) -> None:
+    device = device_for(member)
+    body = assert_problem(
+        device.submit(interview_record(visit, conducted_at="2026-12-01T11:00:00")),
+        422,
+        "invalid_record",
+    )
+    assert "data.conducted_at" in body["fields"]
+    assert "timezone" in body["fields"]["data.conducted_at"][0]
+    naive_record = interview_record(visit)
+    naive_record["finalized_at"] = "2026-12-01T10:30:00"
+    body = assert_problem(device.submit(naive_record), 422, "invalid_record")
+    assert "finalized_at" in body["fields"]
+    assert not Interview.objects.exists()
+    # The same moment with its offset, or in UTC, is stored as that moment.
+    utc = interview_record(visit, conducted_at="2026-12-01T06:00:00Z")
+    assert device.submit(utc).status_code == 201
+    assert Interview.objects.get().conducted_at.isoformat() == "2026-12-01T06:00:00+00:00"
+
+
+def test_an_interview_without_consent_keeps_no_answers_and_backs_no_finding(
+    visit: Visit, member: User, checklist: InstrumentVersion, device_for: Callable[[User], Device]
+) -> None:
+    device = device_for(member)
+    talkative = interview_record(visit, consent_interview=False, consent_transmit=False)
+    body = assert_problem(device.submit(talkative), 422, "invalid_record")
+    assert {"notes", "fears_reprisals"} <= set(body["fields"])
+    assert "Рассказал" not in str(body)
+    silent = interview_record(
+        visit, consent_interview=False, consent_transmit=False, notes="", fears_reprisals=None
+    )
+    assert device.submit(silent).status_code == 201
+    finding = record("finding", visit.pk, finding_data(interviews=[silent["uuid"]]))
+    body = assert_problem(device.submit(finding), 422, "invalid_record")
+    assert "interviews" in body["fields"] and not Finding.objects.exists()
+    questionnaire = record(
+        "response",
+        visit.pk,
+        {"version": checklist.pk, "interview": silent["uuid"], "answers": COMPLETE_ANSWERS},
+    )
+    body = assert_problem(device.submit(questionnaire), 422, "invalid_record")
+    assert "interview" in body["fields"] and not Response.objects.exists()
+
+
 def test_a_missing_reference_is_422_until_the_referenced_record_arrives(
     visit: Visit, member: User, device_for: Callable[[User], Device]
 ) -> None:

@@ -473,6 +473,11 @@ def test_creation_refuses_bad_lengths_and_metadata(
         "invalid_request",
     )
     assert set(body["fields"]) == {"media_uuid", "sha256", "captured_at"}
+    # A time without its offset from UTC is refused, not guessed in some zone.
+    naive = tus.create(webm(100), visit, captured_at="2026-11-20T10:30:00")
+    body = assert_problem(naive, 422, "invalid_request")
+    assert set(body["fields"]) == {"captured_at"}
+    assert "offset from UTC" in body["fields"]["captured_at"][0]
     body = assert_problem(tus.create(b"", visit), 422, "invalid_upload")
     body = assert_problem(tus.create(webm(100), visit, kind="hologram"), 422, "invalid_request")
     assert set(body["fields"]) == {"kind"}

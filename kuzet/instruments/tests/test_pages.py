@@ -62,13 +62,19 @@ def test_a_draft_can_be_discarded_but_a_published_version_cannot(
     secretariat: User, client_for: Callable[[User], Client]
 ) -> None:
     client = client_for(secretariat)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     upload(client, xlsform())
-    client.post("/instruments/test-checklist/v1/discard/")
+    # First the page saying what goes; nothing is deleted until it is confirmed.
+    asked = client.post("/instruments/test-checklist/v1/discard/")
+    assert asked.status_code == 200 and b"cannot be recovered" in asked.content
+    assert b'name="confirmed" value="1"' in asked.content
+    assert InstrumentVersion.objects.exists()
+    client.post("/instruments/test-checklist/v1/discard/", {"confirmed": "1"})
     assert not InstrumentVersion.objects.exists()
     upload(client, xlsform())
     version = InstrumentVersion.objects.get()
     client.post(f"/instruments/test-checklist/v{version.number}/publish/")
-    client.post(f"/instruments/test-checklist/v{version.number}/discard/")
+    client.post(f"/instruments/test-checklist/v{version.number}/discard/", {"confirmed": "1"})
     assert InstrumentVersion.objects.filter(pk=version.pk).exists()
 
 

@@ -10,7 +10,7 @@ from kuzet.people.models import User
 from kuzet.quality.copies import find_copies, forget_text, remember_text
 from kuzet.quality.models import TextFingerprint
 from kuzet.recommendations.models import Addressee
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record
 from kuzet.visits.models import Finding, TeamMember, Visit
 from kuzet.visits.services.findings import finding_record
 from kuzet.visits.services.planning import TeamPlace, visit_plan
@@ -75,11 +75,11 @@ def test_a_recommendation_linked_as_a_repeat_is_not_a_copy_of_the_one_it_repeats
     visit: Visit, other_visit: Visit, member: User
 ) -> None:
     addressee = Addressee.objects.get(code="dept-mia-police")
-    first = recommendation_issue(
+    first = recommendation_record(
         actor=member, visit=visit, text_ru=RECOMMENDATION, text_kk="", addressee=addressee,
         theme="material_conditions",
     )  # fmt: skip
-    repeat = recommendation_issue(
+    repeat = recommendation_record(
         actor=member, visit=other_visit, text_ru=RECOMMENDATION, addressee=addressee,
         theme="material_conditions", repeats=first,
     )  # fmt: skip

@@ -11,7 +11,7 @@ from kuzet.people.models import User
 from kuzet.quality.judging import blocking_codes
 from kuzet.quality.models import QualitySettings
 from kuzet.recommendations.models import Addressee
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record
 from kuzet.visits.models import Finding, Visit
 from kuzet.visits.services.findings import finding_record
 
@@ -51,7 +51,7 @@ def test_a_code_the_secretariat_made_blocking_refuses_the_text_with_what_to_add(
     assert "which cell or room" in str(refused.value.message_dict["description"])
     assert not Finding.objects.exists()
     with pytest.raises(ValidationError) as refused:
-        recommendation_issue(
+        recommendation_record(
             actor=member, visit=visit, text_ru=VAGUE,
             addressee=Addressee.objects.get(code="dept-mia-police"), theme="material_conditions",
         )  # fmt: skip
@@ -61,7 +61,7 @@ def test_a_code_the_secretariat_made_blocking_refuses_the_text_with_what_to_add(
 def test_a_recommendations_kazakh_text_is_judged_too(
     visit: Visit, member: User, in_english: None
 ) -> None:
-    recommendation = recommendation_issue(
+    recommendation = recommendation_record(
         actor=member, visit=visit,
         text_ru="Установить в камерах № 3–7 окна с открывающимися створками до 1 июня 2026 года.",
         text_kk="Ұстау жағдайларын жақсарту бойынша шаралар қабылдансын.",

@@ -11,7 +11,11 @@ from django.utils import timezone
 from kuzet.core.policy import Role
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
-from kuzet.recommendations.services import recommendation_assess, recommendation_issue
+from kuzet.recommendations.services import (
+    recommendation_assess,
+    recommendation_record,
+    visit_send,
+)
 from kuzet.registry.models import Region
 from kuzet.visits.models import Finding, Visit
 from kuzet.visits.services.findings import finding_record
@@ -43,7 +47,15 @@ def issue(actor: User, visit: Visit, addressee: Addressee, **kwargs: object) -> 
         "theme": "material_conditions",
     }
     values.update(kwargs)
-    return recommendation_issue(actor=actor, visit=visit, **values)  # type: ignore[arg-type]
+    return recommendation_record(actor=actor, visit=visit, **values)  # type: ignore[arg-type]
+
+
+def send(visit: Visit, leader: User, reviewer: User) -> Visit:
+    """The team submits, the reviewer approves, the secretariat sends the report."""
+    for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING, S.UNDER_REVIEW):
+        visit = visit_transition(actor=leader, visit=visit, to_status=status)
+    visit = visit_transition(actor=reviewer, visit=visit, to_status=S.APPROVED)
+    return visit_send(actor=reviewer, visit=visit)
 
 
 def test_the_addressee_registry_is_seeded() -> None:
@@ -52,12 +64,24 @@ def test_the_addressee_registry_is_seeded() -> None:
     assert Addressee.objects.filter(kind="ministry").count() == 7
 
 
-def test_a_recommendation_answers_findings_and_starts_issued(
-    visit: Visit, member: User, addressee: Addressee, problem: Finding
+def test_a_recommendation_is_a_draft_until_the_report_is_sent(
+    visit: Visit,
+    member: User,
+    leader: User,
+    secretariat: User,
+    addressee: Addressee,
+    problem: Finding,
 ) -> None:
     recommendation = issue(member, visit, addressee, findings=[problem], deadline=date(2027, 7, 1))
-    assert recommendation.status == "issued" and list(recommendation.findings.all()) == [problem]
-    assert list(recommendation.history.values_list("status", flat=True)) == ["issued"]
+    assert recommendation.status == "draft" and list(recommendation.findings.all()) == [problem]
+    assert not Recommendation.objects.issued().exists() and not Recommendation.objects.open()
+    with pytest.raises(ValidationError, match="cannot become"):
+        recommendation_assess(actor=secretariat, recommendation=recommendation, status="accepted")
+    send(visit, leader, secretariat)
+    recommendation.refresh_from_db()
+    assert recommendation.status == "issued"
+    assert list(recommendation.history.values_list("status", flat=True)) == ["draft", "issued"]
+    assert list(Recommendation.objects.open()) == [recommendation]
 
 
 def test_a_vague_recommendation_is_refused(
@@ -75,8 +99,12 @@ def test_follow_up_needs_the_right_order_the_right_person_and_evidence(
     addressee: Addressee,
     make_user: Callable[..., User],
     other_region: Region,
+    leader: User,
+    secretariat: User,
 ) -> None:
     recommendation = issue(member, visit, addressee)
+    send(visit, leader, secretariat)
+    recommendation.refresh_from_db()
     with pytest.raises(PermissionDenied):
         recommendation_assess(actor=member, recommendation=recommendation, status="accepted")
     outsider = make_user(Role.COORDINATOR, region=other_region)
@@ -100,6 +128,7 @@ def test_follow_up_needs_the_right_order_the_right_person_and_evidence(
         evidence="Проверено при повторном посещении: окна установлены.",
     )
     assert list(recommendation.history.values_list("status", flat=True)) == [
+        "draft",
         "issued",
         "accepted",
         "implemented",
@@ -135,10 +164,13 @@ def test_a_stated_reason_also_lets_the_visit_go_to_review(
 
 def test_the_list_shows_what_the_user_may_see_and_filters_overdue(
     visit: Visit, member: User, addressee: Addressee, make_user: Callable[..., User], other_region: Region,
-    client_for: Callable[[User], Client],
+    client_for: Callable[[User], Client], leader: User, secretariat: User,
 ) -> None:  # fmt: skip
     late = issue(member, visit, addressee, deadline=timezone.localdate() - timedelta(days=1))
     issue(member, visit, addressee, deadline=timezone.localdate() + timedelta(days=30))
+    # A draft is not overdue: nobody has been asked anything yet.
+    assert not client_for(member).get("/recommendations/", {"overdue": "on"}).context["page"]
+    send(visit, leader, secretariat)
     overdue = (
         client_for(member).get("/recommendations/", {"overdue": "on"}).context["page"].object_list
     )
@@ -151,6 +183,8 @@ def test_the_list_shows_what_the_user_may_see_and_filters_overdue(
 def test_issuing_and_assessing_through_the_pages(
     visit: Visit,
     member: User,
+    leader: User,
+    secretariat: User,
     coordinator: User,
     addressee: Addressee,
     problem: Finding,
@@ -170,10 +204,74 @@ def test_issuing_and_assessing_through_the_pages(
     assert response.status_code == 302
     recommendation = Recommendation.objects.get()
     client = client_for(coordinator)
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    page = client.get(f"/recommendations/{recommendation.pk}/", **english).content
+    assert b"Record the follow-up" not in page and b"A draft" in page
+
+    for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING, S.UNDER_REVIEW):
+        visit = visit_transition(actor=leader, visit=visit, to_status=status)
+    visit = visit_transition(actor=coordinator, visit=visit, to_status=S.APPROVED)
+    # The secretariat's "sent" step leads to the page that says what it issues, to whom.
+    office = client_for(secretariat)
+    step = office.post(f"/visits/{visit.pk}/step/", {"to_status": "sent", "tab": "review"})
+    assert (
+        step.status_code == 302 and step["Location"] == f"/recommendations/visit/{visit.pk}/send/"
+    )
+    confirm = office.get(step["Location"], **english).content.decode()
+    assert "1 recommendation becomes issued" in confirm and addressee.name_ru in confirm
+    recommendation.refresh_from_db()
+    assert recommendation.status == "draft"
+    # Only the secretariat sends; the coordinator may not even open the page.
+    assert client.get(step["Location"]).status_code == 403
+    assert office.post(step["Location"]).status_code == 302
+    visit.refresh_from_db()
+    recommendation.refresh_from_db()
+    assert visit.status == S.SENT and recommendation.status == "issued"
     assert (
         b"Record the follow-up"
-        in client.get(f"/recommendations/{recommendation.pk}/", HTTP_ACCEPT_LANGUAGE="en").content
+        in client.get(f"/recommendations/{recommendation.pk}/", **english).content
     )
     client.post(f"/recommendations/{recommendation.pk}/assess/", {"status": "rejected"})
     recommendation.refresh_from_db()
     assert recommendation.status == "rejected"
+
+
+def test_the_migration_makes_the_recommendations_of_unsent_visits_drafts(
+    visit: Visit, member: User, addressee: Addressee
+) -> None:
+    """``0004_draft_until_sent``: rows written when a recommendation was "issued" as soon as
+    it was typed become drafts unless their visit's report was sent; each change audited."""
+    import importlib
+
+    from django.apps import apps
+
+    from kuzet.core.audit import verify_chain
+    from kuzet.core.models import AuditEvent
+    from kuzet.recommendations.models import StatusChange
+    from kuzet.visits.models import VisitChange
+
+    migration = importlib.import_module("kuzet.recommendations.migrations.0004_draft_until_sent")
+    typed = issue(member, visit, addressee)
+    # As the rows stood before the migration.
+    Recommendation.objects.filter(pk=typed.pk).update(status="issued")
+    StatusChange.objects.filter(recommendation=typed).update(status="issued")
+    VisitChange.objects.all().delete()
+    before = AuditEvent.objects.count()
+
+    migration.issued_to_draft(apps, None)
+
+    typed.refresh_from_db()
+    assert typed.status == "draft"
+    assert list(typed.history.values_list("status", flat=True)) == ["draft"]
+    assert list(VisitChange.objects.values_list("visit_id", flat=True)) == [visit.pk]
+    assert AuditEvent.objects.count() == before + 2  # the recommendation and its history entry
+    assert verify_chain()[1] == []
+
+    # Backwards, drafts become issued; a sent visit's recommendations stay issued.
+    migration.draft_to_issued(apps, None)
+    typed.refresh_from_db()
+    assert typed.status == "issued"
+    Visit.objects.filter(pk=visit.pk).update(status=S.SENT)
+    migration.issued_to_draft(apps, None)
+    typed.refresh_from_db()
+    assert typed.status == "issued"

@@ -14,7 +14,7 @@ from kuzet.notifications.models import Notification
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.recommendations.reminders import recommendation_reminders_send
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record, visit_send
 from kuzet.registry.models import Region
 from kuzet.visits.models import Visit
 from kuzet.visits.services.lifecycle import visit_transition
@@ -33,7 +33,7 @@ def sent_with_deadlines(
     for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING):
         visit = visit_transition(actor=leader, visit=visit, to_status=status)
     made = [
-        recommendation_issue(
+        recommendation_record(
             actor=leader,
             visit=visit,
             text_ru=TEXT.format(n=n),
@@ -43,11 +43,12 @@ def sent_with_deadlines(
         )
         for n, deadline in enumerate(deadlines, start=1)
     ]
-    for status in (S.UNDER_REVIEW, S.APPROVED, S.SENT):
-        actor = leader if status == S.UNDER_REVIEW else secretariat
-        comment = "Approved over the test visit's warnings." if status == S.APPROVED else ""
-        visit = visit_transition(actor=actor, visit=visit, to_status=status, comment=comment)
-    return made
+    visit = visit_transition(actor=leader, visit=visit, to_status=S.UNDER_REVIEW)
+    visit = visit_transition(
+        actor=secretariat, visit=visit, to_status=S.APPROVED, comment="Approved over warnings."
+    )
+    visit_send(actor=secretariat, visit=visit)
+    return [Recommendation.objects.get(pk=r.pk) for r in made]
 
 
 def reminders(user: User) -> list[Notification]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee, Recommendation
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record
 from kuzet.visits.models import ComplianceMark, TeamMember, Visit
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
@@ -180,7 +180,7 @@ def record_visit(
         obstacle="documents_refused",
         no_recommendation_reason="Вопрос будет поднят в сводном докладе",
     )
-    recommendation_issue(
+    recommendation_record(
         actor=leader,
         visit=visit,
         text_ru="Начать вести журнал применения силы и ежемесячно проверять его записи прокурором.",
@@ -191,7 +191,7 @@ def record_visit(
         deadline=date(2027, 3, 1),
         findings=[register],
     )
-    recommendation_issue(
+    recommendation_record(
         actor=leader,
         visit=visit,
         text_ru="Оборудовать окна и вентиляцию в женской камере до начала отопительного сезона.",
@@ -228,7 +228,7 @@ def drafted_visit(
         + [TeamPlace(m.user, m.role) for m in visit.team.exclude(user=leader)],
     )
     earlier = to_drafting(earlier, leader)
-    recommendation_issue(
+    recommendation_record(
         actor=leader,
         visit=earlier,
         text_ru="Обеспечить ежедневные прогулки не менее одного часа для всех содержащихся.",

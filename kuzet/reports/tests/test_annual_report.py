@@ -12,6 +12,7 @@ from docx import Document
 from kuzet.core.models import AuditEvent
 from kuzet.core.policy import Role
 from kuzet.people.models import User
+from kuzet.recommendations.services import visit_send
 from kuzet.reports.annual_data import annual_report_data
 from kuzet.reports.render import render
 from kuzet.reports.services import annual_spec, report_document
@@ -32,8 +33,13 @@ def made(actor: User, language: str, fmt: str, year: int = 2026) -> bytes:
 
 
 def test_the_figures_count_the_approved_visits_of_the_year(
-    approved_visit: Visit, drafted_visit: Visit
+    approved_visit: Visit, drafted_visit: Visit, secretariat: User
 ) -> None:
+    with translation.override("ru"):
+        data = annual_report_data(start=YEAR[0], end=YEAR[1], language="ru")
+    # Approved, not sent yet: its recommendations are drafts, not issued ones.
+    assert data["totals"]["visits"] == 1 and data["totals"]["recommendations"] == 0
+    visit_send(actor=secretariat, visit=approved_visit)
     with translation.override("ru"):
         data = annual_report_data(start=YEAR[0], end=YEAR[1], language="ru")
     totals = data["totals"]

@@ -214,6 +214,6 @@ def test_the_media_zip_has_a_manifest_of_hashes_and_custody_events(
     stranger = make_user(Role.PARTICIPANT, username="stranger")
     assert (
         english_client_for(stranger).get(f"/reports/visit/{drafted_visit.pk}/media.zip").status_code
-        == 403
+        == 404
     )
     assert MediaEvidence.objects.count() == 2

@@ -153,12 +153,12 @@ def test_the_report_page_shows_the_edition_the_user_may_see(
     ).exists()
 
     stranger = make_user(Role.PARTICIPANT, username="stranger")
-    assert english_client_for(stranger).get(url).status_code == 403
+    assert english_client_for(stranger).get(url).status_code == 404
     assert AuditEvent.objects.filter(
         action="access_denied", object_id=str(approved_visit.pk), actor_username="stranger"
     ).exists()
     # As elsewhere, a visit that does not exist is not told apart from one the user may not see.
-    assert english_client_for(leader).get("/reports/visit/999999/").status_code == 403
+    assert english_client_for(leader).get("/reports/visit/999999/").status_code == 404
     assert not AuditEvent.objects.filter(object_id="999999").exists()
 
 
@@ -238,7 +238,7 @@ def test_an_internal_report_is_downloaded_only_by_who_may_see_identities(
         english_client_for(coordinator)
         .get(f"/reports/generated/{report.uuid}/download/")
         .status_code
-        == 403
+        == 404
     )
     assert AuditEvent.objects.filter(
         action="access_denied", object_type="reports.generatedreport", object_id=str(report.pk)

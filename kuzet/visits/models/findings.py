@@ -1,6 +1,6 @@
 """What the team found (findings, by theme) and the allegations people made."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -74,6 +74,8 @@ class Finding(AuditedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    audit_list_labels: ClassVar[dict[str, dict[str, Any]]] = {"sources": SOURCES}
 
     class Meta:
         ordering = ["visit", "theme", "pk"]
@@ -212,6 +214,8 @@ class Allegation(AuditedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    audit_list_labels: ClassVar[dict[str, dict[str, Any]]] = {"methods": METHODS}
 
     class Meta:
         ordering = ["visit", "pk"]

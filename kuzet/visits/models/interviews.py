@@ -1,6 +1,6 @@
 """The people met on a visit (by code; identities encrypted) and the interviews."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -105,6 +105,11 @@ class Interview(AuditedModel):
         verbose_name=_("interviewer"),
     )
     conducted_at = models.DateTimeField(_("conducted at"))
+    # An interview falls within the visit's stay (time in to time out), or this says why not.
+    time_note = models.TextField(_("why the time is outside the visit"), blank=True)
+
+    # How the audit trail's changes name the items of list fields (core.changes).
+    audit_list_labels: ClassVar[dict[str, dict[str, Any]]] = {"vulnerabilities": VULNERABILITIES}
 
     class Meta:
         ordering = ["visit", "conducted_at", "pk"]
@@ -137,6 +142,17 @@ class Interview(AuditedModel):
             errors["consent_interview"] = _(
                 "Without consent to the interview there is no other consent."
             )
+        if not self.consent_interview:
+            # Nothing the person said is kept without their consent to the interview.
+            if self.notes.strip():
+                errors["notes"] = _(
+                    "Without consent to the interview no notes of it are kept; "
+                    "record what was observed as a finding instead."
+                )
+            if self.fears_reprisals is not None:
+                errors["fears_reprisals"] = _(
+                    "Without consent to the interview the person's answers are not kept."
+                )
         if self.reprisal_risk in (self.Risk.MEDIUM, self.Risk.HIGH) and self.follow_up_on is None:
             errors["follow_up_on"] = _(
                 "A medium or high risk of reprisals needs a follow-up check date."

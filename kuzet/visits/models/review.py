@@ -28,6 +28,9 @@ class ReviewComment(AuditedModel):
         Visit, on_delete=models.PROTECT, related_name="review_comments", verbose_name=_("visit")
     )
     section = models.CharField(_("section"), max_length=20, choices=Section.choices)
+    # The record of the section the comment is about (an interview, a finding, an allegation,
+    # a recommendation: which one the section says), if it is about one.
+    record_id = models.PositiveBigIntegerField(_("record"), null=True, blank=True)
     text = models.TextField(_("comment"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("written"), auto_now_add=True)

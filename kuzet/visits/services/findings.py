@@ -1,9 +1,12 @@
-"""Recording findings (problems, good practice, obstacles to access) and allegations."""
+"""Recording findings (problems, good practice, obstacles to access) and allegations, and
+correcting them until the record is approved (every change audited)."""
 
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from kuzet.quality.copies import remember_text
 from kuzet.visits.models import (
@@ -36,6 +39,7 @@ def finding_record(
 ) -> Finding:
     """Record a finding; raises PermissionDenied or ValidationError with every problem."""
     require_can_record(actor, visit)
+    linked = [i for i in interviews or [] if i.visit_id == visit.pk]
     finding = Finding(
         visit=visit,
         theme=theme,
@@ -48,7 +52,7 @@ def finding_record(
         no_recommendation_reason=no_recommendation_reason.strip(),
         created_by=actor,
     )
-    finding.full_clean()
+    _check(finding, _interview_problems(linked))
     finding.save()
     remember_text(
         kind="finding",
@@ -56,13 +60,107 @@ def finding_record(
         text=finding.description,
         institution_id=visit.institution_id,
     )
-    linked = [i for i in interviews or [] if i.visit_id == visit.pk]
     if linked:
         finding.set_related("interviews", linked)
     marks = [m for m in items or [] if m.response.visit_id == visit.pk]
     if marks:
         finding.set_related("items", marks)
     return finding
+
+
+def _interview_problems(interviews: list[Interview]) -> dict[str, list[str]]:
+    """A finding rests only on interviews the person consented to."""
+    refused = [i for i in interviews if not i.consent_interview]
+    if not refused:
+        return {}
+    return {
+        "interviews": [
+            _("The interview “%(interview)s” was held without consent: no finding rests on it.")
+            % {"interview": interview}
+            for interview in refused
+        ]
+    }
+
+
+def _check(record: Any, more: dict[str, list[str]] | None = None) -> None:
+    """The model's rules and ``more``, every problem at once."""
+    errors: dict[str, list[str]] = {}
+    try:
+        record.full_clean()
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    for field, messages in (more or {}).items():
+        errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _set_if_changed(record: Any, name: str, objects: list[Any]) -> None:
+    if {o.pk for o in objects} != set(getattr(record, name).values_list("pk", flat=True)):
+        record.set_related(name, objects)
+
+
+@transaction.atomic
+def finding_update(
+    *,
+    actor: Any,
+    finding: Finding,
+    theme: str,
+    title: str,
+    description: str,
+    sources: list[str],
+    good_practice: bool = False,
+    severity: str = "",
+    obstacle: str = "",
+    interviews: list[Interview] | None = None,
+    items: list[ComplianceMark] | None = None,
+    no_recommendation_reason: str = "",
+) -> Finding:
+    """Correct a finding (the team, until approval); raises PermissionDenied, VisitLocked or
+    ValidationError with every problem, changing nothing."""
+    finding = Finding.objects.select_for_update().select_related("visit").get(pk=finding.pk)
+    visit = finding.visit
+    require_can_record(actor, visit)
+    values = {
+        "theme": theme,
+        "title": title.strip(),
+        "description": description.strip(),
+        "sources": sources,
+        "good_practice": good_practice,
+        "severity": severity,
+        "obstacle": obstacle,
+        "no_recommendation_reason": no_recommendation_reason.strip(),
+    }
+    for name, value in values.items():
+        setattr(finding, name, value)
+    linked = [i for i in interviews or [] if i.visit_id == visit.pk]
+    _check(finding, _interview_problems(linked))
+    finding.save(update_fields=list(values))
+    remember_text(  # the corrected text replaces the old one for copy detection
+        kind="finding",
+        source=finding.quality_source,
+        text=finding.description,
+        institution_id=visit.institution_id,
+    )
+    _set_if_changed(finding, "interviews", linked)
+    _set_if_changed(finding, "items", [m for m in items or [] if m.response.visit_id == visit.pk])
+    VisitChange.mark(visit.pk)
+    return finding
+
+
+def _person_problems(person: CodedPerson) -> dict[str, list[str]]:
+    """An allegation is what the person told: only from an interview they consented to."""
+    if person.pk is not None and not person.interviews.filter(consent_interview=True).exists():
+        return {
+            "person": [
+                _(
+                    "No interview with %(code)s records consent to the interview: "
+                    "what the person said is not kept."
+                )
+                % {"code": person.code}
+            ]
+        }
+    return {}
 
 
 @transaction.atomic
@@ -103,7 +201,56 @@ def allegation_record(
         extent=extent,
         created_by=actor,
     )
-    allegation.full_clean()
+    _check(allegation, _person_problems(person))
     allegation.save()
+    VisitChange.mark(visit.pk)
+    return allegation
+
+
+@transaction.atomic
+def allegation_update(
+    *,
+    actor: Any,
+    allegation: Allegation,
+    person: CodedPerson,
+    kind: str,
+    circumstances: str,
+    perpetrator: str,
+    methods: list[str],
+    occurred_on: date | None = None,
+    place: str = "",
+    injuries_observed: str = "",
+    medical_documentation: bool | None = None,
+    witnesses: str = "",
+    consent_transmit: bool = False,
+    referral: str = Allegation.Referral.NONE,
+    extent: str = Allegation.Extent.UNKNOWN,
+) -> Allegation:
+    """Correct an allegation (the team, until approval); the encrypted fields' changes are
+    audited without their values."""
+    allegation = (
+        Allegation.objects.select_for_update().select_related("visit").get(pk=allegation.pk)
+    )
+    visit = allegation.visit
+    require_can_record(actor, visit)
+    values = {
+        "person": person,
+        "kind": kind,
+        "circumstances": circumstances.strip(),
+        "perpetrator": perpetrator,
+        "methods": methods,
+        "occurred_on": occurred_on,
+        "place": place,
+        "injuries_observed": injuries_observed,
+        "medical_documentation": medical_documentation,
+        "witnesses": witnesses,
+        "consent_transmit": consent_transmit,
+        "referral": referral,
+        "extent": extent,
+    }
+    for name, value in values.items():
+        setattr(allegation, name, value)
+    _check(allegation, _person_problems(person))
+    allegation.save(update_fields=list(values))
     VisitChange.mark(visit.pk)
     return allegation

@@ -7,7 +7,12 @@
 Steps of the visit itself are the team's (participants on the team, the region's
 coordinator); submitting is the team leader's; returning and approving are a reviewer's
 (the region's coordinator or the secretariat — never someone on the team); sending and
-closing are the secretariat's.
+closing are the secretariat's. Sending is ``recommendations.services.visit_send``, which
+issues the visit's recommendations in the same transaction; ``visit_transition`` refuses it.
+
+Steps that cannot be taken back (``CONFIRMED_STEPS``) are confirmed by the user on a page
+that says what they lock (``step_check`` decides the step could be taken, changing nothing;
+``step_summary`` counts what the record holds).
 """
 
 from dataclasses import dataclass
@@ -28,6 +33,7 @@ from kuzet.visits.notify import visit_transition_notify
 # LOCKED lives with the policy's facts; reports still import it from here.
 from kuzet.visits.services.access import LOCKED as LOCKED
 from kuzet.visits.services.access import require_can_record, visit_access
+from kuzet.visits.services.interviews import time_problems
 from kuzet.visits.services.quality import VisitQuality, visit_quality
 from kuzet.visits.services.responses import response_problems
 
@@ -47,6 +53,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 # Steps that must say why.
 COMMENT_REQUIRED = frozenset({(S.UNDER_REVIEW, S.RETURNED)})
+# Steps the pages ask to confirm, with a summary of what they lock or undo.
+CONFIRMED_STEPS = frozenset({S.RETURNED, S.APPROVED, S.SENT, S.CLOSED})
+# Sending the report: recommendations.services.visit_send, never visit_transition.
+SEND_STEP = (S.APPROVED, S.SENT)
 # Who takes a step, as an action of the policy (core.access).
 STEP_ACTION = {
     TEAM: VisitAction.CONDUCT,
@@ -93,6 +103,7 @@ def submission_problems(
             % {"title": finding.title}
         )
     problems += response_problems(visit)
+    problems += [m for messages in _interviews_outside(visit).values() for m in messages]
     for comment in visit.review_comments.filter(resolved_at__isnull=True):
         problems.append(
             _("The reviewer's comment on “%(section)s” is not resolved: %(text)s")
@@ -114,11 +125,43 @@ def submission_warnings(
     return quality.warnings(settings or QualitySettings.current())
 
 
+def step_summary(visit: Visit) -> list[tuple[str, int]]:
+    """What the visit's record holds, for the page confirming a step: (what, how many)."""
+    return [
+        (_("checklists and questionnaires"), visit.responses.count()),
+        (_("interviews"), visit.interviews.count()),
+        (_("findings"), visit.findings.count()),
+        (_("allegations"), visit.allegations.count()),
+        (_("media items"), visit.media.count()),
+        (_("recommendations"), visit.recommendations.count()),
+        (_("unresolved review comments"), visit.review_comments.filter(resolved_at=None).count()),
+    ]
+
+
+def step_check(*, actor: Any, visit: Visit, to_status: str, comment: str = "") -> None:
+    """Raise what the step would raise (``visit_transition``, or ``visit_mark_sent`` for
+    sending), changing nothing."""
+    _step_problems(actor, visit, to_status, comment, sending=True)
+
+
 @transaction.atomic
 def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str = "") -> Visit:
     """Move the visit one step; raises a ``core.access.Refused`` or ValidationError, changing
     nothing."""
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    return _transition(actor, visit, to_status, comment, sending=False)
+
+
+@transaction.atomic
+def visit_mark_sent(*, actor: Any, visit: Visit) -> Visit:
+    """The visit's side of sending its report; only ``recommendations.services.visit_send``
+    calls it, in the transaction that issues the recommendations."""
+    return _transition(actor, visit, S.SENT, "", sending=True)
+
+
+def _step_problems(
+    actor: Any, visit: Visit, to_status: str, comment: str, sending: bool = False
+) -> list[str]:
+    """Raise what stops the step; return the quality codes an approval goes over."""
     key = (visit.status, to_status)
     if key not in TRANSITIONS:
         raise ValidationError(
@@ -133,13 +176,22 @@ def visit_transition(*, actor: Any, visit: Visit, to_status: str, comment: str =
     )
     if key in COMMENT_REQUIRED and not comment.strip():
         raise ValidationError({"comment": [_("Say what must change.")]})
+    if key == SEND_STEP and not sending:
+        raise ValidationError(
+            _("The report is sent with its recommendations: use “Send to addressees”.")
+        )
     if to_status == S.UNDER_REVIEW:
         problems = submission_problems(visit)
         if problems:
             raise ValidationError({"submission": problems})
-    overridden: list[str] = []
     if to_status == S.APPROVED:
-        overridden = _approval_check(visit, comment)
+        return _approval_check(visit, comment)
+    return []
+
+
+def _transition(actor: Any, visit: Visit, to_status: str, comment: str, sending: bool) -> Visit:
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    overridden = _step_problems(actor, visit, to_status, comment, sending)
     now = timezone.now()
     fields = ["status"]
     if to_status == S.IN_PROGRESS and visit.started_at is None:
@@ -197,6 +249,20 @@ def _approval_check(visit: Visit, comment: str) -> list[str]:
     return codes
 
 
+def _interviews_outside(visit: Visit) -> dict[int, list[str]]:
+    """The interviews outside the visit's stay (as ``visit`` says it is) that do not say
+    why, by interview."""
+    found = {}
+    for interview in visit.interviews.filter(time_note="").select_related("person"):
+        problems = time_problems(visit, interview.conducted_at, "")
+        if "time_note" in problems:
+            found[interview.pk] = [
+                _("Interview “%(interview)s”: %(problem)s")
+                % {"interview": interview, "problem": problems["time_note"][0]}
+            ]
+    return found
+
+
 def _record_last_visit(visit: Visit) -> None:
     institution = visit.institution
     day = timezone.localdate(visit.started_at) if visit.started_at else visit.planned_date
@@ -224,6 +290,11 @@ def visit_times_set(*, actor: Any, visit: Visit, started_at: Any, ended_at: Any)
     if errors:
         raise ValidationError(errors)
     visit.started_at, visit.ended_at = started_at, ended_at
+    outside = _interviews_outside(visit)
+    if outside:
+        raise ValidationError(
+            {"started_at": [m for messages in outside.values() for m in messages]}
+        )
     visit.save(update_fields=["started_at", "ended_at"])
     if started_at and visit.status not in (S.PLANNED, S.PREPARATION):
         _record_last_visit(visit)

@@ -58,6 +58,15 @@ def response_start(
         )
     if interview is not None and interview.visit_id != visit.pk:
         raise ValidationError({"interview": [_("The interview belongs to another visit.")]})
+    if interview is not None and not interview.consent_interview:
+        # Nothing the person said is kept without their consent to the interview.
+        raise ValidationError(
+            {
+                "interview": [
+                    _("The interview was held without consent: no questionnaire is filled in it.")
+                ]
+            }
+        )
     response = Response(visit=visit, version=version, interview=interview, started_by=actor)
     _recount(response)
     response.save()

@@ -132,7 +132,7 @@ def test_only_the_team_records_interviews(
     stranger = make_user(Role.PARTICIPANT, username="stranger")
     with pytest.raises(PermissionDenied):
         record(stranger, visit)
-    assert client_for(stranger).get(f"/visits/{visit.pk}/interviews/new/").status_code == 403
+    assert client_for(stranger).get(f"/visits/{visit.pk}/interviews/new/").status_code == 404
 
 
 def test_recording_an_interview_through_the_page(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kuzet.core.policy import Role
 from kuzet.people.models import User
+from kuzet.recommendations.services import visit_send
 from kuzet.visits.models import Visit
 from kuzet.visits.services.lifecycle import TRANSITIONS, next_steps, visit_transition
 
@@ -60,15 +61,12 @@ def test_the_whole_way_from_plan_to_closure_with_a_return(
     visit = visit_transition(
         actor=coordinator, visit=visit, to_status=S.RETURNED, comment="Нет описания камер"
     )
-    visit = walk(
-        visit,
-        [
-            (leader, S.UNDER_REVIEW),
-            (secretariat, S.APPROVED),
-            (secretariat, S.SENT),
-            (secretariat, S.CLOSED),
-        ],
-    )
+    visit = walk(visit, [(leader, S.UNDER_REVIEW), (secretariat, S.APPROVED)])
+    # Sending issues the recommendations too: its own service, never visit_transition.
+    with pytest.raises(ValidationError, match="Send to addressees"):
+        visit_transition(actor=secretariat, visit=visit, to_status=S.SENT)
+    visit = visit_send(actor=secretariat, visit=visit)
+    visit = walk(visit, [(secretariat, S.CLOSED)])
     assert list(visit.history.values_list("to_status", flat=True)) == [
         "planned", "preparation", "in_progress", "debriefed", "drafting", "under_review", "returned",
         "under_review", "approved", "sent", "closed",

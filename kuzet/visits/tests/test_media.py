@@ -305,9 +305,10 @@ def test_outsiders_can_neither_upload_nor_see_and_are_recorded(
     other_region_user = make_user(Role.PARTICIPANT, region=other_region, username="stranger")
     for user in (not_on_team, other_region_user):
         client = client_for(user)
-        assert post_file(client, visit, "a.png", png_bytes()).status_code == 403
-        assert client.get(file_url(item)).status_code == 403
-        assert client.get(f"/visits/{visit.pk}/media/").status_code == 403
+        # Not found, as for a visit or an item that does not exist (the refusal is audited).
+        assert post_file(client, visit, "a.png", png_bytes()).status_code == 404
+        assert client.get(file_url(item)).status_code == 404
+        assert client.get(f"/visits/{visit.pk}/media/").status_code == 404
     denied = AuditEvent.objects.filter(action="access_denied")
     assert set(denied.values_list("actor_username", "object_type")) == {
         (name, kind)
@@ -335,7 +336,7 @@ def test_a_coordinator_off_the_team_sees_visit_media_but_not_an_interviews(
     of_interview = stored(visit, member, interview=an_interview(member, visit))
     client = client_for(coordinator)
     assert client.get(file_url(of_visit)).status_code == 200
-    assert client.get(file_url(of_interview)).status_code == 403
+    assert client.get(file_url(of_interview)).status_code == 404
     assert AuditEvent.objects.filter(
         action="access_denied", object_type="visits.mediaevidence", object_id=str(of_interview.pk)
     ).exists()

@@ -31,7 +31,7 @@ def test_the_team_the_coordinator_and_the_secretariat_see_the_visit(
         assert visit in client_for(user).get("/visits/").context["visits"]
 
 
-def test_a_participant_of_another_region_gets_403_and_an_audit_entry(
+def test_a_participant_of_another_region_gets_404_and_an_audit_entry(
     visit: Visit,
     make_user: Callable[..., User],
     other_region: Region,
@@ -39,9 +39,9 @@ def test_a_participant_of_another_region_gets_403_and_an_audit_entry(
 ) -> None:
     stranger = make_user(Role.PARTICIPANT, region=other_region, username="stranger")
     client = client_for(stranger)
-    assert client.get(f"/visits/{visit.pk}/").status_code == 403
-    assert client.get(f"/visits/{visit.pk}/findings/").status_code == 403
-    assert client.post(f"/visits/{visit.pk}/step/", {"to_status": "preparation"}).status_code == 403
+    assert client.get(f"/visits/{visit.pk}/").status_code == 404
+    assert client.get(f"/visits/{visit.pk}/findings/").status_code == 404
+    assert client.post(f"/visits/{visit.pk}/step/", {"to_status": "preparation"}).status_code == 404
     denied = AuditEvent.objects.filter(action="access_denied", object_id=str(visit.pk))
     assert denied.count() == 3 and set(denied.values_list("actor_username", flat=True)) == {
         "stranger"

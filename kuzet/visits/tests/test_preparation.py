@@ -27,6 +27,10 @@ def test_the_pack_gathers_what_the_team_must_know(
     call_command("load_library", stdout=io.StringIO())
     Recommendation.objects.create(
         visit=visit, text_ru="Установить окна в камерах № 2 и № 5 до лета.", theme="material_conditions",
+        addressee=Addressee.objects.get(code="dept-mia-police"), created_by=member, status="issued",
+    )  # fmt: skip
+    draft = Recommendation.objects.create(
+        visit=visit, text_ru="Отремонтировать душевую до конца года.", theme="material_conditions",
         addressee=Addressee.objects.get(code="dept-mia-police"), created_by=member,
     )  # fmt: skip
     closed = Recommendation.objects.create(
@@ -41,7 +45,7 @@ def test_the_pack_gathers_what_the_team_must_know(
     assert list(pack.previous_visits) == [visit]
     to_verify = Recommendation.objects.to_verify_on(follow_up)
     assert [r.text_ru for r in to_verify] == ["Установить окна в камерах № 2 и № 5 до лета."]
-    assert closed not in to_verify
+    assert closed not in to_verify and draft not in to_verify
     page = client_for(leader).get(f"/visits/{follow_up.pk}/").content.decode()
     assert "Установить окна в камерах" in page
     assert "Вести журнал применения силы" not in page

@@ -18,7 +18,7 @@ from kuzet.instruments.tests.xlsforms import COMPLIANCE, xlsform
 from kuzet.people.models import User
 from kuzet.quality.services import quality_settings_update
 from kuzet.recommendations.models import Addressee
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record
 from kuzet.visits.models import Finding, Interview, TeamMember, Visit
 from kuzet.visits.services.findings import finding_record
 from kuzet.visits.services.interviews import interview_record
@@ -178,7 +178,7 @@ def test_the_review_panel_lists_weak_texts_with_links_to_them(
     visit: Visit, leader: User, coordinator: User, client_for: Callable[[User], Client]
 ) -> None:
     visit = drafting(visit, leader)
-    recommendation = recommendation_issue(
+    recommendation = recommendation_record(
         actor=leader, visit=visit, text_ru=ADVICE, text_kk="Шара қабылдау.",
         addressee=Addressee.objects.filter(is_active=True).first(), theme="material_conditions",
     )  # fmt: skip

@@ -24,7 +24,7 @@ from kuzet.instruments.services import instrument_version_import, instrument_ver
 from kuzet.instruments.tests.xlsforms import COMPLIANCE, xlsform
 from kuzet.people.models import User
 from kuzet.recommendations.models import Addressee
-from kuzet.recommendations.services import recommendation_issue
+from kuzet.recommendations.services import recommendation_record, recommendation_update
 from kuzet.visits.models import (
     Amendment,
     Finding,
@@ -36,9 +36,9 @@ from kuzet.visits.models import (
     TeamMember,
     Visit,
 )
-from kuzet.visits.services.findings import allegation_record, finding_record
-from kuzet.visits.services.interviews import interview_record
-from kuzet.visits.services.lifecycle import visit_transition
+from kuzet.visits.services.findings import allegation_record, finding_record, finding_update
+from kuzet.visits.services.interviews import interview_record, interview_update
+from kuzet.visits.services.lifecycle import visit_times_set, visit_transition
 from kuzet.visits.services.media import media_add
 from kuzet.visits.services.planning import TeamPlace, visit_plan
 from kuzet.visits.services.responses import response_save, response_start
@@ -97,6 +97,7 @@ class Record:
     def grow(self, to: int) -> None:
         addressee = Addressee.objects.filter(is_active=True).first()
         assert addressee is not None
+        others = list(Addressee.objects.filter(is_active=True).exclude(pk=addressee.pk)[:LARGE])
         visit, leader = self.visit, self.leader
         for k in range(self.items + 1, to + 1):
             interview = interview_record(
@@ -134,10 +135,28 @@ class Record:
                 finding=finding, interview=interview if k % 2 == 0 else None,
                 captured_at=timezone.now() - timedelta(minutes=k), device="Pixel 7",
             )  # fmt: skip
-            recommendation_issue(
+            recommendation = recommendation_record(
                 actor=leader, visit=visit, text_ru=ADVICE.format(n=k), addressee=addressee,
                 theme="material_conditions", deadline=timezone.localdate() - timedelta(days=k),
                 findings=[finding],
+            )  # fmt: skip
+            # Corrections: the review tab shows each record's changes.
+            finding_update(
+                actor=leader, finding=finding, theme="material_conditions",
+                title=f"Нарушение {k} (уточнено)", description=FACTS.format(n=k),
+                sources=["observation", "staff"], severity=Finding.Severity.CRITICAL,
+                interviews=[interview], items=list(finding.items.all()),
+            )  # fmt: skip
+            interview_update(
+                actor=leader, interview=interview, kind=Interview.Kind.INDIVIDUAL,
+                conducted_at=interview.conducted_at, consent_interview=True,
+                consent_transmit=True, notes=f"Заметки {k}, уточнены",
+                identity={"full_name": f"Задержанный {k}-й"},
+            )  # fmt: skip
+            recommendation_update(
+                actor=leader, recommendation=recommendation, text_ru=ADVICE.format(n=k),
+                addressee=others[k % len(others)], theme="material_conditions",
+                deadline=timezone.localdate() + timedelta(days=k), findings=[finding],
             )  # fmt: skip
             # An earlier visit to the institution with a recommendation still open (overview).
             earlier = visit_plan(
@@ -146,7 +165,7 @@ class Record:
                 team=[TeamPlace(leader, TeamMember.Role.LEADER),
                       TeamPlace(self.member, TeamMember.Role.MEMBER)],
             )  # fmt: skip
-            recommendation_issue(
+            recommendation_record(
                 actor=leader, visit=earlier, text_ru=ADVICE.format(n=k), addressee=addressee,
                 theme="regime",
             )  # fmt: skip
@@ -209,6 +228,13 @@ def record(
     )
     for status in ("preparation", "in_progress", "debriefed", "drafting"):
         visit = visit_transition(actor=leader, visit=visit, to_status=status)
+    # The stay covers the interviews, which are an hour apart.
+    visit = visit_times_set(
+        actor=leader,
+        visit=visit,
+        started_at=timezone.now() - timedelta(hours=LARGE + 1),
+        ended_at=timezone.now() - timedelta(minutes=1),
+    )
     return Record(
         visit=visit,
         checklist=response_start(actor=leader, visit=visit, version=checklist),

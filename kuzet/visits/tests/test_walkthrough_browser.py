@@ -2,8 +2,10 @@
 
 The group leader plans a visit to an ИВС, fills in its checklist (one item non-compliant),
 records two interviews, a finding describing the non-compliant item, an allegation, a
-photo and a recommendation, and submits; the coordinator comments and returns it; the
-leader resolves the comment and resubmits; the coordinator approves.
+photo and a recommendation, and submits. Then a correction on request: the coordinator
+comments on the finding itself and returns the visit (confirming the step); the leader opens
+the comment, corrects the finding, resolves the comment and resubmits; the coordinator reads
+what changed in the finding and approves, on the page that says what approval locks.
 """
 
 import hashlib
@@ -41,11 +43,15 @@ FILL_EVERYTHING = """() => {
 }"""
 
 
+CONFIRM = "form:has(input[name=confirmed]) button.btn"
+
+
 def step(page: Any, base: str, visit_url: str, to_status: str) -> None:
     page.goto(f"{base}{visit_url}review/")
     page.click(f"form.step-form:has(input[value='{to_status}']) button")
     page.wait_for_load_state()
     assert page.locator(".messages .error").count() == 0, page.inner_text(".messages")
+    assert page.locator(CONFIRM).count() == 0  # only irreversible steps ask to confirm
 
 
 def shot(page: Any, name: str) -> None:
@@ -165,40 +171,77 @@ def test_plan_fill_submit_return_fix_approve(
     step(page, base, visit_url, "under_review")
     shot(page, "2-submitted")
 
-    # The coordinator comments on the findings and returns the record.
+    # The coordinator comments on the finding itself, from the findings tab, and returns
+    # the record: a step confirmed on a page of its own.
     browser = page.context.browser
     coordinator_context = browser.new_context(
         viewport={"width": 1280, "height": 900}, locale="ru-RU"
     )
     reviewer = coordinator_context.new_page()
     sign_in(reviewer, base, "demo-coordinator")
-    reviewer.goto(f"{base}{visit_url}review/")
-    reviewer.select_option("#id_section", "findings")
+    reviewer.goto(f"{base}{visit_url}findings/")
+    reviewer.click(".record-actions a[href*='?record=findings:']")
+    reviewer.wait_for_selector("#id_text")
+    assert reviewer.input_value("#id_record").startswith("findings:")
     reviewer.fill("#id_text", "Укажите, кто именно задержал допуск и на каком основании.")
     reviewer.click("form[action$='review/comment/'] button")
     reviewer.wait_for_url(f"{base}{visit_url}review/")
+    assert "Доступ в камеры задержан" in reviewer.inner_text(".comment .linked-record")
     reviewer.fill(
-        "form.step-form:has(input[value=returned]) textarea", "См. замечание к выявленным фактам"
+        "form.step-form:has(input[value=returned]) textarea", "См. замечание к выявленному факту"
     )
     reviewer.click("form.step-form:has(input[value=returned]) button")
-    reviewer.wait_for_load_state()
+    reviewer.wait_for_selector(CONFIRM)
+    assert "См. замечание к выявленному факту" in reviewer.inner_text("main")
+    shot(reviewer, "3-return-confirm")
+    reviewer.click(CONFIRM)
+    reviewer.wait_for_url(f"{base}{visit_url}review/")
+    assert "returned" in reviewer.get_attribute("h1 .badge", "class")
 
-    # The leader sees the comment on the findings tab, resolves it and resubmits.
+    # The leader opens the comment on the finding, corrects the finding, resolves the
+    # comment and resubmits.
     page.goto(f"{base}{visit_url}findings/")
     assert "кто именно задержал допуск" in page.inner_text(".review-comments")
-    shot(page, "3-returned")
+    shot(page, "4-returned")
+    page.click(".review-comments .linked-record a.btn-link")
+    page.wait_for_selector("#id_description")
+    assert "кто именно задержал допуск" in page.inner_text(".review-comments")
+    page.fill(
+        "#id_description",
+        "Начальник смены ИВС продержал группу у входа сорок минут, ссылаясь на отсутствие "
+        "начальника учреждения; камеры 3 и 4 показали последними.",
+    )
+    shot(page, "5-correct")
+    page.click("main form.card button.btn")
+    page.wait_for_url(f"{base}{visit_url}findings/#finding-*")
+    assert "Начальник смены ИВС" in page.inner_text("main")
     page.click(".review-comments button.link")
-    page.wait_for_url(f"{base}{visit_url}findings/")
+    page.wait_for_url(f"{base}{visit_url}findings/**")
     step(page, base, visit_url, "under_review")
 
+    # The coordinator reads what changed in the finding, and approves on the page saying
+    # what approval locks.
     reviewer.goto(f"{base}{visit_url}review/")
+    changes = reviewer.inner_text("#changes")
+    assert "Описание" in changes and "Начальник смены ИВС" in changes, changes
+    assert "Группу продержали у входа" in changes  # what it said before
+    shot(reviewer, "6-changes")
     approval = "form.step-form:has(input[value=approved])"
     if reviewer.locator(f"{approval} textarea").count():  # quality warnings remain
         reviewer.fill(f"{approval} textarea", "Замечания по качеству учтены в отчёте")
     reviewer.click(f"{approval} button")
-    reviewer.wait_for_load_state()
+    reviewer.wait_for_selector(CONFIRM)
+    assert "Утверждение закрывает материалы посещения" in reviewer.inner_text("main")
+    shot(reviewer, "7-approve-confirm")
+    reviewer.goto(f"{base}{visit_url}review/")  # changing one's mind: nothing happened
+    assert "under_review" in reviewer.get_attribute("h1 .badge", "class")
+    if reviewer.locator(f"{approval} textarea").count():
+        reviewer.fill(f"{approval} textarea", "Замечания по качеству учтены в отчёте")
+    reviewer.click(f"{approval} button")
+    reviewer.click(CONFIRM)
+    reviewer.wait_for_url(f"{base}{visit_url}review/")
     assert "approved" in reviewer.get_attribute("h1 .badge", "class")
-    shot(reviewer, "4-approved")
+    shot(reviewer, "8-approved")
     # Locked: the team no longer sees ways to record.
     page.goto(f"{base}{visit_url}findings/")
     assert page.locator(f"a[href='{visit_url}findings/new/']").count() == 0

@@ -13,7 +13,14 @@ from kuzet.visits.views.overview import (
     visit_transition_view,
 )
 from kuzet.visits.views.quality import text_check
-from kuzet.visits.views.records import allegation_new, finding_new, interview_new
+from kuzet.visits.views.records import (
+    allegation_edit,
+    allegation_new,
+    finding_edit,
+    finding_new,
+    interview_edit,
+    interview_new,
+)
 from kuzet.visits.views.responses import response_edit, response_start_view, responses_tab
 from kuzet.visits.views.review import (
     amendment_view,
@@ -24,12 +31,15 @@ from kuzet.visits.views.review import (
 from kuzet.visits.views.visits import visit_list, visit_plan_view
 
 __all__ = [
+    "allegation_edit",
     "allegation_new",
     "amendment_view",
     "appeal_detail",
     "appeal_list",
     "comment_resolve",
+    "finding_edit",
     "finding_new",
+    "interview_edit",
     "interview_new",
     "media_file",
     "media_tab",

@@ -32,7 +32,7 @@ from kuzet.visits.services.media import (
     media_open,
     too_large_message,
 )
-from kuzet.visits.workspace import render_tab, visit_or_403
+from kuzet.visits.workspace import render_tab, visit_or_404
 
 
 class InterviewChoiceField(forms.ModelChoiceField):
@@ -126,7 +126,7 @@ def _render_media_tab(
 @login_required
 @require_GET
 def media_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     return _render_media_tab(request, visit, _upload_form(request, visit))
 
 
@@ -136,7 +136,7 @@ def media_tab(request: HttpRequest, pk: int) -> HttpResponse:
 def media_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Checks who may upload before the body is read, then streams it through
     ``EvidenceUploadHandler``; the CSRF check follows (it reads the body)."""
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     try:
         require_can_record(request.user, visit)
     except Refused as refusal:
@@ -271,7 +271,8 @@ def media_file(request: HttpRequest, uuid: UUID) -> HttpResponseBase:
             object_id=item.pk,
             refusal=refused,
         )
-        raise
+        # As for an item that does not exist: the answer does not reveal that it does.
+        raise Http404 from None
     download = request.GET.get("download") == "1"
     try:
         byte_range = _byte_range(request, item)

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -15,14 +16,22 @@ from kuzet.core.forms import show_service_errors
 from kuzet.visits.forms import TransitionForm, VisitTimesForm
 from kuzet.visits.models import Visit
 from kuzet.visits.preparation import preparation_pack
-from kuzet.visits.services.lifecycle import next_steps, visit_times_set, visit_transition
-from kuzet.visits.workspace import TABS, render_tab, visit_or_403
+from kuzet.visits.services.lifecycle import (
+    CONFIRMED_STEPS,
+    SEND_STEP,
+    next_steps,
+    step_check,
+    step_summary,
+    visit_times_set,
+    visit_transition,
+)
+from kuzet.visits.workspace import TABS, render_tab, visit_or_404
 
 
 @login_required
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     return render_tab(
         request,
         visit,
@@ -46,7 +55,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
     """The record tabs: interviews, findings, allegations, recommendations."""
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     extra: dict[str, Any]
     if tab == "interviews":
         extra = {"interviews": visit.interviews.select_related("person", "conducted_by")}
@@ -67,7 +76,7 @@ def visit_tab(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
 @login_required
 @require_POST
 def visit_times_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     form = VisitTimesForm(request.POST)
     if form.is_valid():
         try:
@@ -86,18 +95,40 @@ def visit_times_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def visit_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    """One step of the lifecycle. A step that cannot be taken back is first shown on a
+    confirmation page saying what it locks (the same form, posted again with ``confirmed``);
+    sending the report has its own page, with the recommendations it issues."""
+    visit = visit_or_404(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a step."))
         return _back_to_tab(request, pk)
-    try:
-        visit_transition(
-            actor=request.user,
-            visit=visit,
-            to_status=form.cleaned_data["to_status"],
-            comment=form.cleaned_data["comment"],
+    to_status, comment = form.cleaned_data["to_status"], form.cleaned_data["comment"]
+    if (visit.status, to_status) == SEND_STEP:
+        return redirect("recommendations:visit_send", visit.pk)
+    if to_status in CONFIRMED_STEPS and not form.cleaned_data["confirmed"]:
+        try:
+            step_check(actor=request.user, visit=visit, to_status=to_status, comment=comment)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return _back_to_tab(request, pk)
+        return render(
+            request,
+            "visits/step_confirm.html",
+            {
+                "visit": visit,
+                "to_status": to_status,
+                "step_label": Visit.Status(to_status).label,
+                "comment": comment,
+                "tab": request.POST.get("tab", ""),
+                "summary": step_summary(visit),
+                "open_comments": visit.review_comments.filter(resolved_at=None),
+                "back": _tab_url(request.POST.get("tab", ""), pk),
+            },
         )
+    try:
+        visit_transition(actor=request.user, visit=visit, to_status=to_status, comment=comment)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -110,9 +141,14 @@ def visit_transition_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_to_tab(request, pk)
 
 
-def _back_to_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    """Back to the tab a form was posted from (the overview if it is not a known tab)."""
-    tab = request.POST.get("tab", "")
+def _tab_url(tab: str, pk: int) -> str:
+    """The tab a form was posted from (the overview if it is not a known tab)."""
+    if tab == "review":
+        return reverse("visits:review_tab", args=[pk])
     if tab in dict(TABS) and tab != "overview":
-        return redirect("visits:visit_tab", pk, tab)
-    return redirect("visits:visit_detail", pk)
+        return reverse("visits:visit_tab", args=[pk, tab])
+    return reverse("visits:visit_detail", args=[pk])
+
+
+def _back_to_tab(request: HttpRequest, pk: int) -> HttpResponse:
+    return redirect(_tab_url(request.POST.get("tab", ""), pk))

@@ -10,7 +10,7 @@ from kuzet.core.access import VisitAction
 from kuzet.quality.texts import check_text
 from kuzet.visits.services.access import visit_access
 from kuzet.visits.services.quality import text_language
-from kuzet.visits.workspace import visit_or_403
+from kuzet.visits.workspace import visit_or_404
 
 # Longer than any finding or recommendation; a longer text is refused, not checked.
 MAX_TEXT = 20_000
@@ -22,7 +22,7 @@ KINDS = ("finding", "recommendation")
 def text_check(request: HttpRequest, pk: int) -> JsonResponse:
     """``POST kind, text[, lang]`` → ``{"weak": bool, "reasons": [{"code", "message"}]}``, in
     the user's language; only for someone who may record on the visit."""
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     if not visit_access(request.user, visit).may(VisitAction.RECORD):
         raise PermissionDenied
     kind = request.POST.get("kind", "")

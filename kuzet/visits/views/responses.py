@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kuzet.core.access import VisitAction, check_audited
+from kuzet.core.access import Refused, VisitAction, check_audited
 from kuzet.core.params import id_param
 from kuzet.instruments.validation import validate_response
 from kuzet.visits.models import Response, Visit
@@ -25,13 +25,14 @@ from kuzet.visits.services.responses import (
     response_save,
     response_start,
 )
-from kuzet.visits.workspace import render_tab, visit_or_403
+from kuzet.visits.workspace import render_tab, visit_or_404
 
 
-def _response_or_403(request: HttpRequest, pk: int, uuid: str) -> tuple[Visit, Response]:
+def _response_or_404(request: HttpRequest, pk: int, uuid: str) -> tuple[Visit, Response]:
     """The response, if the user may read it: questionnaires of interviews hold what people
-    told the team, so they are for those who may see identities (as interview notes are)."""
-    visit = visit_or_403(request, pk)
+    told the team, so they are for those who may see identities (as interview notes are).
+    One the user may not read is answered 404, as one that does not exist (audited)."""
+    visit = visit_or_404(request, pk)
     response = (
         visit.responses.select_related("version__instrument", "interview__person")
         .filter(uuid=uuid)
@@ -40,13 +41,16 @@ def _response_or_403(request: HttpRequest, pk: int, uuid: str) -> tuple[Visit, R
     if response is None:
         raise Http404
     if _is_confidential(response):
-        check_audited(
-            visit_access(request.user, visit),
-            VisitAction.SEE_IDENTITIES,
-            user=request.user,
-            object_type="visits.response",
-            object_id=response.pk,
-        )
+        try:
+            check_audited(
+                visit_access(request.user, visit),
+                VisitAction.SEE_IDENTITIES,
+                user=request.user,
+                object_type="visits.response",
+                object_id=response.pk,
+            )
+        except Refused:
+            raise Http404 from None
     return visit, response
 
 
@@ -57,7 +61,7 @@ def _is_confidential(response: Response) -> bool:
 @login_required
 @require_GET
 def responses_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     return render_tab(
         request,
         visit,
@@ -72,7 +76,7 @@ def responses_tab(request: HttpRequest, pk: int) -> HttpResponse:
                 instruments_for(visit.institution),
                 key=lambda v: v.document.get("kind") != "checklist",
             ),
-            "interviews": visit.interviews.select_related("person"),
+            "interviews": visit.interviews.filter(consent_interview=True).select_related("person"),
         },
     )
 
@@ -80,7 +84,7 @@ def responses_tab(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def response_start_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     versions = {str(v.pk): v for v in instruments_for(visit.institution)}
     version = versions.get(request.POST.get("version", ""))
     interview_pk = request.POST.get("interview", "")
@@ -105,7 +109,7 @@ def response_start_view(request: HttpRequest, pk: int) -> HttpResponse:
 def response_edit(request: HttpRequest, pk: int, uuid: str) -> HttpResponse:
     """The form of one response. Browsers with JavaScript post drafts as they are typed
     (``X-Kuzet-Autosave: 1``, answered in JSON); without it the Save button does the same."""
-    visit, response = _response_or_403(request, pk, uuid)
+    visit, response = _response_or_404(request, pk, uuid)
     document = response.version.document
     autosave = request.headers.get("X-Kuzet-Autosave") == "1"
     answers = response.answers

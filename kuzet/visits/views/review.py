@@ -1,4 +1,5 @@
-"""The review tab: the steps, the history, comments by section and amendments."""
+"""The review tab: the steps, the history, comments by section or by record, what the team
+changed in its records, and amendments."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,20 +13,23 @@ from kuzet.core.forms import show_service_errors
 from kuzet.core.http import signed_in
 from kuzet.core.redaction import find_names
 from kuzet.quality.models import QualitySettings
+from kuzet.visits.corrections import changed_records, commented_records
 from kuzet.visits.forms import AmendmentForm, ReviewCommentForm
 from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
 from kuzet.visits.services.lifecycle import next_steps, submission_problems, submission_warnings
 from kuzet.visits.services.quality import visit_quality
 from kuzet.visits.services.review import amendment_add, review_comment_add, review_comment_resolve
-from kuzet.visits.workspace import TAB_SECTION, render_tab, visit_or_403
+from kuzet.visits.workspace import TAB_SECTION, render_tab, visit_or_404
 
 
 @login_required
 @require_GET
 def review_tab(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
-    return _review_page(request, visit, ReviewCommentForm(), AmendmentForm())
+    visit = visit_or_404(request, pk)
+    # "Comment on this record" links of the record tabs preselect it.
+    form = ReviewCommentForm(visit=visit, initial={"record": request.GET.get("record", "")})
+    return _review_page(request, visit, form, AmendmentForm())
 
 
 def _review_page(
@@ -39,6 +43,7 @@ def _review_page(
     access = visit_access(request.user, visit)
     quality = visit_quality(visit)
     settings = QualitySettings.current()
+    all_comments = list(visit.review_comments.select_related("author", "resolved_by"))
     page = render_tab(
         request,
         visit,
@@ -47,7 +52,9 @@ def _review_page(
         {
             "steps": next_steps(request.user, visit),
             "history": visit.history.select_related("actor"),
-            "all_comments": visit.review_comments.select_related("author", "resolved_by"),
+            "all_comments": all_comments,
+            "commented": commented_records(visit, all_comments),
+            "changed_records": changed_records(visit),
             "all_amendments": visit.amendments.select_related("author"),
             "problems": (
                 submission_problems(visit, quality, settings) if open_for_submission else None
@@ -86,11 +93,18 @@ def _quotes_with_names(visit: Visit) -> list[dict[str, str]]:
 @login_required
 @require_POST
 def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
-    form = ReviewCommentForm(request.POST)
+    visit = visit_or_404(request, pk)
+    form = ReviewCommentForm(request.POST, visit=visit)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            review_comment_add(actor=signed_in(request), visit=visit, **form.cleaned_data)
+            review_comment_add(
+                actor=signed_in(request),
+                visit=visit,
+                section=data["section"],
+                text=data["text"],
+                record_id=data["record_id"],
+            )
         except ValidationError as exc:
             show_service_errors(form, exc)
         else:
@@ -102,7 +116,7 @@ def review_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     comment = visit.review_comments.filter(pk=comment_pk).first()
     if comment is None:
         raise Http404
@@ -113,7 +127,10 @@ def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpRespo
             messages.error(request, message)
     else:
         messages.success(request, _("The comment is marked as resolved."))
-    # Back to the tab the comment is shown on.
+    # Back to the record the comment is about, or to the tab it is shown on.
+    ref = commented_records(visit, [comment]).get(comment.pk)
+    if ref is not None:
+        return redirect(ref.tab_url)
     tab = next((t for t, s in TAB_SECTION.items() if s == comment.section), "overview")
     if tab == "overview":
         return redirect("visits:visit_detail", visit.pk)
@@ -123,7 +140,7 @@ def comment_resolve(request: HttpRequest, pk: int, comment_pk: int) -> HttpRespo
 @login_required
 @require_POST
 def amendment_view(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = visit_or_403(request, pk)
+    visit = visit_or_404(request, pk)
     form = AmendmentForm(request.POST)
     if form.is_valid():
         try:
@@ -133,4 +150,4 @@ def amendment_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The amendment is recorded."))
             return redirect("visits:review_tab", visit.pk)
-    return _review_page(request, visit, ReviewCommentForm(), form, status=422)
+    return _review_page(request, visit, ReviewCommentForm(visit=visit), form, status=422)

@@ -17,6 +17,7 @@ from kuzet.dashboard.demo import demo_plan_create, demo_reports_request
 from kuzet.dashboard.facts import facts_catch_up
 from kuzet.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_create
 from kuzet.recommendations.demo import demo_follow_up, demo_recommendations_issue
+from kuzet.recommendations.services import visit_send
 from kuzet.registry.demo import demo_institutions_create
 from kuzet.registry.services import reference_data_load
 from kuzet.visits.demo import DemoHooks, demo_visit_create, demo_year_create
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             institutions = demo_institutions_create()
             people = demo_people_create()
             with transaction.atomic():
-                hooks = DemoHooks(recommend=demo_recommendations_issue, follow_up=demo_follow_up)
+                hooks = DemoHooks(
+                    recommend=demo_recommendations_issue, follow_up=demo_follow_up, send=visit_send
+                )
                 if options["no_year"]:
                     visits, planned = demo_visit_create(), 0
                 else:

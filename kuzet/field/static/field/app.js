@@ -418,6 +418,7 @@ async function visitScreen(visitId) {
         h("a", { href: `#/edit/${d.uuid}` }, draftTitle(d)), h("span", { class: "muted" }, ` · ${t("saved")} ${formatDateTime(d.updated_at)}`))))
         : h("p", { class: "muted" }, t("No drafts."))),
     h("div", { class: "card" }, h("h2", {}, t("Finalized, waiting to be sent")),
+      h("p", { class: "muted" }, t("A finalized record is not changed on the tablet: the team corrects it on the web, on the visit's page, until the report is approved.")),
       outbox.length ? h("ul", { class: "records" }, ...outbox.map((o) => h("li", {}, finalizedName(o.label, o.created_at),
         o.status === "conflict" ? h("span", { class: "badge closed" }, ` ${t("conflict")}`) : null,
         o.status === "error" ? h("span", { class: "badge closed" }, ` ${o.problem}`) : null)))
@@ -586,7 +587,7 @@ async function newRecord(visitId, type, versionId, mode) {
   }
   const record = { uuid: uuid4(), type, visit: visitId, created_at: new Date().toISOString(), data: {} };
   if (type === "response") record.data = { version: Number(versionId), interview: null, answers: {} };
-  else if (TITLES[type]) record.data = initialData(type);
+  else if (TITLES[type]) record.data = initialData(type, pkg?.time_zone);
   else return homeScreen();
   unsaved = record;
   location.replace(`#/edit/${record.uuid}`); // the URL names the record by its UUID only
@@ -742,7 +743,7 @@ async function finalize(record, form, problemsBox, context) {
   const token = await store.getSecret("token");
   const plain = {
     uuid: record.uuid, type: record.type, visit: record.visit, created_at: record.created_at,
-    finalized_at: new Date().toISOString(), device: token?.device_name || "", data: record.type === "response" ? record.data : apiData(record.type, record.data),
+    finalized_at: new Date().toISOString(), device: token?.device_name || "", data: record.type === "response" ? record.data : apiData(record.type, record.data, pkg?.time_zone),
   };
   const envelope = await sealForServer(pkg.server_key, plain);
   const hash = await envelopeHash(envelope);
@@ -788,6 +789,7 @@ async function outboxScreen() {
       h("td", {}, item.status === "pending" ? t("waiting") : item.status === "conflict" ? t("conflict: the server holds another version") : item.problem),
       h("td", {}, h("code", { title: item.hash }, item.hash.slice(0, 12))))))) : h("p", { class: "muted" }, t("Nothing waiting."))),
     h("p", { class: "muted" }, t("%(n)s records confirmed by the server (kept as UUID and hash only).", { n: tombstones.length })),
+    h("p", { class: "muted" }, t("A finalized record is not changed on the tablet: the team corrects it on the web, on the visit's page, until the report is approved.")),
   );
 }
 

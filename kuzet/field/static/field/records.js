@@ -8,6 +8,7 @@ export const SPECS = {
   interview: [
     { name: "kind", label: "Type of interview", kind: "select", choices: "interview_kinds", initial: "individual" },
     { name: "conducted_at", label: "Conducted at", kind: "datetime" },
+    { name: "time_note", label: "Why the time is outside the visit (only if it is)", kind: "textarea" },
     { name: "person_code", label: "Person's code", kind: "text", help: "A pseudonym such as A-07; never a name." },
     { name: "identity.full_name", label: "Full name (encrypted, seen only by the team and the secretariat)", kind: "text" },
     { name: "identity.birth_date", label: "Date of birth (encrypted)", kind: "text" },
@@ -83,23 +84,61 @@ function setPath(data, name, value) {
   target[parts.at(-1)] = value;
 }
 
-export function initialData(type) {
+// Times are typed in the site's zone (the package's time_zone, e.g. Asia/Almaty), whatever the
+// tablet's own zone, and sent with that zone's offset at that date (docs/field-api.md).
+function zoneOffset(zone, instant) {
+  if (zone) {
+    try {
+      const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit",
+      }).formatToParts(instant).map((p) => [p.type, p.value]));
+      const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute, +parts.second);
+      return Math.round((asUtc - instant.getTime()) / 60000);
+    } catch { /* an unknown zone: the tablet's own, still sent with its offset */ }
+  }
+  return -instant.getTimezoneOffset();
+}
+
+function offsetText(minutes, separator = ":") {
+  const sign = minutes < 0 ? "-" : "+";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${sign}${pad(Math.floor(Math.abs(minutes) / 60))}${separator}${pad(Math.abs(minutes) % 60)}`;
+}
+
+/** "2026-12-01T11:30" typed in ``zone`` → "2026-12-01T11:30:00+05:00". */
+export function zonedIso(wall, zone) {
+  const [day, time] = wall.split("T");
+  const [y, m, d] = day.split("-").map(Number);
+  const [hh, mm] = time.split(":").map(Number);
+  const guess = Date.UTC(y, m - 1, d, hh, mm);
+  const offset = zoneOffset(zone, new Date(guess - zoneOffset(zone, new Date(guess)) * 60000));
+  return `${day}T${time.slice(0, 5)}:00${offsetText(offset)}`;
+}
+
+/** "UTC+5" for ``zone`` now. */
+export function zoneLabel(zone) {
+  const minutes = zoneOffset(zone, new Date());
+  const hours = `${minutes < 0 ? "−" : "+"}${Math.floor(Math.abs(minutes) / 60)}`;
+  return `UTC${hours}${minutes % 60 ? `:${String(Math.abs(minutes) % 60).padStart(2, "0")}` : ""}`;
+}
+
+export function initialData(type, zone) {
   const data = {};
   for (const spec of SPECS[type]) {
     if (spec.initial !== undefined) setPath(data, spec.name, spec.initial);
     else if (spec.kind === "multi") setPath(data, spec.name, []);
     else if (spec.kind === "check") setPath(data, spec.name, false);
     else if (spec.kind === "tristate") setPath(data, spec.name, null);
-    else if (spec.kind === "datetime" && spec.name === "conducted_at") setPath(data, spec.name, localNow());
+    else if (spec.kind === "datetime" && spec.name === "conducted_at") setPath(data, spec.name, zonedNow(zone));
     else setPath(data, spec.name, "");
   }
   return data;
 }
 
-function localNow() {
+function zonedNow(zone) {
   const now = new Date();
-  now.setMinutes(now.getMinutes() - now.getTimezoneOffset(), 0, 0);
-  return now.toISOString().slice(0, 16);
+  return new Date(now.getTime() + zoneOffset(zone, now) * 60000).toISOString().slice(0, 16);
 }
 
 /** A form of ``type`` filled with ``data``; ``onChange(data)`` after every change. */
@@ -136,6 +175,10 @@ export function recordForm(type, data, context, onChange) {
     if (spec.kind !== "check") field.append(h("label", { for: id }, t(spec.label)));
     field.append(input);
     if (spec.help) field.append(h("p", { class: "helptext" }, t(spec.help)));
+    if (spec.kind === "datetime") {
+      const zone = context.package.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+      field.append(h("p", { class: "helptext" }, t("Time in %(zone)s (%(offset)s).", { zone, offset: zoneLabel(zone) })));
+    }
     field.append(h("ul", { class: "errorlist", hidden: true }));
     field.append(h("ul", { class: "warninglist", hidden: true, role: "status" }));
     form.append(field);
@@ -177,10 +220,10 @@ export function recordForm(type, data, context, onChange) {
 }
 
 /** The record's data as the API expects it (docs/field-api.md). */
-export function apiData(type, data) {
+export function apiData(type, data, zone) {
   const out = structuredClone(data);
   if (type === "interview") {
-    out.conducted_at = data.conducted_at ? new Date(data.conducted_at).toISOString() : "";
+    out.conducted_at = data.conducted_at ? zonedIso(data.conducted_at, zone) : "";
     out.follow_up_on = data.follow_up_on || null;
     out.identity = Object.fromEntries(Object.entries(data.identity || {}).filter(([, v]) => v));
   }

@@ -148,6 +148,14 @@ def test_the_secretariat_sends_approved_reports_and_the_council_reads_them(
     assert section(council_page, "to-send") == ""
 
 
+def issued(*recommendations: Recommendation) -> None:
+    """Mark drafts issued, as sending their visit's report does (``visit_send``; the visits
+    of these tests are not taken through the whole lifecycle)."""
+    Recommendation.objects.filter(pk__in=[r.pk for r in recommendations]).update(
+        status=Recommendation.Status.ISSUED
+    )
+
+
 def test_recommendations_due_or_overdue_wait_for_those_who_follow_them_up(
     visit: Visit,
     leader: User,
@@ -168,6 +176,7 @@ def test_recommendations_due_or_overdue_wait_for_those_who_follow_them_up(
         )
         for n, days in ((1, -3), (2, 5), (3, 90))
     )
+    issued(overdue, due, later)
     page = section(home(client_for(coordinator)), "recommendations")
     assert f'href="/recommendations/{overdue.pk}/"' in page
     assert "overdue by 3 days" in page
@@ -188,11 +197,13 @@ def test_a_team_sees_the_open_recommendations_it_verifies_on_its_coming_visit(
         actor=coordinator, institution=visit.institution, planned_date=date(2026, 1, 10),
         team=[TeamPlace(leader, TeamMember.Role.LEADER), TeamPlace(member, TeamMember.Role.MEMBER)],
     )  # fmt: skip
-    for n in (1, 2):
+    issued(*(
         recommendation_record(
             actor=leader, visit=earlier, text_ru=ADVICE.format(n=n), addressee=addressee,
             theme="material_conditions",
-        )  # fmt: skip
+        )
+        for n in (1, 2)
+    ))  # fmt: skip
     verify = section(home(client_for(member)), "verify")
     assert f'href="/visits/{visit.pk}/"' in verify
     assert "2 open recommendations" in verify
@@ -221,7 +232,7 @@ def test_an_auditor_sees_the_refused_accesses_of_the_week(
     client_for: Callable[[User], Client],
 ) -> None:
     stranger = make_user(Role.PARTICIPANT, username="stranger")
-    assert client_for(stranger).get(f"/visits/{visit.pk}/").status_code == 403
+    assert client_for(stranger).get(f"/visits/{visit.pk}/").status_code == 404
     refusals = section(home(client_for(auditor)), "refusals")
     assert '<span class="badge work">1</span>' in refusals
     assert "/audit/?action=access_denied" in refusals

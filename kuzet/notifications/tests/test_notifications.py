@@ -3,7 +3,6 @@ header counts what is unread, opening one marks it read, e-mail goes out per per
 their language unless they turned it off, and a role change tells the second approver."""
 
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -151,7 +150,7 @@ def test_e_mail_goes_once_per_person_in_their_language_and_never_names_the_peopl
             visit = visit_transition(actor=leader, visit=visit, to_status=status)
         interview_record(
             actor=leader, visit=visit, kind="individual",
-            conducted_at=visit.started_at + timedelta(minutes=5), person_code="P-1",
+            conducted_at=visit.started_at, person_code="P-1",
             identity={"full_name": "Серикбаев Марат Асхатович"}, consent_interview=True,
             consent_transmit=True, notes="Жалоба на условия",
         )  # fmt: skip

@@ -54,7 +54,9 @@ def send(visit: Visit, leader: User, reviewer: User) -> Visit:
     """The team submits, the reviewer approves, the secretariat sends the report."""
     for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING, S.UNDER_REVIEW):
         visit = visit_transition(actor=leader, visit=visit, to_status=status)
-    visit = visit_transition(actor=reviewer, visit=visit, to_status=S.APPROVED)
+    visit = visit_transition(
+        actor=reviewer, visit=visit, to_status=S.APPROVED, comment="Предупреждения учтены."
+    )
     return visit_send(actor=reviewer, visit=visit)
 
 
@@ -210,7 +212,9 @@ def test_issuing_and_assessing_through_the_pages(
 
     for status in (S.PREPARATION, S.IN_PROGRESS, S.DEBRIEFED, S.DRAFTING, S.UNDER_REVIEW):
         visit = visit_transition(actor=leader, visit=visit, to_status=status)
-    visit = visit_transition(actor=coordinator, visit=visit, to_status=S.APPROVED)
+    visit = visit_transition(
+        actor=coordinator, visit=visit, to_status=S.APPROVED, comment="Предупреждения учтены."
+    )
     # The secretariat's "sent" step leads to the page that says what it issues, to whom.
     office = client_for(secretariat)
     step = office.post(f"/visits/{visit.pk}/step/", {"to_status": "sent", "tab": "review"})

@@ -177,7 +177,9 @@ def test_no_correction_after_approval_and_none_by_others(
     assert client_for(auditor).get(url).status_code == 403
     assert client_for(member).get(f"/visits/{started.pk}/findings/999999/edit/").status_code == 404
     visit = under_review(started, leader)
-    visit = visit_transition(actor=secretariat, visit=visit, to_status=S.APPROVED)
+    visit = visit_transition(
+        actor=secretariat, visit=visit, to_status=S.APPROVED, comment="Предупреждения учтены."
+    )
     refused = english(client_for(member)).post(url, finding_form(record, title="Иное"))
     assert refused.status_code == 302
     record.refresh_from_db()
@@ -326,7 +328,9 @@ def test_approval_is_confirmed_on_a_page_saying_what_it_locks(
     visit = under_review(started, leader)
     reviewer = english(client_for(coordinator))
     url = f"/visits/{visit.pk}/step/"
-    asked = reviewer.post(url, {"to_status": "approved", "tab": "review"})
+    asked = reviewer.post(
+        url, {"to_status": "approved", "comment": "Предупреждения учтены.", "tab": "review"}
+    )
     assert asked.status_code == 200
     page = asked.content.decode()
     assert "Approval locks the record" in page
@@ -343,7 +347,15 @@ def test_approval_is_confirmed_on_a_page_saying_what_it_locks(
     visit.refresh_from_db()
     assert visit.status == S.UNDER_REVIEW
 
-    done = reviewer.post(url, {"to_status": "approved", "tab": "review", "confirmed": "1"})
+    done = reviewer.post(
+        url,
+        {
+            "to_status": "approved",
+            "comment": "Предупреждения учтены.",
+            "tab": "review",
+            "confirmed": "1",
+        },
+    )
     assert done.status_code == 302 and done["Location"] == f"/visits/{visit.pk}/review/"
     visit.refresh_from_db()
     assert visit.status == S.APPROVED

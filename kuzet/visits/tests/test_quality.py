@@ -153,7 +153,8 @@ def test_approval_over_warnings_without_a_reason_is_refused_and_with_one_recorde
 
     reason = "Визит сокращён по требованию администрации; это описано в отчёте."
     reviewer.post(
-        f"/visits/{visit.pk}/step/", {"to_status": "approved", "comment": reason, "tab": "review"}
+        f"/visits/{visit.pk}/step/",
+        {"to_status": "approved", "comment": reason, "tab": "review", "confirmed": "1"},
     )
     visit.refresh_from_db()
     assert visit.status == S.APPROVED
@@ -213,4 +214,4 @@ def test_the_text_check_answers_the_team_in_json_and_refuses_others(
     # Who may read the visit but not record on it (an auditor), a participant off the team.
     assert client_for(auditor).post(url, {"kind": "finding", "text": FACTS}).status_code == 403
     stranger = make_user(Role.PARTICIPANT, username="stranger")
-    assert client_for(stranger).post(url, {"kind": "finding", "text": FACTS}).status_code == 403
+    assert client_for(stranger).post(url, {"kind": "finding", "text": FACTS}).status_code == 404

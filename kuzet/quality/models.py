@@ -1,6 +1,7 @@
 """What the quality app stores: the secretariat's settings (thresholds, which codes block)
 and what copy detection keeps (one fingerprint per stored text, and its MinHash bands)."""
 
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -182,3 +183,27 @@ class LexiconOverride(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.lang}/{self.name}"
+
+
+def stored_edits(known: Any) -> tuple[Any, dict[tuple[str, str], str]] | None:
+    """The stamp of the stored lists (their count and latest update: one query) and, when it
+    is not ``known``, their texts by (name, language); None where there is no database
+    (``check_texts`` run without one: the shipped files judge)."""
+    from django.db import DatabaseError, connection
+    from django.db.models import Count, Max
+
+    name = str(connection.settings_dict.get("NAME") or "")
+    in_memory = name == ":memory:" or "mode=memory" in name  # the tests' SQLite
+    if connection.vendor == "sqlite" and not in_memory and not Path(name).exists():
+        return None  # asking would create an empty database file
+    try:
+        found = LexiconOverride.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+        stamp = (found["n"], found["latest"])
+        if stamp == known:
+            return stamp, {}
+        texts = {
+            (o.name, o.lang): o.text for o in LexiconOverride.objects.only("name", "lang", "text")
+        }
+    except DatabaseError:
+        return None
+    return stamp, texts

@@ -29,12 +29,12 @@ import time
 import tomllib
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.core.signals import request_started
-from django.db import DatabaseError
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
@@ -275,35 +275,20 @@ def load(directory: Path = RULES_DIR) -> Rules:
 # ``quality.LexiconOverride`` rows): ``_stamp`` is their count and latest update time, read
 # in one query at most once per web request (and once per ``RECHECK_SECONDS`` outside
 # requests), so that an edit saved by another process is seen by this one's next request.
-# ``_overrides`` returns the texts only when the stamp moved.
 RECHECK_SECONDS = 5.0
 _lock = threading.Lock()
 _built: dict[str, Any] = {"stamp": None, "rules": None, "checked_at": None}
 
 
+# The reader of the stored edits: ``(stamp, texts)``, the texts only when the stamp is not
+# ``known``; None where there is no database. Set by ``QualityConfig.ready`` (models.py
+# reads them: this module is below the models, which the rules judge for).
+StoredReader = Callable[[Any], tuple[Any, dict[tuple[str, str], str]] | None]
+stored_edits: StoredReader = lambda known: None  # noqa: E731
+
+
 def _overrides() -> tuple[Any, dict[tuple[str, str], str]] | None:
-    """The stamp of the stored lexicon edits and their texts (only when the stamp moved);
-    None where there is no database (``check_texts`` run without one)."""
-    from django.db import connection
-    from django.db.models import Count, Max
-
-    from kuzet.quality.models import LexiconOverride
-
-    name = str(connection.settings_dict.get("NAME") or "")
-    in_memory = name == ":memory:" or "mode=memory" in name  # the tests' SQLite
-    if connection.vendor == "sqlite" and not in_memory and not Path(name).exists():
-        return None  # do not create an empty database file by asking it
-    try:
-        found = LexiconOverride.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
-        stamp = (found["n"], found["latest"])
-        if stamp == _built["stamp"] and _built["rules"] is not None:
-            return stamp, {}
-        texts = {
-            (o.name, o.lang): o.text for o in LexiconOverride.objects.only("name", "lang", "text")
-        }
-    except DatabaseError:
-        return None
-    return stamp, texts
+    return stored_edits(_built["stamp"] if _built["rules"] is not None else None)
 
 
 def sources_with(

@@ -27,6 +27,7 @@ from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.tests.xlsforms import xlsform_publish
 from kuzet.people import throttle
 from kuzet.people.models import GroupMembership, RegionalGroup, User
+from kuzet.quality import ruledata
 from kuzet.registry.models import Institution, InstitutionType, Region
 from kuzet.visits.models import TeamMember, Visit
 from kuzet.visits.services.planning import TeamPlace, visit_plan
@@ -146,6 +147,21 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(autouse=True)
+def text_rules_of_this_test(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text rules are read afresh for each test: the lists a test edited (rolled back
+    with its database) do not judge the next one's texts. A test without a database judges
+    on the shipped files, as ``check_texts`` does where there is none."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "django_db_setup"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        monkeypatch.setattr(ruledata, "_overrides", lambda: None)
+    ruledata.recheck()
 
 
 @pytest.fixture(autouse=True)

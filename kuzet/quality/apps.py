@@ -10,6 +10,10 @@ class QualityConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from kuzet.quality import ruledata
         from kuzet.quality.checks import rule_files
+        from kuzet.quality.models import stored_edits
 
         checks.register(rule_files)
+        # The rules in force read the secretariat's edited lists through this.
+        ruledata.stored_edits = stored_edits

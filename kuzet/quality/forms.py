@@ -27,3 +27,17 @@ class QualitySettingsForm(forms.ModelForm):
         blocking.choices = [(code, f"{label} ({code})") for code, label in known_codes().items()]
         if self.instance is not None:
             self.initial.setdefault("blocking", list(self.instance.blocking))
+
+
+class LexiconForm(forms.Form):
+    text = forms.CharField(
+        label=_("Phrases, one a line"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false"}),
+        help_text=_(
+            "Words separated by spaces. “мер*” is any word beginning so, “*ить” any longer "
+            "word ending so, “меры|шаги” either word. Case and “ё” do not matter. Lines "
+            "beginning with “#” are comments."
+        ),
+    )

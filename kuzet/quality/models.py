@@ -1,6 +1,7 @@
 """What the quality app stores: the secretariat's settings (thresholds, which codes block)
 and what copy detection keeps (one fingerprint per stored text, and its MinHash bands)."""
 
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -131,3 +132,78 @@ class TextBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fingerprint_id}:{self.band}"
+
+
+# --- The lexicons of the text rules, as the secretariat edited them ---------------------
+
+
+# What each list is for (the lists themselves are the files' names).
+LEXICONS: dict[str, object] = {
+    "stock_finding": _("Stock formulae of findings (an evaluation instead of a fact)"),
+    "stock_recommendation": _("Stock wording of recommendations (an intention, not an action)"),
+    "condition": _("Observed conditions"),
+    "source": _("Who said or saw it (the source of a fact)"),
+    "person": _("People met or named"),
+    "place": _("Places inside an institution"),
+    "document": _("Registers and documents"),
+    "media": _("Photos and recordings"),
+    "time": _("Months, days, times of day"),
+    "count": _("Counts written as words"),
+    "action": _("Concrete actions a recommendation asks for"),
+    "object": _("Objects a recommendation may be about"),
+    "measure": _("Measurable results"),
+    "deadline": _("Deadlines without a number"),
+    "procedure": _("Procedures and rules to write or change"),
+    "professional": _("Professionals a recommendation may ask for"),
+    "institution": _("Institutions named by a number"),
+    "cite": _("Words before a cited legal act or institution number"),
+}
+
+
+class LexiconOverride(AuditedModel):
+    """One lexicon list (``rules/lexicons/<lang>/<name>.txt``) as the secretariat wrote it:
+    in force instead of the shipped file (``ruledata.current``) here and on the tablets.
+    Deleting the row brings the shipped list back."""
+
+    class Lang(models.TextChoices):
+        RU = "ru", _("Russian")
+        KK = "kk", _("Kazakh")
+
+    name = models.CharField(_("list"), max_length=60)
+    lang = models.CharField(_("language"), max_length=2, choices=Lang.choices)
+    text = models.TextField(_("phrases"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("edited text-rule list")
+        verbose_name_plural = _("edited text-rule lists")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "lang"], name="quality_lexicon_one_per_lang")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lang}/{self.name}"
+
+
+def stored_edits(known: Any) -> tuple[Any, dict[tuple[str, str], str]] | None:
+    """The stamp of the stored lists (their count and latest update: one query) and, when it
+    is not ``known``, their texts by (name, language); None where there is no database
+    (``check_texts`` run without one: the shipped files judge)."""
+    from django.db import DatabaseError, connection
+    from django.db.models import Count, Max
+
+    name = str(connection.settings_dict.get("NAME") or "")
+    in_memory = name == ":memory:" or "mode=memory" in name  # the tests' SQLite
+    if connection.vendor == "sqlite" and not in_memory and not Path(name).exists():
+        return None  # asking would create an empty database file
+    try:
+        found = LexiconOverride.objects.aggregate(n=Count("id"), latest=Max("updated_at"))
+        stamp = (found["n"], found["latest"])
+        if stamp == known:
+            return stamp, {}
+        texts = {
+            (o.name, o.lang): o.text for o in LexiconOverride.objects.only("name", "lang", "text")
+        }
+    except DatabaseError:
+        return None
+    return stamp, texts

@@ -24,13 +24,18 @@ import hashlib
 import json
 import logging
 import re
+import threading
+import time
 import tomllib
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
+
+from django.core.signals import request_started
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +51,23 @@ MAX_LINE = 300
 
 
 class RuleError(ValueError):
-    """A rule file that cannot be used: ``where`` names the file (and line)."""
+    """A rule file that cannot be used: ``where`` names the file (and line); ``line`` is
+    the line number of a lexicon line, ``problem`` what is wrong with it in the active
+    language (``message`` is the same in English, for logs and system checks)."""
 
-    def __init__(self, where: str, message: str) -> None:
+    def __init__(
+        self, where: str, message: str, *, line: int | None = None, problem: str = ""
+    ) -> None:
         super().__init__(f"{where}: {message}")
         self.where = where
         self.message = message
+        self.line = line
+        self.problem = problem or message
+
+
+def _refuse(where: str, english: str, translated: Any, **params: Any) -> RuleError:
+    """A RuleError worded in English for the logs and in the active language for a form."""
+    return RuleError(where, english % params, problem=str(translated) % params)
 
 
 def fold(text: str) -> str:
@@ -62,31 +78,52 @@ def fold(text: str) -> str:
 def parse_entry(line: str, where: str) -> list[list[str]]:
     """One lexicon line → its words, each a list of alternatives (``"мер*"`` a beginning)."""
     if len(line) > MAX_LINE:
-        raise RuleError(where, f"a phrase is at most {MAX_LINE} characters long")
+        raise _refuse(
+            where,
+            "a phrase is at most %(max)s characters long",
+            _("a phrase is at most %(max)s characters long"),
+            max=MAX_LINE,
+        )
     words = fold(line).split()
     entry: list[list[str]] = []
     for word in words:
         alternatives = word.split("|")
         for alternative in alternatives:
             if not alternative:
-                raise RuleError(where, f"“{word}”: an empty alternative (two “|” or one at an end)")
-            if not WORD.fullmatch(alternative):
-                raise RuleError(
+                raise _refuse(
                     where,
-                    f"“{alternative}”: a word is letters and digits, with “*” only at its "
+                    "“%(word)s”: an empty alternative (two “|” or one at an end)",
+                    _("“%(word)s”: an empty alternative (two “|” or one at an end)"),
+                    word=word,
+                )
+            if not WORD.fullmatch(alternative):
+                raise _refuse(
+                    where,
+                    "“%(word)s”: a word is letters and digits, with “*” only at its "
                     "beginning or its end (write two words with a space, not a hyphen)",
+                    _(
+                        "“%(word)s”: a word is letters and digits, with “*” only at its "
+                        "beginning or its end (write two words with a space, not a hyphen)"
+                    ),
+                    word=alternative,
                 )
             if alternative.startswith("*") and alternative.endswith("*"):
-                raise RuleError(
-                    where, f"“{alternative}”: “*” at the beginning or the end, not both"
+                raise _refuse(
+                    where,
+                    "“%(word)s”: “*” at the beginning or the end, not both",
+                    _("“%(word)s”: “*” at the beginning or the end, not both"),
+                    word=alternative,
                 )
             if "*" in alternative and len(alternative) < 3:
-                raise RuleError(
-                    where, f"“{alternative}”: a beginning or an ending needs at least two letters"
+                raise _refuse(
+                    where,
+                    "“%(word)s”: a beginning or an ending needs at least two letters",
+                    _("“%(word)s”: a beginning or an ending needs at least two letters"),
+                    word=alternative,
                 )
         entry.append(alternatives)
     if not entry:
-        raise RuleError(where, "an empty phrase")
+        raise _refuse(where, "an empty phrase", _("an empty phrase"))
     return entry
 
 
@@ -101,6 +138,7 @@ def parse_lexicon(text: str, source: str) -> tuple[list[list[list[str]]], list[R
         try:
             entries.append(parse_entry(line, f"{source}, line {number}"))
         except RuleError as exc:
+            exc.line = number
             errors.append(exc)
     return entries, errors
 
@@ -233,14 +271,92 @@ def load(directory: Path = RULES_DIR) -> Rules:
     return build(settings, sources, "rules.toml")
 
 
-@cache
+# The rules in force, built once per state of the secretariat's lexicon edits (the
+# ``quality.LexiconOverride`` rows): ``_stamp`` is their count and latest update time, read
+# in one query at most once per web request (and once per ``RECHECK_SECONDS`` outside
+# requests), so that an edit saved by another process is seen by this one's next request.
+RECHECK_SECONDS = 5.0
+_lock = threading.Lock()
+_built: dict[str, Any] = {"stamp": None, "rules": None, "checked_at": None}
+
+
+# The reader of the stored edits: ``(stamp, texts)``, the texts only when the stamp is not
+# ``known``; None where there is no database. Set by ``QualityConfig.ready`` (models.py
+# reads them: this module is below the models, which the rules judge for).
+StoredReader = Callable[[Any], tuple[Any, dict[tuple[str, str], str]] | None]
+stored_edits: StoredReader = lambda known: None  # noqa: E731
+
+
+def _overrides() -> tuple[Any, dict[tuple[str, str], str]] | None:
+    return stored_edits(_built["stamp"] if _built["rules"] is not None else None)
+
+
+def sources_with(
+    overrides: dict[tuple[str, str], str], directory: Path | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """The thresholds and the lexicon texts of ``directory``, each edited list in place of
+    its file (an edit of a list no longer shipped is ignored)."""
+    settings, sources = read_files(directory or RULES_DIR)
+    for (name, lang), text in overrides.items():
+        if name in sources and lang in LANGUAGES:
+            sources[name][lang] = text
+    return settings, sources
+
+
 def current() -> Rules:
-    """The rules in force (read once per process). Broken lexicon lines are logged and
-    skipped, so a typo in a list never turns a page into an error."""
-    rules = load(RULES_DIR)
-    for problem in rules.problems:
-        logger.warning("quality rules: %s (the line is ignored)", problem)
-    return rules
+    """The rules in force: the shipped files with the secretariat's edited lexicons. Broken
+    lexicon lines are logged and skipped, so a typo in a list never turns a page into an
+    error. Without a database, the shipped files alone."""
+    with _lock:
+        rules = _built["rules"]
+        checked = _built["checked_at"]
+        if (
+            rules is not None
+            and checked is not None
+            and checked[0] == _generation[0]
+            and time.monotonic() - checked[1] < RECHECK_SECONDS
+        ):
+            return rules
+        found = _overrides()
+        stamp, texts = ("no database", {}) if found is None else found
+        if rules is None or stamp != _built["stamp"]:
+            rules = build(*sources_with(texts), "rules.toml")
+            for problem in rules.problems:
+                logger.warning("quality rules: %s (the line is ignored)", problem)
+            _built["rules"], _built["stamp"] = rules, stamp
+        _built["checked_at"] = (_generation[0], time.monotonic())
+        return rules
+
+
+def recheck() -> None:
+    """Make the next ``current()`` read the stamp of the edits again (after an edit here)."""
+    with _lock:
+        _built["checked_at"] = None
+
+
+def clear_cache() -> None:
+    """Forget the built rules: the next ``current()`` builds them again (the files changed)."""
+    with _lock:
+        _built.update(stamp=None, rules=None, checked_at=None)
+
+
+# Bumped when a web request starts: the stamp is read again at most once per request.
+_generation = [0]
+
+
+def _request_started(**kwargs: Any) -> None:
+    _generation[0] += 1
+
+
+request_started.connect(_request_started, dispatch_uid="kuzet.quality.ruledata")
+
+
+def thresholds() -> dict[str, Any]:
+    """The thresholds of ``rules.toml`` (never edited on the site: no database needed)."""
+    try:
+        return tomllib.loads((RULES_DIR / "rules.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RuleError("rules.toml", f"cannot be read: {exc}") from None
 
 
 def check_rule_files() -> list[RuleError]:

@@ -337,7 +337,9 @@ def check_text(
 
 def min_words(kind: Kind) -> int:
     """The fewest words a text of ``kind`` may have (the blocking rule)."""
-    return int(ruledata.current().settings[kind]["min_words"])
+    # The thresholds are the files' (only the lists are edited): read without a database,
+    # at import time.
+    return int(ruledata.thresholds()[kind]["min_words"])
 
 
 def word_count(text: str) -> int:

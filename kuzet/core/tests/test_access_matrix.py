@@ -156,6 +156,8 @@ EXPECTED: dict[str, Any] = {
     "dashboard:plan_remove": SKIP,
     "dashboard:weights": Expect(role(Action.VIEW_DASHBOARD)),
     "quality:settings": Expect(role(Action.MANAGE_QUALITY_SETTINGS)),
+    "quality:lexicons": Expect(role(Action.MANAGE_QUALITY_SETTINGS)),
+    "quality:lexicon": Expect(role(Action.MANAGE_QUALITY_SETTINGS)),
     "uploads:uploads": SKIP,
     "uploads:upload": SKIP,
     "api-v1:openapi-json": SKIP,
@@ -179,6 +181,7 @@ KWARGS: dict[str, dict[str, Any]] = {
     "reports:export": {"dataset": "visits", "fmt": "csv"},
     "dashboard:chart": {"key": next(iter(TABLES))},
     "dashboard:csv": {"key": next(iter(TABLES))},
+    "quality:lexicon": {"name": "stock_recommendation", "lang": "ru"},
 }
 
 

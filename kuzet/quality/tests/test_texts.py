@@ -215,7 +215,7 @@ def test_a_broken_line_in_the_files_in_force_is_logged_and_the_rules_still_answe
     place = tmp_path / "rules" / "lexicons" / "ru" / "place.txt"
     place.write_text(place.read_text(encoding="utf-8") + "камер**\n", encoding="utf-8")
     monkeypatch.setattr(ruledata, "RULES_DIR", tmp_path / "rules")
-    ruledata.current.cache_clear()
+    ruledata.clear_cache()
     try:
         with caplog.at_level("WARNING", logger="kuzet.quality.ruledata"):
             assert codes("finding", "Нарушений не выявлено, жалоб не поступало, всё в норме.")
@@ -223,4 +223,4 @@ def test_a_broken_line_in_the_files_in_force_is_logged_and_the_rules_still_answe
         (problem,) = ruledata.check_rule_files()
         assert "lexicons/ru/place.txt" in str(problem)
     finally:
-        ruledata.current.cache_clear()
+        ruledata.clear_cache()

@@ -13,8 +13,9 @@ Reads JSON Lines on standard input, one object a line::
 and exits 0. Every line is read and checked before anything is written: a line that is
 not valid JSON or lacks a field is named (line number, what is wrong) on standard error,
 the command exits 2 and writes nothing. Lines of blanks only are skipped. Broken rule files
-are named on standard error (exit 1). Messages are in the line's language. No database is
-used: the command runs where none is set up.
+are named on standard error (exit 1). Messages are in the line's language. The lists in
+force are the secretariat's edited ones where there is a database; where none is set up (or
+the SQLite file does not exist) the command runs on the shipped files and creates nothing.
 """
 
 from __future__ import annotations

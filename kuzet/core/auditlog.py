@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from kuzet.core.audit import AuditedModel
+from kuzet.core.audit import SYSTEM, AuditedModel
 from kuzet.core.changes import FieldChange, field_changes, related_names
 from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.core.params import date_param, id_param
@@ -139,6 +139,8 @@ class Row:
     record: str
     url: str | None
     fields: list[FieldChange]
+    # A creation lists the values set, not "— → value".
+    created: bool
 
 
 def rows(events: list[AuditEvent], viewer: "AnyUser") -> list[Row]:
@@ -179,13 +181,15 @@ def rows(events: list[AuditEvent], viewer: "AnyUser") -> list[Row]:
         user = people.get(event.actor_id) if event.actor_id is not None else None
         if user is not None:
             who, role = str(user), user.role_label
-        elif event.actor_id is None and not event.actor_username:
+        elif event.actor_id is None and event.actor_username in ("", SYSTEM.username):
             who, role = _("system"), ""
         else:
             who, role = event.actor_username or "—", ""
         if model is not None:
             kind = capfirst(str(model._meta.verbose_name))
-            fields = field_changes(model, event, related)
+            pk_name = model._meta.pk.attname if model._meta.pk is not None else "id"
+            shown = [name for name in event.fields if name != pk_name]
+            fields = field_changes(model, event, related, shown)
         else:
             kind = event.object_type
             fields = [FieldChange(name, None, None) for name in event.fields]
@@ -203,6 +207,7 @@ def rows(events: list[AuditEvent], viewer: "AnyUser") -> list[Row]:
                 record=record,
                 url=_link(viewer, event) if event.action != AuditAction.DELETE else None,
                 fields=fields,
+                created=event.action == AuditAction.CREATE,
             )
         )
     return result

@@ -118,10 +118,15 @@ def related_names(
 
 
 def field_changes(
-    model: type[models.Model], event: AuditEvent, related: dict[tuple[Any, str], str]
+    model: type[models.Model],
+    event: AuditEvent,
+    related: dict[tuple[Any, str], str],
+    names: list[str] | None = None,
 ) -> list[FieldChange]:
-    """The fields an event changed on a record of ``model``, by their labels."""
-    return [_field_change(model, name, event.values, related) for name in event.fields]
+    """The fields an event changed on a record of ``model`` (or those of them in
+    ``names``), by their labels."""
+    wanted = event.fields if names is None else names
+    return [_field_change(model, name, event.values, related) for name in wanted]
 
 
 def _people(ids: set[int]) -> dict[int, str]:

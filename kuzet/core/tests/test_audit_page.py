@@ -45,6 +45,8 @@ def test_events_read_as_who_what_which_record_and_field_labels(
     assert "Institution" in html and "Учреждение журнала" in html
     assert f'href="/inventory/{institution.pk}/"' in html
     assert "Capacity: 50 → 60" in html
+    assert "Capacity: 50</span>" in html  # the creation: the value set, no "— →"
+    assert "— →" not in html and "ID:" not in html
     table = html[html.index("<tbody>") : html.index("</tbody>")]
     assert "registry.institution" not in table and "capacity" not in table
     assert "updated" in html.lower() and "created" in html.lower()

@@ -74,11 +74,11 @@ def record_changes(records: Iterable[AuditedModel]) -> dict[tuple[str, int], lis
         and not _part_of_creation(e, created.get((e.object_type, e.object_id)), by_label)
     ]
     names = _people({e.actor_id for e in changed if e.actor_id is not None})
-    related = _related_names(changed, by_label)
+    related = related_names([(type(by_label[e.object_type][e.object_id]), e) for e in changed])
     changes: dict[tuple[str, int], list[Change]] = defaultdict(list)
     for event in changed:
         record = by_label[event.object_type][event.object_id]
-        fields = [_field_change(type(record), name, event.values, related) for name in event.fields]
+        fields = field_changes(type(record), event, related)
         who = names.get(event.actor_id, event.actor_username) if event.actor_id else _("system")
         changes[(event.object_type, record.pk)].append(Change(event.occurred_at, who, fields))
     return dict(changes)
@@ -95,23 +95,38 @@ def _part_of_creation(
     return set(event.fields) <= links and event.occurred_at - creation.occurred_at < CREATION_LINKS
 
 
-def _related_names(
-    events: list[AuditEvent], by_label: dict[str, dict[str, AuditedModel]]
+def related_names(
+    events: list[tuple[type[models.Model], AuditEvent]],
 ) -> dict[tuple[Any, str], str]:
-    """The records the changed foreign keys point to, named, one query per model."""
+    """The records the changed foreign keys of these (model, event) pairs point to, named,
+    one query per model."""
     wanted: dict[Any, set[str]] = defaultdict(set)
-    for event in events:
-        model = type(by_label[event.object_type][event.object_id])
+    for model, event in events:
         for name in event.fields:
             field = _field(model, name)
             if isinstance(field, models.ForeignKey) and name in event.values:
                 wanted[field.related_model].update(v for v in event.values[name] if v)
     names = {}
     for related_model, pks in wanted.items():
-        for pk, obj in related_model._default_manager.in_bulk(list(pks)).items():
+        # select_related(): a str() that names a linked record (a visit its institution)
+        # costs no query per record.
+        records = related_model._default_manager.select_related().in_bulk(list(pks))
+        for pk, obj in records.items():
             # A record's own str() never names a person (a coded person is its code).
             names[(related_model, str(pk))] = str(obj)
     return names
+
+
+def field_changes(
+    model: type[models.Model],
+    event: AuditEvent,
+    related: dict[tuple[Any, str], str],
+    names: list[str] | None = None,
+) -> list[FieldChange]:
+    """The fields an event changed on a record of ``model`` (or those of them in
+    ``names``), by their labels."""
+    wanted = event.fields if names is None else names
+    return [_field_change(model, name, event.values, related) for name in wanted]
 
 
 def _people(ids: set[int]) -> dict[int, str]:
@@ -121,14 +136,15 @@ def _people(ids: set[int]) -> dict[int, str]:
 
 
 def _field_change(
-    model: type[AuditedModel],
+    model: type[models.Model],
     name: str,
     values: dict[str, list[str | None]],
     related: dict[tuple[Any, str], str],
 ) -> FieldChange:
     field = _field(model, name)
     label = capfirst(str(field.verbose_name)) if field is not None else name
-    if field is None or name not in values or name in model._audit_unlogged_values():
+    unlogged: frozenset[str] = getattr(model, "_audit_unlogged_values", frozenset)()
+    if field is None or name not in values or name in unlogged:
         return FieldChange(label, None, None)
     before, after = values[name]
     return FieldChange(
@@ -145,7 +161,7 @@ def _field(model: type[models.Model], name: str) -> Any:
 
 
 def _shown(
-    model: type[AuditedModel], field: Any, text: str | None, related: dict[tuple[Any, str], str]
+    model: type[models.Model], field: Any, text: str | None, related: dict[tuple[Any, str], str]
 ) -> str:
     """A value as the trail stored it (``str()`` of the Python value), as people read it."""
     if text is None or text == "":

@@ -67,7 +67,12 @@ class AuditEvent(models.Model):
         ordering = ["-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The audit page's filters by person and by period, newest first.
+            models.Index(fields=["actor_id", "-id"], name="core_audit_actor_idx"),
+            models.Index(fields=["occurred_at"], name="core_audit_occurred_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type}:{self.object_id}"

@@ -1,6 +1,8 @@
-"""Numbers read from query strings and forms outside Django's forms: an id or a year, or
-``None`` when the text is not one — never an exception further down (SQLite refuses an
+"""Numbers and dates read from query strings and forms outside Django's forms: an id, a
+year or a date, or ``None`` when the text is not one — never an exception further down (SQLite refuses an
 integer beyond 64 bits with an OverflowError; a year beyond 9999 has no date)."""
+
+from datetime import date
 
 MAX_ID = 2**63 - 1
 
@@ -18,3 +20,13 @@ def year_param(text: str | None) -> int | None:
     if not text or len(text) != 4 or not text.isascii() or not text.isdigit():
         return None
     return int(text)
+
+
+def date_param(text: str | None) -> date | None:
+    """A calendar date written YYYY-MM-DD (what a date input sends), or ``None``."""
+    if not text or len(text) != 10 or not text.isascii():
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None

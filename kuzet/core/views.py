@@ -3,6 +3,7 @@
 import secrets
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from kuzet.core import auditlog
 from kuzet.core.http import signed_in
 from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.core.policy import Action, can
@@ -72,23 +74,32 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(body)
 
 
+AUDIT_PAGE_SIZE = 50
+
+
 @login_required
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Action.VIEW_AUDIT):
         raise PermissionDenied
-    events = AuditEvent.objects.order_by("-id")
-    object_type = request.GET.get("type", "").strip()
-    if object_type:
-        events = events.filter(object_type=object_type)
-    action = request.GET.get("action", "").strip()
-    if action in AuditAction.values:
-        events = events.filter(action=action)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    filters = auditlog.filters_from(request.GET)
+    events = filters.apply(AuditEvent.objects.order_by("-id"))
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    people = get_user_model().objects.order_by("full_name", "username")
     return render(
         request,
         "core/audit_list.html",
-        {"page": page, "object_type": object_type, "action": action},
+        {
+            "page": page,
+            "rows": auditlog.rows(list(page.object_list), signed_in(request)),
+            "filters": filters,
+            "people": people.only("pk", "username", "full_name", "role"),
+            "types": auditlog.record_types(),
+            "actions": AuditAction.choices,
+            "query": query.urlencode(),
+        },
     )
 
 

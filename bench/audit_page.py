@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throwaway import throwaway_database  # noqa: E402  (bench/, the script's own folder)
+from throwaway import throwaway_database
 
 
 def main() -> None:
@@ -48,11 +48,11 @@ def run(count: int, loads: int, vendor: str) -> None:
     rng = random.Random(14)
     with acting_as(None):  # the system
         people = [
-            User.objects.create_user(f"user{n}", password="bench-only", full_name=f"Person {n}",
+            User.objects.create_user(f"user{n}", password=None, full_name=f"Person {n}",
                                      role=rng.choice([Role.SECRETARIAT, Role.COORDINATOR]))
             for n in range(20)
         ]  # fmt: skip
-        auditor = User.objects.create_user("auditor", password="bench-only", role=Role.AUDITOR)
+        auditor = User.objects.create_user("auditor", password=None, role=Role.AUDITOR)
         region = Region.objects.order_by("pk").first()
         kind = InstitutionType.objects.get(code="ivs")
         places = [

@@ -1,6 +1,7 @@
 """Copy detection against the database: texts are remembered by the services that save
 them, and found again when another institution's report repeats them."""
 
+import io
 from collections.abc import Callable
 
 import pytest
@@ -140,3 +141,17 @@ def test_the_review_panel_and_the_dashboard_see_the_later_of_two_near_copies_as_
     assert quality[other_visit.pk].copied == 1
     assert all("copied" not in {r.code for r in t.reasons} for t in quality[visit.pk].weak)
     assert TextFingerprint.objects.get(source=original.quality_source).copied_from == ""
+
+
+def test_remember_texts_rebuilds_the_index_oldest_first_and_twice_the_same(
+    visit: Visit, other_visit: Visit, member: User
+) -> None:
+    from django.core.management import call_command
+
+    original = record(visit, member, FINDING)
+    copy = record(other_visit, member, FINDING.replace("Иванов", "Петров"))
+    TextFingerprint.objects.all().delete()  # as before copy detection existed
+    for _run in range(2):
+        call_command("remember_texts", stdout=io.StringIO())
+        stored = dict(TextFingerprint.objects.values_list("source", "copied_from"))
+        assert stored == {original.quality_source: "", copy.quality_source: original.quality_source}

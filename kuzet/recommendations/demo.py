@@ -231,8 +231,8 @@ def demo_follow_up(visit: Visit, sent_on: date, today: date, rng: random.Random)
     secretariat = User.objects.get(username="demo-secretariat")
     for recommendation in visit.recommendations.order_by("pk"):
         answered = sent_on + timedelta(days=rng.randint(20, 50))
-        if answered > today:
-            continue  # no answer yet
+        if answered > today or rng.random() < 0.1:
+            continue  # no answer yet (issued, waiting for the addressee)
         first = R.REJECTED if rng.random() < 0.15 else R.ACCEPTED
         _assess(secretariat, recommendation, first, answered, rng)
         checked = answered + timedelta(days=rng.randint(60, 150))

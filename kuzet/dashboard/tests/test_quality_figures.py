@@ -31,6 +31,12 @@ from kuzet.visits.services.planning import TeamPlace, visit_plan
 pytestmark = pytest.mark.django_db
 S = Visit.Status
 ADVICE = "Начальнику ИВС обеспечить каждого в камере № 4 отдельным спальным местом до 1 июня."
+# The other visit's own recommendation (the same text in two institutions' reports would be
+# a copy, which this test does not look at).
+OTHER_ADVICE = (
+    "Начальнику ИВС до 1 марта отремонтировать вентиляцию в камерах № 2 и № 3 и проверить "
+    "её работу замером воздухообмена."
+)
 
 
 def reported(visit: Visit, leader: User, *, talk: bool) -> Visit:
@@ -45,7 +51,8 @@ def reported(visit: Visit, leader: User, *, talk: bool) -> Visit:
             conducted_at=now - timedelta(hours=2), consent_interview=True,
         )  # fmt: skip
     recommendation_record(
-        actor=leader, visit=visit, text_ru=ADVICE, text_kk="Шара қабылдау." if talk else "",
+        actor=leader, visit=visit, text_ru=OTHER_ADVICE if talk else ADVICE,
+        text_kk="Шара қабылдау." if talk else "",
         addressee=Addressee.objects.filter(is_active=True).first(), theme="material_conditions",
     )  # fmt: skip
     return visit_transition(actor=leader, visit=visit, to_status=S.UNDER_REVIEW)

@@ -66,6 +66,19 @@ for _key in FIELD_KEYS:
             "KUZET_FIELD_KEYS",
             "each key must be a Fernet key (32 bytes, url-safe base64, 44 characters)",
         ) from None
+# The key of encrypted backups (manage.py backup / restore): 32 bytes, url-safe base64. Keep
+# it apart from the backups (a key file inside the backup directory is refused).
+BACKUP_KEY = env_secret("KUZET_BACKUP_KEY")
+BACKUP_KEY_FILE = env_str("KUZET_BACKUP_KEY_FILE", "") or None
+if BACKUP_KEY is not None:
+    try:
+        if len(base64.urlsafe_b64decode(BACKUP_KEY.encode("ascii"))) != 32:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            "KUZET_BACKUP_KEY",
+            "must be 32 bytes in url-safe base64 (44 characters): manage.py backup --new-key",
+        ) from None
 # Generated reports are removed this many days after they were made (manage.py expire_reports).
 REPORT_RETENTION_DAYS = env_int("KUZET_REPORT_RETENTION_DAYS", 30, minimum=1)
 

@@ -201,7 +201,7 @@ def _dump_database(key: bytes, target: IO[bytes]) -> tuple[int, str]:
         with subprocess.Popen(  # noqa: S603 - fixed program, arguments from settings
             command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
         ) as dump:
-            assert dump.stdout is not None  # noqa: S101 - Popen with PIPE
+            assert dump.stdout is not None
             result = encrypt_stream(key, DATABASE_NAME, dump.stdout, target)
             errors = dump.stderr.read().decode("utf-8", "replace") if dump.stderr else ""
         if dump.returncode != 0:
@@ -384,7 +384,7 @@ def _restore_database(directory: Path, key: bytes, entry: Entry, vendor: str) ->
     with subprocess.Popen(  # noqa: S603 - fixed program, arguments from settings
         command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env
     ) as load:
-        assert load.stdin is not None  # noqa: S101 - Popen with PIPE
+        assert load.stdin is not None
         try:
             for chunk in _open_entry(directory, key, entry):
                 load.stdin.write(chunk)
@@ -417,7 +417,8 @@ def backup_restore(
             progress("database restored")
             continue
         stored = entry.name.removeprefix("media/")
-        saved = storage.save(stored, File(_ChunkReader(_open_entry(directory, key, entry))))
+        reader = io.BufferedReader(_ChunkReader(_open_entry(directory, key, entry)), CHUNK)
+        saved = storage.save(stored, File(reader))
         if saved != stored:
             raise BackupError(f"{entry.name}: the storage saved it as {saved}")
     progress(f"{len(entries) - 1} stored file(s) restored")
@@ -435,11 +436,13 @@ def evidence_mismatches() -> tuple[int, list[str]]:
         digest = hashlib.sha256()
         try:
             with item.file.open("rb") as file:
-                for block in iter(lambda file=file: file.read(CHUNK), b""):
+                while block := file.read(CHUNK):
                     digest.update(block)
         except FileNotFoundError:
             problems.append(f"evidence {item.uuid}: file {item.file.name} is missing")
             continue
         if digest.hexdigest() != item.sha256:
-            problems.append(f"evidence {item.uuid}: SHA-256 does not match ({quote(item.file.name)})")
+            problems.append(
+                f"evidence {item.uuid}: SHA-256 does not match ({quote(item.file.name)})"
+            )
     return checked, problems

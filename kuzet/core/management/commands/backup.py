@@ -24,9 +24,7 @@ class Command(BaseCommand):
             metavar="DIR",
             help="open and hash every file of an existing backup; writes nothing",
         )
-        what.add_argument(
-            "--new-key", action="store_true", help="print a new backup key and stop"
-        )
+        what.add_argument("--new-key", action="store_true", help="print a new backup key and stop")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["new_key"]:

@@ -78,6 +78,16 @@ def decrypt_bytes(stored: bytes) -> bytes:
         raise DecryptionError("no configured key opens this file (KUZET_FIELD_KEYS)") from None
 
 
+def rotate_bytes(stored: bytes) -> bytes:
+    """A stored file's content encrypted again under the current (first) key."""
+    if not stored.startswith(FILE_MAGIC):
+        raise DecryptionError("the stored file is not encrypted by Kuzet")
+    try:
+        return FILE_MAGIC + _fernet().rotate(stored[len(FILE_MAGIC) :])
+    except InvalidToken:
+        raise DecryptionError("no configured key opens this file (KUZET_FIELD_KEYS)") from None
+
+
 class EncryptedTextField(models.TextField):
     """Text encrypted at rest; ``None`` stays NULL, everything else (even "") is encrypted."""
 

@@ -272,3 +272,47 @@ def test_a_generated_internal_report_is_encrypted_at_rest_and_owner_only(
     content = b"".join(download.streaming_content)  # type: ignore[union-attr]
     assert zipfile.is_zipfile(io.BytesIO(content))
     assert FULL_NAME in docx_text(content)
+
+
+def test_rotating_field_keys_re_encrypts_stored_reports(
+    approved_visit: Visit, leader: User, english_client_for: Callable[[User], Client]
+) -> None:
+    import base64
+    import hashlib
+    import os
+    import stat
+
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from kuzet.core import crypto
+
+    # The visit was recorded under the key derived from the secret key (no KUZET_FIELD_KEYS).
+    seed = b"kuzet-field-encryption:" + settings.SECRET_KEY.encode()
+    old_key = base64.urlsafe_b64encode(hashlib.sha256(seed).digest()).decode()
+    new_key = Fernet.generate_key().decode()
+    client = english_client_for(leader)
+    try:
+        url = f"/reports/visit/{approved_visit.pk}/generate/"
+        client.post(url, {"lang": "ru", "edition": "internal", "format": "docx"})
+        report = GeneratedReport.objects.get()
+        with report.file.open("rb") as stored:
+            before = stored.read()
+        with override_settings(FIELD_KEYS=[new_key, old_key]):
+            crypto.reset_keys()
+            out = io.StringIO()
+            call_command("rotate_field_keys", stdout=out)
+            assert "1 stored file(s)" in out.getvalue()
+        with override_settings(FIELD_KEYS=[new_key]):
+            crypto.reset_keys()
+            with report.file.open("rb") as stored:
+                after = stored.read()
+            assert after != before
+            assert stat.S_IMODE(os.stat(report.file.path).st_mode) == 0o600
+            download = client.get(f"/reports/generated/{report.uuid}/download/")
+            content = b"".join(download.streaming_content)  # type: ignore[union-attr]
+            assert FULL_NAME in docx_text(content)  # the old key is gone: the new one opens it
+    finally:
+        crypto.reset_keys()

@@ -1,12 +1,62 @@
-"""manage.py rotate_field_keys: re-encrypt every encrypted field with the first key of KUZET_FIELD_KEYS."""
+"""manage.py rotate_field_keys: re-encrypt every encrypted field, and every stored file
+encrypted with the field keys (generated reports), with the first key of KUZET_FIELD_KEYS."""
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
-from kuzet.core.crypto import EncryptedTextField, rotate
+from kuzet.core.crypto import FILE_MAGIC, EncryptedTextField, rotate, rotate_bytes
+
+
+def _rewrite(storage: Storage, name: str, content: bytes) -> None:
+    """Replace a stored file's bytes under the same name (a filesystem: atomically, 0600)."""
+    try:
+        path = Path(storage.path(name))
+    except NotImplementedError:
+        storage.delete(name)
+        if storage.save(name, ContentFile(content)) != name:
+            raise RuntimeError(f"the storage renamed {name}") from None
+        return
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def rotate_files() -> int:
+    """Every stored file that begins with Kuzet's encryption header, under the current key."""
+    total = 0
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+        for field in fields:
+            names = model._default_manager.exclude(**{field.name: ""}).values_list(
+                field.name, flat=True
+            )
+            for name in names.iterator():
+                storage = field.storage
+                if not name or not storage.exists(name):
+                    continue
+                with storage.open(name, "rb") as file:
+                    if file.read(len(FILE_MAGIC)) != FILE_MAGIC:
+                        continue  # evidence files are kept as they arrived
+                    stored = FILE_MAGIC + file.read()
+                _rewrite(storage, name, rotate_bytes(stored))
+                total += 1
+    return total
 
 
 class Command(BaseCommand):
@@ -43,4 +93,7 @@ class Command(BaseCommand):
                             [v for _, v in changes] + [key],
                         )
                         total += 1
-        self.stdout.write(f"re-encrypted {total} row(s) with the current key")
+        files = rotate_files()
+        self.stdout.write(
+            f"re-encrypted {total} row(s) and {files} stored file(s) with the current key"
+        )

@@ -189,7 +189,7 @@ def drill(
     yield result
     if database_url:
         _drop(database_url)
-        for name in ("restored", "wrong-key", "tampered"):
+        for name in ("restored", "wrong-key", "tampered", "other-audit-key"):
             parts = urlsplit(database_url)
             _drop(parts._replace(path=f"{parts.path}_{name}").geturl())
 
@@ -266,6 +266,29 @@ def test_a_key_file_inside_the_backup_directory_is_refused(drill: Drill, tmp_pat
     site = Site(dict(drill.source.env, KUZET_BACKUP_KEY_FILE=str(key_file)), drill.source.var_dir)
     result = site.manage("backup", "--to", str(target))
     assert result.returncode != 0 and "keep the key apart" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_backup_key_rotates_and_old_backups_need_the_old_key(
+    drill: Drill, tmp_path: Path
+) -> None:
+    new = tmp_path / "new.key"
+    new.write_text(new_key())
+    rotated = Site(dict(drill.source.env, KUZET_BACKUP_KEY_FILE=str(new)), drill.source.var_dir)
+    assert "backup written" in rotated.ok("backup", "--to", str(tmp_path / "after"))
+    assert "backup intact" in rotated.ok("backup", "--verify", str(tmp_path / "after"))
+    old_backup = rotated.manage("backup", "--verify", str(drill.backup))
+    assert old_backup.returncode != 0 and "wrong backup key" in old_backup.stderr
+    assert "backup intact" in drill.source.ok("backup", "--verify", str(drill.backup))
+
+
+@pytest.mark.slow
+def test_a_restore_under_another_audit_key_says_the_trail_does_not_verify(drill: Drill) -> None:
+    site = drill.fresh_site("other-audit-key")
+    site.env["KUZET_AUDIT_KEY"] = "not-the-production-audit-key-0123456789abcdef"
+    result = site.manage("restore", "--from", str(drill.backup))
+    assert result.returncode != 0
+    assert "is KUZET_AUDIT_KEY the production one?" in result.stderr
 
 
 # The encryption of one file, through its two public functions.

@@ -7,6 +7,7 @@ output, and a test compares the two, so the document cannot drift from the code.
 import csv
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from kuzet.core.access import VisitAction, VisitFacts, decide_visit
 from kuzet.core.policy import (
@@ -17,6 +18,9 @@ from kuzet.core.policy import (
     Role,
     regions_where,
 )
+
+if TYPE_CHECKING:
+    from kuzet.core.policy import AnyUser
 
 OWN_REGION, OTHER_REGION = 1, 2
 
@@ -68,9 +72,10 @@ class _Person:
         return self.regions
 
 
-def _person(role: Role, pk: int) -> _Person:
+def _person(role: Role, pk: int) -> "AnyUser":
     region = OTHER_REGION if pk == 14 else OWN_REGION
-    return _Person(pk=pk, role=role.value, regions=frozenset({region}))
+    # The policy reads only these attributes of a user (policy.PolicyUser).
+    return cast("AnyUser", _Person(pk=pk, role=role.value, regions=frozenset({region})))
 
 
 def role_cell(role: Role, action: Action) -> str:

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 FORMAT = "kuzet-backup/1"
@@ -408,7 +408,12 @@ def backup_restore(
     key = parse_key(key_text)
     header = _read_header(directory, key)
     storage = default_storage
-    _check_targets_empty(storage)
+    try:
+        _check_targets_empty(storage)
+    except OperationalError as exc:
+        raise BackupError(
+            f"cannot open the target database ({exc}): create it empty first (createdb)"
+        ) from None
     entries = backup_verify(directory=directory, key_text=key_text)
     progress(f"verified {len(entries)} file(s): every SHA-256 matches the manifest")
     for entry in entries:

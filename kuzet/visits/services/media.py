@@ -444,6 +444,7 @@ def media_add_stored(
     interview: Interview | None = None,
     captured_at: datetime | None = None,
     device: str = "",
+    description: str = "",
     appeal_consent: dict[str, Any] | None = None,
 ) -> MediaEvidence:
     """Make the file already written at ``stored_name`` (by a caller that computed its size,
@@ -480,6 +481,7 @@ def media_add_stored(
             sha256=sha256,
             captured_at=captured_at,
             device=device.strip()[:200],
+            description=description.strip(),
             appeal_consent=appeal_consent,
             uploaded_by=actor,
         )

@@ -227,6 +227,7 @@ def _signed_in_on_the_web(request: HttpRequest) -> bool:
 
 def _csrf_checked(request: HttpRequest) -> None:
     """A session's request must carry the page's CSRF token (header X-CSRFToken)."""
+
     def nothing(request: HttpRequest) -> HttpResponse:
         return HttpResponse()
 

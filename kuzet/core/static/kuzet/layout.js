@@ -14,7 +14,8 @@ function labelCells(table) {
     for (const row of body.rows) {
       let column = 0;
       for (const cell of row.cells) {
-        if (!cell.hasAttribute("data-label") && headers[column]) {
+        // A cell across several columns (details under a row) belongs to none of them.
+        if (!cell.hasAttribute("data-label") && headers[column] && (cell.colSpan || 1) === 1) {
           cell.setAttribute("data-label", headers[column]);
         }
         column += cell.colSpan || 1;

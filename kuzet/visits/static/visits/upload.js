@@ -108,6 +108,9 @@ async function send(file) {
   let offset = upload ? await serverOffset(upload.url) : null;
   if (offset === null) {
     const hash = await fileHash(file);
+    // A hash recorded on the device must match, as in the plain form (the server checks too).
+    const expected = String(new FormData(form).get("expected_sha256") || "").trim().toLowerCase();
+    if (expected && expected !== hash) throw new Refused(words("mismatch", { hash }));
     const uuid = crypto.randomUUID();
     const created = await tus("POST", form.dataset.tus, {
       "Upload-Length": String(file.size),

@@ -129,8 +129,14 @@ class Upload(models.Model):
         related_name="field_uploads",
         verbose_name=_("user"),
     )
+    # None for an upload from a web page (signed in with the session, not a device token).
     device_token = models.ForeignKey(
-        DeviceToken, on_delete=models.PROTECT, related_name="uploads", verbose_name=_("device")
+        DeviceToken,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="uploads",
+        verbose_name=_("device"),
     )
     visit = models.ForeignKey(
         "visits.Visit", on_delete=models.PROTECT, related_name="+", verbose_name=_("visit")
@@ -147,6 +153,7 @@ class Upload(models.Model):
     sha256 = models.CharField(_("SHA-256 (device)"), max_length=64)
     captured_at = models.DateTimeField(_("captured"), null=True, blank=True)
     device = models.CharField(_("device"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
     appeal_consent = models.JSONField(_("appeal consent"), null=True, blank=True)
     length = models.BigIntegerField(_("length"))
     offset = models.BigIntegerField(_("offset"), default=0)

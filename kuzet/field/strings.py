@@ -139,6 +139,7 @@ TEXTS = [
     gettext_noop("Time in %(zone)s (%(offset)s)."),
     gettext_noop("Checklist"),
     gettext_noop("Saved on this tablet"),
+    gettext_noop("Draft saved on this tablet; not finalized: %(n)s to correct (listed above)."),
     gettext_noop("Saving…"),
     gettext_noop("for the interview"),
     gettext_noop("Delete this draft? It cannot be recovered."),

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.http import http_date
@@ -204,6 +205,9 @@ def _answer(
         response["Allow"] = ", ".join(sorted(methods | {"OPTIONS"}))
         return response
     try:
+        if _signed_in_on_the_web(request):
+            _csrf_checked(request)
+            return view(request, None, **kwargs)
         return view(request, device_authenticate(request), **kwargs)
     except TokenRefused as exc:
         return token_refused(exc)
@@ -213,6 +217,23 @@ def _answer(
         return exc.response()
     except Exception as exc:
         return server_error(request, exc)
+
+
+def _signed_in_on_the_web(request: HttpRequest) -> bool:
+    """A web page's upload: no device token, a signed-in session instead (whose second
+    factor TwoFactorMiddleware has already asked for)."""
+    return "Authorization" not in request.headers and request.user.is_authenticated
+
+
+def _csrf_checked(request: HttpRequest) -> None:
+    """A session's request must carry the page's CSRF token (header X-CSRFToken)."""
+
+    def nothing(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    refused = CsrfViewMiddleware(nothing).process_view(request, nothing, (), {})
+    if refused is not None:
+        raise Problem(403, "csrf_failed", _("The page has expired; reload it and try again."))
 
 
 def _with_state(response: HttpResponse, state: UploadState) -> HttpResponse:
@@ -306,6 +327,13 @@ def _metadata(pairs: dict[str, str]) -> tuple[uuid_module.UUID, UploadMeta]:
         if not isinstance(consent, dict):
             wrong("appeal_consent", _("The consent of a video appeal is a JSON object."))
             consent = None
+    web_links: dict[str, int] = {}
+    for key in ("finding", "interview"):
+        if pairs.get(key, "").strip():
+            if DIGITS.match(pairs[key].strip()):
+                web_links[f"{key}_id"] = int(pairs[key])
+            else:
+                wrong(key, _("A record is named by its number."))
     if fields:
         raise Problem(
             422,
@@ -325,6 +353,8 @@ def _metadata(pairs: dict[str, str]) -> tuple[uuid_module.UUID, UploadMeta]:
         device=" ".join(pairs.get("device", "").split()),
         record=record,
         appeal_consent=consent,
+        description=pairs.get("description", "").strip(),
+        **web_links,
     )
 
 
@@ -367,7 +397,7 @@ def _checksum(request: HttpRequest) -> Checksum | None:
 
 
 @tus_endpoint({"POST"})
-def uploads(request: HttpRequest, device: DeviceToken) -> HttpResponse:
+def uploads(request: HttpRequest, device: DeviceToken | None) -> HttpResponse:
     """Creation: ``Upload-Length`` and ``Upload-Metadata`` → 201 and ``Location``."""
     if "Upload-Defer-Length" in request.headers:
         raise _bad("invalid_upload_length", _("Upload-Length is required: give the file's size."))
@@ -379,7 +409,7 @@ def uploads(request: HttpRequest, device: DeviceToken) -> HttpResponse:
     )
     media_uuid, meta = _metadata(parse_metadata(request.headers.get("Upload-Metadata", "")))
     state, _created = upload_create(
-        user=device.user, device=device, media_uuid=media_uuid, length=length, meta=meta
+        user=request.user, device=device, media_uuid=media_uuid, length=length, meta=meta
     )
     response = _with_state(HttpResponse(status=201), state)
     response["Location"] = reverse("uploads:upload", args=[state.id])
@@ -387,12 +417,12 @@ def uploads(request: HttpRequest, device: DeviceToken) -> HttpResponse:
 
 
 @tus_endpoint({"HEAD", "PATCH", "DELETE"})
-def upload(request: HttpRequest, device: DeviceToken, upload_id: str) -> HttpResponse:
+def upload(request: HttpRequest, device: DeviceToken | None, upload_id: str) -> HttpResponse:
     """HEAD (where it stands), PATCH (append a chunk), DELETE (abandon it)."""
     wanted = _uuid(upload_id)
     if wanted is None:
         raise Problem(404, "not_found", _("Not found."))
-    user = device.user
+    user = request.user
     if request.method == "HEAD":
         return _with_state(HttpResponse(status=200), upload_state(user=user, upload_id=wanted))
     if request.method == "DELETE":

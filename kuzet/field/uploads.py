@@ -157,6 +157,10 @@ class UploadMeta:
     device: str = ""
     record: uuid_module.UUID | None = None
     appeal_consent: dict[str, Any] | None = None
+    # From a web page (which links records by their number, not a synced record's UUID).
+    finding_id: int | None = None
+    interview_id: int | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,23 @@ def _linked(
     raise UploadInvalid([linked_to_what], {"record": [linked_to_what]})
 
 
+def _linked_on_web(visit: Visit, meta: UploadMeta) -> tuple[Interview | None, Finding | None]:
+    """The interview and finding of ``visit`` a web page names by number."""
+    interview = finding = None
+    fields: dict[str, list[str]] = {}
+    if meta.interview_id is not None:
+        interview = visit.interviews.filter(pk=meta.interview_id).first()
+        if interview is None:
+            fields["interview"] = [_("This visit has no such interview.")]
+    if meta.finding_id is not None:
+        finding = visit.findings.filter(pk=meta.finding_id).first()
+        if finding is None:
+            fields["finding"] = [_("This visit has no such finding.")]
+    if fields:
+        raise UploadInvalid([m for messages in fields.values() for m in messages], fields)
+    return interview, finding
+
+
 def _existing(
     user: Any, media_uuid: uuid_module.UUID, length: int, sha256: str
 ) -> UploadState | None:
@@ -249,7 +270,7 @@ def _existing(
 def upload_create(
     *,
     user: Any,
-    device: DeviceToken,
+    device: DeviceToken | None,
     media_uuid: uuid_module.UUID,
     length: int,
     meta: UploadMeta,
@@ -270,6 +291,8 @@ def upload_create(
     with acting_as(user):
         visit = _visit_for_recording(user, meta.visit_id)
         interview, finding = _linked(visit, meta.record)
+        if meta.finding_id is not None or meta.interview_id is not None:
+            interview, finding = _linked_on_web(visit, meta)
         try:
             media_check(
                 actor=user,
@@ -297,7 +320,8 @@ def upload_create(
         filetype=meta.filetype[:100],
         sha256=meta.sha256,
         captured_at=meta.captured_at,
-        device=(meta.device or device.name)[:200],
+        device=(meta.device or (device.name if device else ""))[:200],
+        description=meta.description,
         appeal_consent=meta.appeal_consent,
         length=length,
         expires_at=_expiry(),
@@ -582,6 +606,7 @@ def _complete(upload: Upload, last_part: str) -> UploadState:
                 interview=upload.interview,
                 captured_at=upload.captured_at,
                 device=upload.device,
+                description=upload.description,
                 appeal_consent=upload.appeal_consent,
             )
             Upload.objects.filter(pk=upload.pk).update(media=item)

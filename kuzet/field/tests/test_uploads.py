@@ -22,6 +22,7 @@ from kuzet.field.models import Upload, UploadChunk
 from kuzet.field.tests.device import Device, interview_record
 from kuzet.people.models import User
 from kuzet.visits.models import CustodyEvent, MediaEvidence, Visit
+from kuzet.visits.tests.test_media import a_finding
 
 pytestmark = pytest.mark.django_db
 UPLOADS = "/api/v1/uploads/"
@@ -632,3 +633,69 @@ def test_of_two_requests_at_one_offset_one_wins_and_the_other_is_409(
     assert len(files_under(media_root, "uploads")) == 1  # the loser's bytes were dropped
     tus.send(url, data, 10_000, start=4_000)
     assert (media_root / MediaEvidence.objects.get().file.name).read_bytes() == data
+
+
+class WebTus(Tus):
+    """The media tab's uploader (visits/upload.js): the page's session and CSRF token
+    instead of a device token."""
+
+    def __init__(self, client: Client, csrf: str) -> None:
+        self.client, self.csrf = client, csrf
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        return {
+            "HTTP_ACCEPT_LANGUAGE": "en",
+            "HTTP_TUS_RESUMABLE": "1.0.0",
+            "HTTP_X_CSRFTOKEN": self.csrf,
+            **extra,
+        }
+
+
+def web_tus(client_for: Callable[[User], Client], user: User, visit: Visit) -> WebTus:
+    signed_in = client_for(user)
+    signed_in.handler.enforce_csrf_checks = True
+    page = signed_in.get(f"/visits/{visit.pk}/media/")
+    assert page.status_code == 200 and 'id="media-upload"' in page.content.decode()
+    return WebTus(signed_in, signed_in.cookies["csrftoken"].value)
+
+
+def test_a_web_page_uploads_with_its_session_resumes_and_keeps_the_description(
+    visit: Visit, member: User, client_for: Callable[[User], Client], media_root: Path
+) -> None:
+    tus = web_tus(client_for, member, visit)
+    data = webm(300_000)
+    finding = a_finding(member, visit)
+    created = tus.create(
+        data, visit, "", description="Камера № 4, вид от двери", finding=str(finding.pk)
+    )
+    assert created.status_code == 201, created.content
+    url = created["Location"]
+    first = tus.patch(url, 0, data[:100_000])
+    assert first.status_code == 204 and first["Upload-Offset"] == "100000"
+    # The connection was lost: the page asks where the server stands and continues.
+    assert tus.head(url)["Upload-Offset"] == "100000"
+    last = tus.send(url, data, 100_000, start=100_000)
+    item = MediaEvidence.objects.get(uuid=last["Kuzet-Media"])
+    assert item.sha256 == hashlib.sha256(data).hexdigest() and item.size == len(data)
+    assert item.description == "Камера № 4, вид от двери" and item.finding == finding
+    assert item.uploaded_by == member
+    assert Upload.objects.get(media=item).device_token is None
+    # Back on the tab, the page says what was stored (once).
+    back = tus.client.get(f"/visits/{visit.pk}/media/?uploaded={item.uuid}")
+    assert back.status_code == 302 and back["Location"] == f"/visits/{visit.pk}/media/"
+    assert item.sha256 in tus.client.get(back["Location"]).content.decode()
+
+
+def test_a_web_upload_needs_the_pages_csrf_token_and_a_finding_of_the_visit(
+    visit: Visit, member: User, client_for: Callable[[User], Client], media_root: Path
+) -> None:
+    tus = web_tus(client_for, member, visit)
+    data = webm(1000)
+    forged = WebTus(tus.client, "not-the-token")
+    assert_problem(forged.create(data, visit), 403, "csrf_failed")
+    body = assert_problem(tus.create(data, visit, finding="999999"), 422, "invalid_upload")
+    assert body["fields"] == {"finding": ["This visit has no such finding."]}
+    # Signed out, the page's request is a device's without a token.
+    tus.client.logout()
+    assert_problem(tus.create(data, visit), 401, "token_missing")
+    assert not Upload.objects.exists() and not MediaEvidence.objects.exists()

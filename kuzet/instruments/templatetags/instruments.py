@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kuzet.instruments.expressions import ExpressionError, render
 from kuzet.instruments.schema import text_in
+from kuzet.instruments.wording import Names, describe
 
 register = template.Library()
 
@@ -49,3 +50,18 @@ TYPE_LABELS = {
 @register.filter
 def type_label(question_type: str) -> str:
     return str(TYPE_LABELS.get(question_type, question_type))
+
+
+@register.simple_tag(takes_context=True)
+def condition_words(context: Any, condition: Any) -> str | None:
+    """The condition in words in the preview's language (None: show the expression)."""
+    cache = context.render_context
+    key = ("condition-names", id(context.get("document")), context.get("language"))
+    names = cache.get(key)
+    if names is None:
+        document = context.get("document")
+        names = Names(
+            document if isinstance(document, dict) else {}, context.get("language") or "ru"
+        )
+        cache[key] = names
+    return describe(condition, names)

@@ -166,6 +166,13 @@ REFUSED: list[tuple[bytes, StrOrPromise]] = [
     (b"Rar!", gettext_lazy("a RAR archive")),
     (b"\xd0\xcf\x11\xe0", gettext_lazy("an old Office document")),
     (b"{\\rtf", gettext_lazy("an RTF document")),
+    (b"7z\xbc\xaf\x27\x1c", gettext_lazy("a 7-Zip archive")),
+    (b"\x1f\x8b", gettext_lazy("a GZIP archive")),
+    (b"II*\x00", gettext_lazy("a TIFF image")),
+    (b"MM\x00*", gettext_lazy("a TIFF image")),
+    (b"fLaC", gettext_lazy("FLAC audio")),
+    (b"FLV", gettext_lazy("a Flash video")),
+    (b"0&\xb2u\x8e", gettext_lazy("a Windows Media file (WMV/WMA)")),
 ]
 
 
@@ -201,11 +208,15 @@ def describe_unknown(head: bytes) -> str:
         if head.startswith(signature):
             return str(name)
     if head[4:8] == b"ftyp":
-        return _("ISO media of brand “%(brand)s”") % {
-            "brand": head[8:12].decode("ascii", "replace")
+        return _("a video or audio file of a format Kuzet does not accept (“%(brand)s”)") % {
+            "brand": head[8:12].decode("ascii", "replace").strip()
         }
     if head[:4] == b"RIFF":
-        return _("a RIFF file of type “%(type)s”") % {"type": head[8:12].decode("ascii", "replace")}
+        if head[8:12] == b"AVI ":
+            return _("an AVI video")
+        return _("a RIFF file of type “%(type)s”") % {
+            "type": head[8:12].decode("ascii", "replace").strip()
+        }
     try:
         # Incremental: the first bytes may end inside a character.
         text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
@@ -213,7 +224,8 @@ def describe_unknown(head: bytes) -> str:
         text = ""
     if text and all(ch.isprintable() or ch.isspace() for ch in text):
         return _("text")
-    return _("bytes %(hex)s") % {"hex": head[:8].hex(" ")}
+    # Not its first bytes in hexadecimal: they say nothing to the person uploading.
+    return _("a file of a type Kuzet does not recognise")
 
 
 def _read_head(upload: UploadedFile) -> bytes:
@@ -444,6 +456,7 @@ def media_add_stored(
     interview: Interview | None = None,
     captured_at: datetime | None = None,
     device: str = "",
+    description: str = "",
     appeal_consent: dict[str, Any] | None = None,
 ) -> MediaEvidence:
     """Make the file already written at ``stored_name`` (by a caller that computed its size,
@@ -480,6 +493,7 @@ def media_add_stored(
             sha256=sha256,
             captured_at=captured_at,
             device=device.strip()[:200],
+            description=description.strip(),
             appeal_consent=appeal_consent,
             uploaded_by=actor,
         )

@@ -173,7 +173,11 @@ def test_without_a_kind_the_content_chooses_it(visit: Visit, member: User) -> No
         ("photo.png", "Это не фотография, а текст.\n".encode() * 20, "found: text"),
         ("setup.exe", b"MZ\x90\x00\x03\x00\x00\x00" + bytes(500), "found: a Windows program"),
         ("report.docx", b"PK\x03\x04\x14\x00\x06\x00" + bytes(500), "ZIP archive"),
-        ("clip.avi", b"RIFF\x00\x01\x00\x00AVI LIST" + bytes(500), "RIFF file of type “AVI ”"),
+        ("clip.avi", b"RIFF\x00\x01\x00\x00AVI LIST" + bytes(500), "found: an AVI video"),
+        ("scan.tif", b"II*\x00\x08\x00\x00\x00" + bytes(500), "found: a TIFF image"),
+        ("song.flac", b"fLaC\x00\x00\x00\x22" + bytes(500), "found: FLAC audio"),
+        # Unknown binary content: said in words, not as its first bytes in hexadecimal.
+        ("data.bin", b"\x00\x01\x02\x03\x04\x05\x06\x07" + bytes(500), "found: a file of a type"),
     ],
 )
 def test_unsupported_content_is_refused_whatever_its_name(

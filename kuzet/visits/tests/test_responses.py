@@ -116,7 +116,17 @@ def test_saving_without_javascript_and_the_check(
     page = client.get(saved["Location"]).content.decode()
     assert "От 0 до 5000" in page  # the instrument's own message (no English one: Russian)
     assert "This question is required." in page  # force_register
-    assert "2 answers are missing or invalid" in page
+    # One message for the save's outcome: saved, with what is still wrong; no green "saved"
+    # above it.
+    assert "The answers are saved, but 2 answers are missing or invalid" in page
+    assert '<ul class="messages">' not in page
+    valid = client.post(
+        url, {"revision": "1", "population": "5", "force_register": "compliant", "check": ""}
+    )
+    assert valid.status_code == 302
+    page = client.get(valid["Location"]).content.decode()
+    assert "The answers are saved; every required answer is given and valid." in page
+    assert '<ul class="messages">' not in page
 
 
 def test_submission_lists_unanswered_checklists_and_non_compliance_without_a_finding(

@@ -148,7 +148,9 @@ def test_plan_fill_submit_return_fix_approve(
     page.select_option("#id_kind", "photo")
     page.select_option("#id_finding", index=1)
     page.click("form[enctype] button.btn")
-    page.wait_for_url(f"{base}{visit_url}media/")
+    # Sent through the resumable upload (visits/upload.js); the page then says it is stored.
+    page.wait_for_selector(".messages li.success")
+    assert page.url == f"{base}{visit_url}media/"
     assert page.locator("main img").count() == 1
     digest = page.get_attribute("code[title]", "title")
     assert digest == hashlib.sha256(photo).hexdigest()

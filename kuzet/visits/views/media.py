@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -117,6 +118,10 @@ def _render_media_tab(
             "form": form,
             "upload_errors": errors or [],
             "max_bytes": settings.KUZET_MEDIA_MAX_BYTES,
+            # A time typed in the form is in the site's zone (sent with its offset).
+            "utc_offset": timezone.localtime().strftime("%z")[:3]
+            + ":"
+            + timezone.localtime().strftime("%z")[3:],
         },
     )
     response.status_code = status
@@ -127,7 +132,25 @@ def _render_media_tab(
 @require_GET
 def media_tab(request: HttpRequest, pk: int) -> HttpResponse:
     visit = visit_or_404(request, pk)
+    uploaded = _uuid_or_none(request.GET.get("uploaded", ""))
+    if uploaded is not None:
+        # Back from a resumable upload (upload.js): say what was stored, as after the form.
+        item = media_for(request.user, visit).filter(uuid=uploaded, uploaded_by_id=request.user.pk)
+        if stored := item.first():
+            messages.success(
+                request,
+                _("Stored: %(kind)s, SHA-256 %(sha256)s.")
+                % {"kind": stored.get_kind_display(), "sha256": stored.sha256},
+            )
+        return redirect("visits:media_tab", visit.pk)
     return _render_media_tab(request, visit, _upload_form(request, visit))
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
 
 
 @csrf_exempt

@@ -153,7 +153,9 @@ def response_edit(request: HttpRequest, pk: int, uuid: str) -> HttpResponse:
                         "problems": response.problem_count,
                     }
                 )
-            messages.success(request, _("The answers are saved."))
+            if "check" not in request.POST:
+                # After "Save and check" the check's summary says both (one message).
+                messages.success(request, _("The answers are saved."))
             target = reverse("visits:response_edit", args=[visit.pk, response.uuid])
             return redirect(target + ("?check=1" if "check" in request.POST else ""))
     language = (get_language() or "ru").split("-")[0]
@@ -170,6 +172,8 @@ def response_edit(request: HttpRequest, pk: int, uuid: str) -> HttpResponse:
             "sections": build_form(document, answers, errors, language, marks),
             "errors": errors,
             "checked": checked or status != 200,
+            # Back from "Save and check": the summary is the one message of the save.
+            "saved": checked and status == 200,
         },
     )
     page.status_code = status

@@ -618,6 +618,14 @@ async function editScreen(uuid) {
   const status = h("span", { class: "save-status", id: "save-status", role: "status" },
     stored ? `${t("Saved on this tablet")} ${formatDateTime(record.updated_at)}` : t("Not stored yet: the draft is kept from the first answer."));
   let shownProblems = null; // the problems shown since "Finalize" was pressed, by field
+  // One message for the outcome: "saved" in green only when nothing waits to be corrected.
+  const showSaved = () => {
+    const count = shownProblems ? new Set(Object.values(shownProblems).flat()).size : 0;
+    status.textContent = count
+      ? t("Draft saved on this tablet; not finalized: %(n)s to correct (listed above).", { n: count })
+      : `${t("Saved on this tablet")} ${formatDateTime(record.updated_at)}`;
+    status.dataset.kind = count ? "draft" : "saved";
+  };
   const save = (data) => {
     record.data = data;
     if (shownProblems) refreshProblems();
@@ -628,8 +636,7 @@ async function editScreen(uuid) {
       if (pendingSave?.run === run) pendingSave = null;
       if (!(await store.saveDraft(record))) return; // finalized meanwhile: nothing to save
       if (unsaved === record) unsaved = null;
-      status.textContent = `${t("Saved on this tablet")} ${formatDateTime(record.updated_at)}`;
-      status.dataset.kind = "saved";
+      showSaved();
     };
     pendingSave = { run, timer: setTimeout(run, SAVE_AFTER_MS) };
   };
@@ -675,6 +682,7 @@ async function editScreen(uuid) {
       } }, t("Delete the draft")),
       h("button", { class: "btn", id: "finalize", type: "button", onclick: async () => {
         shownProblems = await finalize(record, form, problemsBox, context);
+        if (unsaved !== record) showSaved();
       } }, t("Finalize"))),
   );
 }

@@ -24,6 +24,7 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, StrictStr
 
+from kuzet.core import metrics
 from kuzet.core.policy import SignInStep, sign_in_step
 from kuzet.field.http import (
     device_authenticate,
@@ -456,6 +457,7 @@ def field_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict
     submission, created = submission_receive(
         user=device.user, device=device, uuid=payload.uuid, envelope=envelope
     )
+    metrics.submission_received(created=created)
     return Status(201 if created else 200, _receipt(submission))
 
 

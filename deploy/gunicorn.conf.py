@@ -75,4 +75,4 @@ def child_exit(server: Any, worker: Any) -> None:
     the totals, its live gauges go."""
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+    multiprocess.mark_process_dead(worker.pid)

@@ -101,7 +101,7 @@ def exposition() -> bytes:
     queue.register(QueueCollector())
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         counted = CollectorRegistry()
-        multiprocess.MultiProcessCollector(counted)  # type: ignore[no-untyped-call]
+        multiprocess.MultiProcessCollector(counted)
         return generate_latest(counted) + generate_latest(queue)
     return generate_latest(REGISTRY) + generate_latest(queue)
 

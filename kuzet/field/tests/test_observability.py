@@ -113,10 +113,10 @@ def test_a_sync_logs_json_lines_with_request_ids_and_no_personal_data(
     for line in requests:
         assert len(line["request_id"]) >= 8 and line["route"] and line["status"]
         assert "/" not in line["route"] or line["route"].startswith("<")
-    assert {"method": "POST", "route": "api-v1:field_submission", "status": 201} == {
+    assert {
         k: next(r for r in requests if r["request_id"] == "tablet-3-sync-0001")[k]
         for k in ("method", "route", "status")
-    }
+    } == {"method": "POST", "route": "api-v1:field_submission", "status": 201}
     assert any(r["route"] == "uploads:upload" and r["method"] == "PATCH" for r in requests)
     assert any(r["route"] == "people:login" for r in requests)
     # Django's "Not Found" line names no path either.

@@ -800,6 +800,7 @@ def test_metrics_of_each_instance_count_the_run(production: Production, https: A
         )
         assert reply.status_code == 200, reply.text
         scraped[name] = reply.text
+        (production.logs / f"metrics-{name}.txt").write_text(reply.text)  # for the record
         # Both gunicorn workers' counters are in it, whichever worker answered.
         assert _samples(reply.text, "kuzet_http_requests_total") > 0
         assert 'kuzet_queue_jobs{state="waiting"}' in reply.text

@@ -292,7 +292,7 @@ if not DEBUG:
 # Behind a reverse proxy the client's address is in X-Forwarded-For, not REMOTE_ADDR;
 # sign-in throttling counts per address, so it must see the real one. The header is
 # honoured only when REMOTE_ADDR is one of these proxies: a client reaching the app
-# directly cannot choose its own address (kuzet.people.auth.client_ip).
+# directly cannot choose its own address (kuzet.core.http.client_ip).
 TRUSTED_PROXIES = env_networks("KUZET_TRUSTED_PROXIES")
 if env_str("KUZET_TRUSTED_PROXY_COUNT"):
     raise ConfigError(

@@ -110,7 +110,7 @@ def may_scrape(request: HttpRequest) -> bool:
     """Inside KUZET_METRICS_NETWORKS and, when KUZET_METRICS_TOKEN is set, showing it."""
     import ipaddress
 
-    from kuzet.people.auth import client_ip
+    from kuzet.core.http import client_ip
 
     address = client_ip(request)
     try:

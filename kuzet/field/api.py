@@ -25,6 +25,7 @@ from ninja.security import HttpBearer
 from pydantic import Field, StrictStr
 
 from kuzet.core import metrics
+from kuzet.core.http import client_ip
 from kuzet.core.policy import SignInStep, sign_in_step
 from kuzet.field.http import (
     device_authenticate,
@@ -47,7 +48,6 @@ from kuzet.field.services import (
     submission_receive,
 )
 from kuzet.field.uploads import media_receipt_of
-from kuzet.people.auth import client_ip
 from kuzet.people.throttle import SignInThrottled, remember_browser, sign_in_authenticate
 from kuzet.people.two_factor import TooManyAttempts, has_confirmed_device, two_factor_verify
 

@@ -8,7 +8,9 @@ handing them over at loopback speed: a slow tablet then never holds a worker.
 import multiprocessing
 import os
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 # The checkout this file belongs to, so that ``kuzet`` imports whatever the working directory.
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +54,25 @@ proc_name = "kuzet-web"
 # No runtime control socket (gunicorn 25.1+): systemd or the container runtime manages the
 # process, and a socket in the service user's home is one more thing to secure.
 control_socket_disable = True
+
+# Prometheus counters of every worker (kuzet.core.metrics): each worker writes its own files
+# in this directory and /metrics, answered by any of them, adds them all up. Set before the
+# application is loaded (prometheus_client reads it once, at import). Emptied at each start
+# of this instance, so it must be this instance's alone: kuzet-web.service gives it
+# /run/kuzet-web/metrics; without the variable a new directory is made for each start.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+if _metrics_dir:
+    Path(_metrics_dir).mkdir(parents=True, exist_ok=True)
+    for _old in Path(_metrics_dir).glob("*.db"):
+        _old.unlink()
+else:
+    _shm = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="kuzet-metrics-", dir=_shm)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that ended (recycled after max_requests, or killed): its counters stay in
+    the totals, its live gauges go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

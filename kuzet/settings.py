@@ -7,6 +7,7 @@ SQLite file and local files under ``var/``.
 
 import base64
 import hashlib
+import ipaddress
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -195,6 +196,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the request's metrics and log line, and /metrics itself.
+    "kuzet.core.observability.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -302,7 +305,7 @@ if not DEBUG:
 # Behind a reverse proxy the client's address is in X-Forwarded-For, not REMOTE_ADDR;
 # sign-in throttling counts per address, so it must see the real one. The header is
 # honoured only when REMOTE_ADDR is one of these proxies: a client reaching the app
-# directly cannot choose its own address (kuzet.people.auth.client_ip).
+# directly cannot choose its own address (kuzet.core.http.client_ip).
 TRUSTED_PROXIES = env_networks("KUZET_TRUSTED_PROXIES")
 if env_str("KUZET_TRUSTED_PROXY_COUNT"):
     raise ConfigError(
@@ -412,11 +415,31 @@ WORKER_STALE_SECONDS = env_int("KUZET_WORKER_STALE_SECONDS", 60, minimum=15)
 REPORT_TIMEOUT_MINUTES = env_int("KUZET_REPORT_TIMEOUT_MINUTES", 30, minimum=1)
 REPORT_ATTEMPTS = env_int("KUZET_REPORT_ATTEMPTS", 2, minimum=1)
 
+# Logs go to stderr (the journal): one JSON object a line in production, readable lines in
+# development (KUZET_LOG_FORMAT). Each line carries the request id (X-Request-ID, set by
+# nginx) and no personal data: URL names instead of paths, no query strings, no user names
+# (kuzet.core.observability; docs/operations.md).
+LOG_FORMAT = env_choice(
+    "KUZET_LOG_FORMAT", "plain" if DEBUG else "json", {"json", "plain"}, what="json or plain"
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "()": "kuzet.core.observability.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {"()": "kuzet.core.observability.JsonFormatter"},
+    },
+    "filters": {"without_paths": {"()": "kuzet.core.observability.WithoutPaths"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["without_paths"],
+        }
+    },
     "root": {
         "handlers": ["console"],
         "level": env_choice(
@@ -427,3 +450,12 @@ LOGGING = {
         ),
     },
 }
+
+# Prometheus metrics at /metrics (kuzet.core.metrics): answered only to clients in these
+# networks (the real client address, behind KUZET_TRUSTED_PROXIES), and only with
+# "Authorization: Bearer <token>" when KUZET_METRICS_TOKEN is set.
+METRICS_NETWORKS = env_networks("KUZET_METRICS_NETWORKS") or (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
+METRICS_TOKEN = env_secret("KUZET_METRICS_TOKEN") or ""

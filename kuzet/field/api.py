@@ -24,6 +24,8 @@ from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, StrictStr
 
+from kuzet.core import metrics
+from kuzet.core.http import client_ip
 from kuzet.core.policy import SignInStep, sign_in_step
 from kuzet.field.http import (
     device_authenticate,
@@ -46,7 +48,6 @@ from kuzet.field.services import (
     submission_receive,
 )
 from kuzet.field.uploads import media_receipt_of
-from kuzet.people.auth import client_ip
 from kuzet.people.throttle import SignInThrottled, remember_browser, sign_in_authenticate
 from kuzet.people.two_factor import TooManyAttempts, has_confirmed_device, two_factor_verify
 
@@ -456,6 +457,7 @@ def field_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict
     submission, created = submission_receive(
         user=device.user, device=device, uuid=payload.uuid, envelope=envelope
     )
+    metrics.submission_received(created=created)
     return Status(201 if created else 200, _receipt(submission))
 
 

@@ -27,6 +27,7 @@ from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from kuzet.core import metrics
 from kuzet.field.http import (
     Problem,
     device_authenticate,
@@ -408,9 +409,11 @@ def uploads(request: HttpRequest, device: DeviceToken | None) -> HttpResponse:
         _("Upload-Length must be the file's size in bytes."),
     )
     media_uuid, meta = _metadata(parse_metadata(request.headers.get("Upload-Metadata", "")))
-    state, _created = upload_create(
+    state, created = upload_create(
         user=request.user, device=device, media_uuid=media_uuid, length=length, meta=meta
     )
+    if created:
+        metrics.upload_event("created")
     response = _with_state(HttpResponse(status=201), state)
     response["Location"] = reverse("uploads:upload", args=[state.id])
     return response
@@ -447,6 +450,10 @@ def upload(request: HttpRequest, device: DeviceToken | None, upload_id: str) -> 
         body=request,
         checksum=_checksum(request),
     )
+    if state.offset > offset:
+        metrics.upload_event("chunk", state.offset - offset)
+        if state.media is not None:
+            metrics.upload_event("completed")
     return _with_state(HttpResponse(status=204), state)
 
 

@@ -418,11 +418,18 @@ class _BodyReader:
     """Reads at most ``limit`` bytes of a request body, counting and hashing them; a body
     that ends early (the connection dropped) reads as its end and sets ``interrupted``."""
 
+    # Read once, front to back: a storage must not seek it (django-storages' S3 backend
+    # rewinds only what says it is seekable, and then streams it in multipart parts).
+    closed = False
+
     def __init__(self, body: Readable, limit: int, digest: Callable[[], Any] | None) -> None:
         self.body, self.remaining = body, limit
         self.received = 0
         self.interrupted = False
         self.checksum = digest() if digest else None
+
+    def seekable(self) -> bool:
+        return False
 
     def read(self, size: int = -1) -> bytes:
         if self.remaining <= 0:
@@ -445,12 +452,17 @@ class _BodyReader:
 class _Concatenation:
     """The stored chunks read one after another, hashed (SHA-256) as they are read."""
 
+    closed = False  # not seekable either (see _BodyReader)
+
     def __init__(self, storage: Storage, names: list[str]) -> None:
         self.storage, self.names = storage, list(names)
         self.current: Any = None
         self.sha256 = hashlib.sha256()
         self.size = 0
         self.head = b""
+
+    def seekable(self) -> bool:
+        return False
 
     def read(self, size: int = -1) -> bytes:
         size = READ_SIZE if size is None or size < 0 else size

@@ -1,12 +1,10 @@
 """Authentication pieces: the backend that keeps demo users out of real deployments, and
 the client address the sign-in lockout counts by."""
 
-import ipaddress
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.http import HttpRequest
 
 from kuzet.people.demo import DEMO_USERNAMES
 
@@ -28,28 +26,3 @@ class KuzetBackend(ModelBackend):
         if user is not None and user.get_username() in DEMO_USERNAMES and not settings.DEMO:
             return None
         return user
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, unless that is a trusted proxy (KUZET_TRUSTED_PROXIES);
-    then the rightmost X-Forwarded-For entry that is not a trusted proxy. A direct client's
-    header is ignored, so it cannot pick a new address for every guess."""
-    address: str | None = request.META.get("REMOTE_ADDR")
-    if not _is_trusted_proxy(address):
-        return address
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not _is_trusted_proxy(hop):
-            return hop
-        address = hop
-    return address
-
-
-def _is_trusted_proxy(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in settings.TRUSTED_PROXIES)

@@ -47,7 +47,7 @@ from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from kuzet.people.auth import client_ip
+from kuzet.core.http import client_ip
 from kuzet.people.models import SignInThrottle, ThrottleScope, User
 
 #: The clock of every decision here; tests replace it instead of sleeping.

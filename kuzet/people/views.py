@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 
-from kuzet.people.auth import client_ip
+from kuzet.core.http import client_ip
 from kuzet.people.forms import SignInForm, TokenForm
 from kuzet.people.throttle import remember_browser
 from kuzet.people.two_factor import (

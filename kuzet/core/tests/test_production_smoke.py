@@ -73,6 +73,11 @@ print("VISIT", visit.pk)
 """
 
 
+# What nginx tells an application instance; a test that addresses one instance directly
+# says the same (gunicorn and Django trust it from 127.0.0.1 only).
+BEHIND_PROXY = {"X-Forwarded-Proto": "https"}
+
+
 def _tail(path: Path, lines: int = 40) -> str:
     if not path.exists():
         return f"({path.name}: nothing written)"
@@ -118,15 +123,19 @@ def _certificate(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def _nginx_conf(tmp: Path, *, http: int, https: int, app: int, cert: Path, key: Path) -> Path:
-    """deploy/nginx/kuzet.conf with this machine's ports and certificate."""
+def _nginx_conf(
+    tmp: Path, *, http: int, https: int, apps: list[int], cert: Path, key: Path
+) -> Path:
+    """deploy/nginx/kuzet.conf with this machine's ports and certificate, in front of the
+    application instances on ``apps``."""
     site = (ROOT / "deploy" / "nginx" / "kuzet.conf").read_text()
     replacements = {
         "listen 80;": f"listen 127.0.0.1:{http};",
         "listen [::]:80;": "",
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https} ssl http2;",
         "listen [::]:443 ssl http2;": "",
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{app};",
+        "server 127.0.0.1:8000;": " ".join(f"server 127.0.0.1:{app};" for app in apps),
+        "access_log /var/log/nginx/kuzet-access.log kuzet;": f"access_log {tmp}/nginx-access.log kuzet;",
         "/etc/letsencrypt/live/kuzet.example.kz/fullchain.pem": str(cert),
         "/etc/letsencrypt/live/kuzet.example.kz/privkey.pem": str(key),
     }
@@ -176,6 +185,9 @@ class Production:
     redis_port: int
     visit: int
     logs: Path
+    instances: dict[str, str]  # name: http://127.0.0.1:PORT of its gunicorn, behind nginx
+    metrics_token: str
+    media: Path
 
 
 @pytest.fixture(scope="module")
@@ -191,14 +203,16 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     secrets_dir.mkdir(mode=0o700)
     from cryptography.fernet import Fernet
 
+    metrics_token = secrets.token_urlsafe(24)
     for name, value in {
+        "metrics-token": metrics_token,
         "secret-key": secrets.token_urlsafe(64),
         "audit-key": secrets.token_urlsafe(48),
         "field-keys": Fernet.generate_key().decode(),
     }.items():
         (secrets_dir / name).write_text(value + "\n")
     cert, key = _certificate(secrets_dir)
-    app, http, https, redis_port = (_free_port() for _ in range(4))
+    app_a, app_b, http, https, redis_port = (_free_port() for _ in range(5))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
     env.update(
         KUZET_DEBUG="0",
@@ -206,6 +220,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
         KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
         KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
+        KUZET_METRICS_TOKEN_FILE=str(secrets_dir / "metrics-token"),
         KUZET_ALLOWED_HOSTS="127.0.0.1",
         KUZET_CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{https}",
         KUZET_BEHIND_TLS_PROXY="1",
@@ -215,16 +230,21 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         KUZET_CACHE_URL=f"redis://127.0.0.1:{redis_port}/0",
         KUZET_VAR_DIR=str(tmp / "var"),
         KUZET_AUDIT_ANCHOR_FILE=str(tmp / "anchors" / "audit-anchors.jsonl"),
-        KUZET_BIND=f"127.0.0.1:{app}",
         KUZET_WEB_WORKERS="2",
         PYTHONUNBUFFERED="1",
     )
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(name: str, *command: str) -> None:
+    def start(name: str, *command: str, extra: dict[str, str] | None = None) -> None:
         with (logs / f"{name}.log").open("wb") as log:
             processes.append(
-                subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env={**env, **(extra or {})},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
             )
 
     def manage(*args: str, extra: dict[str, str] | None = None) -> str:
@@ -262,10 +282,24 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
             "shell", "-c", SETUP, extra={"SMOKE_PASSWORD": PASSWORD, "SMOKE_TOTP_KEY": TOTP_KEY}
         )
         visit = int(re.search(r"VISIT (\d+)", out).group(1))  # type: ignore[union-attr]
-        # As kuzet-web.service and kuzet-worker.service do.
-        start("gunicorn", sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py")
+        # As kuzet-web.service and kuzet-worker.service do; two application instances (as on
+        # two servers: nothing in common but the database, Redis and the storage directory),
+        # each with its own metrics directory, both behind nginx.
+        instances = {"a": app_a, "b": app_b}
+        for name, port in instances.items():
+            start(
+                f"gunicorn-{name}",
+                sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+                extra={
+                    "KUZET_BIND": f"127.0.0.1:{port}",
+                    "KUZET_INSTANCE_NAME": f"instance-{name}",
+                    "PROMETHEUS_MULTIPROC_DIR": str(tmp / f"metrics-{name}"),
+                },
+            )  # fmt: skip
         start("worker", sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "1")
-        conf = _nginx_conf(tmp, http=http, https=https, app=app, cert=cert, key=key)
+        conf = _nginx_conf(
+            tmp, http=http, https=https, apps=list(instances.values()), cert=cert, key=key
+        )
         start("nginx", shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf))
 
         import requests
@@ -277,7 +311,10 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 if process.poll() is not None:
                     raise RuntimeError(failure(f"{process.args!r} stopped"))
             try:
-                if requests.get(f"{base}/healthz", verify=str(cert), timeout=5).status_code == 200:
+                if requests.get(f"{base}/healthz", verify=str(cert), timeout=5).status_code == 200 and all(
+                    requests.get(f"http://127.0.0.1:{port}/healthz", headers=BEHIND_PROXY, timeout=5).status_code == 200
+                    for port in instances.values()
+                ):  # fmt: skip
                     break
             except requests.RequestException:
                 pass
@@ -291,6 +328,9 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
             redis_port=redis_port,
             visit=visit,
             logs=logs,
+            instances={name: f"http://127.0.0.1:{port}" for name, port in instances.items()},
+            metrics_token=metrics_token,
+            media=tmp / "var" / "media",
         )
         print(failure("logs of the production layout (shown when a test failed):"))
     finally:
@@ -496,3 +536,305 @@ def test_a_report_is_generated_by_the_worker(production: Production, secretariat
     assert document.status_code == 200 and document.content.startswith(b"%PDF")
     health = secretariat.get(f"{production.base}/healthz").json()
     assert health["status"] == "ok" and health["queue"]["waiting"] == 0
+
+
+# --- Two application instances: one upload, one record, across both ------------------------
+
+
+def _sql(query: str, *params: Any) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(DATABASE) as connection:
+        return connection.execute(query, params).fetchall()  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def tablet(production: Production, https: Any) -> dict[str, str]:
+    """A device token of the group leader: the headers of a tablet."""
+    reply = https.post(
+        f"{production.base}/api/v1/auth/device-token",
+        json={"username": "smoke-leader", "password": PASSWORD, "device_name": "Tablet T"},
+    )
+    assert reply.status_code == 201, reply.text
+    return {"Authorization": f"Bearer {reply.json()['token']}", "Accept-Language": "en"}
+
+
+def _interview(visit: int, code: str) -> dict[str, Any]:
+    from kuzet.field.tests.device import record
+
+    return record(
+        "interview",
+        visit,
+        {
+            "kind": "individual",
+            "conducted_at": "2026-12-01T12:00:00+05:00",
+            "person_code": code,
+            "identity": {"full_name": "Екі Серверов", "birth_date": "1991-02-02", "cell": "5"},
+            "consent_interview": True,
+            "consent_transmit": True,
+            "notes": "Две копии приложения",
+        },
+    )
+
+
+def test_a_records_retries_land_on_the_other_instance_and_are_stored_once(
+    production: Production, https: Any, tablet: dict[str, str]
+) -> None:
+    import concurrent.futures
+    import threading
+
+    from kuzet.field.tests.device import content_hash, seal_bytes
+
+    a, b = production.instances["a"], production.instances["b"]
+    headers = {**tablet, **BEHIND_PROXY}
+    key = https.get(f"{a}/api/v1/field/package", headers=headers).json()["server_key"]
+
+    def sealed(code: str) -> tuple[str, dict[str, Any]]:
+        rec = _interview(production.visit, code)
+        return rec["uuid"], seal_bytes(json.dumps(rec).encode(), spki=key["spki"], kid=key["kid"])
+
+    def send(instance: str, record_uuid: str, envelope: dict[str, Any]) -> Any:
+        return https.post(
+            f"{instance}/api/v1/field/submissions",
+            json={"uuid": record_uuid, "envelope": envelope},
+            headers=headers,
+        )
+
+    # Sent to A; the answer was lost, so the tablet sends it again and reaches B.
+    first_uuid, first = sealed("T-01")
+    stored = send(a, first_uuid, first)
+    assert stored.status_code == 201, stored.text
+    again = send(b, first_uuid, first)
+    assert again.status_code == 200 and again.json() == stored.json()
+    receipt = https.get(f"{b}/api/v1/field/receipts/{first_uuid}", headers=headers)
+    assert receipt.json()["hash"] == content_hash(first)
+
+    # A retry that overtakes the first attempt: both instances at the same moment.
+    second_uuid, second = sealed("T-02")
+    start = threading.Barrier(2)
+
+    def racing(instance: str) -> Any:
+        start.wait()
+        return send(instance, second_uuid, second)
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(racing, (a, b)))
+    assert sorted(r.status_code for r in replies) == [200, 201], [r.text for r in replies]
+    assert replies[0].json() == replies[1].json()
+    assert replies[0].json()["hash"] == content_hash(second)
+
+    # Nothing doubled: one submission and one interview of each coded person.
+    assert _sql(
+        "SELECT count(*) FROM field_submission WHERE uuid IN (%s, %s)",
+        uuid.UUID(first_uuid),
+        uuid.UUID(second_uuid),
+    ) == [(2,)]
+    interviews = _sql(
+        "SELECT p.code, count(*) FROM visits_interview i JOIN visits_codedperson p"
+        " ON p.id = i.person_id WHERE i.visit_id = %s AND p.code IN ('T-01', 'T-02')"
+        " GROUP BY p.code ORDER BY p.code",
+        production.visit,
+    )
+    assert interviews == [("T-01", 1), ("T-02", 1)]
+
+
+def test_a_tus_uploads_chunks_alternate_between_the_instances(
+    production: Production, https: Any, tablet: dict[str, str]
+) -> None:
+    import base64
+
+    instances = production.instances
+    headers = {**tablet, **BEHIND_PROXY, "Tus-Resumable": "1.0.0"}
+    chunk = 256 * 1024
+    data = b"\x1a\x45\xdf\xa3" + os.urandom(9 * chunk + 12_345 - 4)  # 10 chunks, the last short
+    sha256 = hashlib.sha256(data).hexdigest()
+    media_uuid = str(uuid.uuid4())
+    metadata = {
+        "filename": "two-instances.webm",
+        "filetype": "video/webm",
+        "media_uuid": media_uuid,
+        "visit": str(production.visit),
+        "kind": "video",
+        "sha256": sha256,
+        "captured_at": "2026-12-01T12:30:00+05:00",
+        "device": "Tablet T",
+    }
+    created = https.post(
+        f"{instances['a']}/api/v1/uploads/",
+        headers={
+            **headers,
+            "Upload-Length": str(len(data)),
+            "Upload-Metadata": ",".join(
+                f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items()
+            ),
+        },
+    )
+    assert created.status_code == 201, created.text
+    location = created.headers["Location"]
+    assert location.startswith("/api/v1/uploads/")  # no instance's address in it
+    upload_id = location.rstrip("/").rsplit("/", 1)[-1]
+
+    def patch(name: str, offset: int, request_id: str) -> Any:
+        piece = data[offset : offset + chunk]
+        digest = base64.b64encode(hashlib.sha256(piece).digest()).decode()
+        return https.patch(
+            instances[name] + location,
+            data=piece,
+            headers={
+                **headers,
+                "Content-Type": "application/offset+octet-stream",
+                "Upload-Offset": str(offset),
+                "Upload-Checksum": f"sha256 {digest}",
+                "X-Request-ID": request_id,
+            },
+        )
+
+    served: dict[str, list[str]] = {"a": [], "b": []}
+    offset, number = 0, 0
+    while offset < len(data):
+        name = "ab"[number % 2]  # chunk 0 to A, 1 to B, 2 to A …
+        request_id = f"smoke-chunk-{number:02d}-{name}-{upload_id[:8]}"
+        reply = patch(name, offset, request_id)
+        assert reply.status_code == 204, (name, offset, reply.text)
+        assert reply.headers["X-Request-ID"] == request_id
+        served[name].append(request_id)
+        new_offset = int(reply.headers["Upload-Offset"])
+        assert new_offset == min(offset + chunk, len(data))
+        if number == 3:
+            # The answer to chunk 3 (from B) was lost: the tablet asks A where the upload
+            # stands and sends chunk 3 again to A, which refuses it (nothing doubled).
+            other = "a"
+            state = https.head(instances[other] + location, headers=headers)
+            assert int(state.headers["Upload-Offset"]) == new_offset
+            repeat = patch(other, offset, f"smoke-repeat-{upload_id[:8]}")
+            assert repeat.status_code == 409, repeat.text
+            assert int(repeat.headers["Upload-Offset"]) == new_offset
+        offset, number = new_offset, number + 1
+    assert number == 10 and len(served["a"]) == len(served["b"]) == 5
+
+    receipt = https.get(f"{instances['b']}/api/v1/field/receipts/{media_uuid}", headers=headers)
+    assert receipt.status_code == 200, receipt.text
+    assert receipt.json()["hash"] == sha256
+    # One item of evidence, of the right size and hash, its file whole on the shared storage;
+    # no chunk left behind.
+    rows = _sql(
+        "SELECT size, sha256, file FROM visits_mediaevidence WHERE uuid = %s", uuid.UUID(media_uuid)
+    )
+    assert len(rows) == 1 and rows[0][:2] == (len(data), sha256)
+    stored = production.media / rows[0][2]
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == sha256
+    leftovers = production.media / "uploads" / upload_id
+    assert not leftovers.exists() or not any(leftovers.iterdir())
+    assert _sql(
+        "SELECT count(*) FROM field_uploadchunk WHERE upload_id = %s", uuid.UUID(upload_id)
+    ) in (
+        [(0,)],
+        [(9,)],
+    )
+
+    # Each instance logged the chunks it took (JSON lines, with the tablet's request ids).
+    for name, ids in served.items():
+        lines = [
+            json.loads(line)
+            for line in (production.logs / f"gunicorn-{name}.log").read_text().splitlines()
+            if line.startswith("{")
+        ]
+        mine = {line["request_id"]: line for line in lines if line["logger"] == "kuzet.request"}
+        for request_id in ids:
+            line = mine[request_id]
+            assert line["instance"] == f"instance-{name}"
+            assert (line["route"], line["method"], line["status"]) == (
+                "uploads:upload",
+                "PATCH",
+                204,
+            )
+
+
+def test_sessions_and_sign_in_delays_are_shared_by_the_instances(
+    production: Production, https: Any, secretariat: Any
+) -> None:
+    # The browser session made through nginx opens pages on either instance.
+    cookie = secretariat.cookies.get("sessionid")
+    for instance in production.instances.values():
+        page = https.get(
+            f"{instance}/visits/",
+            headers={**BEHIND_PROXY, "Cookie": f"sessionid={cookie}"},
+            allow_redirects=False,
+        )
+        assert page.status_code == 200
+    # Wrong passwords for one account, alternating between the instances, count together:
+    # past the free tries (5) the next attempt waits, on whichever instance it reaches.
+    replies = []
+    for number in range(6):
+        instance = production.instances["ab"[number % 2]]
+        replies.append(
+            https.post(
+                f"{instance}/api/v1/auth/device-token",
+                json={"username": "smoke-secretariat", "password": f"wrong-{number}", "device_name": "T"},
+                headers=BEHIND_PROXY,
+            )
+        )  # fmt: skip
+    assert [r.status_code for r in replies[:5]] == [401] * 5, [r.text for r in replies]
+    assert replies[5].status_code == 429 and int(replies[5].headers["Retry-After"]) >= 1
+
+
+# --- Metrics and logs after the run ------------------------------------------------------------
+
+
+def _samples(text: str, name: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def test_metrics_of_each_instance_count_the_run(production: Production, https: Any) -> None:
+    scraped = {}
+    for name, instance in production.instances.items():
+        # As Prometheus scrapes: each instance at its own address, with the token.
+        refused = https.get(f"{instance}/metrics")
+        assert refused.status_code == 403
+        reply = https.get(
+            f"{instance}/metrics", headers={"Authorization": f"Bearer {production.metrics_token}"}
+        )
+        assert reply.status_code == 200, reply.text
+        scraped[name] = reply.text
+        (production.logs / f"metrics-{name}.txt").write_text(reply.text)  # for the record
+        # Both gunicorn workers' counters are in it, whichever worker answered.
+        assert _samples(reply.text, "kuzet_http_requests_total") > 0
+        assert 'kuzet_queue_jobs{state="waiting"}' in reply.text
+        assert "kuzet_workers_live 1.0" in reply.text
+    both = "\n".join(scraped.values())
+    # The smoke run's syncs and uploads: 2 + 2 records stored, 2 resends; 2 uploads whole.
+    assert _samples(both, 'kuzet_field_submissions_total{result="stored"}') == 4
+    assert _samples(both, 'kuzet_field_submissions_total{result="repeated"}') >= 2
+    assert _samples(both, 'kuzet_uploads_total{event="completed"}') == 2
+    assert _samples(both, "kuzet_upload_bytes_total") == 3 * 1024 * 1024 + 9 * 256 * 1024 + 12_345
+    assert 'route="uploads:upload"' in both and 'route="people:login"' in both
+    assert "/api/v1/uploads/" not in both  # labels are URL names, never paths
+    # Not through the public proxy.
+    assert https.get(f"{production.base}/metrics").status_code == 404
+
+
+def test_logs_are_json_with_the_proxys_request_id(production: Production, https: Any) -> None:
+    reply = https.get(f"{production.base}/healthz")
+    request_id = reply.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)  # nginx's $request_id
+    time.sleep(0.5)
+    lines = []
+    for name in production.instances:
+        for line in (production.logs / f"gunicorn-{name}.log").read_text().splitlines():
+            if line.startswith("{"):
+                lines.append(json.loads(line))
+    assert any(line["request_id"] == request_id and line["route"] == "healthz" for line in lines if "route" in line)  # fmt: skip
+    assert f"rid={request_id}" in (production.logs.parent / "nginx-access.log").read_text()
+    text = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+    for personal in (
+        "Смоук Тестович",
+        "Екі Серверов",
+        "smoke-leader",
+        "smoke-secretariat",
+        PASSWORD,
+    ):
+        assert personal not in text

@@ -9,7 +9,7 @@ counted from 1) — with messages in the active language.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -115,6 +115,13 @@ def _question(
     qtype = question["type"]
     if qtype == "note":
         return
+    if qtype == "calculate":
+        # Computed by the ODK client (Kuzet does not evaluate XPath): kept as it came.
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
+            target[question["name"]] = value
+        elif not is_empty(value):
+            result.add(path, _("Give text."))
+        return
     if is_empty(value):
         if question.get("required"):
             result.add(path, _("This question is required."))
@@ -151,6 +158,14 @@ def _type_problem(question: dict[str, Any], value: Any, lists: dict[str, set[str
             date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
         except ValueError:
             return _("Give a date as YYYY-MM-DD.")
+        return None
+    if qtype == "datetime":
+        try:
+            moment = datetime.fromisoformat(value if isinstance(value, str) else "")
+        except ValueError:
+            moment = None
+        if moment is None or len(value) < 16:
+            return _("Give a date and time as YYYY-MM-DDTHH:MM.")
         return None
     if qtype == "time":
         if isinstance(value, str) and TIME_PATTERN.match(value):

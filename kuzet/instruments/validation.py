@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kuzet.instruments.conditions import Context, holds, is_empty
 from kuzet.instruments.schema import COMPLIANCE_CHOICES, COMPLIANCE_LIST, MEDIA_TYPES, text_in
 
+DATETIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
@@ -164,7 +165,7 @@ def _type_problem(question: dict[str, Any], value: Any, lists: dict[str, set[str
             moment = datetime.fromisoformat(value if isinstance(value, str) else "")
         except ValueError:
             moment = None
-        if moment is None or len(value) < 16:
+        if moment is None or not DATETIME_PATTERN.match(value):
             return _("Give a date and time as YYYY-MM-DDTHH:MM.")
         return None
     if qtype == "time":

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import padding as symmetric_padding
 from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.decrepit.ciphers.modes import CFB
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 
 from kuzet.field import keys
 
@@ -92,7 +93,7 @@ def _ivs(instance_id: str, key: bytes, count: int) -> list[bytes]:
 
 
 def _decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
-    decryptor = Cipher(algorithms.AES(key), modes.CFB(iv)).decryptor()
+    decryptor = Cipher(algorithms.AES(key), CFB(iv)).decryptor()
     padded = decryptor.update(data) + decryptor.finalize()
     unpadder = symmetric_padding.PKCS7(128).unpadder()
     try:

@@ -19,7 +19,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives import padding as symmetric_padding
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.decrepit.ciphers.modes import CFB
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart  # noqa: F401
 
@@ -110,7 +111,7 @@ def encrypt(
         seed[counter % 16] = (seed[counter % 16] + 1) % 256
         padder = symmetric_padding.PKCS7(128).padder()
         padded = padder.update(data) + padder.finalize()
-        encryptor = Cipher(algorithms.AES(key), modes.CFB(bytes(seed))).encryptor()
+        encryptor = Cipher(algorithms.AES(key), CFB(bytes(seed))).encryptor()
         files[name + ".enc"] = encryptor.update(padded) + encryptor.finalize()
         signature_source += f"{name}::{hashlib.md5(data).hexdigest()}\n"  # noqa: S324
     digest = hashlib.md5(signature_source.encode()).digest()  # noqa: S324

@@ -70,10 +70,12 @@ def fill(
         if node.get("{http://openrosa.org/javarosa}template") is not None:
             del node.attrib["{http://openrosa.org/javarosa}template"]
     for repeat_name, instances in (repeats or {}).items():
+        # The form holds a template and a first instance: the record holds the instances filled.
         template = next(n for n in root.iter() if _local(n.tag) == repeat_name)
         parent = next(p for p in root.iter() if template in list(p))
         index = list(parent).index(template)
-        parent.remove(template)
+        for old in [c for c in parent if _local(c.tag) == repeat_name]:
+            parent.remove(old)
         for number, answers in enumerate(instances):
             copy_ = copy.deepcopy(template)
             for child in copy_:
@@ -140,7 +142,12 @@ class Collect:
 
     def get(self, path: str, **extra: Any) -> Any:
         return self.client.get(
-            path, secure=True, HTTP_X_OPENROSA_VERSION="1.0", **self._auth(), **extra
+            path,
+            secure=True,
+            HTTP_X_OPENROSA_VERSION="1.0",
+            HTTP_ACCEPT_LANGUAGE="en",
+            **self._auth(),
+            **extra,
         )
 
     def form_list(self) -> list[dict[str, str]]:
@@ -169,7 +176,12 @@ class Collect:
         for name, content in (files or {}).items():
             data[name] = _named(content, name)
         return self.client.post(
-            "/openrosa/submission", data, secure=True, HTTP_X_OPENROSA_VERSION="1.0", **self._auth()
+            "/openrosa/submission",
+            data,
+            secure=True,
+            HTTP_X_OPENROSA_VERSION="1.0",
+            HTTP_ACCEPT_LANGUAGE="en",
+            **self._auth(),
         )
 
     def submit(

@@ -285,3 +285,69 @@ def _paths(node: "object", prefix: list[str]) -> list[list[str]]:
     for child in node:
         out += _paths(child, here)
     return out
+
+
+def test_a_key_wrapped_with_mgf1_sha256_also_opens(collect: Collect, visit: Visit) -> None:
+    """Providers differ on the MGF1 hash of Java's OAEPWithSHA256AndMGF1Padding."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    form = collect.download(entry_for(collect, "household_survey"))
+    xml, instance_id = fill(form, {**household_answers(), "photo": ""})
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    manifest, files = encrypt(form, xml, instance_id, {}, oaep=oaep)
+    answer = collect.post(manifest, files)
+    assert answer.status_code == 201, answer.content
+    assert Response.objects.get(visit=visit).answers["age"] == 42
+
+
+def test_a_tampered_encrypted_photo_fails_the_signature(collect: Collect) -> None:
+    form = collect.download(entry_for(collect, "household_survey"))
+    xml, instance_id = fill(form, household_answers())
+    manifest, files = encrypt(form, xml, instance_id, {"1712345.jpg": jpeg()})
+    other_manifest, other_files = encrypt(
+        form, xml, instance_id, {"1712345.jpg": jpeg()[:-2] + b"\x00\x00"}
+    )
+    # the photo of another encryption: decrypts under the wrong key into garbage or fails
+    files["1712345.jpg.enc"] = other_files["1712345.jpg.enc"]
+    answer = collect.post(manifest, files)
+    assert answer.status_code == 400 and "could not be opened" in message_of(answer)[1]
+    assert not MediaEvidence.objects.exists() and not Response.objects.exists()
+
+
+def test_a_submission_on_an_approved_visit_is_refused(collect: Collect, visit: Visit) -> None:
+    form = collect.download(entry_for(collect, "household_survey"))
+    xml, _id = fill(form, {**household_answers(), "photo": ""})
+    Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.APPROVED)
+    answer = collect.post(xml)
+    assert answer.status_code == 403
+    assert not OdkSubmission.objects.exists()
+
+
+def test_the_repeat_and_the_checklist_answers_arrive_as_the_field_app_sends_them(
+    member: User, visit: Visit, checklist: InstrumentVersion
+) -> None:
+    _row, token = device_token_issue(user=member, name="ODK")
+    collect = Collect(Client(), member.username, token)
+    form = collect.download(entry_for(collect, "test-checklist"))
+    values = {
+        "force_register": "partly",
+        "force_details": "Журнал неполный",
+        "population": "12",
+        "methods": "beating threats",
+    }
+    xml, _id = fill(
+        form,
+        values,
+        repeats={
+            "cells": [{"cell_no": "1", "people": "3", "beds": "4"}, {"cell_no": "2", "people": "0"}]
+        },
+    )
+    answer = collect.post(xml)
+    assert answer.status_code == 201, answer.content
+    response = Response.objects.get(visit=visit)
+    assert response.answers["methods"] == ["beating", "threats"]
+    assert response.answers["cells"] == [
+        {"cell_no": "1", "people": 3, "beds": 4},
+        {"cell_no": "2", "people": 0},
+    ]

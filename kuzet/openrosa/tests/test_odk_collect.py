@@ -305,7 +305,7 @@ def test_a_tampered_encrypted_photo_fails_the_signature(collect: Collect) -> Non
     form = collect.download(entry_for(collect, "household_survey"))
     xml, instance_id = fill(form, household_answers())
     manifest, files = encrypt(form, xml, instance_id, {"1712345.jpg": jpeg()})
-    other_manifest, other_files = encrypt(
+    _other_manifest, other_files = encrypt(
         form, xml, instance_id, {"1712345.jpg": jpeg()[:-2] + b"\x00\x00"}
     )
     # the photo of another encryption: decrypts under the wrong key into garbage or fails

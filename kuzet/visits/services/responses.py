@@ -179,7 +179,7 @@ def answers_from_form(document: dict[str, Any], data: QueryDict) -> dict[str, An
 
 def _read(question: dict[str, Any], data: QueryDict, prefix: str, into: dict[str, Any]) -> None:
     qtype, name = question["type"], question["name"]
-    if qtype in ("note", "calculate") or qtype in MEDIA_TYPES:
+    if qtype == "note" or qtype in MEDIA_TYPES:
         return
     values = [v.strip() for v in data.getlist(prefix + name) if v.strip()]
     if not values:

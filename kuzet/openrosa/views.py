@@ -253,7 +253,7 @@ def _too_large() -> HttpResponse:
 def connect(request: HttpRequest) -> HttpResponse:
     """Make an app password for ODK Collect, shown once with the settings QR code."""
     context: dict[str, Any] = {
-        "server_url": request.build_absolute_uri(reverse("openrosa:root")),
+        "server_url": request.build_absolute_uri(reverse("openrosa:root")).rstrip("/"),
         "username": request.user.get_username(),
     }
     if request.method == "POST":

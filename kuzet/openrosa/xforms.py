@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
+from django.core.cache import cache
 from openpyxl import load_workbook
 
 from kuzet.instruments.models import InstrumentVersion
@@ -66,11 +67,20 @@ def xlsform_for_odk(version: InstrumentVersion, public_key: str) -> bytes:
 
 @lru_cache(maxsize=64)
 def _converted(version_pk: int, content_hash: str, public_key: str) -> str:
+    """pyxform's XForm of a version (about 0.5–1.5 s for a library checklist): kept in this
+    process and in the shared cache, so that a form list converts each version once."""
+    key_hash = hashlib.sha256(public_key.encode()).hexdigest()[:16]
+    key = f"openrosa:xform:{version_pk}:{content_hash[:16]}:{key_hash}"
+    cached = cache.get(key)
+    if isinstance(cached, str):
+        return cached
     from pyxform.xls2xform import convert
 
     version = InstrumentVersion.objects.select_related("instrument").get(pk=version_pk)
     data = xlsform_for_odk(version, public_key)
-    return convert(xlsform=data, file_type=".xlsx", validate=False, warnings=[]).xform
+    text = str(convert(xlsform=data, file_type=".xlsx", validate=False, warnings=[]).xform)
+    cache.set(key, text, timeout=None)
+    return text
 
 
 def xform(version: InstrumentVersion, visit: Visit, language: str = "ru") -> str:

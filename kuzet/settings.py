@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "kuzet.visits",
     "kuzet.recommendations",
     "kuzet.field",
+    "kuzet.openrosa",
     "django_tasks",
     "django_tasks_db",
     "kuzet.reports",
@@ -369,6 +370,11 @@ KUZET_CSV_MAX_ROW_CHARS = env_int("KUZET_CSV_MAX_ROW_CHARS", 65_536, minimum=102
 KUZET_XLSFORM_MAX_ROWS = env_int("KUZET_XLSFORM_MAX_ROWS", 5_000, minimum=10)
 KUZET_XLSFORM_MAX_COLUMNS = env_int("KUZET_XLSFORM_MAX_COLUMNS", 200, minimum=10)
 # Largest media evidence item accepted (bytes); uploads stream to disk, never into memory.
+# The most one POST from an ODK client may carry (X-OpenRosa-Accept-Content-Length):
+# Collect splits a larger submission into several POSTs.
+KUZET_OPENROSA_MAX_POST_BYTES = env_int(
+    "KUZET_OPENROSA_MAX_POST_BYTES", 50 * 1024 * 1024, minimum=1024 * 1024
+)
 KUZET_MEDIA_MAX_BYTES = env_int("KUZET_MEDIA_MAX_BYTES", 2 * 1024**3, minimum=1024)
 # A resumable (tus) upload not continued for this many hours expires (manage.py expire_uploads).
 KUZET_UPLOAD_EXPIRY_HOURS = env_int("KUZET_UPLOAD_EXPIRY_HOURS", 168, minimum=1)

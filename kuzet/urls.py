@@ -18,6 +18,7 @@ urlpatterns = [
     path("recommendations/", include("kuzet.recommendations.urls")),
     path("reports/", include("kuzet.reports.urls")),
     path("field/", include("kuzet.field.urls")),
+    path("openrosa/", include("kuzet.openrosa.urls")),
     path("dashboard/", include("kuzet.dashboard.urls")),
     path("quality/", include("kuzet.quality.urls")),
     path("api/v1/uploads/", include("kuzet.field.tus")),

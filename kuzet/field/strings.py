@@ -215,6 +215,7 @@ TEXTS = [
     gettext_noop("Give a number."),
     gettext_noop("Give a date as YYYY-MM-DD."),
     gettext_noop("Give a time as HH:MM."),
+    gettext_noop("Give a date and time as YYYY-MM-DDTHH:MM."),
     gettext_noop("Give a location as [latitude, longitude]."),
     gettext_noop("Choose one of the offered answers."),
     gettext_noop("Choose among the offered answers, each once."),

@@ -10,7 +10,8 @@ A version is one JSON document (``FORMAT``)::
 
 QUESTION: ``{"kind": "question", "name", "type", "label", "hint"?, "required"?,
 "relevant"?, "constraint"?, "constraint_message"?, "choices"?, "appearance"?, "pattern"?,
-"norms"?, "finding_required"?}``; REPEAT: ``{"kind": "repeat", "name", "label",
+"norms"?, "finding_required"?, "guidance_hint"?, "calculation"?, "default"?, "read_only"?,
+"choice_filter"?}``; REPEAT: ``{"kind": "repeat", "name", "label", "repeat_count"?,
 "relevant"?, "items": [QUESTION, …]}``. Conditions are the language of ``conditions.py``.
 ``document_problems`` returns every problem with its JSON path; an empty list means valid.
 """
@@ -36,6 +37,7 @@ QUESTION_TYPES = (
     "decimal",
     "date",
     "time",
+    "datetime",
     "select_one",
     "select_multiple",
     "compliance",
@@ -45,6 +47,7 @@ QUESTION_TYPES = (
     "file",
     "geopoint",
     "note",
+    "calculate",
 )
 SELECT_TYPES = ("select_one", "select_multiple")
 MEDIA_TYPES = ("photo", "audio", "video", "file")
@@ -81,6 +84,13 @@ _QUESTION = {
             "uniqueItems": True,
         },
         "finding_required": {"type": "boolean"},
+        # Read from standard XLSForms and passed on to ODK clients as written (XPath):
+        # Kuzet's own forms show them but do not evaluate them (docs/xlsform.md).
+        "guidance_hint": _TEXT,
+        "calculation": {"type": "string", "minLength": 1},
+        "default": {"type": "string"},
+        "read_only": {"type": "boolean"},
+        "choice_filter": {"type": "string"},
     },
 }
 _REPEAT = {
@@ -92,6 +102,7 @@ _REPEAT = {
         "name": {"type": "string", "pattern": NAME_PATTERN},
         "label": _TEXT,
         "relevant": _CONDITION,
+        "repeat_count": {"type": "string", "minLength": 1},
         "items": {"type": "array", "items": _QUESTION},
     },
 }
@@ -120,6 +131,12 @@ JSON_SCHEMA: dict[str, Any] = {
                     "properties": {
                         "name": {"type": "string", "minLength": 1, "maxLength": 64},
                         "label": _TEXT,
+                        # Extra columns of the choices sheet, which choice_filter reads.
+                        "properties": {
+                            "type": "object",
+                            "propertyNames": {"pattern": NAME_PATTERN},
+                            "additionalProperties": {"type": "string"},
+                        },
                     },
                 },
             },
@@ -285,10 +302,18 @@ def document_problems(document: Any) -> list[Problem]:
         seen[name], order[name] = path, index
         kinds[name] = item.get("kind", "section")
         repeat_of[name] = node.repeat
-        problems += _label_problems(item["label"], f"{path}.label")
+        if item.get("type") != "calculate":  # a calculation is not shown: no label needed
+            problems += _label_problems(item["label"], f"{path}.label")
         if item.get("kind") != "question":
             continue
         qtype = item["type"]
+        if (qtype == "calculate") != ("calculation" in item):
+            problems.append(
+                Problem(
+                    f"{path}.calculation",
+                    _("a calculate question needs a calculation, and only it has one"),
+                )
+            )
         if qtype in SELECT_TYPES:
             if "choices" not in item:
                 problems.append(

@@ -32,12 +32,24 @@ def content_hash(document: dict[str, Any]) -> str:
 
 
 @transaction.atomic
-def instrument_version_import(*, data: bytes, actor: Any) -> ImportOutcome:
-    """Read an XLSForm and store it as a draft version (nothing is stored on any error)."""
+def instrument_version_import(
+    *,
+    data: bytes,
+    actor: Any,
+    filename: str = "",
+    attachments: dict[str, bytes] | None = None,
+) -> ImportOutcome:
+    """Read an XLSForm and store it as a draft version (nothing is stored on any error).
+
+    ``filename`` gives the form's title and code when its settings do not;
+    ``attachments`` are the list files its ``select_one_from_file`` rows name.
+    """
     read = read_xlsform(
         data,
         known_norms=set(Norm.objects.values_list("code", flat=True)),
         known_types=set(InstitutionType.objects.values_list("code", flat=True)),
+        filename=filename,
+        attachments=attachments,
     )
     if read.document is None:
         return ImportOutcome(errors=read.errors)
@@ -46,6 +58,17 @@ def instrument_version_import(*, data: bytes, actor: Any) -> ImportOutcome:
     instrument = Instrument.objects.filter(code=document["code"]).first()
     if instrument is not None:
         same = instrument.versions.filter(content_hash=digest).first()
+        if same is None and read.version_defaulted:
+            # No version in the file: the same file uploaded again differs by its upload
+            # time only.
+            same = next(
+                (
+                    v
+                    for v in instrument.versions.order_by("-number")
+                    if content_hash({**v.document, "version": document["version"]}) == digest
+                ),
+                None,
+            )
         if same is not None:
             return ImportOutcome(version=same, unchanged=True)
     else:

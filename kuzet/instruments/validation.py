@@ -9,7 +9,7 @@ counted from 1) — with messages in the active language.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kuzet.instruments.conditions import Context, holds, is_empty
 from kuzet.instruments.schema import COMPLIANCE_CHOICES, COMPLIANCE_LIST, MEDIA_TYPES, text_in
 
+DATETIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
@@ -115,6 +116,13 @@ def _question(
     qtype = question["type"]
     if qtype == "note":
         return
+    if qtype == "calculate":
+        # Computed by the ODK client (Kuzet does not evaluate XPath): kept as it came.
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and value != "":
+            target[question["name"]] = value
+        elif not is_empty(value):
+            result.add(path, _("Give text."))
+        return
     if is_empty(value):
         if question.get("required"):
             result.add(path, _("This question is required."))
@@ -151,6 +159,14 @@ def _type_problem(question: dict[str, Any], value: Any, lists: dict[str, set[str
             date.fromisoformat(value if isinstance(value, str) and len(value) == 10 else "")
         except ValueError:
             return _("Give a date as YYYY-MM-DD.")
+        return None
+    if qtype == "datetime":
+        try:
+            moment = datetime.fromisoformat(value if isinstance(value, str) else "")
+        except ValueError:
+            moment = None
+        if moment is None or not DATETIME_PATTERN.match(value):
+            return _("Give a date and time as YYYY-MM-DDTHH:MM.")
         return None
     if qtype == "time":
         if isinstance(value, str) and TIME_PATTERN.match(value):

@@ -100,8 +100,12 @@ def version_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     errors = None
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
         outcome = services.instrument_version_import(
-            data=form.cleaned_data["file"].read(), actor=request.user
+            data=upload.read(),
+            actor=request.user,
+            filename=upload.name or "",
+            attachments={f.name: f.read() for f in form.cleaned_data["lists"]},
         )
         if outcome.version is not None:
             if outcome.unchanged:

@@ -160,6 +160,14 @@ EXPECTED: dict[str, Any] = {
     "quality:lexicon": Expect(role(Action.MANAGE_QUALITY_SETTINGS)),
     "uploads:uploads": SKIP,
     "uploads:upload": SKIP,
+    # ODK clients sign in with an app password (HTTP Basic), not the session:
+    # kuzet/openrosa/tests/test_odk_collect.py checks who gets which form.
+    "openrosa:root": Expect(public),
+    "openrosa:form_list": SKIP,
+    "openrosa:form": SKIP,
+    "openrosa:manifest": SKIP,
+    "openrosa:submission": SKIP,
+    "openrosa:connect": Expect(signed_in),
     "api-v1:openapi-json": SKIP,
     "api-v1:device_token": SKIP,
     "api-v1:field_package": SKIP,

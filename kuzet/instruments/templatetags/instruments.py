@@ -39,6 +39,7 @@ TYPE_LABELS = {
     "decimal": _("number"),
     "date": _("date"),
     "time": _("time"),
+    "datetime": _("date and time"),
     "geopoint": _("location"),
     "photo": _("photo"),
     "audio": _("audio recording"),

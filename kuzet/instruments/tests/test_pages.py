@@ -51,7 +51,7 @@ def test_upload_preview_publish(secretariat: User, client_for: Callable[[User], 
 def test_a_bad_upload_lists_problems_and_saves_nothing(
     secretariat: User, client_for: Callable[[User], Client]
 ) -> None:
-    survey = [*GOOD_SURVEY[:2], ["calculate", "total", "Итого", "Барлығы"], *GOOD_SURVEY[2:]]
+    survey = [*GOOD_SURVEY[:2], ["range", "total", "Итого", "Барлығы"], *GOOD_SURVEY[2:]]
     response = upload(client_for(secretariat), xlsform(survey=survey))
     assert response.status_code == 422
     assert b"unsupported type" in response.content and b'<td class="num">4</td>' in response.content

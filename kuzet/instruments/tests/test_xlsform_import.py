@@ -99,7 +99,7 @@ def test_a_published_version_cannot_change(secretariat: User) -> None:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, [("file", None, "")], "password-protected"),
         (xlsform(survey=[]), [("survey", None, "")], "missing or empty"),
         (xlsform(survey=with_row(2, ["integer", "force_register", "Дубль", "Қайталау"])), [("survey", 4, "name")], "already used"),
-        (xlsform(survey=with_row(2, ["calculate", "total", "Итого", "Барлығы"])), [("survey", 4, "type")], "unsupported type 'calculate'"),
+        (xlsform(survey=with_row(2, ["range", "total", "Итого", "Барлығы"])), [("survey", 4, "type")], "unsupported type 'range'"),
         (xlsform(survey=with_row(2, ["integer", "n", "Число", "Сан", "", "${nobody} = 1"])), [("survey", 4, "relevant")], "'nobody'"),
         (xlsform(survey=with_row(2, ["integer", "n", "Число", "Сан", "", "${methods} = 'x'"])), [("survey", 4, "relevant")], "comes later"),
         (xlsform(survey=with_row(2, ["integer", "n", "Число", "Сан", "", "${n} > 1"])), [("survey", 4, "relevant")], "itself"),
@@ -111,15 +111,15 @@ def test_a_published_version_cannot_change(secretariat: User) -> None:
         (xlsform(survey=with_row(1, ["select_one compliance", "force_register", "Журнал", "Журнал", "", "", "", "", "NO-SUCH-NORM"])), [("survey", 3, "kuzet_norms")], "NO-SUCH-NORM"),
         (xlsform(survey=with_row(2, ["integer", "n", "Число", "Сан", "maybe"])), [("survey", 4, "required")], "maybe"),
         (xlsform(survey=GOOD_SURVEY[:-1]), [("survey", None, "type")], "never closed"),
-        (xlsform(survey=[["integer", "n", "Число", "Сан"]]), [("survey", 2, "type")], "inside a section"),
+        (xlsform(survey=[["begin repeat", "r", "П", "Қ"], ["begin group", "g", "Г", "Т"]]), [("survey", 3, "type"), ("survey", None, "type")], "inside repeats"),
         (xlsform(choices=[*GOOD_CHOICES, ["methods", "threats", "Угрозы", "Қорқыту"]]), [("choices", 8, "name")], "appears twice"),
-        (xlsform(settings={"form_id": ""}), [("settings", 2, "form_id")], "required"),
+        (xlsform(settings={"form_id": "", "form_title": ""}), [("settings", 2, "form_id"), ("settings", 2, "form_title")], "required"),
         (xlsform(settings={"kuzet_institution_types": "ivs prison-on-mars"}), [("settings", 2, "kuzet_institution_types")], "prison-on-mars"),
     ],
     ids=[
         "corrupt", "password-protected", "empty survey", "duplicate name", "unknown type", "undefined reference",
         "forward reference", "circular (self)", "arithmetic", "regex", "unknown choice list", "select without list",
-        "label missing in kk", "unknown norm", "bad required", "unclosed group", "question outside section",
+        "label missing in kk", "unknown norm", "bad required", "unclosed group", "group inside repeat",
         "duplicate choice", "missing form id", "unknown institution type",
     ],
 )  # fmt: skip
@@ -132,12 +132,12 @@ def test_a_bad_file_is_refused_with_the_place_of_each_problem(
 
 def test_the_command_prints_problems_and_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(xlsform(survey=with_row(2, ["calculate", "total", "Итого", "Барлығы"])))
+    bad.write_bytes(xlsform(survey=with_row(2, ["range", "total", "Итого", "Барлығы"])))
     out = io.StringIO()
     with pytest.raises(CommandError) as failure:
         call_command("import_xlsform", str(bad), stdout=out)
     assert failure.value.returncode == 1
-    assert "survey, row 4, column type: unsupported type 'calculate'" in out.getvalue()
+    assert "survey, row 4, column type: unsupported type 'range'" in out.getvalue()
 
 
 def test_the_command_imports_publishes_and_exports(
@@ -155,8 +155,8 @@ def test_the_command_imports_publishes_and_exports(
 
 
 def test_problems_are_reported_in_the_users_language() -> None:
-    data = xlsform(survey=with_row(2, ["calculate", "total", "Итого", "Барлығы"]))
+    data = xlsform(survey=with_row(2, ["range", "total", "Итого", "Барлығы"]))
     with translation.override("ru"):
-        assert "строка 4, столбец type: неподдерживаемый тип 'calculate'" in messages_of(data)
+        assert "строка 4, столбец type: неподдерживаемый тип 'range'" in messages_of(data)
     with translation.override("kk"):
-        assert "қолдау көрсетілмейтін түр 'calculate'" in messages_of(data)
+        assert "қолдау көрсетілмейтін түр 'range'" in messages_of(data)

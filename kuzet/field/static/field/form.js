@@ -41,6 +41,7 @@ function questionElement(document, question, path, value, language, library) {
   if (type === "long_text") wrapper.append(h("textarea", { id, name: path, rows: 3 }, shown));
   else if (type === "date") wrapper.append(h("input", { id, name: path, type: "date", value: shown }));
   else if (type === "time") wrapper.append(h("input", { id, name: path, type: "time", value: shown }));
+  else if (type === "datetime") wrapper.append(h("input", { id, name: path, type: "datetime-local", value: shown }));
   else if (type === "integer") wrapper.append(h("input", { id, name: path, type: "text", inputmode: "numeric", value: shown }));
   else if (type === "decimal") wrapper.append(h("input", { id, name: path, type: "text", inputmode: "decimal", value: shown }));
   else if (type === "text" || type === "geopoint") wrapper.append(h("input", { id, name: path, type: "text", value: shown }));

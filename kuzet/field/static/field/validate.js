@@ -10,6 +10,7 @@ import { checkText, wordCount } from "../quality/texts.js";
 import { t, textIn } from "./ui.js";
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 const MEDIA = new Set(["photo", "audio", "video", "file"]);
 
 function typeProblem(question, value, lists) {
@@ -20,6 +21,10 @@ function typeProblem(question, value, lists) {
   if (type === "date") {
     return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(Date.parse(value))
       ? null : t("Give a date as YYYY-MM-DD.");
+  }
+  if (type === "datetime") {
+    return typeof value === "string" && DATETIME.test(value) && !Number.isNaN(Date.parse(value))
+      ? null : t("Give a date and time as YYYY-MM-DDTHH:MM.");
   }
   if (type === "time") return typeof value === "string" && TIME.test(value) ? null : t("Give a time as HH:MM.");
   if (type === "geopoint") {
@@ -43,6 +48,12 @@ function typeProblem(question, value, lists) {
 function checkQuestion(question, value, path, context, lists, errors, target, language) {
   if (question.type === "note") return;
   const add = (message) => { (errors[path] ||= []).push(message); };
+  if (question.type === "calculate") {
+    // Computed by an ODK client (Kuzet does not evaluate XPath): kept as it came.
+    if ((typeof value === "string" && value !== "") || (typeof value === "number" && Number.isFinite(value))) target[question.name] = value;
+    else if (!isEmpty(value)) add(t("Give text."));
+    return;
+  }
   if (isEmpty(value)) {
     if (question.required) add(t("This question is required."));
     return;

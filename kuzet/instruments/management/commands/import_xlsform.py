@@ -17,6 +17,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument(
+            "--list-file",
+            type=Path,
+            action="append",
+            default=[],
+            help="a .csv list that a select_one_from_file row names (repeatable)",
+        )
+        parser.add_argument(
             "--publish", action="store_true", help="publish the new version at once"
         )
         parser.add_argument(
@@ -31,7 +38,12 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {refusal}", returncode=1)
         user = active_user(options["as_user"]) if options["as_user"] else None
         with acting_as(user or SYSTEM):
-            outcome = instrument_version_import(data=data, actor=user)
+            outcome = instrument_version_import(
+                data=data,
+                actor=user,
+                filename=path.name,
+                attachments={p.name: read_input(p) for p in options["list_file"]},
+            )
             if outcome.errors:
                 shown, more = listed(outcome.errors)
                 for error in shown:

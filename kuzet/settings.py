@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "kuzet.reports",
     "kuzet.dashboard",
     "kuzet.quality",
+    "kuzet.membership",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,21 @@ for _old, _new in (
         raise ConfigError(
             _old, f"no longer used: sign-in has growing delays, not a lock; see {_new}"
         )
+
+# Open selection of participants (kuzet.membership, docs/membership.md).
+MEMBERSHIP_APPLY_PER_ADDRESS_HOUR = env_int("KUZET_APPLY_PER_ADDRESS_HOUR", 10, minimum=1)
+MEMBERSHIP_APPLY_PER_EMAIL_DAY = env_int("KUZET_APPLY_PER_EMAIL_DAY", 3, minimum=1)
+MEMBERSHIP_VERIFY_PER_ADDRESS_HOUR = env_int("KUZET_VERIFY_PER_ADDRESS_HOUR", 60, minimum=1)
+MEMBERSHIP_ATTACHMENT_MAX_BYTES = env_int(
+    "KUZET_APPLY_ATTACHMENT_MAX_BYTES", 4 * 1024 * 1024, minimum=1024
+)
+MEMBERSHIP_ATTACHMENTS_MAX = 3
+# Applicants' personal data are anonymised this many days after the call's decision;
+# applications whose e-mail was never confirmed are deleted after UNCONFIRMED_DAYS.
+MEMBERSHIP_RETENTION_DAYS = env_int("KUZET_APPLICATION_RETENTION_DAYS", 365, minimum=1)
+MEMBERSHIP_UNCONFIRMED_DAYS = env_int("KUZET_APPLICATION_UNCONFIRMED_DAYS", 7, minimum=1)
+MEMBERSHIP_INVITATION_DAYS = env_int("KUZET_INVITATION_DAYS", 14, minimum=1)
+MEMBERSHIP_TERM_DAYS = env_int("KUZET_PARTICIPANT_TERM_DAYS", 3 * 365, minimum=1)
 
 # Sessions end after KUZET_SESSION_HOURS of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = env_int("KUZET_SESSION_HOURS", 8, minimum=1) * 3600

@@ -18,6 +18,8 @@ from kuzet.registry.models import Region
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Assertions read English; the Russian and Kazakh pages are the browser test's.
+    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

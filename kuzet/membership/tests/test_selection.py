@@ -180,7 +180,11 @@ def test_publishing_before_the_decision_is_refused(call: Call, secretariat: User
 
 
 def test_retention_anonymises_decided_calls_and_deletes_unconfirmed_applications(
-    call: Call, own_region: Region, mailoutbox: list[Any], settings: Any, secretariat: User,
+    call: Call,
+    own_region: Region,
+    mailoutbox: list[Any],
+    settings: Any,
+    secretariat: User,
     council: list[User],
 ) -> None:
     kept = applied(call, own_region, mailoutbox, "kept@example.kz")

@@ -5,7 +5,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kuzet.membership.models import Answer, Call, Criterion, Ground, Participation, Vote
+from kuzet.membership.models import (
+    Answer,
+    Application,
+    Call,
+    Criterion,
+    Ground,
+    Participation,
+    Vote,
+)
+from kuzet.registry.models import Region
 
 
 class ApplicationForm(forms.Form):
@@ -23,7 +32,9 @@ class ApplicationForm(forms.Form):
     birth_date = forms.DateField(
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    region = forms.ModelChoiceField(label=_("Region where you will take part"), queryset=None)
+    region = forms.ModelChoiceField(
+        Region.objects.none(), label=_("Region where you will take part")
+    )
     education = forms.CharField(label=_("Education"), widget=forms.Textarea(attrs={"rows": 3}))
     experience = forms.CharField(
         label=_("Experience (human rights, medicine, law, social work…)"),
@@ -120,14 +131,15 @@ class DecisionForm(forms.Form):
         label=_("Meeting date"), widget=forms.DateInput(attrs={"type": "date"})
     )
     selected = forms.ModelMultipleChoiceField(
-        label=_("Selected"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+        Application.objects.none(),
+        label=_("Selected"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, call: Call, members: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from kuzet.membership.models import Application
-
         self.fields["selected"].queryset = call.applications.filter(  # type: ignore[attr-defined]
             status=Application.Status.ELIGIBLE, email_confirmed_at__isnull=False
         )
@@ -236,7 +248,7 @@ class CallForm(forms.Form):
     title_kk = forms.CharField(label=_("Title (Kazakh)"), max_length=200)
     text_ru = forms.CharField(label=_("Text of the call (Russian)"), widget=forms.Textarea)
     text_kk = forms.CharField(label=_("Text of the call (Kazakh)"), widget=forms.Textarea)
-    regions = forms.ModelMultipleChoiceField(label=_("Regions"), queryset=None)
+    regions = forms.ModelMultipleChoiceField(Region.objects.none(), label=_("Regions"))
     places = forms.IntegerField(label=_("Places"), min_value=1, max_value=1000)
     deadline = forms.DateTimeField(
         label=_("Deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -248,8 +260,6 @@ class CallForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from kuzet.registry.models import Region
-
         super().__init__(*args, **kwargs)
         self.fields["regions"].queryset = Region.objects.all()  # type: ignore[attr-defined]
 

@@ -9,6 +9,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -237,7 +238,7 @@ def _hour() -> Any:
 def _own_participation(request: HttpRequest) -> Participation:
     participation = (
         Participation.objects.select_related("user", "region")
-        .filter(user_id=request.user.pk)
+        .filter(user_id=request.user.pk or 0)
         .first()
     )
     if participation is None:
@@ -290,11 +291,11 @@ def mandate(request: HttpRequest) -> HttpResponse:
 
 def requires(
     action: Action,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not can(request.user, action):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -449,7 +450,7 @@ def staff_application(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(Action.VIEW_APPLICATIONS)
-def staff_attachment(request: HttpRequest, pk: int) -> FileResponse:
+def staff_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = get_object_or_404(Attachment, pk=pk, application__anonymised_at__isnull=True)
     response = FileResponse(
         attachment.file.open("rb"),

@@ -484,6 +484,7 @@ def call_decide(
 @transaction.atomic
 def call_publish_outcome(*, actor: Any, call: Call) -> Call:
     _require(actor, Action.MANAGE_SELECTION)
+    call = Call.objects.select_for_update().get(pk=call.pk)
     if call.status != Call.Status.DECIDED:
         raise ValidationError(_("Only a decided call's outcome can be published."))
     if call.outcome_published_at is None:

@@ -72,7 +72,7 @@ def eligibility_to_check(user: "User", today: date) -> WorkSection | None:
     ]
     return WorkSection(
         key="eligibility-to-check",
-        title=_("Applications whose eligibility to check"),
+        title=_("Eligibility to check"),
         total=total,
         items=items,
         more_url=reverse("membership:calls"),

@@ -84,18 +84,21 @@ for _address in AUDIT_ANCHOR_EMAILS:
 
 # E-mail (notifications, audit anchors, role-change alerts) through Django's mail backend:
 # "console" prints messages to the server's output (the default with KUZET_DEBUG, and the
-# demo's), "smtp" sends them through KUZET_EMAIL_HOST, "none" drops them.
+# demo's), "smtp" sends them through KUZET_EMAIL_HOST, "none" drops them, "file" writes each
+# to a file under KUZET_VAR_DIR/mail (the browser tests read them there).
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "none": "django.core.mail.backends.dummy.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
 }
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_BACKEND = _EMAIL_BACKENDS[
     env_choice(
         "KUZET_EMAIL_BACKEND",
         "console" if DEBUG else "smtp",
         frozenset(_EMAIL_BACKENDS),
-        what="console, smtp or none",
+        what="console, smtp, file or none",
     )
 ]
 EMAIL_HOST = env_str("KUZET_EMAIL_HOST", "localhost")

@@ -40,7 +40,7 @@ from kuzet.membership.selectors import (
     participation_by_code,
     ranking,
 )
-from kuzet.membership.tokens import normalise_code, status_token_ok
+from kuzet.membership.tokens import mandate_code, normalise_code, status_token_ok
 from kuzet.people.auth import client_ip
 from kuzet.people.models import User
 from kuzet.people.throttle import wait_message
@@ -268,7 +268,13 @@ def onboarding(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Onboarding complete: your mandate is valid."))
             return redirect("membership:onboarding")
     return render(
-        request, "membership/onboarding.html", {"form": form, "participation": participation}
+        request,
+        "membership/onboarding.html",
+        {
+            "form": form,
+            "participation": participation,
+            "code": mandate_code(participation.mandate_number),
+        },
     )
 
 

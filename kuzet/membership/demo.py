@@ -113,7 +113,7 @@ def demo_selection_create() -> int:
     past = call_open(
         actor=secretariat,
         title_ru="Отбор участников НПМ 2026 (демо)",
-        title_kk="ҰПМ қатысушыларын іріктеу 2026 (демо)",
+        title_kk="ҰАТ қатысушыларын іріктеу 2026 (демо)",
         text_ru=TEXT_RU,
         text_kk=TEXT_KK,
         regions=regions,
@@ -138,7 +138,7 @@ def demo_selection_create() -> int:
     current = call_open(
         actor=secretariat,
         title_ru="Отбор участников НПМ 2027: г. Алматы и г. Астана",
-        title_kk="ҰПМ қатысушыларын іріктеу 2027: Алматы және Астана қалалары",
+        title_kk="ҰАТ қатысушыларын іріктеу 2027: Алматы және Астана қалалары",
         text_ru=TEXT_RU,
         text_kk=TEXT_KK,
         regions=regions,

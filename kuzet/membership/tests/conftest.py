@@ -27,7 +27,7 @@ def call(secretariat: User, own_region: Region) -> Call:
     return call_open(
         actor=secretariat,
         title_ru="Отбор участников НПМ 2027",
-        title_kk="ҰПМ қатысушыларын іріктеу 2027",
+        title_kk="ҰАТ қатысушыларын іріктеу 2027",
         text_ru="Приглашаем граждан.",
         text_kk="Азаматтарды шақырамыз.",
         regions=[own_region],

@@ -26,7 +26,7 @@ def test_the_public_pages_need_no_sign_in_and_speak_kazakh(call: Call) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="kk")
     listing = client.get("/apply/")
     assert listing.status_code == 200
-    assert "ҰПМ қатысушыларын іріктеу 2027" in listing.content.decode()
+    assert "ҰАТ қатысушыларын іріктеу 2027" in listing.content.decode()
     page = client.get(f"/apply/{call.pk}/")
     assert page.status_code == 200
     assert "Тәжірибе" in page.content.decode()

@@ -254,3 +254,31 @@ def test_only_the_secretariat_changes_terms_and_a_reason_is_required(
         )
     assert Participation.objects.get().status == Participation.Status.ONBOARDING
     assert PASSWORD  # personas keep their own password
+
+
+def test_the_mandate_pdf_names_the_participant_in_both_languages(
+    selected: Application, secretariat: User, mailoutbox: list[Any], tmp_path: Any
+) -> None:
+    import shutil
+    import subprocess
+
+    mailoutbox.clear()
+    invitation_issue(actor=secretariat, application=selected, base_url="")
+    client = Client()
+    user = become_participant(client, invitation_path(mailoutbox[0]))
+    onboard(client)
+    participation = Participation.objects.get(user=user)
+    for language, words in (("ru", "Мандат участника"), ("kk", "қатысушысының мандаты")):
+        response = client.get("/membership/mandate/", {"lang": language})
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        if shutil.which("pdftotext"):
+            pdf = tmp_path / f"mandate-{language}.pdf"
+            pdf.write_bytes(response.content)
+            text = subprocess.run(
+                ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+            ).stdout
+            assert words in text and user.full_name in text
+            assert mandate_code(participation.mandate_number) in text
+    assert Client().get("/membership/mandate/").status_code == 302  # signed out: sign in first

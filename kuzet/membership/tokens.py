@@ -32,7 +32,7 @@ def mandate_code(mandate_number: str) -> str:
 
 
 def normalise_code(code: str) -> str:
-    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    cleaned = "".join(ch for ch in code.upper() if ch.isascii() and ch.isalnum())
     cleaned = cleaned.replace("0", "O").replace("1", "I").replace("8", "B")
     return "-".join(cleaned[i : i + 4] for i in range(0, len(cleaned), 4))
 

@@ -186,6 +186,9 @@ def test_the_mandate_is_verified_by_its_code_and_shows_nothing_else(
     assert "VALID TODAY" in page and "NOT VALID" not in page
     assert user.full_name in page
     assert "new@example.kz" not in page and user.phone not in page
+    for odd in ("ЖЖЖЖ-ЁЁЁЁ", "%00'; drop table", "x" * 40):
+        assert "NOT VALID" in Client().get("/verify/", {"code": odd}).content.decode()
+    assert Client().get("/verify/", {"code": "x" * 41}).status_code == 200  # a field error
     guessed = Client().get("/verify/", {"code": "AAAA-BBBB-CCCC-DDDD"}).content.decode()
     assert "NOT VALID" in guessed and user.full_name not in guessed
     assert normalise_code(code.lower()) == code

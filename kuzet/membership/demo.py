@@ -48,7 +48,7 @@ TEXT_KK = (
 )
 
 # name, region KATO, answers that differ from "does not apply", publish name
-APPLICANTS = [
+APPLICANTS: list[tuple[str, str, dict[Ground, Answer], bool]] = [
     ("Асель Нурпеисова", "750000000", {}, True),
     ("Данияр Кенжебаев", "750000000", {}, False),
     ("Ольга Лебедева", "710000000", {Ground.REGISTER: Answer.UNSURE}, True),
@@ -61,7 +61,7 @@ PAST = [("Айжан Толеубаева", "750000000", True), ("Марат И�
 
 
 def _application(
-    call: Call, name: str, kato: str, answers: dict[str, str], publish: bool
+    call: Call, name: str, kato: str, answers: dict[Ground, Answer], publish: bool
 ) -> Application:
     now = timezone.now()
     declarations = {g.value: answers.get(g, Answer.NO) for g in Ground}
@@ -146,5 +146,8 @@ def demo_selection_create() -> int:
         deadline=now + timedelta(days=30),
         criteria=CRITERIA,
     )
-    added = [_application(current, *applicant) for applicant in APPLICANTS]
+    added = [
+        _application(current, name, kato, answers, publish)
+        for name, kato, answers, publish in APPLICANTS
+    ]
     return len(chosen) + len(added)

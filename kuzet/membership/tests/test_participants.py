@@ -276,11 +276,12 @@ def test_the_mandate_pdf_names_the_participant_in_both_languages(
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
-        if shutil.which("pdftotext"):
+        pdftotext = shutil.which("pdftotext")
+        if pdftotext:
             pdf = tmp_path / f"mandate-{language}.pdf"
             pdf.write_bytes(response.content)
             text = subprocess.run(
-                ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+                [pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True
             ).stdout
             assert words in text and user.full_name in text
             assert mandate_code(participation.mandate_number) in text

@@ -213,3 +213,39 @@ def test_retention_anonymises_decided_calls_and_deletes_unconfirmed_applications
     assert kept.full_name == kept.email == kept.phone == kept.motivation == ""
     assert kept.status == Application.Status.SELECTED  # the record of the decision stays
     assert not kept.attachments.exists()
+
+
+def test_only_the_secretariat_decides_publishes_invites_and_changes_terms(
+    call: Call,
+    own_region: Region,
+    mailoutbox: list[Any],
+    make_user: Callable[..., User],
+    client_for: Callable[[User], Client],
+    council: list[User],
+) -> None:
+    from kuzet.membership.models import Attachment
+
+    application = applied(call, own_region, mailoutbox, "a@example.kz")
+    member = client_for(council[0])
+    assert member.get(f"/membership/calls/{call.pk}/decide/").status_code == 403
+    assert member.post(f"/membership/calls/{call.pk}/publish/").status_code == 403
+    assert member.post(f"/membership/applications/{application.pk}/invite/").status_code == 403
+    assert member.get("/membership/participants/").status_code == 403
+    assert member.get("/membership/calls/new/").status_code == 403
+    assert Call.objects.get().status == Call.Status.OPEN
+    attachment = Attachment(
+        application=application,
+        original_name="cv.pdf",
+        content_type="application/pdf",
+        size=5,
+        sha256="0" * 64,
+    )
+    from django.core.files.base import ContentFile
+
+    attachment.file.save("x", ContentFile(b"%PDF-"), save=False)
+    attachment.save()
+    url = f"/membership/attachments/{attachment.pk}/"
+    assert member.get(url).status_code == 200
+    for role in (Role.PARTICIPANT, Role.COORDINATOR, Role.AUDITOR):
+        assert client_for(make_user(role, username=f"y-{role}")).get(url).status_code == 403
+    assert Client().get(url).status_code == 302

@@ -146,15 +146,18 @@ def call_accepts(call: Call, now: datetime | None = None) -> bool:
 class Upload:
     name: str
     data: bytes
+    # The size received, when ``data`` was not read whole (an oversized file is not read).
+    size: int | None = None
 
 
 def sniff_upload(upload: Upload) -> str:
     """The content type of an attachment, or ValidationError naming the file and why."""
     limit = settings.MEMBERSHIP_ATTACHMENT_MAX_BYTES
-    if len(upload.data) > limit:
+    size = upload.size if upload.size is not None else len(upload.data)
+    if size > limit:
         raise ValidationError(
             _("%(name)s is %(size)d KB; the limit is %(limit)d KB.")
-            % {"name": upload.name, "size": len(upload.data) // 1024, "limit": limit // 1024}
+            % {"name": upload.name, "size": size // 1024, "limit": limit // 1024}
         )
     if not upload.data:
         raise ValidationError(_("%(name)s is empty.") % {"name": upload.name})

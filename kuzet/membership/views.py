@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -90,8 +91,12 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["website"]:
             return redirect("apply:sent")  # a robot: told the same, nothing saved
+        limit = settings.MEMBERSHIP_ATTACHMENT_MAX_BYTES
+        # An oversized file is refused by its size, never read into memory.
         uploads = [
-            services.Upload(name=f.name or "file", data=f.read())
+            services.Upload(
+                name=f.name or "file", data=f.read() if f.size <= limit else b"", size=f.size
+            )
             for f in request.FILES.getlist("attachments")
         ]
         try:
@@ -221,8 +226,6 @@ def verify(request: HttpRequest, code: str = "") -> HttpResponse:
 
 
 def _verify_limit() -> int:
-    from django.conf import settings
-
     return int(settings.MEMBERSHIP_VERIFY_PER_ADDRESS_HOUR)
 
 

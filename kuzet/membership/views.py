@@ -95,7 +95,9 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         # An oversized file is refused by its size, never read into memory.
         uploads = [
             services.Upload(
-                name=f.name or "file", data=f.read() if f.size <= limit else b"", size=f.size
+                name=f.name or "file",
+                data=f.read() if (f.size or 0) <= limit else b"",
+                size=f.size or 0,
             )
             for f in request.FILES.getlist("attachments")
         ]

@@ -98,18 +98,21 @@ for _address in AUDIT_ANCHOR_EMAILS:
 
 # E-mail (notifications, audit anchors, role-change alerts) through Django's mail backend:
 # "console" prints messages to the server's output (the default with KUZET_DEBUG, and the
-# demo's), "smtp" sends them through KUZET_EMAIL_HOST, "none" drops them.
+# demo's), "smtp" sends them through KUZET_EMAIL_HOST, "none" drops them, "file" writes each
+# to a file under KUZET_VAR_DIR/mail (the browser tests read them there).
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "none": "django.core.mail.backends.dummy.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
 }
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_BACKEND = _EMAIL_BACKENDS[
     env_choice(
         "KUZET_EMAIL_BACKEND",
         "console" if DEBUG else "smtp",
         frozenset(_EMAIL_BACKENDS),
-        what="console, smtp or none",
+        what="console, smtp, file or none",
     )
 ]
 EMAIL_HOST = env_str("KUZET_EMAIL_HOST", "localhost")
@@ -194,6 +197,7 @@ INSTALLED_APPS = [
     "kuzet.reports",
     "kuzet.dashboard",
     "kuzet.quality",
+    "kuzet.membership",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +284,21 @@ for _old, _new in (
         raise ConfigError(
             _old, f"no longer used: sign-in has growing delays, not a lock; see {_new}"
         )
+
+# Open selection of participants (kuzet.membership, docs/membership.md).
+MEMBERSHIP_APPLY_PER_ADDRESS_HOUR = env_int("KUZET_APPLY_PER_ADDRESS_HOUR", 10, minimum=1)
+MEMBERSHIP_APPLY_PER_EMAIL_DAY = env_int("KUZET_APPLY_PER_EMAIL_DAY", 3, minimum=1)
+MEMBERSHIP_VERIFY_PER_ADDRESS_HOUR = env_int("KUZET_VERIFY_PER_ADDRESS_HOUR", 60, minimum=1)
+MEMBERSHIP_ATTACHMENT_MAX_BYTES = env_int(
+    "KUZET_APPLY_ATTACHMENT_MAX_BYTES", 4 * 1024 * 1024, minimum=1024
+)
+MEMBERSHIP_ATTACHMENTS_MAX = 3
+# Applicants' personal data are anonymised this many days after the call's decision;
+# applications whose e-mail was never confirmed are deleted after UNCONFIRMED_DAYS.
+MEMBERSHIP_RETENTION_DAYS = env_int("KUZET_APPLICATION_RETENTION_DAYS", 365, minimum=1)
+MEMBERSHIP_UNCONFIRMED_DAYS = env_int("KUZET_APPLICATION_UNCONFIRMED_DAYS", 7, minimum=1)
+MEMBERSHIP_INVITATION_DAYS = env_int("KUZET_INVITATION_DAYS", 14, minimum=1)
+MEMBERSHIP_TERM_DAYS = env_int("KUZET_PARTICIPANT_TERM_DAYS", 3 * 365, minimum=1)
 
 # Sessions end after KUZET_SESSION_HOURS of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = env_int("KUZET_SESSION_HOURS", 8, minimum=1) * 3600

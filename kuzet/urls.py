@@ -25,5 +25,8 @@ urlpatterns = [
     path("api/v1/", field_api.urls),
     path("notifications/", include("kuzet.notifications.urls")),
     path("audit/", include("kuzet.core.urls")),
+    path("apply/", include("kuzet.membership.public_urls")),
+    path("verify/", include("kuzet.membership.verify_urls")),
+    path("membership/", include("kuzet.membership.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ whole role table; ``core.access`` adds what depends on one visit (its team, its 
 expected matrix for every role, action and own/other region, and on a visit.
 """
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -64,6 +65,10 @@ class Action(StrEnum):
     ALLOW_TEAM_FROM_OUTSIDE_REGION = "allow_team_from_outside_region"
     MANAGE_QUALITY_SETTINGS = "manage_quality_settings"
     MANAGE_APPEALS = "manage_appeals"
+    MANAGE_SELECTION = "manage_selection"
+    VIEW_APPLICATIONS = "view_applications"
+    SCORE_APPLICATIONS = "score_applications"
+    MANAGE_PARTICIPANTS = "manage_participants"
 
 
 # action -> (roles allowed in every region, roles allowed in their own regions only)
@@ -118,6 +123,14 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     # The register of video appeals to the Commissioner: the secretariat keeps it (who may
     # watch one recording is the person's consent: core.access.appeal_refusal).
     Action.MANAGE_APPEALS: (frozenset({Role.SECRETARIAT}), frozenset()),
+    # Open selection of participants (membership): the secretariat opens calls, checks
+    # eligibility and records the Council's decisions; applicants' personal data are read
+    # by the secretariat and the Council only; Council members score.
+    Action.MANAGE_SELECTION: (frozenset({Role.SECRETARIAT}), frozenset()),
+    Action.VIEW_APPLICATIONS: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
+    Action.SCORE_APPLICATIONS: (frozenset({Role.COUNCIL}), frozenset()),
+    # Participants' terms (start, suspension, exclusion) on the Council's decision.
+    Action.MANAGE_PARTICIPANTS: (frozenset({Role.SECRETARIAT}), frozenset()),
 }
 
 
@@ -174,9 +187,15 @@ def can(user: "AnyUser", action: Action, region_id: int | None = None) -> bool:
 TEAM_ONLY_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
 
 
+# Further conditions on joining a team, registered by the apps that own them (membership:
+# onboarding done, term not suspended): core never imports a domain app.
+TEAM_GATES: list[Callable[["User"], bool]] = []
+
+
 def may_join_team(user: "User") -> bool:
-    """Whether ``user``'s role is one a visit's team is made of: the NPM's participants."""
-    return bool(user.role in REGIONAL_ROLES)
+    """Whether ``user``'s role is one a visit's team is made of (the NPM's participants) and
+    every registered gate lets them in."""
+    return bool(user.role in REGIONAL_ROLES) and all(gate(user) for gate in TEAM_GATES)
 
 
 def visit_scope(user: "AnyUser") -> tuple[frozenset[int] | None, bool]:

@@ -69,7 +69,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_chromium()
     var_dir = tmp_path_factory.mktemp("kuzet-var")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
-    env.update(KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(var_dir))
+    # E-mails go to files under var_dir/mail: a test reads a link as a person would.
+    env.update(
+        KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(var_dir), KUZET_EMAIL_BACKEND="file"
+    )
     _manage(env, "migrate", "--no-input")
     _manage(env, "load_library")
     _manage(env, "load_demo_data", "--no-year")

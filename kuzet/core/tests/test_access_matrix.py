@@ -180,6 +180,29 @@ EXPECTED: dict[str, Any] = {
     "notifications:open": SKIP,
     "notifications:read_all": Expect(signed_in),
     "notifications:email": Expect(signed_in),
+    # Membership: the public pages, and the selection's pages by role.
+    "apply:calls": Expect(public),
+    "apply:sent": Expect(public),
+    # One call, one application, one invitation, one mandate: membership/tests.
+    "apply:apply": SKIP,
+    "apply:outcome": SKIP,
+    "apply:status": SKIP,
+    "apply:invitation": SKIP,
+    "verify:verify": Expect(public),
+    "verify:code": Expect(public),
+    "membership:calls": Expect(role(Action.VIEW_APPLICATIONS)),
+    "membership:call_new": Expect(role(Action.MANAGE_SELECTION)),
+    "membership:call": SKIP,
+    "membership:decide": SKIP,
+    "membership:publish": SKIP,
+    "membership:application": SKIP,
+    "membership:invite": SKIP,
+    "membership:attachment": SKIP,
+    "membership:participants": Expect(role(Action.MANAGE_PARTICIPANTS)),
+    "membership:participant_status": SKIP,
+    # One's own term; 404 for anyone without one: membership/tests.
+    "membership:onboarding": SKIP,
+    "membership:mandate": SKIP,
     "admin:*": Expect(admin_site),
 }
 

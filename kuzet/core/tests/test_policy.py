@@ -46,6 +46,10 @@ EXPECTED: dict[Action, list[str]] = {
     Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: ["-", "-", "-", "all", "-",   "-",   "-"],
     Action.MANAGE_QUALITY_SETTINGS: ["-", "-", "-", "all", "-",   "-",   "-"],
     Action.MANAGE_APPEALS:        ["-",   "-",   "-",   "all", "-",   "-",   "-"],
+    Action.MANAGE_SELECTION:      ["-",   "-",   "-",   "all", "-",   "-",   "-"],
+    Action.VIEW_APPLICATIONS:     ["-",   "-",   "-",   "all", "all", "-",   "-"],
+    Action.SCORE_APPLICATIONS:    ["-",   "-",   "-",   "-",   "all", "-",   "-"],
+    Action.MANAGE_PARTICIPANTS:   ["-",   "-",   "-",   "all", "-",   "-",   "-"],
 }  # fmt: skip
 
 CASES = [

@@ -18,6 +18,7 @@ JOBS = [
     "anchor_audit",
     "catch_up_dashboard_facts",
     "recover_reports",
+    "apply_application_retention",
 ]
 
 
@@ -39,6 +40,7 @@ def test_every_scheduled_job_run_twice_leaves_what_one_run_leaves(
     assert second["expire_uploads"].startswith("0 expired")
     assert second["expire_reports"].startswith("0 generated")
     assert second["recover_reports"].startswith("0 report(s) queued again, 0 failed")
+    assert second["apply_application_retention"].startswith("0 application(s) anonymised, 0")
     assert "0 visits recounted" in second["catch_up_dashboard_facts"]
     # Two anchors of the same head: both verify, the chain is intact.
     assert first["anchor_audit"] == second["anchor_audit"]

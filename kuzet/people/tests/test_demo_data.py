@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from kuzet.core.audit import verify_chain
+from kuzet.membership.models import Application, Call
 from kuzet.people.models import User
 from kuzet.registry.models import Institution, Region
 from kuzet.visits.models import Visit
@@ -27,11 +28,15 @@ def test_the_small_demo_loads_once_across_all_regions() -> None:
     assert "login: demo-admin" in out.getvalue()
     users = User.objects.count()
     assert Visit.objects.count() == 1 and Visit.objects.get().team.count() == 2
+    # The open selection: a call with applications to score, a decided one published.
+    assert Call.objects.count() == 2 and Application.objects.count() == 6
+    assert Call.objects.filter(outcome_published_at__isnull=False).count() == 1
 
     call_command("load_demo_data", "--no-year", stdout=io.StringIO())
     assert Institution.objects.count() == institutions
     assert User.objects.count() == users
     assert Visit.objects.count() == 1
+    assert Application.objects.count() == 6
     assert verify_chain()[1] == []
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from kuzet.core.audit import SYSTEM, acting_as
 from kuzet.dashboard.demo import demo_plan_create, demo_reports_request
 from kuzet.dashboard.facts import facts_catch_up
+from kuzet.membership.demo import demo_selection_create
 from kuzet.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_create
 from kuzet.recommendations.demo import demo_follow_up, demo_recommendations_issue
 from kuzet.recommendations.services import visit_send
@@ -53,6 +54,7 @@ class Command(BaseCommand):
             reference_data_load()
             institutions = demo_institutions_create()
             people = demo_people_create()
+            applications = demo_selection_create()
             with transaction.atomic():
                 hooks = DemoHooks(
                     recommend=demo_recommendations_issue, follow_up=demo_follow_up, send=visit_send
@@ -69,7 +71,8 @@ class Command(BaseCommand):
                 reports = demo_reports_request(today=today)
         self.stdout.write(
             f"demo data: {institutions} institution(s), {len(people)} user(s), {visits} visit(s), "
-            f"{planned} plan entries and {reports} report(s) queued, "
+            f"{planned} plan entries, {applications} application(s) and {reports} report(s) "
+            "queued, "
             f"in {time.monotonic() - began:.1f} s"
         )
         if not visits:

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembershipConfig(AppConfig):
+    name = "kuzet.membership"
+    verbose_name = _("Membership")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kuzet.core.policy import TEAM_GATES
+        from kuzet.membership.selectors import may_serve_on_team
+
+        if may_serve_on_team not in TEAM_GATES:
+            TEAM_GATES.append(may_serve_on_team)

@@ -1,0 +1,284 @@
+"""Forms of the public pages and of the Council's work."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kuzet.membership.models import (
+    Answer,
+    Application,
+    Call,
+    Criterion,
+    Ground,
+    Participation,
+    Vote,
+)
+from kuzet.registry.models import Region
+
+
+class ApplicationForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(
+        label=_("E-mail"), help_text=_("We send a link to confirm it; it opens your private page.")
+    )
+    phone = forms.RegexField(
+        label=_("Phone"),
+        regex=r"^\+?[0-9 ()-]{7,20}$",
+        max_length=30,
+        error_messages={"invalid": _("Enter a phone number: digits, spaces, + ( ) -.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    region = forms.ModelChoiceField(
+        Region.objects.none(), label=_("Region where you will take part")
+    )
+    education = forms.CharField(label=_("Education"), widget=forms.Textarea(attrs={"rows": 3}))
+    experience = forms.CharField(
+        label=_("Experience (human rights, medicine, law, social work…)"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    motivation = forms.CharField(
+        label=_("Why do you want to take part?"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    declaration_notes = forms.CharField(
+        label=_('Explanation (if you answered "not sure")'),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    conflicts = forms.CharField(
+        label=_("Conflicts of interest"),
+        help_text=_(
+            "Relatives or work in places of detention, the police, the prosecutor's office or "
+            "the penitentiary service; anything that could make your visits look partial."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    consent = forms.BooleanField(
+        label=_("I consent to the processing of my personal data as described above."),
+        error_messages={"required": _("Without consent the application cannot be received.")},
+    )
+    publish_name = forms.BooleanField(
+        label=_("If I am selected, my name may be published on the call's results page."),
+        required=False,
+    )
+    # A field people do not see (hidden by the stylesheet); robots fill it.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args: Any, call: Call, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = call.regions.all()  # type: ignore[attr-defined]
+        for ground in Ground:
+            self.fields[f"ground_{ground.value}"] = forms.ChoiceField(
+                label=ground.label,
+                choices=Answer.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Answer for this ground.")},
+            )
+
+    def ground_fields(self) -> list[Any]:
+        return [self[f"ground_{g.value}"] for g in Ground]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        unsure = any(data.get(f"ground_{g.value}") == Answer.UNSURE for g in Ground)
+        if unsure and not (data.get("declaration_notes") or "").strip():
+            self.add_error("declaration_notes", _("Explain the grounds you are not sure about."))
+        return data
+
+
+class VerifyForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mandate code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "XXXX-XXXX-XXXX-XXXX"}),
+    )
+
+
+class EligibilityForm(forms.Form):
+    eligible = forms.TypedChoiceField(
+        label=_("Eligibility"),
+        choices=[("1", _("eligible")), ("0", _("not eligible"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ScoreForm(forms.Form):
+    def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for criterion in criteria:
+            self.fields[f"criterion_{criterion.pk}"] = forms.IntegerField(
+                label=f"{criterion.name} (×{criterion.weight})",
+                min_value=0,
+                max_value=Criterion.MAX_SCORE,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+
+
+class ConflictForm(forms.Form):
+    note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
+
+
+class DecisionForm(forms.Form):
+    meeting_date = forms.DateField(
+        label=_("Meeting date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    selected = forms.ModelMultipleChoiceField(
+        Application.objects.none(),
+        label=_("Selected"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, call: Call, members: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].queryset = call.applications.filter(  # type: ignore[attr-defined]
+            status=Application.Status.ELIGIBLE, email_confirmed_at__isnull=False
+        )
+        self.fields["selected"].label_from_instance = lambda a: (  # type: ignore[attr-defined]
+            f"{a.reference} — {a.full_name} ({a.region})"
+        )
+        self.members = members
+        for member in members:
+            self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
+                label=str(member),
+                choices=[("", _("absent")), *Vote.Choice.choices],
+                required=False,
+            )
+            self.fields[f"vote_reason_{member.pk}"] = forms.CharField(
+                label=_("Reason of %(person)s's vote") % {"person": member},
+                required=False,
+            )
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("New status"),
+        choices=[
+            (Participation.Status.SUSPENDED, _("suspend")),
+            (Participation.Status.EXCLUDED, _("exclude")),
+            (Participation.Status.ENDED, _("end the term")),
+            (Participation.Status.ACTIVE, _("reinstate")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reason (the Council's decision)"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class InvitationAcceptForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Login"),
+        regex=r"^[\w.@+-]{3,150}$",
+        max_length=150,
+        error_messages={"invalid": _("3 to 150 letters, digits and . @ + - _")},
+    )
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+# The onboarding test: each question, its choices and the right one.
+ONBOARDING_QUESTIONS = [
+    (
+        _("A detainee tells you about ill-treatment but fears reprisals. What do you do?"),
+        [
+            ("a", _("Report their name to the administration at once")),
+            ("b", _("Record it only with their informed consent, coded, never by name")),
+            ("c", _("Ignore it")),
+        ],
+        "b",
+    ),
+    (
+        _("Whom may you interview in private?"),
+        [
+            ("a", _("Anyone you choose, without staff present")),
+            ("b", _("Only those the administration proposes")),
+            ("c", _("Nobody: staff must always be present")),
+        ],
+        "a",
+    ),
+    (
+        _("When do you leave a person's details out of the report?"),
+        [
+            ("a", _("Never")),
+            ("b", _("Only when asked by the police")),
+            ("c", _("Always: reports never identify people interviewed")),
+        ],
+        "c",
+    ),
+]
+
+
+class OnboardingForm(forms.Form):
+    acknowledge = forms.BooleanField(
+        label=_("I have read the methodology and the do-no-harm rules and will follow them."),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for index, (question, choices, _right) in enumerate(ONBOARDING_QUESTIONS):
+            self.fields[f"q{index}"] = forms.ChoiceField(
+                label=question, choices=choices, widget=forms.RadioSelect
+            )
+
+    def passed(self) -> bool:
+        return all(
+            self.cleaned_data.get(f"q{index}") == right
+            for index, (_q, _c, right) in enumerate(ONBOARDING_QUESTIONS)
+        )
+
+
+class CallForm(forms.Form):
+    title_ru = forms.CharField(label=_("Title (Russian)"), max_length=200)
+    title_kk = forms.CharField(label=_("Title (Kazakh)"), max_length=200)
+    text_ru = forms.CharField(label=_("Text of the call (Russian)"), widget=forms.Textarea)
+    text_kk = forms.CharField(label=_("Text of the call (Kazakh)"), widget=forms.Textarea)
+    regions = forms.ModelMultipleChoiceField(Region.objects.none(), label=_("Regions"))
+    places = forms.IntegerField(label=_("Places"), min_value=1, max_value=1000)
+    deadline = forms.DateTimeField(
+        label=_("Deadline"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    criteria = forms.CharField(
+        label=_("Criteria"),
+        help_text=_("One a line: weight | name in Russian | name in Kazakh"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].queryset = Region.objects.all()  # type: ignore[attr-defined]
+
+    def clean_criteria(self) -> list[Any]:
+        from kuzet.membership.services import CriterionSpec
+
+        specs = []
+        for number, line in enumerate(self.cleaned_data["criteria"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
+                raise forms.ValidationError(
+                    _("Line %(line)d: write weight | name in Russian | name in Kazakh.")
+                    % {"line": number}
+                )
+            if int(parts[0]) < 1:
+                raise forms.ValidationError(
+                    _("Line %(line)d: the weight must be at least 1.") % {"line": number}
+                )
+            specs.append(CriterionSpec(name_ru=parts[1], name_kk=parts[2], weight=int(parts[0])))
+        return specs

@@ -1,0 +1,15 @@
+"""The public pages: no sign-in."""
+
+from django.urls import path
+
+from kuzet.membership import views
+
+app_name = "apply"
+urlpatterns = [
+    path("", views.call_list, name="calls"),
+    path("<int:pk>/", views.apply, name="apply"),
+    path("<int:pk>/outcome/", views.outcome, name="outcome"),
+    path("sent/", views.sent, name="sent"),
+    path("status/<str:reference>/<str:token>/", views.status, name="status"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
+]

@@ -1,0 +1,671 @@
+"""Writes of the open selection: calls, applications, the Council's scoring and decision,
+invitations, onboarding, participants' terms. Each is atomic and refuses bad input whole."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.translation import gettext as _
+
+from kuzet.core.audit import audit_append
+from kuzet.core.models import AuditAction
+from kuzet.core.policy import Action, Role, can
+from kuzet.membership.models import (
+    Answer,
+    Application,
+    Attachment,
+    Call,
+    ConflictDeclaration,
+    Criterion,
+    Decision,
+    Ground,
+    Invitation,
+    Participation,
+    Score,
+    Vote,
+)
+from kuzet.membership.ratelimit import RateLimited, rate_take
+from kuzet.membership.tokens import (
+    code_hash,
+    mandate_code,
+    new_reference,
+    secret_hash,
+    status_token,
+)
+from kuzet.people.models import GroupMembership, RegionalGroup, User
+from kuzet.registry.models import Region
+
+# The consent text shown with the form (templates/membership/consent.html); a new text gets
+# a new version, and each application stores the version its applicant agreed to.
+CONSENT_VERSION = "2026-12"
+
+SNIFF = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+EXTENSIONS = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+}
+
+
+def _require(user: Any, action: Action) -> None:
+    if not can(user, action):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def email_key(email: str) -> str:
+    return salted_hmac(
+        "kuzet.membership.email", email.strip().casefold(), algorithm="sha256"
+    ).hexdigest()
+
+
+# --- Calls -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    name_ru: str
+    name_kk: str
+    weight: int
+
+
+@transaction.atomic
+def call_open(
+    *,
+    actor: Any,
+    title_ru: str,
+    title_kk: str,
+    text_ru: str,
+    text_kk: str,
+    regions: list[Region],
+    places: int,
+    deadline: datetime,
+    criteria: list[CriterionSpec],
+) -> Call:
+    _require(actor, Action.MANAGE_SELECTION)
+    problems: dict[str, list[str]] = {}
+    if not regions:
+        problems["regions"] = [_("Choose at least one region.")]
+    if not criteria:
+        problems["criteria"] = [_("Publish at least one criterion with its weight.")]
+    if deadline <= timezone.now():
+        problems["deadline"] = [_("The deadline must be in the future.")]
+    call = Call(
+        title_ru=title_ru,
+        title_kk=title_kk,
+        text_ru=text_ru,
+        text_kk=text_kk,
+        places=places,
+        deadline=deadline,
+        created_by=actor,
+    )
+    try:
+        call.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    call.save()
+    call.set_related("regions", regions)
+    for position, spec in enumerate(criteria):
+        criterion = Criterion(
+            call=call,
+            name_ru=spec.name_ru,
+            name_kk=spec.name_kk,
+            weight=spec.weight,
+            position=position,
+        )
+        criterion.full_clean()
+        criterion.save()
+    return call
+
+
+def call_accepts(call: Call, now: datetime | None = None) -> bool:
+    return call.status == Call.Status.OPEN and (now or timezone.now()) < call.deadline
+
+
+# --- Applying --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+    # The size received, when ``data`` was not read whole (an oversized file is not read).
+    size: int | None = None
+
+
+def sniff_upload(upload: Upload) -> str:
+    """The content type of an attachment, or ValidationError naming the file and why."""
+    limit = settings.MEMBERSHIP_ATTACHMENT_MAX_BYTES
+    size = upload.size if upload.size is not None else len(upload.data)
+    if size > limit:
+        raise ValidationError(
+            _("%(name)s is %(size)d KB; the limit is %(limit)d KB.")
+            % {"name": upload.name, "size": size // 1024, "limit": limit // 1024}
+        )
+    if not upload.data:
+        raise ValidationError(_("%(name)s is empty.") % {"name": upload.name})
+    extension = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    declared = EXTENSIONS.get(extension)
+    if declared is None:
+        raise ValidationError(
+            _("%(name)s: only PDF, JPEG and PNG files are accepted.") % {"name": upload.name}
+        )
+    if not upload.data.startswith(SNIFF[declared]):
+        raise ValidationError(
+            _("%(name)s is not a real %(kind)s file (its first bytes say otherwise).")
+            % {"name": upload.name, "kind": extension[1:].upper()}
+        )
+    return declared
+
+
+def decide_declared_eligibility(declarations: dict[str, str]) -> tuple[str, str]:
+    """Eligibility from the declaration alone: every ground answered "does not apply" is
+    eligible, one "applies" is not, any "not sure" waits for the secretariat."""
+    applies = [Ground(g).label for g in Ground if declarations.get(g) == Answer.YES]
+    if applies:
+        return Application.Status.INELIGIBLE, "; ".join(str(label) for label in applies)
+    if all(declarations.get(g) == Answer.NO for g in Ground):
+        return Application.Status.ELIGIBLE, ""
+    return Application.Status.RECEIVED, ""
+
+
+def status_url(application: Application) -> str:
+    return reverse(
+        "apply:status",
+        kwargs={"reference": application.reference, "token": status_token(application.reference)},
+    )
+
+
+def _mail_applicant(application: Application, subject: str, body: str) -> None:
+    send_mail(subject, body, None, [application.email], fail_silently=True)
+
+
+def application_submit(
+    *,
+    call: Call,
+    data: dict[str, Any],
+    uploads: list[Upload],
+    address: str | None,
+    base_url: str,
+) -> Application | None:
+    """Receive an application; e-mail its owner the private link that confirms the address.
+
+    The answer is the same whether or not the address has applied before (then the owner is
+    e-mailed their existing link instead): nobody but the mailbox's owner learns it.
+    Raises ValidationError (nothing saved) or ratelimit.RateLimited (per address)."""
+    if not call_accepts(call):
+        raise ValidationError(_("This call is closed."))
+    rate_take(
+        scope="apply-address",
+        value=address or "",
+        limit=settings.MEMBERSHIP_APPLY_PER_ADDRESS_HOUR,
+        window=timedelta(hours=1),
+    )
+    problems: list[str] = []
+    if len(uploads) > settings.MEMBERSHIP_ATTACHMENTS_MAX:
+        problems.append(
+            _("Attach at most %(count)d files.") % {"count": settings.MEMBERSHIP_ATTACHMENTS_MAX}
+        )
+    types = []
+    for upload in uploads:
+        try:
+            types.append(sniff_upload(upload))
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+    if problems:
+        raise ValidationError({"attachments": problems})
+    key = email_key(data["email"])
+    try:
+        # An address flooded with mail from here is left alone, silently (see docstring).
+        rate_take(
+            scope="apply-email",
+            value=key,
+            limit=settings.MEMBERSHIP_APPLY_PER_EMAIL_DAY,
+            window=timedelta(days=1),
+        )
+    except RateLimited:
+        return None
+    existing = Application.objects.filter(
+        call=call, email_key=key, anonymised_at__isnull=True
+    ).first()
+    if existing is not None:
+        with translation.override(existing.language):
+            _mail_applicant(
+                existing,
+                _("Your application to the NPM"),
+                _(
+                    'Someone (perhaps you) tried to apply again to "%(call)s" with this '
+                    "address. You have already applied; your application and its status are "
+                    "here: %(link)s\n\nIf this was not you, nothing needs doing."
+                )
+                % {"call": call.title, "link": base_url + status_url(existing)},
+            )
+        return None
+    now = timezone.now()
+    declarations = {g.value: data[f"ground_{g.value}"] for g in Ground}
+    status, reason = decide_declared_eligibility(declarations)
+    try:
+        with transaction.atomic():
+            application = Application(
+                call=call,
+                reference=new_reference(),
+                full_name=data["full_name"],
+                email=data["email"].strip(),
+                email_key=key,
+                phone=data["phone"],
+                birth_date=data.get("birth_date"),
+                region=data["region"],
+                education=data["education"],
+                experience=data["experience"],
+                motivation=data["motivation"],
+                declarations=declarations,
+                declaration_notes=data.get("declaration_notes", ""),
+                conflicts=data.get("conflicts", ""),
+                consent_version=CONSENT_VERSION,
+                consent_language=translation.get_language() or "ru",
+                consent_given_at=now,
+                publish_name=bool(data.get("publish_name")),
+                language=translation.get_language() or "ru",
+                submitted_at=now,
+                status=status,
+                status_reason=reason,
+            )
+            application.full_clean()
+            application.save()
+            for upload, content_type in zip(uploads, types, strict=True):
+                attachment = Attachment(
+                    application=application,
+                    original_name=upload.name[-200:],
+                    content_type=content_type,
+                    size=len(upload.data),
+                    sha256=hashlib.sha256(upload.data).hexdigest(),
+                )
+                attachment.file.save("upload", ContentFile(upload.data), save=False)
+                attachment.save()
+    except IntegrityError:
+        return None  # the same address in a parallel request: the first one stands
+    link = base_url + status_url(application)
+    _mail_applicant(
+        application,
+        _("Confirm your application to the NPM"),
+        _(
+            'Thank you for applying to "%(call)s" (reference %(reference)s).\n\n'
+            "Open this link to confirm your e-mail address; it is also the private page "
+            "where you follow your application: %(link)s\n\n"
+            "Keep this link to yourself. If you did not apply, ignore this message; an "
+            "unconfirmed application is deleted after %(days)d days."
+        )
+        % {
+            "call": call.title,
+            "reference": application.reference,
+            "link": link,
+            "days": settings.MEMBERSHIP_UNCONFIRMED_DAYS,
+        },
+    )
+    return application
+
+
+@transaction.atomic
+def application_confirm_email(*, application: Application) -> Application:
+    if application.email_confirmed_at is None:
+        application.email_confirmed_at = timezone.now()
+        application.save(update_fields=["email_confirmed_at"])
+    return application
+
+
+# --- The Council's selection -------------------------------------------------------------
+
+
+@transaction.atomic
+def application_check_eligibility(
+    *, actor: Any, application: Application, eligible: bool, reason: str
+) -> Application:
+    _require(actor, Action.MANAGE_SELECTION)
+    if application.status not in (
+        Application.Status.RECEIVED,
+        Application.Status.ELIGIBLE,
+        Application.Status.INELIGIBLE,
+    ):
+        raise ValidationError(_("The Council has already decided on this application."))
+    if not eligible and not reason.strip():
+        raise ValidationError({"reason": [_("Say why the applicant is not eligible.")]})
+    application.status = Application.Status.ELIGIBLE if eligible else Application.Status.INELIGIBLE
+    application.status_reason = reason.strip()
+    application.eligibility_checked_by = actor
+    application.save(update_fields=["status", "status_reason", "eligibility_checked_by"])
+    return application
+
+
+@transaction.atomic
+def conflict_declare(*, member: Any, application: Application, note: str = "") -> None:
+    _require(member, Action.SCORE_APPLICATIONS)
+    if Score.objects.filter(application=application, member=member).exists():
+        raise ValidationError(_("You have already scored this applicant."))
+    ConflictDeclaration.objects.get_or_create(
+        application=application, member=member, defaults={"note": note[:300]}
+    )
+
+
+@transaction.atomic
+def application_score(*, member: Any, application: Application, values: dict[int, int]) -> None:
+    """A member's scores of one applicant on every criterion, given once."""
+    _require(member, Action.SCORE_APPLICATIONS)
+    if application.status != Application.Status.ELIGIBLE or application.email_confirmed_at is None:
+        raise ValidationError(_("Only eligible applications with a confirmed address are scored."))
+    if application.call.status == Call.Status.DECIDED:
+        raise ValidationError(_("The Council has already decided on this call."))
+    if ConflictDeclaration.objects.filter(application=application, member=member).exists():
+        raise ValidationError(_("You declared a conflict of interest with this applicant."))
+    if Score.objects.filter(application=application, member=member).exists():
+        raise ValidationError(_("You have already scored this applicant."))
+    criteria = list(application.call.criteria.all())
+    problems = {}
+    for criterion in criteria:
+        value = values.get(criterion.pk)
+        if value is None or not 0 <= value <= Criterion.MAX_SCORE:
+            problems[f"criterion_{criterion.pk}"] = [
+                _("Give a score from 0 to %(max)d.") % {"max": Criterion.MAX_SCORE}
+            ]
+    if problems:
+        raise ValidationError(problems)
+    for criterion in criteria:
+        Score(
+            application=application, criterion=criterion, member=member, value=values[criterion.pk]
+        ).save()
+
+
+@dataclass(frozen=True)
+class VoteSpec:
+    member: Any
+    choice: str
+    reason: str = ""
+
+
+@transaction.atomic
+def call_decide(
+    *,
+    actor: Any,
+    call: Call,
+    meeting_date: date,
+    selected: list[Application],
+    reasons: str,
+    votes: list[VoteSpec],
+    base_url: str,
+) -> Decision:
+    """Record the Council meeting's decision: the selected applicants, the reasons and each
+    member's vote; every other eligible applicant is not selected; all are told by e-mail."""
+    _require(actor, Action.MANAGE_SELECTION)
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    problems: dict[str, list[str]] = {}
+    if call.status == Call.Status.DECIDED:
+        problems["call"] = [_("The Council has already decided on this call.")]
+    if not reasons.strip():
+        problems["reasons"] = [_("Write the reasons of the decision.")]
+    if len(selected) > call.places:
+        problems["selected"] = [
+            _("The call has %(places)d places; %(count)d were selected.")
+            % {"places": call.places, "count": len(selected)}
+        ]
+    for application in selected:
+        if application.call_id != call.pk or application.status != Application.Status.ELIGIBLE:
+            problems.setdefault("selected", []).append(
+                _("%(reference)s is not an eligible application of this call.")
+                % {"reference": application.reference}
+            )
+    if not votes:
+        problems["votes"] = [_("Record the vote of each member present.")]
+    for spec in votes:
+        if spec.member.role != Role.COUNCIL:
+            problems.setdefault("votes", []).append(
+                _("%(person)s is not a Council member.") % {"person": spec.member}
+            )
+        if spec.choice not in Vote.Choice.values:
+            problems.setdefault("votes", []).append(_("Unknown vote."))
+    if len({spec.member.pk for spec in votes}) != len(votes):
+        problems.setdefault("votes", []).append(_("A member is named twice."))
+    if problems:
+        raise ValidationError(problems)
+    decision = Decision(call=call, meeting_date=meeting_date, reasons=reasons, recorded_by=actor)
+    decision.full_clean()
+    decision.save()
+    for spec in votes:
+        Vote(decision=decision, member=spec.member, choice=spec.choice, reason=spec.reason).save()
+    chosen = {a.pk for a in selected}
+    candidates = call.applications.filter(
+        status=Application.Status.ELIGIBLE, email_confirmed_at__isnull=False
+    )
+    told = []
+    for application in candidates:
+        if application.pk in chosen:
+            application.status = Application.Status.SELECTED
+            application.status_reason = reasons
+        else:
+            application.status = Application.Status.NOT_SELECTED
+            application.status_reason = reasons
+        application.save(update_fields=["status", "status_reason"])
+        told.append(application)
+    call.status = Call.Status.DECIDED
+    call.decided_at = timezone.now()
+    call.save(update_fields=["status", "decided_at"])
+    for application in told:
+        with translation.override(application.language):
+            _mail_applicant(
+                application,
+                _("The Council's decision on your application"),
+                _(
+                    'The Coordination Council has decided on "%(call)s". Your application '
+                    "%(reference)s: %(status)s.\n\nThe reasons and what comes next are on your "
+                    "private page: %(link)s"
+                )
+                % {
+                    "call": call.title,
+                    "reference": application.reference,
+                    "status": application.get_status_display(),
+                    "link": base_url + status_url(application),
+                },
+            )
+    return decision
+
+
+@transaction.atomic
+def call_publish_outcome(*, actor: Any, call: Call) -> Call:
+    _require(actor, Action.MANAGE_SELECTION)
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.status != Call.Status.DECIDED:
+        raise ValidationError(_("Only a decided call's outcome can be published."))
+    if call.outcome_published_at is None:
+        call.outcome_published_at = timezone.now()
+        call.save(update_fields=["outcome_published_at"])
+    return call
+
+
+# --- From applicant to participant -------------------------------------------------------
+
+
+class InvitationRefused(Exception):
+    """The invitation link is unknown, used or expired."""
+
+
+def invitation_issue(*, actor: Any, application: Application, base_url: str) -> str:
+    """A single-use link for a selected applicant, e-mailed to them; returns the link."""
+    _require(actor, Action.MANAGE_SELECTION)
+    if application.status != Application.Status.SELECTED:
+        raise ValidationError(_("Only a selected applicant is invited."))
+    token = get_random_string(40)
+    with transaction.atomic():
+        invitation = Invitation.objects.filter(application=application).first()
+        if invitation is not None and invitation.used_at is not None:
+            raise ValidationError(_("This applicant has already accepted the invitation."))
+        invitation = invitation or Invitation(application=application)
+        invitation.token_hash = secret_hash(token)
+        invitation.expires_at = timezone.now() + timedelta(days=settings.MEMBERSHIP_INVITATION_DAYS)
+        invitation.save()
+    link = base_url + reverse("apply:invitation", kwargs={"token": token})
+    with translation.override(application.language):
+        _mail_applicant(
+            application,
+            _("Your invitation to join the NPM"),
+            _(
+                "You were selected as a participant of the National Preventive Mechanism. "
+                "Open this link within %(days)d days to create your account: %(link)s\n\n"
+                "The link works once."
+            )
+            % {"days": settings.MEMBERSHIP_INVITATION_DAYS, "link": link},
+        )
+    return link
+
+
+def invitation_for_token(token: str) -> Invitation:
+    invitation = (
+        Invitation.objects.select_related("application__call", "application__region")
+        .filter(token_hash=secret_hash(token))
+        .first()
+    )
+    if (
+        invitation is None
+        or invitation.used_at is not None
+        or invitation.expires_at <= timezone.now()
+    ):
+        raise InvitationRefused
+    return invitation
+
+
+def _regional_group(region: Region) -> RegionalGroup:
+    group = RegionalGroup.objects.filter(region=region, is_active=True).order_by("pk").first()
+    if group is None:
+        group = RegionalGroup(region=region, name=str(region))
+        group.save()
+    return group
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, username: str, password: str) -> User:
+    """Create the participant's account from the invitation, once: the user, their place
+    in the regional group of the call's region, and their term (onboarding first)."""
+    invitation = invitation_for_token(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at is not None:
+        raise InvitationRefused
+    application = invitation.application
+    problems: dict[str, list[str]] = {}
+    if User.objects.filter(username__iexact=username).exists():
+        problems["username"] = [_("This login is taken; choose another.")]
+    user = User(
+        username=username,
+        email=application.email,
+        full_name=application.full_name,
+        phone=application.phone,
+        role=Role.PARTICIPANT,
+        preferred_language=application.language,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        problems["password"] = list(exc.messages)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            problems.setdefault(field, []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    user.set_password(password)
+    user.save()
+    today = timezone.localdate()
+    GroupMembership(group=_regional_group(application.region), user=user, joined_on=today).save()
+    number = f"NPM-{today.year}-{application.reference}"
+    Participation(
+        user=user,
+        application=application,
+        region=application.region,
+        starts_on=today,
+        ends_on=today + timedelta(days=settings.MEMBERSHIP_TERM_DAYS),
+        mandate_number=number,
+        mandate_code_hash=code_hash(mandate_code(number)),
+    ).save()
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["used_at"])
+    return user
+
+
+@transaction.atomic
+def onboarding_complete(*, participation: Participation, acknowledged: bool, passed: bool) -> None:
+    """Rules read and acknowledged and the test passed: the term starts (mandate valid)."""
+    problems = {}
+    if not acknowledged:
+        problems["acknowledge"] = [_("Confirm that you have read the rules.")]
+    if not passed:
+        problems["test"] = [_("Some answers are wrong: read the rules again and retry.")]
+    if problems:
+        raise ValidationError(problems)
+    participation = Participation.objects.select_for_update().get(pk=participation.pk)
+    if participation.status != Participation.Status.ONBOARDING:
+        return
+    now = timezone.now()
+    participation.rules_acknowledged_at = now
+    participation.test_passed_at = now
+    participation.status = Participation.Status.ACTIVE
+    participation.save(update_fields=["rules_acknowledged_at", "test_passed_at", "status"])
+
+
+ENDING_STATUSES = (
+    Participation.Status.SUSPENDED,
+    Participation.Status.EXCLUDED,
+    Participation.Status.ENDED,
+)
+
+
+@transaction.atomic
+def participation_set_status(
+    *, actor: Any, participation: Participation, status: str, reason: str
+) -> Participation:
+    """Suspend, exclude, end or reinstate a participant (on the Council's decision). Once
+    not active they cannot sign in, be put on a team, or use a tablet's token."""
+    from kuzet.field.models import DeviceToken
+
+    _require(actor, Action.MANAGE_PARTICIPANTS)
+    if status not in (*ENDING_STATUSES, Participation.Status.ACTIVE):
+        raise ValidationError({"status": [_("Unknown status.")]})
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason (the Council's decision).")]})
+    participation = Participation.objects.select_for_update().get(pk=participation.pk)
+    if participation.status in (Participation.Status.EXCLUDED, Participation.Status.ENDED):
+        raise ValidationError({"status": [_("An excluded or ended term cannot be changed.")]})
+    if status == Participation.Status.ACTIVE and participation.test_passed_at is None:
+        raise ValidationError({"status": [_("The participant has not finished onboarding.")]})
+    participation.status = status
+    participation.status_reason = reason.strip()
+    participation.save(update_fields=["status", "status_reason"])
+    user = participation.user
+    user.is_active = status == Participation.Status.ACTIVE
+    user.save(update_fields=["is_active"])
+    if not user.is_active:
+        now = timezone.now()
+        for device in DeviceToken.objects.filter(user=user, revoked_at__isnull=True):
+            device.revoked_at = now
+            device.revoked_by = actor
+            device.save(update_fields=["revoked_at", "revoked_by"])
+        audit_append(
+            action=AuditAction.UPDATE,
+            object_type="membership.participation",
+            object_id=str(participation.pk),
+            fields=["device_tokens_revoked"],
+        )
+    return participation

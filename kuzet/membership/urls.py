@@ -1,0 +1,21 @@
+from django.urls import path
+
+from kuzet.membership import views
+
+app_name = "membership"
+urlpatterns = [
+    path("calls/", views.staff_calls, name="calls"),
+    path("calls/new/", views.staff_call_new, name="call_new"),
+    path("calls/<int:pk>/", views.staff_call, name="call"),
+    path("calls/<int:pk>/decide/", views.staff_decide, name="decide"),
+    path("calls/<int:pk>/publish/", views.staff_publish, name="publish"),
+    path("applications/<int:pk>/", views.staff_application, name="application"),
+    path("applications/<int:pk>/invite/", views.staff_invite, name="invite"),
+    path("attachments/<int:pk>/", views.staff_attachment, name="attachment"),
+    path("participants/", views.staff_participants, name="participants"),
+    path(
+        "participants/<int:pk>/status/", views.staff_participant_status, name="participant_status"
+    ),
+    path("onboarding/", views.onboarding, name="onboarding"),
+    path("mandate/", views.mandate, name="mandate"),
+]

@@ -1,0 +1,575 @@
+"""Public pages (apply, status, outcome, invitation, verify) and the selection's staff pages."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kuzet.core.policy import Action, Role, can
+from kuzet.membership import services
+from kuzet.membership.forms import (
+    ApplicationForm,
+    CallForm,
+    ConflictForm,
+    DecisionForm,
+    EligibilityForm,
+    InvitationAcceptForm,
+    OnboardingForm,
+    ScoreForm,
+    StatusForm,
+    VerifyForm,
+)
+from kuzet.membership.mandate import mandate_pdf
+from kuzet.membership.models import Application, Attachment, Call, Participation
+from kuzet.membership.ratelimit import RateLimited, rate_take
+from kuzet.membership.selectors import (
+    mandate_valid,
+    member_conflicted,
+    member_has_scored,
+    participation_by_code,
+    ranking,
+)
+from kuzet.membership.tokens import mandate_code, normalise_code, status_token_ok
+from kuzet.people.auth import client_ip
+from kuzet.people.models import User
+from kuzet.people.throttle import wait_message
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _field_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = render(
+        request, "membership/too_many.html", {"message": wait_message(exc.retry_after)}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+# --- Public: apply -----------------------------------------------------------------------
+
+
+def call_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    calls = Call.objects.prefetch_related("regions")
+    return render(
+        request,
+        "membership/call_list.html",
+        {
+            "open_calls": [c for c in calls.filter(status=Call.Status.OPEN) if c.deadline > now],
+            "results": calls.filter(outcome_published_at__isnull=False),
+        },
+    )
+
+
+def apply(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call.objects.prefetch_related("regions", "criteria"), pk=pk)
+    if not services.call_accepts(call):
+        return render(request, "membership/call_closed.html", {"call": call}, status=410)
+    form = ApplicationForm(request.POST or None, request.FILES or None, call=call)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["website"]:
+            return redirect("apply:sent")  # a robot: told the same, nothing saved
+        limit = settings.MEMBERSHIP_ATTACHMENT_MAX_BYTES
+        # An oversized file is refused by its size, never read into memory.
+        uploads = [
+            services.Upload(
+                name=f.name or "file",
+                data=f.read() if (f.size or 0) <= limit else b"",
+                size=f.size or 0,
+            )
+            for f in request.FILES.getlist("attachments")
+        ]
+        try:
+            services.application_submit(
+                call=call,
+                data=form.cleaned_data,
+                uploads=uploads,
+                address=client_ip(request),
+                base_url=_base_url(request),
+            )
+        except RateLimited as exc:
+            return _too_many(request, exc)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "attachments" in exc.message_dict:
+                form.attachment_errors = exc.message_dict["attachments"]  # type: ignore[attr-defined]
+            else:
+                _field_errors(form, exc)
+        else:
+            return redirect("apply:sent")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "membership/apply.html",
+        {"call": call, "form": form, "consent_version": services.CONSENT_VERSION},
+        status=status,
+    )
+
+
+def sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "membership/sent.html")
+
+
+def status(request: HttpRequest, reference: str, token: str) -> HttpResponse:
+    if not status_token_ok(reference, token):
+        raise Http404
+    application = get_object_or_404(
+        Application.objects.select_related("call", "region"),
+        reference=reference,
+        anonymised_at__isnull=True,
+    )
+    first_visit = application.email_confirmed_at is None
+    services.application_confirm_email(application=application)
+    response = render(
+        request,
+        "membership/status.html",
+        {"application": application, "first_visit": first_visit},
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call, pk=pk, outcome_published_at__isnull=False)
+    selected = call.applications.filter(status=Application.Status.SELECTED).select_related("region")
+    by_region: dict[str, list[str]] = {}
+    for number, application in enumerate(selected.order_by("region__name_ru", "pk"), start=1):
+        label = (
+            application.full_name
+            if application.publish_name and application.anonymised_at is None
+            else _("Applicant No. %(number)d") % {"number": number}
+        )
+        by_region.setdefault(str(application.region), []).append(label)
+    decision = getattr(call, "decision", None)
+    return render(
+        request,
+        "membership/outcome.html",
+        {"call": call, "by_region": sorted(by_region.items()), "decision": decision},
+    )
+
+
+# --- Public: invitation and mandate verification ------------------------------------------
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invite = services.invitation_for_token(token)
+    except services.InvitationRefused:
+        return render(request, "membership/invitation_invalid.html", status=410)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+            )
+        except services.InvitationRefused:
+            return render(request, "membership/invitation_invalid.html", status=410)
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            login(request, user, backend="kuzet.people.auth.KuzetBackend")
+            setup = reverse("people:two_factor_setup")
+            return redirect(f"{setup}?next={reverse('membership:onboarding')}")
+    return render(
+        request, "membership/invitation.html", {"form": form, "application": invite.application}
+    )
+
+
+def verify(request: HttpRequest, code: str = "") -> HttpResponse:
+    form = VerifyForm(request.GET or None) if not code else VerifyForm({"code": code})
+    result = None
+    if form.is_bound and form.is_valid():
+        try:
+            rate_take(
+                scope="verify-address",
+                value=client_ip(request) or "",
+                limit=_verify_limit(),
+                window=_hour(),
+            )
+        except RateLimited as exc:
+            return _too_many(request, exc)
+        participation = participation_by_code(form.cleaned_data["code"])
+        today = timezone.localdate()
+        result = {
+            "code": normalise_code(form.cleaned_data["code"]),
+            "found": participation is not None,
+            "valid": participation is not None and mandate_valid(participation, today),
+            "participation": participation,
+            "today": today,
+        }
+    response = render(request, "membership/verify.html", {"form": form, "result": result})
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _verify_limit() -> int:
+    return int(settings.MEMBERSHIP_VERIFY_PER_ADDRESS_HOUR)
+
+
+def _hour() -> Any:
+    from datetime import timedelta
+
+    return timedelta(hours=1)
+
+
+# --- Signed in: the participant's own pages ---------------------------------------------
+
+
+def _own_participation(request: HttpRequest) -> Participation:
+    participation = (
+        Participation.objects.select_related("user", "region")
+        .filter(user_id=request.user.pk or 0)
+        .first()
+    )
+    if participation is None:
+        raise Http404
+    return participation
+
+
+@login_required
+def onboarding(request: HttpRequest) -> HttpResponse:
+    from kuzet.people.two_factor import has_confirmed_device
+
+    participation = _own_participation(request)
+    if not has_confirmed_device(request.user):
+        setup = reverse("people:two_factor_setup")
+        return redirect(f"{setup}?next={reverse('membership:onboarding')}")
+    form = OnboardingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.onboarding_complete(
+                participation=participation,
+                acknowledged=form.cleaned_data["acknowledge"],
+                passed=form.passed(),
+            )
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("Onboarding complete: your mandate is valid."))
+            return redirect("membership:onboarding")
+    return render(
+        request,
+        "membership/onboarding.html",
+        {
+            "form": form,
+            "participation": participation,
+            "code": mandate_code(participation.mandate_number),
+        },
+    )
+
+
+@login_required
+def mandate(request: HttpRequest) -> HttpResponse:
+    participation = _own_participation(request)
+    language = request.GET.get("lang", "ru")
+    if language not in ("ru", "kk"):
+        language = "ru"
+    pdf = mandate_pdf(participation, language=language, base_url=_base_url(request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="mandate-{participation.mandate_number}-{language}.pdf"'
+    )
+    return response
+
+
+# --- Signed in: secretariat and Council ---------------------------------------------------
+
+
+def requires(
+    action: Action,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not can(request.user, action):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+@requires(Action.VIEW_APPLICATIONS)
+def staff_calls(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "membership/staff_calls.html",
+        {
+            "calls": Call.objects.prefetch_related("regions"),
+            "may_manage": can(request.user, Action.MANAGE_SELECTION),
+        },
+    )
+
+
+@requires(Action.MANAGE_SELECTION)
+def staff_call_new(request: HttpRequest) -> HttpResponse:
+    form = CallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            call = services.call_open(
+                actor=request.user,
+                title_ru=data["title_ru"],
+                title_kk=data["title_kk"],
+                text_ru=data["text_ru"],
+                text_kk=data["text_kk"],
+                regions=list(data["regions"]),
+                places=data["places"],
+                deadline=data["deadline"],
+                criteria=data["criteria"],
+            )
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("The call is open."))
+            return redirect("membership:call", pk=call.pk)
+    return render(
+        request,
+        "membership/staff_call_new.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@requires(Action.VIEW_APPLICATIONS)
+def staff_call(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call.objects.prefetch_related("criteria", "regions"), pk=pk)
+    scorer = can(request.user, Action.SCORE_APPLICATIONS)
+    rows = []
+    for row in ranking(call):
+        own_done = member_has_scored(request.user, row.application) or member_conflicted(
+            request.user, row.application
+        )
+        rows.append({"row": row, "show_score": not scorer or own_done, "own_done": own_done})
+    pending = call.applications.filter(
+        status=Application.Status.RECEIVED, email_confirmed_at__isnull=False
+    ).select_related("region")
+    ineligible = call.applications.filter(status=Application.Status.INELIGIBLE).select_related(
+        "region"
+    )
+    return render(
+        request,
+        "membership/staff_call.html",
+        {
+            "call": call,
+            "rows": rows,
+            "pending": pending,
+            "ineligible": ineligible,
+            "may_manage": can(request.user, Action.MANAGE_SELECTION),
+            "decision": getattr(call, "decision", None),
+        },
+    )
+
+
+@requires(Action.VIEW_APPLICATIONS)
+def staff_application(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(
+        Application.objects.select_related("call", "region"), pk=pk, anonymised_at__isnull=True
+    )
+    criteria = list(application.call.criteria.all())
+    user = request.user
+    eligibility_form = EligibilityForm(prefix="e")
+    score_form = ScoreForm(criteria=criteria, prefix="s")
+    conflict_form = ConflictForm(prefix="c")
+    if request.method == "POST":
+        what = request.POST.get("what")
+        try:
+            if what == "eligibility":
+                eligibility_form = EligibilityForm(request.POST, prefix="e")
+                if eligibility_form.is_valid():
+                    services.application_check_eligibility(
+                        actor=user,
+                        application=application,
+                        eligible=eligibility_form.cleaned_data["eligible"],
+                        reason=eligibility_form.cleaned_data["reason"],
+                    )
+                    messages.success(request, _("Eligibility recorded."))
+                    return redirect("membership:application", pk=pk)
+            elif what == "score":
+                score_form = ScoreForm(request.POST, criteria=criteria, prefix="s")
+                if score_form.is_valid():
+                    services.application_score(
+                        member=user,
+                        application=application,
+                        values={
+                            c.pk: score_form.cleaned_data[f"criterion_{c.pk}"] for c in criteria
+                        },
+                    )
+                    messages.success(request, _("Your scores are recorded."))
+                    return redirect("membership:call", pk=application.call_id)
+            elif what == "conflict":
+                conflict_form = ConflictForm(request.POST, prefix="c")
+                if conflict_form.is_valid():
+                    services.conflict_declare(
+                        member=user,
+                        application=application,
+                        note=conflict_form.cleaned_data["note"],
+                    )
+                    messages.success(
+                        request,
+                        _("Conflict of interest declared: you will not score this applicant."),
+                    )
+                    return redirect("membership:call", pk=application.call_id)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    scorer = can(user, Action.SCORE_APPLICATIONS)
+    return render(
+        request,
+        "membership/staff_application.html",
+        {
+            "application": application,
+            "attachments": application.attachments.all(),
+            "declarations": application.declarations,
+            "grounds": services.Ground,
+            "may_manage": can(user, Action.MANAGE_SELECTION),
+            "scorer": scorer,
+            "has_scored": member_has_scored(user, application),
+            "conflicted": member_conflicted(user, application),
+            "eligibility_form": eligibility_form,
+            "score_form": score_form,
+            "conflict_form": conflict_form,
+            "invitation": getattr(application, "invitation", None),
+        },
+    )
+
+
+@requires(Action.VIEW_APPLICATIONS)
+def staff_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
+    attachment = get_object_or_404(Attachment, pk=pk, application__anonymised_at__isnull=True)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=f"{attachment.application.reference}-{attachment.pk}{attachment.extension}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@requires(Action.MANAGE_SELECTION)
+def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call, pk=pk)
+    members = list(User.objects.filter(role=Role.COUNCIL, is_active=True).order_by("full_name"))
+    form = DecisionForm(request.POST or None, call=call, members=members)
+    if request.method == "POST" and form.is_valid():
+        votes = [
+            services.VoteSpec(
+                member=m,
+                choice=form.cleaned_data[f"vote_{m.pk}"],
+                reason=form.cleaned_data[f"vote_reason_{m.pk}"],
+            )
+            for m in members
+            if form.cleaned_data[f"vote_{m.pk}"]
+        ]
+        try:
+            services.call_decide(
+                actor=request.user,
+                call=call,
+                meeting_date=form.cleaned_data["meeting_date"],
+                selected=list(form.cleaned_data["selected"]),
+                reasons=form.cleaned_data["reasons"],
+                votes=votes,
+                base_url=_base_url(request),
+            )
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("The decision is recorded and the applicants are told."))
+            return redirect("membership:call", pk=pk)
+    return render(
+        request,
+        "membership/staff_decide.html",
+        {"call": call, "form": form, "rows": ranking(call)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@requires(Action.MANAGE_SELECTION)
+def staff_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call, pk=pk)
+    try:
+        services.call_publish_outcome(actor=request.user, call=call)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The outcome is published."))
+    return redirect("membership:call", pk=pk)
+
+
+@require_POST
+@requires(Action.MANAGE_SELECTION)
+def staff_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(Application, pk=pk, anonymised_at__isnull=True)
+    try:
+        services.invitation_issue(
+            actor=request.user, application=application, base_url=_base_url(request)
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The invitation is sent to the applicant's e-mail."))
+    return redirect("membership:application", pk=pk)
+
+
+@requires(Action.MANAGE_PARTICIPANTS)
+def staff_participants(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "membership/staff_participants.html",
+        {
+            "participations": Participation.objects.select_related("user", "region").order_by(
+                "region__name_ru", "user__full_name"
+            ),
+            "form": StatusForm(),
+        },
+    )
+
+
+@require_POST
+@requires(Action.MANAGE_PARTICIPANTS)
+def staff_participant_status(request: HttpRequest, pk: int) -> HttpResponse:
+    participation = get_object_or_404(Participation, pk=pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.participation_set_status(
+                actor=request.user,
+                participation=participation,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The participant's status is changed."))
+    else:
+        messages.error(request, _("Choose a status and give the reason."))
+    return redirect("membership:participants")

@@ -47,6 +47,10 @@ ACTION_MEANING: dict[Action, str] = {
     Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: "put people from another region on a team",
     Action.MANAGE_QUALITY_SETTINGS: "set the report-quality thresholds",
     Action.MANAGE_APPEALS: "keep the register of video appeals",
+    Action.MANAGE_SELECTION: "open calls for members, check eligibility, decide and invite",
+    Action.VIEW_APPLICATIONS: "read applicants' applications and their personal data",
+    Action.SCORE_APPLICATIONS: "score applicants on a call's criteria",
+    Action.MANAGE_PARTICIPANTS: "start, suspend, end or exclude participants' terms",
 }
 
 RELATIONS = (

@@ -42,7 +42,7 @@ from kuzet.membership.selectors import (
     ranking,
 )
 from kuzet.membership.tokens import mandate_code, normalise_code, status_token_ok
-from kuzet.people.auth import client_ip
+from kuzet.core.http import client_ip
 from kuzet.people.models import User
 from kuzet.people.throttle import wait_message
 

@@ -116,6 +116,13 @@ if SITE_URL and urlsplit(SITE_URL).scheme not in {"http", "https"}:
 # Recommendations whose deadline falls within this many days are "due" (the home page and
 # the daily reminders of ``manage.py notify_recommendations``).
 RECOMMENDATION_DUE_DAYS = env_int("KUZET_RECOMMENDATION_DUE_DAYS", 14, minimum=1)
+# The addressee portal (kuzet.portal): invitation links expire after these days; an
+# evidence file of an answer is at most this many bytes.
+PORTAL_INVITATION_DAYS = env_int("KUZET_PORTAL_INVITATION_DAYS", 7, minimum=1)
+PORTAL_EVIDENCE_MAX_BYTES = env_int("KUZET_PORTAL_EVIDENCE_MAX_BYTES", 20 * 1024**2, minimum=1024)
+# Public and addressee views show a count below this as "< N" where it could single out a
+# person (kuzet.core.small); so does the dashboard for visits the viewer cannot open.
+SMALL_NUMBER_THRESHOLD = env_int("KUZET_SMALL_NUMBER_THRESHOLD", 5, minimum=1)
 
 ALLOWED_HOSTS = env_list("KUZET_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("KUZET_CSRF_TRUSTED_ORIGINS", [])
@@ -173,6 +180,8 @@ INSTALLED_APPS = [
     "kuzet.instruments",
     "kuzet.visits",
     "kuzet.recommendations",
+    "kuzet.portal",
+    "kuzet.public",
     "kuzet.field",
     "django_tasks",
     "django_tasks_db",
@@ -191,6 +200,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "kuzet.people.middleware.TwoFactorMiddleware",
+    "kuzet.portal.middleware.PortalOnlyMiddleware",
     "kuzet.core.middleware.AuditActorMiddleware",
     "kuzet.core.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

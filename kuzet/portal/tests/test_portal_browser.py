@@ -16,7 +16,7 @@ from kuzet.core.tests.browser import CHROMIUM, CHROMIUM_ARGS, DEMO_VAR_DIRS, ROO
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
-PASSWORD = "portal-browser-password-2026"  # noqa: S105
+PASSWORD = "portal-browser-password-2026"
 
 # An approved visit with one recommendation to the police, to a demo institution other
 # than the demo visit's (the other browser tests use that one).

@@ -120,9 +120,6 @@ RECOMMENDATION_DUE_DAYS = env_int("KUZET_RECOMMENDATION_DUE_DAYS", 14, minimum=1
 # evidence file of an answer is at most this many bytes.
 PORTAL_INVITATION_DAYS = env_int("KUZET_PORTAL_INVITATION_DAYS", 7, minimum=1)
 PORTAL_EVIDENCE_MAX_BYTES = env_int("KUZET_PORTAL_EVIDENCE_MAX_BYTES", 20 * 1024**2, minimum=1024)
-# Public and addressee views show a count below this as "< N" where it could single out a
-# person (kuzet.core.small); so does the dashboard for visits the viewer cannot open.
-SMALL_NUMBER_THRESHOLD = env_int("KUZET_SMALL_NUMBER_THRESHOLD", 5, minimum=1)
 
 ALLOWED_HOSTS = env_list("KUZET_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("KUZET_CSRF_TRUSTED_ORIGINS", [])
@@ -348,6 +345,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest inventory import file accepted (bytes).
 # Counts of records the viewer cannot open below this are shown as "fewer than N".
+# A count below this that could single out a person is shown as "< N": on the public site and
+# the addressee portal (kuzet.core.small), and on the dashboard's drill-down for visits the
+# viewer cannot open.
 KUZET_SMALL_COUNT = env_int("KUZET_SMALL_COUNT", 5, minimum=1)
 KUZET_IMPORT_MAX_BYTES = env_int("KUZET_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Limits checked before an uploaded spreadsheet (institution import, XLSForm) is parsed

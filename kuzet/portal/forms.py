@@ -57,7 +57,7 @@ class AnswerForm(forms.Form):
         max_length=20000,
         required=False,
     )
-    files = MultipleFileField(
+    evidence = MultipleFileField(
         label=_("Evidence files"),
         required=False,
         help_text=_("PDF, images (JPEG, PNG, WebP) or office documents."),

@@ -202,7 +202,7 @@ def sniff_document(upload: UploadedFile) -> str:
         finally:
             upload.seek(0)
         raise ValidationError(
-            {"files": [_("“%(name)s” is a ZIP archive, not a document.") % {"name": upload.name}]}
+            {"evidence": [_("“%(name)s” is a ZIP archive, not a document.") % {"name": upload.name}]}
         )
     raise ValidationError(
         {
@@ -222,7 +222,7 @@ def _check_file(upload: UploadedFile) -> str:
     if upload.size is None or upload.size > limit:
         raise ValidationError(
             {
-                "files": [
+                "evidence": [
                     _("“%(name)s” is larger than %(max)s.")
                     % {"name": upload.name, "max": filesizeformat(limit)}
                 ]
@@ -530,7 +530,9 @@ def addressee_reminders(kind: str, recommendations: list[Recommendation]) -> Non
                 _("— %(text)s (answer by %(deadline)s)")
                 % {
                     "text": item.text[:200],
-                    "deadline": date_format(item.deadline, "SHORT_DATE_FORMAT"),
+                    "deadline": date_format(item.deadline, "SHORT_DATE_FORMAT")
+                    if item.deadline
+                    else _("no deadline"),
                 }
                 for item in items[:20]
             ]

@@ -95,7 +95,7 @@ def recommendation(request: HttpRequest, pk: int) -> HttpResponse:
                 position=form.cleaned_data["position"],
                 text=form.cleaned_data["text"],
                 plan=form.plan(),
-                files=form.cleaned_data["files"],
+                files=form.cleaned_data["evidence"],
             )
         except ValidationError as exc:
             show_service_errors(form, exc)
@@ -220,8 +220,8 @@ def answer_assess_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The assessment is recorded; the addressee is told."))
     else:
         for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+            for error in errors:
+                messages.error(request, str(error))
     return redirect("recommendations:recommendation_detail", answer.recommendation_id)
 
 

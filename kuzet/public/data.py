@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Max, Q
+from django.db import connection
+from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractYear
 
 from kuzet.core.i18n import localized
@@ -26,17 +27,26 @@ COLUMNS = ("visits", "institutions", "recommendations", "implemented")
 def version() -> str:
     """Changes whenever something the public site shows may have changed: a visit's stage,
     a recommendation's status, an answer, an assessment, a publication decision. The cache
-    keys carry it, so a publication is visible on the next request (no explicit purge)."""
+    keys carry it, so a publication is visible on the next request (no explicit purge).
+    One statement of five indexed maxima: it runs on every request, cache hit or not."""
     marks = [
-        VisitChangeRow.objects.aggregate(m=Max("pk"))["m"],
-        RecommendationChange.objects.aggregate(m=Max("pk"))["m"],
-        Answer.objects.aggregate(m=Max("pk"))["m"],
-        Assessment.objects.aggregate(m=Max("pk"))["m"],
-        PublishedReport.objects.aggregate(m=Max("changed_at"))["m"],
+        (VisitChangeRow, "id"),
+        (RecommendationChange, "id"),
+        (Answer, "id"),
+        (Assessment, "id"),
+        (PublishedReport, "changed_at"),
     ]
-    return "-".join(
-        "0" if m is None else str(m.timestamp() if hasattr(m, "timestamp") else m) for m in marks
-    )
+    qn = connection.ops.quote_name
+    # Only table and column names of the models above, quoted: no input reaches the SQL.
+    maxima = [
+        "(SELECT MAX(" + qn(column) + ") FROM " + qn(model._meta.db_table) + ")"  # noqa: S608
+        for model, column in marks
+    ]
+    sql = "SELECT " + ", ".join(maxima)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return "-".join("0" if value is None else str(value) for value in row)
 
 
 def published_visits() -> Any:
@@ -87,6 +97,7 @@ def _recommendation_counts(group: str, year: int | None) -> dict[Any, tuple[int,
     recs = Recommendation.objects.issued().filter(visit__status__in=PUBLISHED_VISIT_STATUSES)
     if year is not None:
         recs = recs.filter(visit__planned_date__year=year)
+    rows: Any
     if group == "year":
         rows = recs.annotate(k=ExtractYear("visit__planned_date")).values("k")
     elif group == "region":
@@ -122,7 +133,7 @@ def indicators(group: str, year: int | None = None, language: str | None = None)
             continue
         v, i = visits.get(k, (0, 0))
         n, d = recs.get(k, (0, 0))
-        rows.append(Row(labels[k][0], labels[k][1], v, i, n, d))
+        rows.append(Row(labels[k][0], labels[k][1], int(v), int(i), int(n), int(d)))
     if group == "year":
         rows.sort(key=lambda r: r.key, reverse=True)
     else:
@@ -165,8 +176,8 @@ def addressee_lines(
         .order_by("-visit__planned_date", "pk")
     )
     latest: dict[int, Answer] = {}
-    for answer in Answer.objects.filter(recommendation__in=recs).order_by("created_at", "pk"):
-        latest[answer.recommendation_id] = answer
+    for each in Answer.objects.filter(recommendation__in=recs).order_by("created_at", "pk"):
+        latest[each.recommendation_id] = each
     lines = []
     for rec in recs:
         answer = latest.get(rec.pk)
@@ -176,9 +187,9 @@ def addressee_lines(
                 place=localized(rec.visit.institution, "name", language),
                 visit_date=rec.visit.planned_date,
                 deadline=rec.deadline,
-                status=Recommendation.Status(rec.status).label,
+                status=str(Recommendation.Status(rec.status).label),
                 overdue=bool(rec.deadline and rec.deadline < today and rec.status in OPEN_STATUSES),
-                answer_position=Answer.Position(answer.position).label if answer else "",
+                answer_position=str(Answer.Position(answer.position).label) if answer else "",
                 answer_date=answer.created_at if answer else None,
                 answer_text=answer.text if answer else "",
             )

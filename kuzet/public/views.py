@@ -128,7 +128,7 @@ def _context(lang: str, **extra: Any) -> dict[str, Any]:
     return {
         "lang": lang,
         "languages": settings.LANGUAGES,
-        "threshold": settings.SMALL_NUMBER_THRESHOLD,
+        "threshold": settings.KUZET_SMALL_COUNT,
         **extra,
     }
 
@@ -253,7 +253,7 @@ def data_file(request: HttpRequest, lang: str, dataset: str, fmt: str) -> HttpRe
     note = _(
         "Counts below %(n)d are withheld (null in JSON, empty in CSV) so that no person "
         "can be singled out."
-    ) % {"n": settings.SMALL_NUMBER_THRESHOLD}
+    ) % {"n": settings.KUZET_SMALL_COUNT}
     if fmt == "json":
         body = json.dumps(
             {"dataset": dataset, "licence": LICENCE, "note": note, "rows": rows},

@@ -31,7 +31,7 @@ def answer_post(client: Client, rec: Recommendation, **extra: object) -> object:
         "text": "Принято: окна будут заменены в рамках ремонта 2027 года.",
         "plan_action_0": "Заменить стеклоблоки окнами в камерах № 2 и № 5",
         "plan_due_0": "2027-05-01",
-        "files": SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
+        "evidence": SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
     }
     data.update(extra)
     return client.post(reverse("portal:recommendation", args=[rec.pk]), data)
@@ -46,7 +46,7 @@ def test_an_invitation_link_creates_one_official_and_works_once(
     assert Client().post(url, form).status_code == 302
     user = User.objects.get(username="asan")
     assert user.role == Role.ADDRESSEE and user.official.addressee == police
-    again = Client().post(url, {**form, "username": "asan2"})
+    again = Client(HTTP_ACCEPT_LANGUAGE="en").post(url, {**form, "username": "asan2"})
     assert again.status_code == 410
     assert "already been used" in again.content.decode()
     assert not User.objects.filter(username="asan2").exists()
@@ -57,9 +57,9 @@ def test_an_expired_or_unknown_invitation_link_is_refused_clearly(
 ) -> None:
     invitation, token = official_invite(actor=secretariat, addressee=police, full_name="Б.")
     Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(1))
-    expired = Client().get(reverse("portal:invitation", args=[token]))
+    expired = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("portal:invitation", args=[token]))
     assert expired.status_code == 410 and "expired" in expired.content.decode()
-    unknown = Client().get(reverse("portal:invitation", args=["x" * 43]))
+    unknown = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("portal:invitation", args=["x" * 43]))
     assert unknown.status_code == 410 and "not valid" in unknown.content.decode()
 
 
@@ -173,7 +173,7 @@ def test_a_wrong_file_type_or_a_too_large_file_is_refused_and_nothing_is_stored(
 ) -> None:
     ours, _ = recommendations
     exe = SimpleUploadedFile("plan.pdf", b"MZ\x90\x00" + b"\x00" * 100)
-    response = answer_post(official_client, ours, files=exe)
+    response = answer_post(official_client, ours, evidence=exe)
     assert response.status_code == 400
     assert "not a PDF" in response.content.decode()
     settings.PORTAL_EVIDENCE_MAX_BYTES = 10  # type: ignore[attr-defined]

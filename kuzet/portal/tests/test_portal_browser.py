@@ -127,7 +127,7 @@ def test_an_answer_travels_from_the_official_to_the_npm_and_the_public_site(
         opage.fill("#id_text", "Принято. Замена окон включена в план ремонта.")
         opage.fill("#id_plan_action_0", "Заменить стеклоблоки окнами в камерах № 2 и № 5")
         opage.fill("#id_plan_due_0", "2027-05-01")
-        opage.set_input_files("#id_files", str(pdf))
+        opage.set_input_files("#id_evidence", str(pdf))
         opage.click("form button.btn")
         opage.wait_for_load_state()
         assert opage.locator(".messages .success").count() == 1

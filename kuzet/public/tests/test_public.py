@@ -80,7 +80,7 @@ def test_counts_below_the_threshold_are_withheld_on_pages_and_in_data(
     text = Client().get(reverse("public:data_file", args=["en", "regions", "csv"])).content.decode()
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["visits"] == "" and row["recommendations"] == ""
-    settings.SMALL_NUMBER_THRESHOLD = 2  # type: ignore[attr-defined]
+    settings.KUZET_SMALL_COUNT = 2  # type: ignore[attr-defined]
     cache.clear()
     rows = json.loads(
         Client().get(reverse("public:data_file", args=["en", "years", "json"])).content

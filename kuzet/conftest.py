@@ -93,7 +93,7 @@ def make_user(db: Any, own_region: Region) -> Callable[..., User]:
             from kuzet.portal.models import Official
             from kuzet.recommendations.models import Addressee
 
-            Official.objects.create(user=user, addressee=Addressee.objects.order_by("pk").first())
+            Official.objects.create(user=user, addressee=Addressee.objects.order_by("pk")[0])
         return user
 
     return make

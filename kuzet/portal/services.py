@@ -202,7 +202,11 @@ def sniff_document(upload: UploadedFile) -> str:
         finally:
             upload.seek(0)
         raise ValidationError(
-            {"evidence": [_("“%(name)s” is a ZIP archive, not a document.") % {"name": upload.name}]}
+            {
+                "evidence": [
+                    _("“%(name)s” is a ZIP archive, not a document.") % {"name": upload.name}
+                ]
+            }
         )
     raise ValidationError(
         {

@@ -123,8 +123,8 @@ def indicators(group: str, year: int | None = None, language: str | None = None)
         for r in Region.objects.filter(pk__in=keys):
             labels[r.pk] = (r.kato, localized(r, "name", language))
     elif group == "department":
-        for d in Department.objects.filter(pk__in=keys):
-            labels[d.pk] = (d.code, localized(d, "name", language))
+        for department in Department.objects.filter(pk__in=keys):
+            labels[department.pk] = (department.code, localized(department, "name", language))
     else:
         labels = {k: (str(k), str(k)) for k in keys}
     rows = []
@@ -133,7 +133,7 @@ def indicators(group: str, year: int | None = None, language: str | None = None)
             continue
         v, i = visits.get(k, (0, 0))
         n, d = recs.get(k, (0, 0))
-        rows.append(Row(labels[k][0], labels[k][1], int(v), int(i), int(n), int(d)))
+        rows.append(Row(labels[k][0], labels[k][1], v, i, n, d))
     if group == "year":
         rows.sort(key=lambda r: r.key, reverse=True)
     else:

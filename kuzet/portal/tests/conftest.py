@@ -24,7 +24,10 @@ PASSWORD = "a-long-portal-password-2026"
 
 @pytest.fixture(autouse=True)
 def messages_in_english(in_english: None, settings: object, tmp_path: Path) -> None:
+    """Messages are asserted in English, also those of pages (which would otherwise
+    activate the site's default language for the rest of the test)."""
     settings.MEDIA_ROOT = str(tmp_path / "media")  # type: ignore[attr-defined]
+    settings.LANGUAGE_CODE = "en"  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from kuzet.core.policy import Action, can
 from kuzet.portal.forms import AssessAnswerForm
 from kuzet.portal.views import answers_of
 from kuzet.recommendations.forms import AssessForm, RecommendationFilterForm, RecommendationForm
-from kuzet.recommendations.models import Recommendation
+from kuzet.recommendations.models import OPEN_STATUSES, Recommendation
 from kuzet.recommendations.services import (
     NEEDS_EVIDENCE,
     allowed_next,
@@ -169,7 +169,11 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_correct": visit_access(request.user, recommendation.visit).record,
             "needs_evidence": sorted(NEEDS_EVIDENCE),
             "answers": answers_of(recommendation),
-            "assess_form": AssessAnswerForm() if can_assess else None,
+            "assess_form": (
+                AssessAnswerForm()
+                if can_assess and recommendation.status in OPEN_STATUSES
+                else None
+            ),
         },
     )
 

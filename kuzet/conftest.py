@@ -89,6 +89,11 @@ def make_user(db: Any, own_region: Region) -> Callable[..., User]:
                 region=target, name=f"Группа {target.kato}"
             )
             GroupMembership.objects.create(group=group, user=user)
+        if role == Role.ADDRESSEE:  # an official is bound to one addressee (kuzet.portal)
+            from kuzet.portal.models import Official
+            from kuzet.recommendations.models import Addressee
+
+            Official.objects.create(user=user, addressee=Addressee.objects.order_by("pk")[0])
         return user
 
     return make

@@ -133,6 +133,10 @@ if SITE_URL and urlsplit(SITE_URL).scheme not in {"http", "https"}:
 # Recommendations whose deadline falls within this many days are "due" (the home page and
 # the daily reminders of ``manage.py notify_recommendations``).
 RECOMMENDATION_DUE_DAYS = env_int("KUZET_RECOMMENDATION_DUE_DAYS", 14, minimum=1)
+# The addressee portal (kuzet.portal): invitation links expire after these days; an
+# evidence file of an answer is at most this many bytes.
+PORTAL_INVITATION_DAYS = env_int("KUZET_PORTAL_INVITATION_DAYS", 7, minimum=1)
+PORTAL_EVIDENCE_MAX_BYTES = env_int("KUZET_PORTAL_EVIDENCE_MAX_BYTES", 20 * 1024**2, minimum=1024)
 
 ALLOWED_HOSTS = env_list("KUZET_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("KUZET_CSRF_TRUSTED_ORIGINS", [])
@@ -190,6 +194,8 @@ INSTALLED_APPS = [
     "kuzet.instruments",
     "kuzet.visits",
     "kuzet.recommendations",
+    "kuzet.portal",
+    "kuzet.public",
     "kuzet.field",
     "kuzet.openrosa",
     "django_tasks",
@@ -212,6 +218,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "kuzet.people.middleware.TwoFactorMiddleware",
+    "kuzet.portal.middleware.PortalOnlyMiddleware",
     "kuzet.core.middleware.AuditActorMiddleware",
     "kuzet.core.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -374,6 +381,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Largest inventory import file accepted (bytes).
 # Counts of records the viewer cannot open below this are shown as "fewer than N".
+# A count below this that could single out a person is shown as "< N": on the public site and
+# the addressee portal (kuzet.core.small), and on the dashboard's drill-down for visits the
+# viewer cannot open.
 KUZET_SMALL_COUNT = env_int("KUZET_SMALL_COUNT", 5, minimum=1)
 KUZET_IMPORT_MAX_BYTES = env_int("KUZET_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # Limits checked before an uploaded spreadsheet (institution import, XLSForm) is parsed

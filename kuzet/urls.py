@@ -23,6 +23,8 @@ urlpatterns = [
     path("quality/", include("kuzet.quality.urls")),
     path("api/v1/uploads/", include("kuzet.field.tus")),
     path("api/v1/", field_api.urls),
+    path("portal/", include("kuzet.portal.urls")),
+    path("public/", include("kuzet.public.urls")),
     path("notifications/", include("kuzet.notifications.urls")),
     path("audit/", include("kuzet.core.urls")),
     path("apply/", include("kuzet.membership.public_urls")),

@@ -51,6 +51,9 @@ ACTION_MEANING: dict[Action, str] = {
     Action.VIEW_APPLICATIONS: "read applicants' applications and their personal data",
     Action.SCORE_APPLICATIONS: "score applicants on a call's criteria",
     Action.MANAGE_PARTICIPANTS: "start, suspend, end or exclude participants' terms",
+    Action.INVITE_OFFICIALS: "invite an addressee's officials to the portal",
+    Action.PUBLISH_REPORTS: "publish or withdraw a report on the public site",
+    Action.ANSWER_RECOMMENDATION: "answer the recommendations addressed to one's own organisation",
 }
 
 RELATIONS = (

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from kuzet.core.policy import Action, can
+from kuzet.core.policy import PORTAL_ROLES, Action, can
 
 
 def kuzet(request: HttpRequest) -> dict[str, Any]:
@@ -22,5 +22,7 @@ def kuzet(request: HttpRequest) -> dict[str, Any]:
             "dashboard": can(user, Action.VIEW_DASHBOARD),
             "appeals": can(user, Action.MANAGE_APPEALS),
             "reports": can(user, Action.VIEW_VISIT) or can(user, Action.COMPILE_ANNUAL_REPORT),
+            "portal": getattr(user, "role", "") in PORTAL_ROLES,
+            "officials": can(user, Action.INVITE_OFFICIALS),
         },
     }

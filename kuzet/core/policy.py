@@ -32,13 +32,27 @@ class Role(StrEnum):
     COUNCIL = "council"
     ADMINISTRATOR = "administrator"
     AUDITOR = "auditor"
+    # An official of an addressee organisation (a ministry, an akimat, an institution's
+    # administration…), bound to one addressee (``kuzet.portal``): sees only the portal.
+    ADDRESSEE = "addressee"
 
 
 REGIONAL_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER, Role.COORDINATOR})
+# The NPM's own people: everyone but the addressees' officials, who see only ``/portal/``.
+NPM_ROLES = frozenset(Role) - {Role.ADDRESSEE}
+PORTAL_ROLES = frozenset({Role.ADDRESSEE})
 # Roles that must sign in with a second factor (TOTP) outside the demo configuration:
 # everyone who can read beyond one regional group's visits.
+# The addressees' officials too: their answers speak for a state body.
 TWO_FACTOR_ROLES = frozenset(
-    {Role.COORDINATOR, Role.SECRETARIAT, Role.ADMINISTRATOR, Role.COUNCIL, Role.AUDITOR}
+    {
+        Role.COORDINATOR,
+        Role.SECRETARIAT,
+        Role.ADMINISTRATOR,
+        Role.COUNCIL,
+        Role.AUDITOR,
+        Role.ADDRESSEE,
+    }
 )
 
 
@@ -69,11 +83,14 @@ class Action(StrEnum):
     VIEW_APPLICATIONS = "view_applications"
     SCORE_APPLICATIONS = "score_applications"
     MANAGE_PARTICIPANTS = "manage_participants"
+    INVITE_OFFICIALS = "invite_officials"
+    PUBLISH_REPORTS = "publish_reports"
+    ANSWER_RECOMMENDATION = "answer_recommendation"
 
 
 # action -> (roles allowed in every region, roles allowed in their own regions only)
 RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
-    Action.VIEW_INVENTORY: (frozenset(Role), frozenset()),
+    Action.VIEW_INVENTORY: (NPM_ROLES, frozenset()),
     Action.EDIT_INSTITUTION: (
         frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}),
         frozenset({Role.COORDINATOR}),
@@ -114,7 +131,7 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.VIEW_IDENTITIES: (frozenset({Role.SECRETARIAT}), REGIONAL_ROLES),
     # Instruments and legal norms are the NPM's common methodology: everyone reads them,
     # the secretariat maintains them.
-    Action.VIEW_INSTRUMENTS: (frozenset(Role), frozenset()),
+    Action.VIEW_INSTRUMENTS: (NPM_ROLES, frozenset()),
     Action.MANAGE_INSTRUMENTS: (frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR}), frozenset()),
     # A visit's team is the region's group; only the secretariat may plan one with others.
     Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: (frozenset({Role.SECRETARIAT}), frozenset()),
@@ -131,6 +148,13 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.SCORE_APPLICATIONS: (frozenset({Role.COUNCIL}), frozenset()),
     # Participants' terms (start, suspension, exclusion) on the Council's decision.
     Action.MANAGE_PARTICIPANTS: (frozenset({Role.SECRETARIAT}), frozenset()),
+    # The addressee portal (kuzet.portal): the secretariat invites each addressee's
+    # officials; an official answers the recommendations of their own addressee only
+    # (``portal.selectors``: the one object-level rule).
+    Action.INVITE_OFFICIALS: (frozenset({Role.SECRETARIAT}), frozenset()),
+    Action.ANSWER_RECOMMENDATION: (PORTAL_ROLES, frozenset()),
+    # Publishing a report on the public site: a separate, audited decision per report.
+    Action.PUBLISH_REPORTS: (frozenset({Role.SECRETARIAT}), frozenset()),
 }
 
 

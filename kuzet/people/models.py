@@ -18,6 +18,7 @@ ROLE_LABELS = {
     Role.COUNCIL: _("Coordination Council member"),
     Role.ADMINISTRATOR: _("administrator"),
     Role.AUDITOR: _("auditor (read-only)"),
+    Role.ADDRESSEE: _("official of an addressee"),
 }
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role]) for role in Role]
 

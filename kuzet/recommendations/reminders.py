@@ -67,6 +67,11 @@ def _followers() -> list[tuple[User, frozenset[int] | None]]:
     return [(user, regions_where(user, Action.FOLLOW_UP_RECOMMENDATION)) for user in people]
 
 
+def followers_of_region(region_id: int) -> list[User]:
+    """Active people who follow recommendations up in ``region_id``."""
+    return [user for user, regions in _followers() if regions is None or region_id in regions]
+
+
 @transaction.atomic
 def recommendation_reminders_send(*, today: date | None = None) -> int:
     """Remind what became due or overdue since the last run; returns the number of
@@ -99,6 +104,11 @@ def recommendation_reminders_send(*, today: date | None = None) -> int:
         new[kind].append(recommendation)
     if not new:
         return 0
+    # The addressees' officials hear of their own organisation's deadlines (the portal).
+    from kuzet.portal.services import addressee_reminders
+
+    for kind, recommendations in new.items():
+        addressee_reminders(kind, recommendations)
     for user, regions in _followers():
         for kind, recommendations in new.items():
             mine = [r for r in recommendations if regions is None or r.visit.region_id in regions]

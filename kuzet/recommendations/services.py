@@ -146,7 +146,33 @@ def visit_send(*, actor: Any, visit: Visit) -> Visit:
         recommendation.status = R.ISSUED
         recommendation.save(update_fields=["status"])
         StatusChange(recommendation=recommendation, status=R.ISSUED, assessed_by=actor).save()
+    # Each addressee's officials get what is asked of them, with the deadlines (the portal).
+    from kuzet.portal.services import addressees_tell_sent
+
+    addressees_tell_sent(visit=visit, actor=actor)
     return visit
+
+
+@transaction.atomic
+def recommendation_take_position(
+    *, actor: Any, recommendation: Recommendation, status: str, evidence: str
+) -> Recommendation:
+    """The addressee's own position moves the recommendation (issued → accepted or rejected,
+    accepted → being implemented), in its history under the official's name. Called by
+    ``portal.services.answer_record``, which checks the official answers for this addressee."""
+    recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if status not in NEXT[recommendation.status]:
+        raise ValidationError(
+            _("A recommendation that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": R(recommendation.status).label, "to": R(status).label}
+        )
+    recommendation.status = status
+    recommendation.save(update_fields=["status"])
+    VisitChange.mark(recommendation.visit_id)
+    StatusChange(
+        recommendation=recommendation, status=status, evidence=evidence, assessed_by=actor
+    ).save()
+    return recommendation
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kuzet.conftest import InstitutionFactory
 from kuzet.core.access import VisitAction
-from kuzet.core.policy import Action, Role, can
+from kuzet.core.policy import NPM_ROLES, PORTAL_ROLES, Action, Role, can
 from kuzet.dashboard.indicators import TABLES
 from kuzet.people.models import User
 from kuzet.registry.models import Region
@@ -42,6 +42,15 @@ def public(user: Any, visit: Visit | None) -> bool:
 
 def signed_in(user: Any, visit: Visit | None) -> bool:
     return user is not None and user.is_authenticated
+
+
+def npm_signed_in(user: Any, visit: Visit | None) -> bool:
+    """Signed in as one of the NPM's people: an addressee's official sees only the portal."""
+    return signed_in(user, visit) and user.role in NPM_ROLES
+
+
+def official(user: Any, visit: Visit | None) -> bool:
+    return signed_in(user, visit) and user.role in PORTAL_ROLES
 
 
 def role(action: Action) -> Rule:
@@ -88,7 +97,7 @@ EXPECTED: dict[str, Any] = {
     "people:profile": Expect(signed_in),
     # A reset link is for one user, not a role: people/tests/test_separation_of_duties.py.
     "people:reset": SKIP,
-    "devices:revoke": Expect(signed_in),
+    "devices:revoke": Expect(npm_signed_in),
     "registry:institution_list": Expect(role(Action.VIEW_INVENTORY)),
     "registry:institution_import": Expect(role(Action.IMPORT_INSTITUTIONS)),
     "registry:institution_import_template": Expect(role(Action.IMPORT_INSTITUTIONS)),
@@ -204,6 +213,24 @@ EXPECTED: dict[str, Any] = {
     "membership:onboarding": SKIP,
     "membership:mandate": SKIP,
     "admin:*": Expect(admin_site),
+    # The addressee portal: an official's own pages (their addressee's recommendations
+    # only: portal/tests/test_portal.py), the NPM's pages about it.
+    "portal:index": Expect(official),
+    "portal:recommendation": SKIP,  # one recommendation: portal/tests/test_portal.py
+    "portal:evidence_file": SKIP,  # one file: portal/tests/test_portal.py
+    "portal:invitation": SKIP,  # one link: portal/tests/test_portal.py
+    "portal:officials": Expect(role(Action.INVITE_OFFICIALS)),
+    "portal:answer_assess": SKIP,  # POST on one answer: portal/tests/test_portal.py
+    "portal:overdue": Expect(role(Action.VIEW_VISIT)),
+    # The public site: no sign-in.
+    "public:root": Expect(public),
+    "public:index": Expect(public),
+    "public:reports": Expect(public),
+    "public:report_file": SKIP,  # one published report: public/tests/test_public.py
+    "public:addressees": Expect(public),
+    "public:open_data": Expect(public),
+    "public:data_file": Expect(public),
+    "public:manage": Expect(role(Action.PUBLISH_REPORTS)),
 }
 
 # Values of URL parameters that are not an object's pk, by URL name.
@@ -213,6 +240,11 @@ KWARGS: dict[str, dict[str, Any]] = {
     "dashboard:chart": {"key": next(iter(TABLES))},
     "dashboard:csv": {"key": next(iter(TABLES))},
     "quality:lexicon": {"name": "stock_recommendation", "lang": "ru"},
+    "public:index": {"lang": "ru"},
+    "public:reports": {"lang": "kk"},
+    "public:addressees": {"lang": "en"},
+    "public:open_data": {"lang": "ru"},
+    "public:data_file": {"lang": "ru", "dataset": "years", "fmt": "csv"},
 }
 
 

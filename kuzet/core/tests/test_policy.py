@@ -12,7 +12,7 @@ from kuzet.registry.models import Region
 
 # Expected answers, written from the NPM's division of work:
 #   "all"  — in every region; "own" — only in the user's own region; "-" — nowhere.
-P, L, C, S, K, A, U = (
+P, L, C, S, K, A, U, F = (
     Role.PARTICIPANT,
     Role.GROUP_LEADER,
     Role.COORDINATOR,
@@ -20,36 +20,40 @@ P, L, C, S, K, A, U = (
     Role.COUNCIL,
     Role.ADMINISTRATOR,
     Role.AUDITOR,
+    Role.ADDRESSEE,
 )
-ROLES = [P, L, C, S, K, A, U]
+ROLES = [P, L, C, S, K, A, U, F]
 EXPECTED: dict[Action, list[str]] = {
-    #                               P      L      C      S      K      A      U
-    Action.VIEW_INVENTORY:        ["all", "all", "all", "all", "all", "all", "all"],
-    Action.EDIT_INSTITUTION:      ["-",   "-",   "own", "all", "-",   "all", "-"],
-    Action.IMPORT_INSTITUTIONS:   ["-",   "-",   "own", "all", "-",   "all", "-"],
-    Action.MANAGE_REFERENCE_DATA: ["-",   "-",   "-",   "all", "-",   "all", "-"],
-    Action.MANAGE_GROUP:          ["-",   "-",   "own", "all", "-",   "all", "-"],
-    Action.MANAGE_USERS:          ["-",   "-",   "-",   "-",   "-",   "all", "-"],
-    Action.VIEW_AUDIT:            ["-",   "-",   "-",   "-",   "-",   "all", "all"],
-    Action.PLAN_VISIT:            ["-",   "own", "own", "all", "-",   "-",   "-"],
-    Action.VIEW_VISIT:            ["own", "own", "own", "all", "all", "-",   "all"],
-    Action.CONDUCT_VISIT:         ["own", "own", "own", "-",   "-",   "-",   "-"],
-    Action.REVIEW_VISIT:          ["-",   "-",   "own", "all", "-",   "-",   "-"],
-    Action.APPROVE_REPORT:        ["-",   "-",   "-",   "all", "-",   "-",   "-"],
-    Action.AMEND_VISIT:           ["own", "own", "own", "all", "-",   "-",   "-"],
-    Action.VIEW_DASHBOARD:        ["-",   "own", "own", "all", "all", "-",   "all"],
-    Action.COMPILE_ANNUAL_REPORT: ["-",   "-",   "-",   "all", "all", "-",   "-"],
-    Action.FOLLOW_UP_RECOMMENDATION: ["-", "-",   "own", "all", "-",   "-",   "-"],
-    Action.VIEW_IDENTITIES:       ["own", "own", "own", "all", "-",   "-",   "-"],
-    Action.VIEW_INSTRUMENTS:      ["all", "all", "all", "all", "all", "all", "all"],
-    Action.MANAGE_INSTRUMENTS:    ["-",   "-",   "-",   "all", "-",   "all", "-"],
-    Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: ["-", "-", "-", "all", "-",   "-",   "-"],
-    Action.MANAGE_QUALITY_SETTINGS: ["-", "-", "-", "all", "-",   "-",   "-"],
-    Action.MANAGE_APPEALS:        ["-",   "-",   "-",   "all", "-",   "-",   "-"],
-    Action.MANAGE_SELECTION:      ["-",   "-",   "-",   "all", "-",   "-",   "-"],
-    Action.VIEW_APPLICATIONS:     ["-",   "-",   "-",   "all", "all", "-",   "-"],
-    Action.SCORE_APPLICATIONS:    ["-",   "-",   "-",   "-",   "all", "-",   "-"],
-    Action.MANAGE_PARTICIPANTS:   ["-",   "-",   "-",   "all", "-",   "-",   "-"],
+    #                               P      L      C      S      K      A      U      F (official)
+    Action.VIEW_INVENTORY:        ["all", "all", "all", "all", "all", "all", "all", "-"],
+    Action.EDIT_INSTITUTION:      ["-",   "-",   "own", "all", "-",   "all", "-", "-"],
+    Action.IMPORT_INSTITUTIONS:   ["-",   "-",   "own", "all", "-",   "all", "-", "-"],
+    Action.MANAGE_REFERENCE_DATA: ["-",   "-",   "-",   "all", "-",   "all", "-", "-"],
+    Action.MANAGE_GROUP:          ["-",   "-",   "own", "all", "-",   "all", "-", "-"],
+    Action.MANAGE_USERS:          ["-",   "-",   "-",   "-",   "-",   "all", "-", "-"],
+    Action.VIEW_AUDIT:            ["-",   "-",   "-",   "-",   "-",   "all", "all", "-"],
+    Action.PLAN_VISIT:            ["-",   "own", "own", "all", "-",   "-",   "-", "-"],
+    Action.VIEW_VISIT:            ["own", "own", "own", "all", "all", "-",   "all", "-"],
+    Action.CONDUCT_VISIT:         ["own", "own", "own", "-",   "-",   "-",   "-", "-"],
+    Action.REVIEW_VISIT:          ["-",   "-",   "own", "all", "-",   "-",   "-", "-"],
+    Action.APPROVE_REPORT:        ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
+    Action.AMEND_VISIT:           ["own", "own", "own", "all", "-",   "-",   "-", "-"],
+    Action.VIEW_DASHBOARD:        ["-",   "own", "own", "all", "all", "-",   "all", "-"],
+    Action.COMPILE_ANNUAL_REPORT: ["-",   "-",   "-",   "all", "all", "-",   "-", "-"],
+    Action.FOLLOW_UP_RECOMMENDATION: ["-", "-",   "own", "all", "-",   "-",   "-", "-"],
+    Action.VIEW_IDENTITIES:       ["own", "own", "own", "all", "-",   "-",   "-", "-"],
+    Action.VIEW_INSTRUMENTS:      ["all", "all", "all", "all", "all", "all", "all", "-"],
+    Action.MANAGE_INSTRUMENTS:    ["-",   "-",   "-",   "all", "-",   "all", "-", "-"],
+    Action.ALLOW_TEAM_FROM_OUTSIDE_REGION: ["-", "-", "-", "all", "-",   "-",   "-", "-"],
+    Action.MANAGE_QUALITY_SETTINGS: ["-", "-", "-", "all", "-",   "-",   "-", "-"],
+    Action.MANAGE_APPEALS:        ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
+    Action.INVITE_OFFICIALS:      ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
+    Action.PUBLISH_REPORTS:       ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
+    Action.ANSWER_RECOMMENDATION: ["-",   "-",   "-",   "-",   "-",   "-",   "-", "all"],
+    Action.MANAGE_SELECTION:      ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
+    Action.VIEW_APPLICATIONS:     ["-",   "-",   "-",   "all", "all", "-",   "-", "-"],
+    Action.SCORE_APPLICATIONS:    ["-",   "-",   "-",   "-",   "all", "-",   "-", "-"],
+    Action.MANAGE_PARTICIPANTS:   ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
 }  # fmt: skip
 
 CASES = [

@@ -17,6 +17,7 @@ from kuzet.dashboard.demo import demo_plan_create, demo_reports_request
 from kuzet.dashboard.facts import facts_catch_up
 from kuzet.membership.demo import demo_selection_create
 from kuzet.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_create
+from kuzet.portal.demo import DEMO_OFFICIAL, demo_portal_create
 from kuzet.recommendations.demo import demo_follow_up, demo_recommendations_issue
 from kuzet.recommendations.services import visit_send
 from kuzet.registry.demo import demo_institutions_create
@@ -64,6 +65,8 @@ class Command(BaseCommand):
                 else:
                     visits = demo_year_create(hooks=hooks, today=today)
                     planned = demo_plan_create(today=today) if visits else 0
+                    if visits:
+                        demo_portal_create()
         facts_catch_up()  # the dashboard's figures, counted now rather than at the first page
         reports = 0
         if visits and not options["no_reports"] and not options["no_year"]:
@@ -83,3 +86,4 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  login: {DEMO_PEOPLE[0].username}   password: {DEMO_PASSWORD}")
         self.stdout.write("  other roles: " + ", ".join(p.username for p in DEMO_PEOPLE[1:]))
+        self.stdout.write(f"  an addressee's official (the portal, /portal/): {DEMO_OFFICIAL}")

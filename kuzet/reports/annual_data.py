@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from kuzet.core.i18n import localized
@@ -38,6 +38,15 @@ SYSTEMIC_ITEMS = 15
 EXAMPLES = 3
 CHAPTER_EXAMPLES = 5
 LISTED_RECOMMENDATIONS = 80
+CHAPTER_RECOMMENDATIONS = 12
+P = Recommendation.Priority
+# Priority by its meaning, not by the stored word ("medium" < "low" < "high" as strings).
+PRIORITY_RANK = Case(
+    When(priority=P.HIGH, then=Value(0)),
+    When(priority=P.MEDIUM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
 
 
 def period_label(start: date, end: date) -> str:
@@ -298,6 +307,7 @@ def _chapters(period: _Period, shared: _Shared) -> list[dict[str, Any]]:
                 "allegations_ill": alleged["ill"],
                 "allegations_reprisal": alleged["reprisal"],
                 "recommendations": recommendations.get(department.pk, 0),
+                "main_recommendations": _department_recommendations(period, department),
             }
         )
     return chapters
@@ -381,17 +391,23 @@ def _systemic(period: _Period) -> list[dict[str, Any]]:
     return systemic
 
 
-def _main_recommendations(period: _Period) -> dict[str, Any]:
-    """Recommendations to departments and on legislation, and those of high priority: the
-    first ``LISTED_RECOMMENDATIONS``, and how many more there are."""
-    main = period.recommendations.filter(
+def _main(recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """The main recommendations: to departments and on legislation, and those of high
+    priority."""
+    return recommendations.filter(
         Q(level__in=(Recommendation.Level.DEPARTMENT, Recommendation.Level.LEGISLATION))
-        | Q(priority=Recommendation.Priority.HIGH)
+        | Q(priority=P.HIGH)
     )
+
+
+def _main_recommendations(period: _Period) -> dict[str, Any]:
+    """The main recommendations, highest priority first: the first
+    ``LISTED_RECOMMENDATIONS``, and how many more there are."""
+    main = _main(period.recommendations)
     listed = list(
-        main.select_related("addressee", "visit__institution").order_by(
-            "addressee__name_ru", "-priority", "pk"
-        )[: LISTED_RECOMMENDATIONS + 1]
+        main.select_related("addressee", "visit__institution")
+        .annotate(rank=PRIORITY_RANK)
+        .order_by("rank", "addressee__name_ru", "pk")[: LISTED_RECOMMENDATIONS + 1]
     )
     language = period.language
     return {
@@ -402,6 +418,7 @@ def _main_recommendations(period: _Period) -> dict[str, Any]:
                 "institution": localized(r.visit.institution, "name", language),
                 "level": r.get_level_display(),
                 "priority": r.get_priority_display(),
+                "priority_code": r.priority,
                 "status": r.get_status_display(),
                 "deadline": day(r.deadline) or "—",
             }
@@ -411,6 +428,52 @@ def _main_recommendations(period: _Period) -> dict[str, Any]:
         if len(listed) > LISTED_RECOMMENDATIONS
         else 0,
     }
+
+
+def same_text(text: str) -> str:
+    """The key two recommendations are the same by: their words, case and punctuation aside."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())
+
+
+def _department_recommendations(period: _Period, department: Department) -> list[dict[str, Any]]:
+    """The main recommendations made on visits to the department's places, grouped by
+    addressee (its authorities), the same text once (with how many places it was made to),
+    highest priority first; at most ``CHAPTER_RECOMMENDATIONS``."""
+    rows = (
+        _main(period.recommendations)
+        .filter(visit__institution__department=department)
+        .annotate(rank=PRIORITY_RANK)
+        .values("pk", "text_ru", "text_kk", "priority", "rank", "addressee", "visit__institution")
+        .order_by("rank", "addressee", "pk")
+    )
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows.iterator(chunk_size=2000):
+        key = (row["addressee"], same_text(row["text_ru"]))
+        group = groups.get(key)
+        if group is None:
+            # Rows come highest priority first: the first of a text sets its priority.
+            group = groups[key] = {**row, "places": set()}
+        elif not group["text_kk"] and row["text_kk"]:
+            group["text_kk"] = row["text_kk"]
+        group["places"].add(row["visit__institution"])
+    ranked = sorted(
+        groups.values(), key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"])
+    )[:CHAPTER_RECOMMENDATIONS]
+    names = _names(Addressee, {g["addressee"] for g in ranked}, period.language)
+    by_addressee: dict[int, dict[str, Any]] = {}
+    for g in ranked:
+        entry = by_addressee.setdefault(
+            g["addressee"], {"addressee": names[g["addressee"]], "items": []}
+        )
+        entry["items"].append(
+            {
+                "text": bilingual(g["text_ru"], g["text_kk"], period.language),
+                "priority": str(P(g["priority"]).label),
+                "priority_code": g["priority"],
+                "places": len(g["places"]),
+            }
+        )
+    return list(by_addressee.values())
 
 
 def _item_labels(instrument_ids: set[int], language: str) -> dict[tuple[int, str], dict[str, str]]:

@@ -179,6 +179,17 @@ def _chapter(b: Builder, chapter: Data) -> None:
     if chapter["good_practice"]:
         b.para(_("Good practice:"), style="label")
         b.items([f"{cell(f['title'])} — {f['institution']}" for f in chapter["good_practice"]])
+    if chapter["main_recommendations"]:
+        b.para(_("Recommendations to the authorities, highest priority first:"), style="label")
+        for group in chapter["main_recommendations"]:
+            b.para(group["addressee"], style="muted")
+            b.items(
+                [
+                    _("%(text)s (priority: %(priority)s; places: %(places)s)")
+                    % {"text": cell(r["text"]), "priority": r["priority"], "places": r["places"]}
+                    for r in group["items"]
+                ]
+            )
 
 
 def _systemic(b: Builder, data: Data) -> None:

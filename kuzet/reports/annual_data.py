@@ -28,6 +28,7 @@ from kuzet.visits.models import (
 from kuzet.visits.services.lifecycle import LOCKED
 from kuzet.visits.services.responses import labels_of
 
+from . import annual_analysis as analysis
 from .text import bilingual, day, narrative
 
 R = Recommendation.Status
@@ -75,6 +76,7 @@ def _names(model: Any, ids: Any, language: str) -> dict[int, str]:
 def annual_report_data(*, start: date, end: date, language: str) -> dict[str, Any]:
     """Everything the annual report says, ready to render: counts, examples, no identity."""
     period = _Period(start, end, language)
+    previous = _Period(*analysis.previous_period(start, end), language)
     shared = _Shared.of(period)
     return {
         "kind": "annual",
@@ -85,8 +87,11 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
             "end": end.isoformat(),
             "label": period_label(start, end),
         },
+        "previous_label": period_label(previous.start, previous.end),
         "empty": shared.visits == 0,
         "totals": _totals(period, shared),
+        "figures": analysis.year_in_figures(period, previous),
+        "announced": period.visits.filter(announced=True).count(),
         "by_kind": _visits_by_kind(period),
         "by_region": _visits_by_region(period),
         "by_department": _visits_by_department(period, shared),
@@ -101,8 +106,10 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
         ],
         "allegations_by_perpetrator": _allegations_by_perpetrator(period),
         "recommendations_by_addressee": _recommendations_by_addressee(period, shared),
-        "chapters": _chapters(period, shared),
+        "chapters": _chapters(period, previous, shared),
         "systemic": _systemic(period),
+        "obstacles": analysis.obstacles(period, previous),
+        "never_visited": analysis.never_visited(period),
         **_main_recommendations(period),
     }
 
@@ -267,8 +274,13 @@ def _recommendations_by_addressee(period: _Period, shared: _Shared) -> list[list
     ]
 
 
-def _chapters(period: _Period, shared: _Shared) -> list[dict[str, Any]]:
+def _chapters(period: _Period, previous: _Period, shared: _Shared) -> list[dict[str, Any]]:
     """One chapter per active department, with or without visits."""
+    spread, spread_before = analysis.Spread(period), analysis.Spread(previous)
+    implemented = analysis.implementation_states(period)
+    implemented_before = analysis.implementation_states(previous)
+    addressees = {a for by in (implemented, implemented_before) for d in by.values() for a in d}
+    addressee_names = _names(Addressee, addressees, period.language)
     problems_by_theme: dict[tuple[int, str], int] = {
         (row["visit__institution__department"], row["theme"]): row["n"]
         for row in period.findings.filter(good_practice=False)
@@ -308,6 +320,13 @@ def _chapters(period: _Period, shared: _Shared) -> list[dict[str, Any]]:
                 "allegations_reprisal": alleged["reprisal"],
                 "recommendations": recommendations.get(department.pk, 0),
                 "main_recommendations": _department_recommendations(period, department),
+                "spread": analysis.theme_rows(
+                    department.pk, spread, spread_before, period.language
+                ),
+                "candidates": analysis.example_candidates(period, department.pk, spread),
+                "implementation": analysis.implementation_rows(
+                    department.pk, implemented, implemented_before, addressee_names
+                ),
             }
         )
     return chapters

@@ -27,7 +27,7 @@ def annual_document(data: Data) -> dict[str, Any]:
 
 def _summary(b: Builder, data: Data) -> None:
     totals = data["totals"]
-    b.heading(pgettext("report chapter", "Summary"))
+    b.heading(pgettext("report chapter", "Foreword"))
     if data["empty"]:
         b.para(
             _(
@@ -70,9 +70,19 @@ def _summary(b: Builder, data: Data) -> None:
 
 
 def _figures(b: Builder, data: Data) -> None:
-    """The visits in figures: by type, department, type of institution and region; the
-    interviews; the allegations."""
-    b.heading(_("The visits in figures"))
+    """The year in figures against the year before; the visits by type, department and
+    type of institution; the interviews; the allegations."""
+    b.heading(_("The year in figures"))
+    b.table(
+        [
+            _("Indicator"),
+            data["period"]["label"],
+            data["previous_label"],
+            _("Change"),
+        ],
+        data["figures"],
+        numeric=(1, 2, 3),
+    )
     b.heading(_("Visits by type"), level=2)
     b.table([_("Type of visit"), _("Visits")], data["by_kind"], numeric=(1,))
     b.chart(
@@ -111,11 +121,6 @@ def _figures(b: Builder, data: Data) -> None:
         data["by_type"],
         numeric=(1, 2, 3),
     )
-    b.heading(_("Visits by region"), level=2)
-    if data["by_region"]:
-        b.table([_("Region"), _("Visits")], data["by_region"], numeric=(1,))
-    else:
-        b.none(_("No visits."))
     b.heading(_("Interviews"), level=2)
     b.table([_("Type of interview"), _("Interviews")], data["interviews_by_kind"], numeric=(1,))
     b.heading(_("Allegations of torture, ill-treatment and reprisals"), level=2)
@@ -126,6 +131,39 @@ def _figures(b: Builder, data: Data) -> None:
             data["allegations_by_perpetrator"],
             numeric=(1,),
         )
+
+
+def _methodology(b: Builder, data: Data) -> None:
+    """How the visits were chosen and made, and what the figures count."""
+    b.heading(_("Methodology"))
+    kinds = "; ".join(f"{label}: {n}" for label, n in data["by_kind"] if n)
+    b.para(
+        _(
+            "The groups of the National Preventive Mechanism choose the places to visit from the "
+            "inventory of all places of deprivation of liberty, so that every place is visited "
+            "regularly, and make urgent and follow-up visits. Visits by type: %(kinds)s; "
+            "%(announced)s of them were announced, the others unannounced."
+        )
+        % {"kinds": kinds or "—", "announced": data["announced"]}
+    )
+    b.para(
+        _(
+            "On a visit the team tours the premises, checks the registers, talks privately with "
+            "the people held and with staff. Each finding rests on more than one source where "
+            "possible (observation, the people held, staff, documents) and is measured against "
+            "national and international standards, by theme: treatment, safeguards, material "
+            "conditions, regime and activities, health care, personnel."
+        )
+    )
+    b.para(
+        _(
+            "The report counts the visits of the period whose report is approved. How "
+            "widespread a problem is, is the share of the places of a type visited where it "
+            "was found. Examples never name a person held: what a person said in an interview "
+            "and the details of allegations are not quoted."
+        ),
+        style="muted",
+    )
 
 
 def _chapters(b: Builder, data: Data) -> None:
@@ -158,14 +196,43 @@ def _chapter(b: Builder, chapter: Data) -> None:
             (_("Recommendations"), chapter["recommendations"]),
         ]
     )
-    if chapter["themes"]:
-        b.table([_("Theme"), _("Problems")], chapter["themes"], numeric=(1,))
-    if chapter["serious"]:
-        b.para(_("Serious problems found, for example:"), style="label")
+    if chapter["spread"]:
+        b.para(_("Main problems by theme and how widespread they are:"), style="label")
+        b.table(
+            [
+                _("Theme"),
+                _("Type of institution"),
+                _("Places where found"),
+                _("Places visited"),
+                _("Share, %"),
+                _("Last year, %"),
+            ],
+            [
+                [
+                    r["theme"],
+                    r["type"],
+                    r["places"],
+                    r["visited"],
+                    _percent(r["share"]),
+                    _percent(r["share_before"]),
+                ]
+                for r in chapter["spread"]
+            ],
+            numeric=(2, 3, 4, 5),
+        )
+    if chapter["candidates"]:
+        b.para(_("Examples (the most serious and widespread problems):"), style="label")
         b.items(
             [
-                f"{cell(f['title'])} — {f['institution']} ({f['severity']})"
-                for f in chapter["serious"]
+                _("%(title)s — %(institution)s (%(theme)s; %(severity)s)")
+                % {
+                    "title": cell(f["title"]),
+                    "institution": f["institution"],
+                    "theme": f["theme"],
+                    "severity": f["severity"] or "—",
+                }
+                + (f": {cell(f['description'])}" if f["description"] else "")
+                for f in chapter["candidates"]
             ]
         )
     if chapter["non_compliance"]:
@@ -190,6 +257,35 @@ def _chapter(b: Builder, chapter: Data) -> None:
                     for r in group["items"]
                 ]
             )
+    if chapter["implementation"]:
+        b.para(
+            _("Implementation of earlier years' recommendations, by addressee (%, last year):"),
+            style="label",
+        )
+        b.table(
+            [
+                _("Addressee"),
+                _("Recommendations"),
+                _("Implemented"),
+                _("Partly"),
+                _("Being implemented"),
+                _("Not implemented"),
+                _("No answer"),
+            ],
+            [
+                [r["addressee"], r["total"]]
+                + [
+                    f"{_percent(r['shares'][g])} ({_percent(r['shares_before'][g])})"
+                    for g in ("implemented", "partly", "in_progress", "not", "no_answer")
+                ]
+                for r in chapter["implementation"]
+            ],
+            numeric=(1, 2, 3, 4, 5, 6),
+        )
+
+
+def _percent(value: int | None) -> str:
+    return "—" if value is None else f"{value}"
 
 
 def _systemic(b: Builder, data: Data) -> None:
@@ -271,8 +367,52 @@ def _recommendations(b: Builder, data: Data) -> None:
         b.none(_("No recommendation was made in the period."))
 
 
+def _obstacles(b: Builder, data: Data) -> None:
+    b.heading(_("Cooperation and obstacles to access"))
+    rows = data["obstacles"]["rows"]
+    if not rows:
+        b.none(_("No obstacle to access was recorded."))
+        return
+    b.para(
+        _("Obstacles to access were recorded at %(n)s places.") % {"n": data["obstacles"]["places"]}
+    )
+    b.table([_("Obstacle"), data["period"]["label"], data["previous_label"]], rows, numeric=(1, 2))
+
+
+def _conclusions(b: Builder, data: Data) -> None:
+    b.heading(_("Conclusions of the Coordination Council"))
+    b.none(_("The Council's conclusions are written in the editorial workspace."))
+
+
+def _annexes(b: Builder, data: Data) -> None:
+    b.heading(_("Annexes"))
+    b.heading(_("Visits by region"), level=2)
+    if data["by_region"]:
+        b.table([_("Region"), _("Visits")], data["by_region"], numeric=(1,))
+    else:
+        b.none(_("No visits."))
+    b.heading(_("Institutions never visited"), level=2)
+    if data["never_visited"]:
+        b.table(
+            [_("Institution"), _("Type of institution"), _("Region"), _("Department")],
+            data["never_visited"],
+        )
+    else:
+        b.none(_("Every institution of the inventory has been visited."))
+
+
 def _short(label: str, length: int = 48) -> str:
     return label if len(label) <= length else label[: length - 1].rstrip() + "…"
 
 
-CHAPTERS = (_summary, _figures, _chapters, _systemic, _recommendations)
+CHAPTERS = (
+    _summary,
+    _figures,
+    _methodology,
+    _chapters,
+    _systemic,
+    _obstacles,
+    _recommendations,
+    _conclusions,
+    _annexes,
+)

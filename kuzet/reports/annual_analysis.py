@@ -37,7 +37,7 @@ SEVERITY_RANK = Case(
     output_field=IntegerField(),
 )
 # How an earlier recommendation stands, in the report's five groups.
-IMPLEMENTATION = {
+IMPLEMENTATION: dict[str, str] = {
     R.IMPLEMENTED: "implemented",
     R.PARTLY: "partly",
     R.ACCEPTED: "in_progress",
@@ -135,11 +135,11 @@ def theme_rows(
 ) -> list[dict[str, Any]]:
     """The department's problems by theme and type of institution: places where found, of
     places of that type visited, the share, last year's share; most widespread first."""
+    rows: list[dict[str, Any]] = []
     types = {
         t.pk: localized(t, "short_name", language) or localized(t, "name", language)
         for t in InstitutionType.objects.filter(department_id=department_id)
     }
-    rows = []
     for (dept, theme, type_id), places in spread.found.items():
         if dept != department_id:
             continue
@@ -227,6 +227,7 @@ def implementation_states(period: "_Period") -> dict[int, dict[int, dict[str, in
             recommendation__visit__planned_date__lt=period.start,
             recommendation__visit__status__in=LOCKED,
         )
+        .exclude(status=R.DRAFT)
         .order_by("recommendation", "assessed_at", "pk")
         .values_list(
             "recommendation",
@@ -255,7 +256,7 @@ def implementation_rows(
 ) -> list[dict[str, Any]]:
     """By addressee: how many earlier recommendations, the share in each group, and last
     year's shares."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     mine, earlier = now.get(department_id, {}), before.get(department_id, {})
     for addressee, groups in mine.items():
         total = sum(groups.values())

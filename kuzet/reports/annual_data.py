@@ -450,8 +450,9 @@ def _main_recommendations(period: _Period) -> dict[str, Any]:
 
 
 def same_text(text: str) -> str:
-    """The key two recommendations are the same by: their words, case and punctuation aside."""
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())
+    """The key two recommendations are the same by: their words, case, punctuation and
+    numbers (dates, deadlines, cell numbers) aside."""
+    return " ".join("".join(ch if ch.isalpha() else " " for ch in text.casefold()).split())
 
 
 def _department_recommendations(period: _Period, department: Department) -> list[dict[str, Any]]:

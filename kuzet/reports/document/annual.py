@@ -259,7 +259,9 @@ def _chapter(b: Builder, chapter: Data) -> None:
             )
     if chapter["implementation"]:
         b.para(
-            _("Implementation of earlier years' recommendations, by addressee (%, last year):"),
+            _(
+                "Implementation of earlier years' recommendations by addressee, per cent (last year in brackets):"
+            ),
             style="label",
         )
         b.table(
@@ -381,7 +383,7 @@ def _obstacles(b: Builder, data: Data) -> None:
 
 def _conclusions(b: Builder, data: Data) -> None:
     b.heading(_("Conclusions of the Coordination Council"))
-    b.none(_("The Council's conclusions are written in the editorial workspace."))
+    b.none(_("The Council has not yet adopted its conclusions for the period."))
 
 
 def _annexes(b: Builder, data: Data) -> None:

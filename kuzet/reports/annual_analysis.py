@@ -20,7 +20,7 @@ from kuzet.registry.models import Institution, InstitutionType
 from kuzet.visits.models import THEMES, Finding, Visit
 from kuzet.visits.services.lifecycle import LOCKED
 
-from .text import narrative
+from .text import bilingual
 
 if TYPE_CHECKING:
     from .annual_data import _Period
@@ -149,7 +149,9 @@ def theme_rows(
         rows.append(
             {
                 "theme": str(THEMES.get(theme, theme)),
+                "theme_code": theme,
                 "type": types.get(type_id, ""),
+                "type_id": type_id,
                 "places": places,
                 "visited": visited,
                 "share": share(places, visited),
@@ -174,7 +176,9 @@ def example_candidates(
         .values(
             "pk",
             "title",
+            "title_kk",
             "description",
+            "description_kk",
             "theme",
             "severity",
             "rank",
@@ -187,7 +191,8 @@ def example_candidates(
     seen: set[tuple[int, str]] = set()
     candidates = []
     for row in rows:
-        key = (row["visit__institution"], " ".join(row["title"].casefold().split()))
+        title = row["title"] or row["title_kk"]
+        key = (row["visit__institution"], " ".join(title.casefold().split()))
         if key in seen:
             continue
         seen.add(key)
@@ -198,13 +203,14 @@ def example_candidates(
     return [
         {
             "finding": r["pk"],
-            "title": narrative(r["title"], language),
+            "title": bilingual(r["title"], r["title_kk"], language),
             # What a coded person said, and allegations (told under treatment), stay out.
-            "description": narrative(r["description"], language)
+            "description": bilingual(r["description"], r["description_kk"], language)
             if not r["heard"] and r["theme"] != "treatment"
             else None,
             "theme": str(THEMES.get(r["theme"], r["theme"])),
             "severity": str(severities.get(r["severity"], "")),
+            "severity_code": r["severity"],
             "places": r["frequency"],
             "institution": (language == "kk" and r["visit__institution__name_kk"])
             or r["visit__institution__name_ru"],

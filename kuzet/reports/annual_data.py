@@ -29,7 +29,7 @@ from kuzet.visits.services.lifecycle import LOCKED
 from kuzet.visits.services.responses import labels_of
 
 from . import annual_analysis as analysis
-from .text import bilingual, day, narrative
+from .text import bilingual, day
 
 R = Recommendation.Status
 # "Accepted" counts every recommendation the authorities took on, whatever came of it.
@@ -78,7 +78,7 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
     period = _Period(start, end, language)
     previous = _Period(*analysis.previous_period(start, end), language)
     shared = _Shared.of(period)
-    return {
+    data = {
         "kind": "annual",
         "language": language,
         "title": _("Consolidated report of the National Preventive Mechanism"),
@@ -112,6 +112,29 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
         "never_visited": analysis.never_visited(period),
         **_main_recommendations(period),
     }
+    data["untranslated"] = untranslated_passages(data) if language == "kk" else []
+    return data
+
+
+def untranslated_passages(data: Any) -> list[str]:
+    """The texts of the report not in its language (marked), each once, in reading order:
+    what the translation has still to do."""
+    found: dict[str, None] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if "note" in value and "text" in value and value["note"]:
+                text = " ".join(str(value["text"]).split())
+                found[text if len(text) <= 90 else text[:89] + "…"] = None
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(data)
+    return list(found)
 
 
 class _Period:
@@ -346,7 +369,7 @@ def _chapter_examples(period: _Period, department: Department) -> dict[str, Any]
     return {
         "serious": [
             {
-                "title": narrative(f.title, language),
+                "title": bilingual(f.title, f.title_kk, language),
                 "institution": localized(f.visit.institution, "name", language),
                 "severity": f.get_severity_display(),
             }
@@ -356,7 +379,7 @@ def _chapter_examples(period: _Period, department: Department) -> dict[str, Any]
         ],
         "good_practice": [
             {
-                "title": narrative(f.title, language),
+                "title": bilingual(f.title, f.title_kk, language),
                 "institution": localized(f.visit.institution, "name", language),
             }
             for f in in_department.filter(good_practice=True)

@@ -179,8 +179,8 @@ class _FindingWriter:
         """``numbered``: with the numbers of the recommendations made on it."""
         return {
             "id": finding.pk,
-            "title": narrative(finding.title, self.language),
-            "description": narrative(finding.description, self.language),
+            "title": bilingual(finding.title, finding.title_kk, self.language),
+            "description": bilingual(finding.description, finding.description_kk, self.language),
             "severity": finding.get_severity_display() if finding.severity else "",
             "severity_code": finding.severity,
             "obstacle": finding.get_obstacle_display() if finding.obstacle else "",

@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from ..text import language_note
 from .blocks import Builder, cell
 
 Data = dict[str, Any]
@@ -12,6 +13,16 @@ Data = dict[str, Any]
 
 def annual_document(data: Data) -> dict[str, Any]:
     b = Builder()
+    if data.get("untranslated_marked") and data.get("untranslated"):
+        b.para(
+            _(
+                "This edition is published with untranslated passages marked: %(n)s passages "
+                "are not yet translated into Kazakh and are given in the original language, "
+                "marked %(mark)s."
+            )
+            % {"n": len(data["untranslated"]), "mark": language_note("ru", "kk")},
+            style="lead",
+        )
     b.blocks.append({"type": "toc"})
     for chapter in CHAPTERS:
         chapter(b, data)

@@ -53,8 +53,11 @@ class Finding(AuditedModel):
         Visit, on_delete=models.PROTECT, related_name="findings", verbose_name=_("visit")
     )
     theme = models.CharField(_("theme"), max_length=30, choices=list(THEMES.items()))
-    title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"))
+    # Russian and Kazakh side by side (issue 16): either may be written first, one is needed.
+    title = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    title_kk = models.CharField(_("title (Kazakh)"), max_length=300, blank=True)
+    description = models.TextField(_("description (Russian)"), blank=True)
+    description_kk = models.TextField(_("description (Kazakh)"), blank=True)
     sources = models.JSONField(_("sources"), default=list)
     good_practice = models.BooleanField(_("good practice"), default=False)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
@@ -83,7 +86,7 @@ class Finding(AuditedModel):
         verbose_name_plural = _("findings")
 
     def __str__(self) -> str:
-        return self.title
+        return self.title or self.title_kk
 
     @property
     def quality_source(self) -> str:
@@ -97,9 +100,14 @@ class Finding(AuditedModel):
     def text_reasons(self) -> list[Reason]:
         """Why the description reads as a standard answer (kuzet/quality), copies of other
         institutions' findings included."""
+        # The Russian text as before; the Kazakh one when it is the only one written.
+        text, lang = (self.description, "ru") if self.description.strip() else (
+            self.description_kk, "kk",
+        )  # fmt: skip
         return judge_text(
             "finding",
-            self.description,
+            text,
+            lang=lang,
             institution_id=self.visit.institution_id if self.visit_id else None,
             exclude_sources=[self.quality_source] if self.pk else [],
         )
@@ -112,7 +120,10 @@ class Finding(AuditedModel):
         from django.core.exceptions import ValidationError
 
         errors: dict[str, Any] = {}
-        if word_count(self.description) < MIN_DESCRIPTION_WORDS:
+        if not self.title.strip() and not self.title_kk.strip():
+            errors["title"] = [_("Give the title in Russian or in Kazakh.")]
+        # Either language may be written first: the rules apply to the one written.
+        if word_count(self.description or self.description_kk) < MIN_DESCRIPTION_WORDS:
             errors["description"] = [
                 _("Describe what was found in at least %(n)s words: facts, where, how many.")
                 % {"n": MIN_DESCRIPTION_WORDS}

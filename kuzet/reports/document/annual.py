@@ -39,6 +39,7 @@ def annual_document(data: Data) -> dict[str, Any]:
 def _summary(b: Builder, data: Data) -> None:
     totals = data["totals"]
     b.heading(pgettext("report chapter", "Foreword"))
+    _narrative(b, data, "foreword")
     if data["empty"]:
         b.para(
             _(
@@ -84,6 +85,7 @@ def _figures(b: Builder, data: Data) -> None:
     """The year in figures against the year before; the visits by type, department and
     type of institution; the interviews; the allegations."""
     b.heading(_("The year in figures"))
+    _narrative(b, data, "figures")
     b.table(
         [
             _("Indicator"),
@@ -147,6 +149,7 @@ def _figures(b: Builder, data: Data) -> None:
 def _methodology(b: Builder, data: Data) -> None:
     """How the visits were chosen and made, and what the figures count."""
     b.heading(_("Methodology"))
+    _narrative(b, data, "methodology")
     kinds = "; ".join(f"{label}: {n}" for label, n in data["by_kind"] if n)
     b.para(
         _(
@@ -180,12 +183,13 @@ def _methodology(b: Builder, data: Data) -> None:
 def _chapters(b: Builder, data: Data) -> None:
     b.heading(_("Chapters by department"))
     for chapter in data["chapters"]:
-        _chapter(b, chapter)
+        _chapter(b, chapter, data)
 
 
-def _chapter(b: Builder, chapter: Data) -> None:
+def _chapter(b: Builder, chapter: Data, data: Data) -> None:
     """A department's figures and examples, or a line saying it had no visit."""
     b.heading(chapter["title"], level=2)
+    _narrative(b, data, f"chapter:{chapter['code']}")
     if not chapter["visits"]:
         b.none(
             _(
@@ -297,6 +301,23 @@ def _chapter(b: Builder, chapter: Data) -> None:
         )
 
 
+def _narrative(b: Builder, data: Data, key: str) -> bool:
+    """The editors' narrative of a section (published editions): paragraphs and lists,
+    emphasis marks dropped. Whether there was any."""
+    text = (data.get("narrative") or {}).get(key)
+    if not text:
+        return False
+    note = f" {text['note']}" if text.get("note") else ""
+    for paragraph in text["text"].split("\n\n"):
+        lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
+        plain = [line.replace("**", "").replace("*", "") for line in lines]
+        if plain and all(line.startswith("- ") for line in plain):
+            b.items([line[2:] + note for line in plain])
+        elif plain:
+            b.para(" ".join(plain) + note)
+    return True
+
+
 def _percent(value: int | None) -> str:
     return "—" if value is None else f"{value}"
 
@@ -332,6 +353,7 @@ def _systemic(b: Builder, data: Data) -> None:
 def _recommendations(b: Builder, data: Data) -> None:
     """By addressee (table and chart), then the main ones listed."""
     b.heading(_("Recommendations"))
+    _narrative(b, data, "recommendations")
     rows = data["recommendations_by_addressee"]
     if rows:
         b.heading(_("Recommendations by addressee"), level=2)
@@ -382,6 +404,7 @@ def _recommendations(b: Builder, data: Data) -> None:
 
 def _obstacles(b: Builder, data: Data) -> None:
     b.heading(_("Cooperation and obstacles to access"))
+    _narrative(b, data, "obstacles")
     rows = data["obstacles"]["rows"]
     if not rows:
         b.none(_("No obstacle to access was recorded."))
@@ -394,7 +417,8 @@ def _obstacles(b: Builder, data: Data) -> None:
 
 def _conclusions(b: Builder, data: Data) -> None:
     b.heading(_("Conclusions of the Coordination Council"))
-    b.none(_("The Council has not yet adopted its conclusions for the period."))
+    if not _narrative(b, data, "conclusions"):
+        b.none(_("The Council has not yet adopted its conclusions for the period."))
 
 
 def _annexes(b: Builder, data: Data) -> None:

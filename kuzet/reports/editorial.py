@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kuzet.core.policy import Action, can
 from kuzet.registry.models import Department
@@ -42,7 +43,7 @@ class EditConflict(Exception):
         super().__init__(
             _(
                 "%(who)s saved this section while you were editing it. Your text is kept "
-                "below: compare it with theirs and save again."
+                "in the form: compare it with theirs and save again."
             )
             % {"who": current.updated_by or _("Someone")}
         )
@@ -70,7 +71,7 @@ def section_keys() -> list[str]:
 
 def section_title(key: str, language: str) -> str:
     titles = {
-        "foreword": _("Foreword"),
+        "foreword": pgettext("report chapter", "Foreword"),
         "figures": _("The year in figures"),
         "methodology": _("Methodology"),
         "obstacles": _("Cooperation and obstacles to access"),

@@ -198,6 +198,7 @@ def annual_report(request: HttpRequest) -> HttpResponse:
             "keep": keep,
             "generate_url": reverse("reports:annual_generate"),
             "marked_option": spec.language == "kk",
+            "workspace_url": reverse("reports:annual_workspace", args=[spec.start.year]),
             "back_url": reverse("reports:index"),
             "back_label": _("Reports"),
         },

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from docx import Document
 
 from kuzet.core.policy import Role
@@ -115,3 +116,29 @@ def test_publishing_is_refused_until_every_section_and_the_whole_are_approved(
         section_save(actor=secretariat, section=conclusions, text_ru="Иначе", text_kk="", version=1)
     assert annual_edition_open(actor=secretariat, year=2026).number == 2
     assert AnnualSection.objects.filter(edition=edition, key="conclusions").get().version == 1
+
+
+def test_two_editors_on_the_web_the_second_gets_a_conflict_and_keeps_their_text(
+    secretariat: User,
+    council: User,
+    english_client_for: Callable[[User], Client],
+) -> None:
+    first, second = english_client_for(secretariat), english_client_for(council)
+    assert first.post("/reports/annual/2026/workspace/open/").status_code == 302
+    section = AnnualSection.objects.get(key="methodology")
+    page = first.get("/reports/annual/2026/workspace/")
+    assert page.status_code == 200 and 'name="version" value="0"' in page.content.decode()
+    saved = first.post(
+        f"/reports/annual/section/{section.pk}/save/",
+        {"version": "0", "text_ru": "Методика <script>x()</script>года", "text_kk": "Әдістеме"},
+    )
+    assert saved.status_code == 302
+    late = second.post(
+        f"/reports/annual/section/{section.pk}/save/",
+        {"version": "0", "text_ru": "Моя версия методики", "text_kk": ""},
+    )
+    body = late.content.decode()
+    assert late.status_code == 409 and "Моя версия методики" in body and "Методика года" in body
+    section.refresh_from_db()
+    assert section.text_ru == "Методика года" and section.version == 1
+    assert "<script>" not in body.replace("&lt;script&gt;", "")

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kuzet.core.audit import AuditedModel
 from kuzet.core.crypto import EncryptedTextField
@@ -30,10 +31,11 @@ class Finding(AuditedModel):
     """What the team found: a problem (with its severity) or a good practice, resting on sources."""
 
     class Severity(models.TextChoices):
-        LOW = "low", _("low")
-        MEDIUM = "medium", _("medium")
-        HIGH = "high", _("high")
-        CRITICAL = "critical", _("critical")
+        # In the context of "severity" (feminine in Russian: «средняя», «высокая»).
+        LOW = "low", pgettext_lazy("severity", "low")
+        MEDIUM = "medium", pgettext_lazy("severity", "medium")
+        HIGH = "high", pgettext_lazy("severity", "high")
+        CRITICAL = "critical", pgettext_lazy("severity", "critical")
 
     class Obstacle(models.TextChoices):
         ACCESS_DENIED = "access_denied", _("access denied")

@@ -244,11 +244,12 @@ def edition_publish(*, actor: Any, edition: AnnualEdition, marked: bool = False)
         )
         data = report_data(spec)
         russian, kazakh = narrative_of(edition, "ru"), narrative_of(edition, "kk")
-        narrative = {
-            key: bilingual(russian[key], kazakh[key], language)
-            for key in russian
-            if russian[key].strip() or kazakh[key].strip()
-        }
+        with translation.override(language):  # the marks in the edition's language
+            narrative = {
+                key: bilingual(russian[key], kazakh[key], language)
+                for key in russian
+                if russian[key].strip() or kazakh[key].strip()
+            }
         if language == "kk":
             missing = [
                 _("narrative: %(section)s") % {"section": section_title(key, "kk")}

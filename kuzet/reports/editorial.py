@@ -131,7 +131,7 @@ def section_save(
     approved edition back to being written."""
     _require(actor, Action.COMPILE_ANNUAL_REPORT)
     current = (
-        AnnualSection.objects.select_for_update()
+        AnnualSection.objects.select_for_update(of=("self",))
         .select_related("edition", "updated_by")
         .get(pk=section.pk)
     )
@@ -166,7 +166,11 @@ def _back_to_draft(edition: AnnualEdition) -> None:
 def section_set_status(*, actor: Any, section: AnnualSection, status: str) -> AnnualSection:
     """draft → ready (the secretariat) → approved (the Council); back to draft at any time
     before publishing."""
-    current = AnnualSection.objects.select_for_update().select_related("edition").get(pk=section.pk)
+    current = (
+        AnnualSection.objects.select_for_update(of=("self",))
+        .select_related("edition")
+        .get(pk=section.pk)
+    )
     _editable(current)
     if status not in S.values:
         raise ValidationError({"status": [_("Unknown status “%(value)s”.") % {"value": status}]})

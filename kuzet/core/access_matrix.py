@@ -39,6 +39,7 @@ ACTION_MEANING: dict[Action, str] = {
     Action.APPROVE_REPORT: "send an approved report and close the visit",
     Action.AMEND_VISIT: "amend an approved record",
     Action.VIEW_DASHBOARD: "read the dashboard's indicators",
+    Action.APPROVE_ANNUAL_REPORT: "approve the annual report's sections and the whole for publication",
     Action.COMPILE_ANNUAL_REPORT: "compile the annual report",
     Action.FOLLOW_UP_RECOMMENDATION: "assess what the authorities did with a recommendation",
     Action.VIEW_IDENTITIES: "see identities of interviewed people (and only on the visit's team)",

@@ -227,7 +227,9 @@ def _report_figure(chart: dict[str, Any]) -> Figure:
         axes.set_xticks(positions, labels, fontsize=8, rotation=20, ha="right")
         axes.margins(y=0.15)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(chart["title"], fontsize=10, loc="left")
+    # The title over the whole figure, wrapped: over the axes alone a long one ran past the
+    # right edge beside long category labels and was cut off (issue 16).
+    figure.suptitle("\n".join(textwrap.wrap(chart["title"], 80)), x=0.01, ha="left", fontsize=10)
     if count > 1:
         axes.legend(fontsize=8, frameon=False)
     figure.tight_layout()

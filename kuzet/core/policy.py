@@ -72,6 +72,7 @@ class Action(StrEnum):
     AMEND_VISIT = "amend_visit"
     VIEW_DASHBOARD = "view_dashboard"
     COMPILE_ANNUAL_REPORT = "compile_annual_report"
+    APPROVE_ANNUAL_REPORT = "approve_annual_report"
     FOLLOW_UP_RECOMMENDATION = "follow_up_recommendation"
     VIEW_IDENTITIES = "view_identities"
     VIEW_INSTRUMENTS = "view_instruments"
@@ -125,6 +126,8 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
         frozenset({Role.COORDINATOR, Role.GROUP_LEADER}),
     ),
     Action.COMPILE_ANNUAL_REPORT: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
+    # Approving the annual report as a whole (its editorial workspace): the Council.
+    Action.APPROVE_ANNUAL_REPORT: (frozenset({Role.COUNCIL}), frozenset()),
     # Assessing what the authorities did with a recommendation.
     Action.FOLLOW_UP_RECOMMENDATION: (frozenset({Role.SECRETARIAT}), frozenset({Role.COORDINATOR})),
     # Identities of the people met: the secretariat, and the visit's own team (core.access).

@@ -229,6 +229,14 @@ def demo_follow_up(visit: Visit, sent_on: date, today: date, rng: random.Random)
     """The authorities' answers and the state of implementation as the year went on: the
     older the visit, the further its recommendations went."""
     secretariat = User.objects.get(username="demo-secretariat")
+    # Issued on the day the report was sent, not the day the demo was loaded: the annual
+    # report reads the state of a recommendation on a date from this history.
+    StatusChange.objects.filter(recommendation__visit=visit, status=R.ISSUED).update(
+        assessed_at=timezone.make_aware(datetime.combine(sent_on, time(15, 0)))
+    )
+    StatusChange.objects.filter(recommendation__visit=visit, status=R.DRAFT).update(
+        assessed_at=timezone.make_aware(datetime.combine(sent_on - timedelta(days=7), time(15, 0)))
+    )
     for recommendation in visit.recommendations.order_by("pk"):
         answered = sent_on + timedelta(days=rng.randint(20, 50))
         if answered > today or rng.random() < 0.1:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from kuzet.core.i18n import localized
@@ -28,7 +28,8 @@ from kuzet.visits.models import (
 from kuzet.visits.services.lifecycle import LOCKED
 from kuzet.visits.services.responses import labels_of
 
-from .text import bilingual, day, narrative
+from . import annual_analysis as analysis
+from .text import bilingual, day
 
 R = Recommendation.Status
 # "Accepted" counts every recommendation the authorities took on, whatever came of it.
@@ -38,6 +39,15 @@ SYSTEMIC_ITEMS = 15
 EXAMPLES = 3
 CHAPTER_EXAMPLES = 5
 LISTED_RECOMMENDATIONS = 80
+CHAPTER_RECOMMENDATIONS = 12
+P = Recommendation.Priority
+# Priority by its meaning, not by the stored word ("medium" < "low" < "high" as strings).
+PRIORITY_RANK = Case(
+    When(priority=P.HIGH, then=Value(0)),
+    When(priority=P.MEDIUM, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
 
 
 def period_label(start: date, end: date) -> str:
@@ -66,8 +76,9 @@ def _names(model: Any, ids: Any, language: str) -> dict[int, str]:
 def annual_report_data(*, start: date, end: date, language: str) -> dict[str, Any]:
     """Everything the annual report says, ready to render: counts, examples, no identity."""
     period = _Period(start, end, language)
+    previous = _Period(*analysis.previous_period(start, end), language)
     shared = _Shared.of(period)
-    return {
+    data = {
         "kind": "annual",
         "language": language,
         "title": _("Consolidated report of the National Preventive Mechanism"),
@@ -76,8 +87,11 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
             "end": end.isoformat(),
             "label": period_label(start, end),
         },
+        "previous_label": period_label(previous.start, previous.end),
         "empty": shared.visits == 0,
         "totals": _totals(period, shared),
+        "figures": analysis.year_in_figures(period, previous),
+        "announced": period.visits.filter(announced=True).count(),
         "by_kind": _visits_by_kind(period),
         "by_region": _visits_by_region(period),
         "by_department": _visits_by_department(period, shared),
@@ -92,10 +106,35 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
         ],
         "allegations_by_perpetrator": _allegations_by_perpetrator(period),
         "recommendations_by_addressee": _recommendations_by_addressee(period, shared),
-        "chapters": _chapters(period, shared),
+        "chapters": _chapters(period, previous, shared),
         "systemic": _systemic(period),
+        "obstacles": analysis.obstacles(period, previous),
+        "never_visited": analysis.never_visited(period),
         **_main_recommendations(period),
     }
+    data["untranslated"] = untranslated_passages(data) if language == "kk" else []
+    return data
+
+
+def untranslated_passages(data: Any) -> list[str]:
+    """The texts of the report not in its language (marked), each once, in reading order:
+    what the translation has still to do."""
+    found: dict[str, None] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if "note" in value and "text" in value and value["note"]:
+                text = " ".join(str(value["text"]).split())
+                found[text if len(text) <= 90 else text[:89] + "…"] = None
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(data)
+    return list(found)
 
 
 class _Period:
@@ -258,8 +297,13 @@ def _recommendations_by_addressee(period: _Period, shared: _Shared) -> list[list
     ]
 
 
-def _chapters(period: _Period, shared: _Shared) -> list[dict[str, Any]]:
+def _chapters(period: _Period, previous: _Period, shared: _Shared) -> list[dict[str, Any]]:
     """One chapter per active department, with or without visits."""
+    spread, spread_before = analysis.Spread(period), analysis.Spread(previous)
+    implemented = analysis.implementation_states(period)
+    implemented_before = analysis.implementation_states(previous)
+    addressees = {a for by in (implemented, implemented_before) for d in by.values() for a in d}
+    addressee_names = _names(Addressee, addressees, period.language)
     problems_by_theme: dict[tuple[int, str], int] = {
         (row["visit__institution__department"], row["theme"]): row["n"]
         for row in period.findings.filter(good_practice=False)
@@ -298,6 +342,14 @@ def _chapters(period: _Period, shared: _Shared) -> list[dict[str, Any]]:
                 "allegations_ill": alleged["ill"],
                 "allegations_reprisal": alleged["reprisal"],
                 "recommendations": recommendations.get(department.pk, 0),
+                "main_recommendations": _department_recommendations(period, department),
+                "spread": analysis.theme_rows(
+                    department.pk, spread, spread_before, period.language
+                ),
+                "candidates": analysis.example_candidates(period, department.pk, spread),
+                "implementation": analysis.implementation_rows(
+                    department.pk, implemented, implemented_before, addressee_names
+                ),
             }
         )
     return chapters
@@ -317,7 +369,7 @@ def _chapter_examples(period: _Period, department: Department) -> dict[str, Any]
     return {
         "serious": [
             {
-                "title": narrative(f.title, language),
+                "title": bilingual(f.title, f.title_kk, language),
                 "institution": localized(f.visit.institution, "name", language),
                 "severity": f.get_severity_display(),
             }
@@ -327,7 +379,7 @@ def _chapter_examples(period: _Period, department: Department) -> dict[str, Any]
         ],
         "good_practice": [
             {
-                "title": narrative(f.title, language),
+                "title": bilingual(f.title, f.title_kk, language),
                 "institution": localized(f.visit.institution, "name", language),
             }
             for f in in_department.filter(good_practice=True)
@@ -381,17 +433,23 @@ def _systemic(period: _Period) -> list[dict[str, Any]]:
     return systemic
 
 
-def _main_recommendations(period: _Period) -> dict[str, Any]:
-    """Recommendations to departments and on legislation, and those of high priority: the
-    first ``LISTED_RECOMMENDATIONS``, and how many more there are."""
-    main = period.recommendations.filter(
+def _main(recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """The main recommendations: to departments and on legislation, and those of high
+    priority."""
+    return recommendations.filter(
         Q(level__in=(Recommendation.Level.DEPARTMENT, Recommendation.Level.LEGISLATION))
-        | Q(priority=Recommendation.Priority.HIGH)
+        | Q(priority=P.HIGH)
     )
+
+
+def _main_recommendations(period: _Period) -> dict[str, Any]:
+    """The main recommendations, highest priority first: the first
+    ``LISTED_RECOMMENDATIONS``, and how many more there are."""
+    main = _main(period.recommendations)
     listed = list(
-        main.select_related("addressee", "visit__institution").order_by(
-            "addressee__name_ru", "-priority", "pk"
-        )[: LISTED_RECOMMENDATIONS + 1]
+        main.select_related("addressee", "visit__institution")
+        .annotate(rank=PRIORITY_RANK)
+        .order_by("rank", "addressee__name_ru", "pk")[: LISTED_RECOMMENDATIONS + 1]
     )
     language = period.language
     return {
@@ -402,6 +460,7 @@ def _main_recommendations(period: _Period) -> dict[str, Any]:
                 "institution": localized(r.visit.institution, "name", language),
                 "level": r.get_level_display(),
                 "priority": r.get_priority_display(),
+                "priority_code": r.priority,
                 "status": r.get_status_display(),
                 "deadline": day(r.deadline) or "—",
             }
@@ -411,6 +470,53 @@ def _main_recommendations(period: _Period) -> dict[str, Any]:
         if len(listed) > LISTED_RECOMMENDATIONS
         else 0,
     }
+
+
+def same_text(text: str) -> str:
+    """The key two recommendations are the same by: their words, case, punctuation and
+    numbers (dates, deadlines, cell numbers) aside."""
+    return " ".join("".join(ch if ch.isalpha() else " " for ch in text.casefold()).split())
+
+
+def _department_recommendations(period: _Period, department: Department) -> list[dict[str, Any]]:
+    """The main recommendations made on visits to the department's places, grouped by
+    addressee (its authorities), the same text once (with how many places it was made to),
+    highest priority first; at most ``CHAPTER_RECOMMENDATIONS``."""
+    rows = (
+        _main(period.recommendations)
+        .filter(visit__institution__department=department)
+        .annotate(rank=PRIORITY_RANK)
+        .values("pk", "text_ru", "text_kk", "priority", "rank", "addressee", "visit__institution")
+        .order_by("rank", "addressee", "pk")
+    )
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows.iterator(chunk_size=2000):
+        key = (row["addressee"], same_text(row["text_ru"]))
+        group = groups.get(key)
+        if group is None:
+            # Rows come highest priority first: the first of a text sets its priority.
+            group = groups[key] = {**row, "places": set()}
+        elif not group["text_kk"] and row["text_kk"]:
+            group["text_kk"] = row["text_kk"]
+        group["places"].add(row["visit__institution"])
+    ranked = sorted(
+        groups.values(), key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"])
+    )[:CHAPTER_RECOMMENDATIONS]
+    names = _names(Addressee, {g["addressee"] for g in ranked}, period.language)
+    by_addressee: dict[int, dict[str, Any]] = {}
+    for g in ranked:
+        entry = by_addressee.setdefault(
+            g["addressee"], {"addressee": names[g["addressee"]], "items": []}
+        )
+        entry["items"].append(
+            {
+                "text": bilingual(g["text_ru"], g["text_kk"], period.language),
+                "priority": str(P(g["priority"]).label),
+                "priority_code": g["priority"],
+                "places": len(g["places"]),
+            }
+        )
+    return list(by_addressee.values())
 
 
 def _item_labels(instrument_ids: set[int], language: str) -> dict[tuple[int, str], dict[str, str]]:

@@ -61,6 +61,14 @@ class GeneratedReport(AuditedModel):
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     edition = models.CharField(_("edition"), max_length=10, choices=Edition.choices)
     format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    # A Kazakh annual report with passages not yet translated is built only when asked for
+    # explicitly, and then says so on its first page (issue 16).
+    untranslated_marked = models.BooleanField(_("with untranslated passages marked"), default=False)
+    # Built from a published edition's frozen content, not from the live records.
+    annual_edition = models.ForeignKey(
+        "AnnualEdition", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="files", verbose_name=_("published edition"),
+    )  # fmt: skip
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -123,3 +131,77 @@ class GeneratedReport(AuditedModel):
         if self.kind == self.Kind.VISIT:
             return f"visit-{self.visit_id}-{self.edition}-{self.language}.{self.format}"
         return f"annual-{self.period_start:%Y%m%d}-{self.period_end:%Y%m%d}-{self.language}.{self.format}"
+
+
+class AnnualEdition(AuditedModel):
+    """An edition of the annual report of a year: written section by section, approved by
+    the Council, then published: its content frozen with its SHA-256. A published edition
+    never changes; a correction is a new edition of the same year."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("being written")
+        APPROVED = "approved", _("approved by the Council")
+        PUBLISHED = "published", _("published")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveSmallIntegerField(_("edition"), default=1)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("approved by"),
+    )  # fmt: skip
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    untranslated_marked = models.BooleanField(_("with untranslated passages marked"), default=False)
+    # The frozen content, by language: the data and the narrative, as published.
+    content = models.JSONField(_("content"), null=True, blank=True)
+    content_sha256 = models.CharField(_("SHA-256 of the content"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-year", "-number"]
+        verbose_name = _("annual report edition")
+        verbose_name_plural = _("annual report editions")
+        constraints = [
+            models.UniqueConstraint("year", "number", name="annualedition_year_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}/{self.number}"
+
+
+class AnnualSection(AuditedModel):
+    """A section's narrative in Russian and Kazakh side by side, with its status; ``version``
+    grows on every save so that two editors cannot overwrite each other."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        READY = "ready", _("ready")
+        APPROVED = "approved", _("approved")
+
+    edition = models.ForeignKey(AnnualEdition, on_delete=models.CASCADE, related_name="sections")
+    key = models.CharField(_("section"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text_ru = models.TextField(_("text (Russian)"), blank=True)
+    text_kk = models.TextField(_("text (Kazakh)"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    version = models.PositiveIntegerField(_("version"), default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("last saved by"),
+    )  # fmt: skip
+    updated_at = models.DateTimeField(_("last saved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["edition", "position", "pk"]
+        verbose_name = _("annual report section")
+        verbose_name_plural = _("annual report sections")
+        constraints = [
+            models.UniqueConstraint("edition", "key", name="annualsection_edition_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.edition}: {self.key}"

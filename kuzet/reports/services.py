@@ -51,6 +51,10 @@ class ReportSpec:
     start: date
     end: date
     visit: Visit | None = None
+    # The Kazakh annual report with untranslated passages marked (asked for explicitly).
+    marked: bool = False
+    # A published edition of the annual report: built from its frozen content.
+    edition_id: int | None = None
 
 
 def check_options(*, language: str, edition: str | None = None, fmt: str | None = None) -> None:
@@ -98,14 +102,21 @@ def visit_spec(*, actor: Any, visit: Visit, language: str, edition: str) -> Repo
     )
 
 
-def annual_spec(*, actor: Any, start: date, end: date, language: str) -> ReportSpec:
+def annual_spec(
+    *, actor: Any, start: date, end: date, language: str, marked: bool = False
+) -> ReportSpec:
     check_options(language=language)
     if actor is not None and not can(actor, Action.COMPILE_ANNUAL_REPORT):
         raise PermissionDenied(_("You may not compile the annual report."))
     if end < start:
         raise ValidationError({"period": [_("The period ends before it starts.")]})
     return ReportSpec(
-        kind=G.Kind.ANNUAL, language=language, edition="external", start=start, end=end
+        kind=G.Kind.ANNUAL,
+        language=language,
+        edition="external",
+        start=start,
+        end=end,
+        marked=marked and language == "kk",
     )
 
 
@@ -114,7 +125,38 @@ def report_data(spec: ReportSpec) -> dict[str, Any]:
         if spec.kind == G.Kind.VISIT:
             assert spec.visit is not None
             return visit_report_data(spec.visit, edition=spec.edition, language=spec.language)
-        return annual_report_data(start=spec.start, end=spec.end, language=spec.language)
+        data = annual_report_data(start=spec.start, end=spec.end, language=spec.language)
+        data["untranslated_marked"] = spec.marked
+        return data
+
+
+class Untranslated(ValidationError):
+    """The Kazakh annual report has passages not yet in Kazakh, and was not asked for with
+    them marked: ``passages`` lists them."""
+
+    def __init__(self, passages: list[str]) -> None:
+        self.passages = passages
+        super().__init__(
+            _(
+                "%(n)s passages of the report are not yet in Kazakh: translate them, or "
+                "publish the Kazakh edition with untranslated passages marked. Missing: "
+                "%(list)s"
+            )
+            % {"n": len(passages), "list": "; ".join(passages[:MISSING_LISTED])}
+            + ("; …" if len(passages) > MISSING_LISTED else "")
+        )
+
+
+MISSING_LISTED = 30
+
+
+def annual_translation_check(spec: ReportSpec, data: dict[str, Any]) -> None:
+    """Raise ``Untranslated`` for a Kazakh annual report with untranslated passages, unless
+    it is asked for with them marked."""
+    if spec.kind == G.Kind.ANNUAL and spec.language == "kk" and not spec.marked:
+        passages = data.get("untranslated") or []
+        if passages:
+            raise Untranslated(passages)
 
 
 def report_document(spec: ReportSpec, data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -138,6 +180,8 @@ def report_create(*, actor: Any, spec: ReportSpec, fmt: str) -> tuple[GeneratedR
             language=spec.language,
             edition=spec.edition,
             format=fmt,
+            untranslated_marked=spec.marked,
+            annual_edition_id=spec.edition_id,
             status__in=RUNNING,
         )
         .first()
@@ -152,6 +196,8 @@ def report_create(*, actor: Any, spec: ReportSpec, fmt: str) -> tuple[GeneratedR
         language=spec.language,
         edition=spec.edition,
         format=fmt,
+        untranslated_marked=spec.marked,
+        annual_edition_id=spec.edition_id,
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
         queued_at=timezone.now(),
     )
@@ -182,7 +228,11 @@ def _progress(report: GeneratedReport, percent: int, **fields: Any) -> None:
 def report_claim(report_id: int) -> GeneratedReport | None:
     """Mark a queued report as running for this build (one more attempt); None when it is
     not queued, e.g. a second task for the same report or a worker late after a retry."""
-    report = G.objects.select_for_update(of=("self",)).select_related("visit").get(pk=report_id)
+    report = (
+        G.objects.select_for_update(of=("self",))
+        .select_related("visit", "annual_edition")
+        .get(pk=report_id)
+    )
     if report.status != G.Status.QUEUED:
         return None
     report.status = G.Status.RUNNING
@@ -215,9 +265,17 @@ def _build(report: GeneratedReport) -> GeneratedReport:
         start=report.period_start,
         end=report.period_end,
         visit=report.visit,
+        marked=report.untranslated_marked,
+        edition_id=report.annual_edition_id,
     )
     try:
-        data = report_data(spec)
+        if report.annual_edition_id is not None:
+            # Published: the frozen content, whatever the records say now.
+            assert report.annual_edition is not None and report.annual_edition.content
+            data = report.annual_edition.content[report.language]
+        else:
+            data = report_data(spec)
+            annual_translation_check(spec, data)
         _progress(report, 40, data_sha256=data_sha256(data))
         document = report_document(spec, data)
         _progress(report, 60)
@@ -243,6 +301,10 @@ def _build(report: GeneratedReport) -> GeneratedReport:
             raise
     except Superseded:
         raise
+    except Untranslated as exc:
+        _progress(
+            report, 100, status=G.Status.FAILED, error=exc.messages[0], finished_at=timezone.now()
+        )
     except PdfUnavailable as exc:
         _progress(report, 100, status=G.Status.FAILED, error=str(exc), finished_at=timezone.now())
     except Exception as exc:
@@ -272,6 +334,7 @@ def report_generate(*, actor: Any, spec: ReportSpec, fmt: str) -> GeneratedRepor
             language=spec.language,
             edition=spec.edition,
             format=fmt,
+            untranslated_marked=spec.marked,
         )
         report.full_clean()
         report.save()

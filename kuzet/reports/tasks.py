@@ -1,6 +1,7 @@
 """Background jobs of reports (django-tasks; the database backend's worker runs them), and
 queueing one: the task calls the services, the services never queue a task."""
 
+from dataclasses import replace
 from typing import Any
 
 from django_tasks import task
@@ -30,3 +31,29 @@ def report_request(*, actor: Any, spec: ReportSpec, fmt: str) -> GeneratedReport
             report.task_id = str(result.id)[:64]
             report.save(update_fields=["task_id"])
     return report
+
+
+def annual_edition_publish(
+    *, actor: Any, edition: Any, marked: bool = False
+) -> list[GeneratedReport]:
+    """Publish the edition (freeze its content) and queue its PDF and DOCX in both
+    languages, built from the frozen content."""
+    from datetime import date
+
+    from .editorial import edition_publish
+    from .services import annual_spec
+
+    edition = edition_publish(actor=actor, edition=edition, marked=marked)
+    reports = []
+    for language in ("ru", "kk"):
+        spec = annual_spec(
+            actor=actor,
+            start=date(edition.year, 1, 1),
+            end=date(edition.year, 12, 31),
+            language=language,
+            marked=marked,
+        )
+        spec = replace(spec, edition_id=edition.pk)
+        for fmt in ("pdf", "docx"):
+            reports.append(report_request(actor=actor, spec=spec, fmt=fmt))
+    return reports

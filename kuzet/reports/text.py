@@ -46,14 +46,19 @@ def narrative(text: str, report_language: str, language: str | None = None) -> d
 
 
 def bilingual(ru: str, kk: str, report_language: str) -> dict[str, str]:
-    """A text kept in both languages (recommendations): the report's, or the other, marked."""
+    """A text kept in both languages (findings, recommendations): the report's, or the
+    other, marked. The Russian field's language is read from its letters: texts written
+    before the Kazakh fields existed may be Kazakh."""
     if report_language == "kk" and kk.strip():
         return narrative(kk, report_language, "kk")
-    if report_language == "ru" and ru.strip():
-        return narrative(ru, report_language, "ru")
     if ru.strip():
-        return narrative(ru, report_language, "ru")
+        return narrative(ru, report_language)
     return narrative(kk, report_language, "kk")
+
+
+def untranslated(text: dict[str, str]) -> bool:
+    """Whether a narrative (``narrative``, ``bilingual``) carries the foreign-language mark."""
+    return bool(text.get("note"))
 
 
 def day(value: date | datetime | None) -> str:

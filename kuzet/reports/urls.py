@@ -1,5 +1,6 @@
 from django.urls import path
 
+from kuzet.reports import editorial_views as editorial
 from kuzet.reports import views
 
 app_name = "reports"
@@ -10,6 +11,32 @@ urlpatterns = [
     path("visit/<int:pk>/media.zip", views.media_export, name="media_export"),
     path("annual/", views.annual_report, name="annual_report"),
     path("annual/generate/", views.annual_generate, name="annual_generate"),
+    path("annual/<int:year>/workspace/", editorial.annual_workspace, name="annual_workspace"),
+    path(
+        "annual/<int:year>/workspace/open/",
+        editorial.annual_workspace_open,
+        name="annual_workspace_open",
+    ),
+    path(
+        "annual/section/<int:section>/save/",
+        editorial.annual_section_save,
+        name="annual_section_save",
+    ),
+    path(
+        "annual/section/<int:section>/status/",
+        editorial.annual_section_status,
+        name="annual_section_status",
+    ),
+    path(
+        "annual/edition/<int:edition>/approve/",
+        editorial.annual_edition_approve,
+        name="annual_edition_approve",
+    ),
+    path(
+        "annual/edition/<int:edition>/publish/",
+        editorial.annual_edition_publish_view,
+        name="annual_edition_publish",
+    ),
     path("generated/<uuid:uuid>/", views.generated_detail, name="generated_detail"),
     path("generated/<uuid:uuid>/download/", views.download, name="download"),
     path("export/<slug:dataset>.<slug:fmt>", views.export, name="export"),

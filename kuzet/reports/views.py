@@ -38,6 +38,7 @@ from .services import (
     LANGUAGES,
     ReportSpec,
     annual_spec,
+    annual_translation_check,
     check_options,
     may_download,
     report_content,
@@ -111,7 +112,11 @@ def _annual_report_spec(request: HttpRequest, source: Any) -> ReportSpec:
     start, end = _year_period(source)
     try:
         return annual_spec(
-            actor=request.user, start=start, end=end, language=_language(request, source)
+            actor=request.user,
+            start=start,
+            end=end,
+            language=_language(request, source),
+            marked=source.get("untranslated") == "marked",
         )
     except PermissionDenied as refusal:
         raise _denied(request, "reports.annual", f"{start:%Y%m%d}-{end:%Y%m%d}", refusal) from None
@@ -192,6 +197,8 @@ def annual_report(request: HttpRequest) -> HttpResponse:
             "editions": [],
             "keep": keep,
             "generate_url": reverse("reports:annual_generate"),
+            "marked_option": spec.language == "kk",
+            "workspace_url": reverse("reports:annual_workspace", args=[spec.start.year]),
             "back_url": reverse("reports:index"),
             "back_label": _("Reports"),
         },
@@ -203,6 +210,8 @@ def annual_report(request: HttpRequest) -> HttpResponse:
 def annual_generate(request: HttpRequest) -> HttpResponse:
     try:
         spec = _annual_report_spec(request, request.POST)
+        # Refused at once, with the list, when the Kazakh edition lacks translations.
+        annual_translation_check(spec, report_data(spec))
         report = report_request(
             actor=request.user, spec=spec, fmt=str(request.POST.get("format", ""))
         )

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuzet.core.i18n import localized
@@ -179,8 +180,8 @@ class _FindingWriter:
         """``numbered``: with the numbers of the recommendations made on it."""
         return {
             "id": finding.pk,
-            "title": narrative(finding.title, self.language),
-            "description": narrative(finding.description, self.language),
+            "title": bilingual(finding.title, finding.title_kk, self.language),
+            "description": bilingual(finding.description, finding.description_kk, self.language),
             "severity": finding.get_severity_display() if finding.severity else "",
             "severity_code": finding.severity,
             "obstacle": finding.get_obstacle_display() if finding.obstacle else "",
@@ -306,6 +307,10 @@ def _the_visit(
         "id": visit.pk,
         "kind": visit.get_kind_display(),
         "announced": _("announced") if visit.announced else _("unannounced"),
+        # The date of the visit is the day the team entered; the plan's when it did not yet.
+        "date": day(timezone.localtime(visit.started_at).date())
+        if visit.started_at
+        else day(visit.planned_date),
         "planned_date": day(visit.planned_date),
         "started_at": moment(visit.started_at),
         "ended_at": moment(visit.ended_at),

@@ -88,6 +88,10 @@ DAYS_BEFORE: dict[str, tuple[int, int]] = {
     S.SENT: (60, 240),
     S.CLOSED: (150, 340),
 }
+# The year before (issue 16: the annual report compares with it and follows up its
+# recommendations): reports sent and mostly closed, planned 366-700 days before today.
+LAST_YEAR: list[tuple[str, int]] = [(S.SENT, 6), (S.CLOSED, 16)]
+LAST_YEAR_DAYS = (366, 700)
 REGIONS = ["750000000", "710000000", "350000000", "610000000", "630000000", "550000000"]
 # Almaty city, where the demo accounts are, has the most visits.
 REGION_WEIGHTS = [4, 2, 2, 1, 1, 1]
@@ -174,11 +178,15 @@ def demo_year_create(*, hooks: DemoHooks, today: date | None = None) -> int:
     places = _places(rng)
     stages = [stage for stage, count in STAGES for _n in range(count)]
     regions = [rng.choices(REGIONS, REGION_WEIGHTS)[0] for _s in stages]
+    # The year before comes after, with its own numbers: this year's visits stay as they were.
+    last_year = [stage for stage, count in LAST_YEAR for _n in range(count)]
+    regions += [rng.choices(REGIONS, REGION_WEIGHTS)[0] for _s in last_year]
+    stages += last_year
     made = 0
     used: set[tuple[int, date]] = set()
     texts: set[str] = set()  # every description of the year, so that none is written twice
     for number, (stage, kato) in enumerate(zip(stages, regions, strict=True)):
-        low, high = DAYS_BEFORE[stage]
+        low, high = LAST_YEAR_DAYS if number >= sum(n for _s, n in STAGES) else DAYS_BEFORE[stage]
         day = today - timedelta(days=rng.randint(low, high))
         institution = places[kato][number % len(places[kato])]
         while (institution.pk, day) in used:

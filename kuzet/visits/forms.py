@@ -196,11 +196,20 @@ class InterviewForm(forms.Form):
 
 class FindingForm(forms.Form):
     theme = forms.ChoiceField(label=_("Theme"), choices=list(THEMES.items()))
-    title = forms.CharField(label=_("Title"), max_length=300)
+    # Russian and Kazakh side by side: either may be written first, one of each is needed.
+    title = forms.CharField(label=_("Title (Russian)"), max_length=300, required=False)
+    title_kk = forms.CharField(label=_("Title (Kazakh)"), max_length=300, required=False)
     description = forms.CharField(
-        label=_("Description"),
+        label=_("Description (Russian)"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5, "data-quality-kind": "finding"}),
         help_text=_("The facts: what was seen or heard, where, how many, since when."),
+    )
+    description_kk = forms.CharField(
+        label=_("Description (Kazakh)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Either language may be written first; the other can follow later."),
     )
     sources = forms.MultipleChoiceField(
         label=_("Sources"),

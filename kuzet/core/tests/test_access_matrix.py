@@ -151,6 +151,12 @@ EXPECTED: dict[str, Any] = {
     "reports:media_export": V(VisitAction.VIEW),  # items filtered by may_see_item
     "reports:annual_report": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
     "reports:annual_generate": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
+    "reports:annual_workspace": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
+    "reports:annual_workspace_open": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_section_save": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_section_status": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_edition_approve": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_edition_publish": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:generated_detail": SKIP,
     "reports:download": SKIP,
     "reports:export": Expect(role(Action.VIEW_VISIT)),
@@ -237,6 +243,12 @@ EXPECTED: dict[str, Any] = {
 KWARGS: dict[str, dict[str, Any]] = {
     "visits:visit_tab": {"tab": "findings"},
     "reports:export": {"dataset": "visits", "fmt": "csv"},
+    "reports:annual_workspace": {"year": 2026},
+    "reports:annual_workspace_open": {"year": 2026},
+    "reports:annual_section_save": {"section": 1},
+    "reports:annual_section_status": {"section": 1},
+    "reports:annual_edition_approve": {"edition": 1},
+    "reports:annual_edition_publish": {"edition": 1},
     "dashboard:chart": {"key": next(iter(TABLES))},
     "dashboard:csv": {"key": next(iter(TABLES))},
     "quality:lexicon": {"name": "stock_recommendation", "lang": "ru"},

@@ -40,6 +40,7 @@ EXPECTED: dict[Action, list[str]] = {
     Action.AMEND_VISIT:           ["own", "own", "own", "all", "-",   "-",   "-", "-"],
     Action.VIEW_DASHBOARD:        ["-",   "own", "own", "all", "all", "-",   "all", "-"],
     Action.COMPILE_ANNUAL_REPORT: ["-",   "-",   "-",   "all", "all", "-",   "-", "-"],
+    Action.APPROVE_ANNUAL_REPORT: ["-",   "-",   "-",   "-",   "all", "-",   "-", "-"],
     Action.FOLLOW_UP_RECOMMENDATION: ["-", "-",   "own", "all", "-",   "-",   "-", "-"],
     Action.VIEW_IDENTITIES:       ["own", "own", "own", "all", "-",   "-",   "-", "-"],
     Action.VIEW_INSTRUMENTS:      ["all", "all", "all", "all", "all", "all", "all", "-"],

@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from ..text import language_note
 from .blocks import Builder, cell
 
 Data = dict[str, Any]
@@ -12,6 +13,16 @@ Data = dict[str, Any]
 
 def annual_document(data: Data) -> dict[str, Any]:
     b = Builder()
+    if data.get("untranslated_marked") and data.get("untranslated"):
+        b.para(
+            _(
+                "This edition is published with untranslated passages marked: %(n)s passages "
+                "are not yet translated into Kazakh and are given in the original language, "
+                "marked %(mark)s."
+            )
+            % {"n": len(data["untranslated"]), "mark": language_note("ru", "kk")},
+            style="lead",
+        )
     b.blocks.append({"type": "toc"})
     for chapter in CHAPTERS:
         chapter(b, data)
@@ -27,7 +38,8 @@ def annual_document(data: Data) -> dict[str, Any]:
 
 def _summary(b: Builder, data: Data) -> None:
     totals = data["totals"]
-    b.heading(pgettext("report chapter", "Summary"))
+    b.heading(pgettext("report chapter", "Foreword"))
+    _narrative(b, data, "foreword")
     if data["empty"]:
         b.para(
             _(
@@ -70,9 +82,20 @@ def _summary(b: Builder, data: Data) -> None:
 
 
 def _figures(b: Builder, data: Data) -> None:
-    """The visits in figures: by type, department, type of institution and region; the
-    interviews; the allegations."""
-    b.heading(_("The visits in figures"))
+    """The year in figures against the year before; the visits by type, department and
+    type of institution; the interviews; the allegations."""
+    b.heading(_("The year in figures"))
+    _narrative(b, data, "figures")
+    b.table(
+        [
+            _("Indicator"),
+            data["period"]["label"],
+            data["previous_label"],
+            _("Change"),
+        ],
+        data["figures"],
+        numeric=(1, 2, 3),
+    )
     b.heading(_("Visits by type"), level=2)
     b.table([_("Type of visit"), _("Visits")], data["by_kind"], numeric=(1,))
     b.chart(
@@ -111,11 +134,6 @@ def _figures(b: Builder, data: Data) -> None:
         data["by_type"],
         numeric=(1, 2, 3),
     )
-    b.heading(_("Visits by region"), level=2)
-    if data["by_region"]:
-        b.table([_("Region"), _("Visits")], data["by_region"], numeric=(1,))
-    else:
-        b.none(_("No visits."))
     b.heading(_("Interviews"), level=2)
     b.table([_("Type of interview"), _("Interviews")], data["interviews_by_kind"], numeric=(1,))
     b.heading(_("Allegations of torture, ill-treatment and reprisals"), level=2)
@@ -128,15 +146,50 @@ def _figures(b: Builder, data: Data) -> None:
         )
 
 
+def _methodology(b: Builder, data: Data) -> None:
+    """How the visits were chosen and made, and what the figures count."""
+    b.heading(_("Methodology"))
+    _narrative(b, data, "methodology")
+    kinds = "; ".join(f"{label}: {n}" for label, n in data["by_kind"] if n)
+    b.para(
+        _(
+            "The groups of the National Preventive Mechanism choose the places to visit from the "
+            "inventory of all places of deprivation of liberty, so that every place is visited "
+            "regularly, and make urgent and follow-up visits. Visits by type: %(kinds)s; "
+            "%(announced)s of them were announced, the others unannounced."
+        )
+        % {"kinds": kinds or "—", "announced": data["announced"]}
+    )
+    b.para(
+        _(
+            "On a visit the team tours the premises, checks the registers, talks privately with "
+            "the people held and with staff. Each finding rests on more than one source where "
+            "possible (observation, the people held, staff, documents) and is measured against "
+            "national and international standards, by theme: treatment, safeguards, material "
+            "conditions, regime and activities, health care, personnel."
+        )
+    )
+    b.para(
+        _(
+            "The report counts the visits of the period whose report is approved. How "
+            "widespread a problem is, is the share of the places of a type visited where it "
+            "was found. Examples never name a person held: what a person said in an interview "
+            "and the details of allegations are not quoted."
+        ),
+        style="muted",
+    )
+
+
 def _chapters(b: Builder, data: Data) -> None:
     b.heading(_("Chapters by department"))
     for chapter in data["chapters"]:
-        _chapter(b, chapter)
+        _chapter(b, chapter, data)
 
 
-def _chapter(b: Builder, chapter: Data) -> None:
+def _chapter(b: Builder, chapter: Data, data: Data) -> None:
     """A department's figures and examples, or a line saying it had no visit."""
     b.heading(chapter["title"], level=2)
+    _narrative(b, data, f"chapter:{chapter['code']}")
     if not chapter["visits"]:
         b.none(
             _(
@@ -158,14 +211,43 @@ def _chapter(b: Builder, chapter: Data) -> None:
             (_("Recommendations"), chapter["recommendations"]),
         ]
     )
-    if chapter["themes"]:
-        b.table([_("Theme"), _("Problems")], chapter["themes"], numeric=(1,))
-    if chapter["serious"]:
-        b.para(_("Serious problems found, for example:"), style="label")
+    if chapter["spread"]:
+        b.para(_("Main problems by theme and how widespread they are:"), style="label")
+        b.table(
+            [
+                _("Theme"),
+                _("Type of institution"),
+                _("Places where found"),
+                _("Places visited"),
+                _("Share, %"),
+                _("Last year, %"),
+            ],
+            [
+                [
+                    r["theme"],
+                    r["type"],
+                    r["places"],
+                    r["visited"],
+                    _percent(r["share"]),
+                    _percent(r["share_before"]),
+                ]
+                for r in chapter["spread"]
+            ],
+            numeric=(2, 3, 4, 5),
+        )
+    if chapter["candidates"]:
+        b.para(_("Examples (the most serious and widespread problems):"), style="label")
         b.items(
             [
-                f"{cell(f['title'])} — {f['institution']} ({f['severity']})"
-                for f in chapter["serious"]
+                _("%(title)s — %(institution)s (%(theme)s; %(severity)s)")
+                % {
+                    "title": cell(f["title"]),
+                    "institution": f["institution"],
+                    "theme": f["theme"],
+                    "severity": f["severity"] or "—",
+                }
+                + (f": {cell(f['description'])}" if f["description"] else "")
+                for f in chapter["candidates"]
             ]
         )
     if chapter["non_compliance"]:
@@ -179,6 +261,65 @@ def _chapter(b: Builder, chapter: Data) -> None:
     if chapter["good_practice"]:
         b.para(_("Good practice:"), style="label")
         b.items([f"{cell(f['title'])} — {f['institution']}" for f in chapter["good_practice"]])
+    if chapter["main_recommendations"]:
+        b.para(_("Recommendations to the authorities, highest priority first:"), style="label")
+        for group in chapter["main_recommendations"]:
+            b.para(group["addressee"], style="muted")
+            b.items(
+                [
+                    _("%(text)s (priority: %(priority)s; places: %(places)s)")
+                    % {"text": cell(r["text"]), "priority": r["priority"], "places": r["places"]}
+                    for r in group["items"]
+                ]
+            )
+    if chapter["implementation"]:
+        b.para(
+            _(
+                "Implementation of earlier years' recommendations by addressee, per cent (last year in brackets):"
+            ),
+            style="label",
+        )
+        b.table(
+            [
+                _("Addressee"),
+                _("Recommendations"),
+                _("Implemented"),
+                _("Partly"),
+                _("Being implemented"),
+                _("Not implemented"),
+                _("No answer"),
+            ],
+            [
+                [r["addressee"], r["total"]]
+                + [
+                    f"{_percent(r['shares'][g])} ({_percent(r['shares_before'][g])})"
+                    for g in ("implemented", "partly", "in_progress", "not", "no_answer")
+                ]
+                for r in chapter["implementation"]
+            ],
+            numeric=(1, 2, 3, 4, 5, 6),
+        )
+
+
+def _narrative(b: Builder, data: Data, key: str) -> bool:
+    """The editors' narrative of a section (published editions): paragraphs and lists,
+    emphasis marks dropped. Whether there was any."""
+    text = (data.get("narrative") or {}).get(key)
+    if not text:
+        return False
+    note = f" {text['note']}" if text.get("note") else ""
+    for paragraph in text["text"].split("\n\n"):
+        lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
+        plain = [line.replace("**", "").replace("*", "") for line in lines]
+        if plain and all(line.startswith("- ") for line in plain):
+            b.items([line[2:] + note for line in plain])
+        elif plain:
+            b.para(" ".join(plain) + note)
+    return True
+
+
+def _percent(value: int | None) -> str:
+    return "—" if value is None else f"{value}"
 
 
 def _systemic(b: Builder, data: Data) -> None:
@@ -212,6 +353,7 @@ def _systemic(b: Builder, data: Data) -> None:
 def _recommendations(b: Builder, data: Data) -> None:
     """By addressee (table and chart), then the main ones listed."""
     b.heading(_("Recommendations"))
+    _narrative(b, data, "recommendations")
     rows = data["recommendations_by_addressee"]
     if rows:
         b.heading(_("Recommendations by addressee"), level=2)
@@ -260,8 +402,54 @@ def _recommendations(b: Builder, data: Data) -> None:
         b.none(_("No recommendation was made in the period."))
 
 
+def _obstacles(b: Builder, data: Data) -> None:
+    b.heading(_("Cooperation and obstacles to access"))
+    _narrative(b, data, "obstacles")
+    rows = data["obstacles"]["rows"]
+    if not rows:
+        b.none(_("No obstacle to access was recorded."))
+        return
+    b.para(
+        _("Obstacles to access were recorded at %(n)s places.") % {"n": data["obstacles"]["places"]}
+    )
+    b.table([_("Obstacle"), data["period"]["label"], data["previous_label"]], rows, numeric=(1, 2))
+
+
+def _conclusions(b: Builder, data: Data) -> None:
+    b.heading(_("Conclusions of the Coordination Council"))
+    if not _narrative(b, data, "conclusions"):
+        b.none(_("The Council has not yet adopted its conclusions for the period."))
+
+
+def _annexes(b: Builder, data: Data) -> None:
+    b.heading(_("Annexes"))
+    b.heading(_("Visits by region"), level=2)
+    if data["by_region"]:
+        b.table([_("Region"), _("Visits")], data["by_region"], numeric=(1,))
+    else:
+        b.none(_("No visits."))
+    b.heading(_("Institutions never visited"), level=2)
+    if data["never_visited"]:
+        b.table(
+            [_("Institution"), _("Type of institution"), _("Region"), _("Department")],
+            data["never_visited"],
+        )
+    else:
+        b.none(_("Every institution of the inventory has been visited."))
+
+
 def _short(label: str, length: int = 48) -> str:
     return label if len(label) <= length else label[: length - 1].rstrip() + "…"
 
 
-CHAPTERS = (_summary, _figures, _chapters, _systemic, _recommendations)
+CHAPTERS = (
+    _summary,
+    _figures,
+    _methodology,
+    _chapters,
+    _systemic,
+    _obstacles,
+    _recommendations,
+    _conclusions,
+    _annexes,
+)

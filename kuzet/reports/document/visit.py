@@ -20,7 +20,7 @@ def visit_document(data: Data) -> dict[str, Any]:
         "subtitle": data["edition_label"],
         "meta": [
             data["institution"]["region"],
-            data["visit"]["planned_date"],
+            data["visit"]["date"],
         ],
         "draft": data["draft"],
         "language": data["language"],
@@ -37,7 +37,7 @@ def _summary(b: Builder, data: Data) -> None:
             "%(announced)s visit to %(institution)s (%(region)s)."
         )
         % {
-            "date": visit["planned_date"],
+            "date": visit["date"],
             "kind": visit["kind"],
             "announced": visit["announced"],
             "institution": place["name"],
@@ -83,7 +83,12 @@ def _the_visit(b: Builder, data: Data) -> None:
     b.heading(_("The visit"))
     b.facts(
         [
-            (_("Date"), visit["planned_date"]),
+            (_("Date"), visit["date"]),
+            # The plan, when the team entered on another day.
+            (
+                _("Planned date"),
+                visit["planned_date"] if visit["planned_date"] != visit["date"] else "",
+            ),
             (_("Time in"), visit["started_at"]),
             (_("Time out"), visit["ended_at"]),
             (_("Type of visit"), f"{visit['kind']}, {visit['announced']}"),
@@ -177,7 +182,8 @@ def _finding(b: Builder, finding: Data) -> None:
     evidence = list(finding["evidence"])
     if finding.get("recommendation_numbers"):
         evidence.append(
-            _("Recommendations: %(numbers)s")
+            # Numbers, not a count: "Recommendations No. 2, 3" (issue 16).
+            _("Recommendations No. %(numbers)s")
             % {"numbers": ", ".join(str(n) for n in finding["recommendation_numbers"])}
         )
     b.items(evidence)

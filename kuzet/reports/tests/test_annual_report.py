@@ -3,6 +3,7 @@
 import io
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -12,13 +13,14 @@ from docx import Document
 from kuzet.core.models import AuditEvent
 from kuzet.core.policy import Role
 from kuzet.people.models import User
-from kuzet.recommendations.services import visit_send
+from kuzet.recommendations.models import Recommendation
+from kuzet.recommendations.services import recommendation_record, visit_send
 from kuzet.reports.annual_data import annual_report_data
 from kuzet.reports.render import render
 from kuzet.reports.services import annual_spec, report_document
 from kuzet.visits.models import Visit
 
-from .conftest import CELL, FULL_NAME, SECRET_QUOTE
+from .conftest import CELL, FULL_NAME, SECRET_QUOTE, approve
 from .helpers import pdf_text, squash
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +131,40 @@ def test_the_annual_report_page_is_for_the_secretariat_and_the_council(
     bad = english_client_for(secretariat).get("/reports/annual/?start=2026-12-31&end=2026-01-01")
     assert bad.status_code == 400 and "The period ends before it starts." in bad.content.decode()
     posted = english_client_for(secretariat).post(
-        "/reports/annual/generate/", {"year": "2026", "lang": "kk", "format": "docx"}
+        "/reports/annual/generate/",
+        {"year": "2026", "lang": "kk", "format": "docx", "untranslated": "marked"},
     )
     assert posted.status_code == 302
+
+
+def test_main_recommendations_come_highest_priority_first_grouped_and_once(
+    drafted_visit: Visit, leader: User, coordinator: User, secretariat: User, addressee: Any
+) -> None:
+    """Issue 16: "-priority" on the stored words put medium before low before high."""
+    same = "Оборудовать окна и вентиляцию в женской камере до начала отопительного сезона!"
+    for text, priority in (
+        ("Разместить в каждой камере памятку о правах задержанных на русском и казахском.", "low"),
+        (same, "high"),  # the medium one's text again, now of high priority: listed once
+    ):
+        recommendation_record(
+            actor=leader,
+            visit=drafted_visit,
+            text_ru=text,
+            addressee=addressee,
+            theme="safeguards",
+            level=Recommendation.Level.DEPARTMENT,
+            priority=priority,
+        )
+    visit_send(actor=secretariat, visit=approve(drafted_visit, leader, coordinator))
+    with translation.override("ru"):
+        data = annual_report_data(start=YEAR[0], end=YEAR[1], language="ru")
+    listed = [r["priority_code"] for r in data["recommendations"]]
+    assert listed == sorted(listed, key=["high", "medium", "low"].index)
+    assert listed[0] == "high" and listed[-1] == "low"
+    police = next(c for c in data["chapters"] if c["code"] == "mia-police")
+    [group] = police["main_recommendations"]
+    assert group["addressee"] == addressee.name_ru
+    priorities = [r["priority_code"] for r in group["items"]]
+    assert priorities == ["high", "high", "low"]
+    texts = [r["text"]["text"] for r in group["items"]]
+    assert len(texts) == 3 and sum("женской камере" in t for t in texts) == 1

@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 from docx import Document
 
 from kuzet.core.models import AuditEvent
@@ -316,3 +316,28 @@ def test_rotating_field_keys_re_encrypts_stored_reports(
             assert FULL_NAME in docx_text(content)  # the old key is gone: the new one opens it
     finally:
         crypto.reset_keys()
+
+
+def test_the_visit_date_is_the_day_of_entry_severity_agrees_and_recommendations_are_numbered(
+    approved_visit: Visit, leader: User
+) -> None:
+    """Issue 16: the team entered on another day than planned; «серьёзность: высокая»;
+    a finding names the numbers of its recommendations, not their count."""
+    entered = timezone.localtime(approved_visit.started_at).date()
+    assert entered != approved_visit.planned_date  # the fixture's plan was two days earlier
+    spec = visit_spec(actor=leader, visit=approved_visit, language="ru", edition="external")
+    with translation.override("ru"):
+        document = report_document(spec)
+    facts = {
+        label: value
+        for block in document["blocks"]
+        if block["type"] == "facts"
+        for label, value in block["rows"]
+    }
+    assert facts["Дата"] == f"{entered:%d.%m.%Y}"
+    assert facts["Плановая дата"] == f"{approved_visit.planned_date:%d.%m.%Y}"
+    headings = [b["text"] for b in document["blocks"] if b["type"] == "heading"]
+    assert any("серьёзность: высокая" in h for h in headings), headings
+    assert not any("серьёзность: высокий" in h or "серьёзность: средний" in h for h in headings)
+    items = [i for b in document["blocks"] if b["type"] == "list" for i in b["items"]]
+    assert "Рекомендации № 1" in items

@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kuzet.core.audit import AuditedModel
 from kuzet.core.crypto import EncryptedTextField
@@ -30,10 +31,11 @@ class Finding(AuditedModel):
     """What the team found: a problem (with its severity) or a good practice, resting on sources."""
 
     class Severity(models.TextChoices):
-        LOW = "low", _("low")
-        MEDIUM = "medium", _("medium")
-        HIGH = "high", _("high")
-        CRITICAL = "critical", _("critical")
+        # In the context of "severity" (feminine in Russian: «средняя», «высокая»).
+        LOW = "low", pgettext_lazy("severity", "low")
+        MEDIUM = "medium", pgettext_lazy("severity", "medium")
+        HIGH = "high", pgettext_lazy("severity", "high")
+        CRITICAL = "critical", pgettext_lazy("severity", "critical")
 
     class Obstacle(models.TextChoices):
         ACCESS_DENIED = "access_denied", _("access denied")
@@ -53,8 +55,11 @@ class Finding(AuditedModel):
         Visit, on_delete=models.PROTECT, related_name="findings", verbose_name=_("visit")
     )
     theme = models.CharField(_("theme"), max_length=30, choices=list(THEMES.items()))
-    title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"))
+    # Russian and Kazakh side by side (issue 16): either may be written first, one is needed.
+    title = models.CharField(_("title (Russian)"), max_length=300, blank=True)
+    title_kk = models.CharField(_("title (Kazakh)"), max_length=300, blank=True)
+    description = models.TextField(_("description (Russian)"), blank=True)
+    description_kk = models.TextField(_("description (Kazakh)"), blank=True)
     sources = models.JSONField(_("sources"), default=list)
     good_practice = models.BooleanField(_("good practice"), default=False)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, blank=True)
@@ -83,7 +88,7 @@ class Finding(AuditedModel):
         verbose_name_plural = _("findings")
 
     def __str__(self) -> str:
-        return self.title
+        return self.title or self.title_kk
 
     @property
     def quality_source(self) -> str:
@@ -97,9 +102,14 @@ class Finding(AuditedModel):
     def text_reasons(self) -> list[Reason]:
         """Why the description reads as a standard answer (kuzet/quality), copies of other
         institutions' findings included."""
+        # The Russian text as before; the Kazakh one when it is the only one written.
+        text, lang = (self.description, "ru") if self.description.strip() else (
+            self.description_kk, "kk",
+        )  # fmt: skip
         return judge_text(
             "finding",
-            self.description,
+            text,
+            lang=lang,
             institution_id=self.visit.institution_id if self.visit_id else None,
             exclude_sources=[self.quality_source] if self.pk else [],
         )
@@ -112,7 +122,10 @@ class Finding(AuditedModel):
         from django.core.exceptions import ValidationError
 
         errors: dict[str, Any] = {}
-        if word_count(self.description) < MIN_DESCRIPTION_WORDS:
+        if not self.title.strip() and not self.title_kk.strip():
+            errors["title"] = [_("Give the title in Russian or in Kazakh.")]
+        # Either language may be written first: the rules apply to the one written.
+        if word_count(self.description or self.description_kk) < MIN_DESCRIPTION_WORDS:
             errors["description"] = [
                 _("Describe what was found in at least %(n)s words: facts, where, how many.")
                 % {"n": MIN_DESCRIPTION_WORDS}

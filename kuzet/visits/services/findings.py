@@ -30,6 +30,8 @@ def finding_record(
     title: str,
     description: str,
     sources: list[str],
+    title_kk: str = "",
+    description_kk: str = "",
     good_practice: bool = False,
     severity: str = "",
     obstacle: str = "",
@@ -45,6 +47,8 @@ def finding_record(
         theme=theme,
         title=title.strip(),
         description=description.strip(),
+        title_kk=title_kk.strip(),
+        description_kk=description_kk.strip(),
         sources=sources,
         good_practice=good_practice,
         severity=severity,
@@ -57,7 +61,7 @@ def finding_record(
     remember_text(
         kind="finding",
         source=finding.quality_source,
-        text=finding.description,
+        text=finding.description or finding.description_kk,
         institution_id=visit.institution_id,
     )
     if linked:
@@ -109,6 +113,8 @@ def finding_update(
     title: str,
     description: str,
     sources: list[str],
+    title_kk: str = "",
+    description_kk: str = "",
     good_practice: bool = False,
     severity: str = "",
     obstacle: str = "",
@@ -125,6 +131,8 @@ def finding_update(
         "theme": theme,
         "title": title.strip(),
         "description": description.strip(),
+        "title_kk": title_kk.strip(),
+        "description_kk": description_kk.strip(),
         "sources": sources,
         "good_practice": good_practice,
         "severity": severity,
@@ -139,7 +147,7 @@ def finding_update(
     remember_text(  # the corrected text replaces the old one for copy detection
         kind="finding",
         source=finding.quality_source,
-        text=finding.description,
+        text=finding.description or finding.description_kk,
         institution_id=visit.institution_id,
     )
     _set_if_changed(finding, "interviews", linked)

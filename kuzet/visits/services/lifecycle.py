@@ -100,7 +100,7 @@ def submission_problems(
     for finding in unanswered:
         problems.append(
             _("The problem “%(title)s” has no recommendation and no reason why not.")
-            % {"title": finding.title}
+            % {"title": finding}
         )
     problems += response_problems(visit)
     problems += [m for messages in _interviews_outside(visit).values() for m in messages]

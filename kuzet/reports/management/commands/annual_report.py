@@ -1,4 +1,5 @@
-"""manage.py annual_report --year YYYY --lang ru|kk --format pdf|docx --out FILE"""
+"""manage.py annual_report --year YYYY --lang ru|kk --format pdf|docx --out FILE
+[--untranslated-marked]"""
 
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, dest="fmt", help="pdf or docx")
         parser.add_argument("--out", required=True, type=Path, help="the file to write")
         parser.add_argument(
+            "--untranslated-marked",
+            action="store_true",
+            help="Kazakh: build it even with passages not yet in Kazakh, marked as such",
+        )
+        parser.add_argument(
             "--as-user", default="", help="make it as this user (their permissions apply)"
         )
 
@@ -38,6 +44,7 @@ class Command(BaseCommand):
                     start=date(int(year), 1, 1),
                     end=date(int(year), 12, 31),
                     language=options["lang"],
+                    marked=options["untranslated_marked"],
                 )
                 report = report_generate(actor=user, spec=spec, fmt=options["fmt"])
             except (ValidationError, PermissionDenied) as exc:

@@ -20,7 +20,13 @@ from kuzet.core.audit import acting_as
 from kuzet.core.policy import Action, can
 from kuzet.field import keys
 from kuzet.field.models import DeviceToken, Submission
-from kuzet.field.records import Record, apply_record, parse_data, rejected_by_schema
+from kuzet.field.records import (
+    Record,
+    RecordRejected,
+    apply_record,
+    parse_data,
+    rejected_by_schema,
+)
 from kuzet.people.demo import DEMO_USERNAMES
 from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
@@ -229,6 +235,14 @@ def submission_receive(
                 submission.save()
         except IntegrityError:
             # The same record arrived twice at once: the other request stored it.
+            stored = _existing(uuid, user, digest)
+            if stored is None:
+                raise
+            return stored, False
+        except RecordRejected:
+            # The same record sent twice at once (a retry reaching another instance before
+            # the first answer): the first stored it, and its rows made this one clash
+            # ("this code was just taken"). The stored submission is the answer.
             stored = _existing(uuid, user, digest)
             if stored is None:
                 raise

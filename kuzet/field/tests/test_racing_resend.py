@@ -19,7 +19,6 @@ from django.db import connection, connections, transaction
 from django.db.models.signals import post_migrate
 
 from kuzet.core.models import AuditHead
-
 from kuzet.field.models import Submission
 from kuzet.field.tests.device import Device, interview_record
 from kuzet.people.models import User

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from pydantic import ValidationError as SchemaError
 
 from kuzet.core.access import Refused, VisitAction, audit_refusal
-from kuzet.core.audit import acting_as
+from kuzet.core.audit import acting_as, audit_batch
 from kuzet.core.policy import Action, can
 from kuzet.field import keys
 from kuzet.field.models import DeviceToken, Submission
@@ -225,7 +225,7 @@ def submission_receive(
         visit = _visit_for_recording(user, record.visit)
         data = parse_data(record)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), audit_batch():
                 _claim(uuid)
                 # Received while this request was opening it (a resend racing the first)?
                 stored = _existing(uuid, user, digest)

@@ -10,10 +10,12 @@ compliance items, 3 texts and 2 numbers, every one required) and gives 16 bench 
 device token each, each on a visit of their own. Then, for each worker count, starts
 gunicorn exactly as production does (``deploy/gunicorn.conf.py``, debug off, persistent
 database connections, ``KUZET_WEB_WORKERS=N``) and sends, with 1, 4 and 16 concurrent
-devices (each its own thread and connection, each device one after the other), sealed
+devices (each its own thread, each device one after the other), sealed
 response records holding 250 answers. Every record is sealed before the clock starts (as a
 tablet does before it syncs); every answer must be 201. Prints records/s and the p95
-latency of a submission next to ODK Central's published figure (41 submissions/s for
+latency of a submission and the server's CPU time per record (gunicorn workers and
+PostgreSQL backends, from /proc: a figure the machine's load does not inflate) next to
+ODK Central's published figure (41 submissions/s for
 250-question forms on a 2 GB server), with the machine's ``uptime`` load before and after
 each run: other engineers share the CPU, so read the figures with the load.
 
@@ -144,6 +146,29 @@ def free_port() -> int:
         return port
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def database_backends(admin_url: str, name: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
 def load() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
@@ -186,6 +211,10 @@ class Server:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn did not answer: see {log}")
             time.sleep(0.3)
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -343,9 +372,13 @@ def main() -> None:
                         for n in range(count)
                     ]
                     before = load()
+                    admin = urlsplit(database)._replace(path="/postgres").geturl()
+                    processes = server.workers() + database_backends(admin, name)
+                    cpu = cpu_seconds(processes)
                     elapsed, latencies = run(server.port, devices)
+                    cpu = cpu_seconds(processes) - cpu
                     rows.append(
-                        (workers, count, len(latencies), elapsed, latencies, before, load())
+                        (workers, count, len(latencies), elapsed, latencies, before, load(), cpu)
                     )
                     print(
                         f"workers {workers}, devices {count}: "
@@ -361,15 +394,18 @@ def main() -> None:
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; one record = {len(sample) / 1024:.0f} KiB sealed "
           f"({SECTIONS * (ITEMS + 5)} answers).\n")  # fmt: skip
-    print(
-        "| gunicorn workers | devices at once | records | records/s | p95 | ODK Central | load before → after |"
-    )
-    print("|---:|---:|---:|---:|---:|---:|---|")
-    for workers, count, n, elapsed, latencies, before, after in rows:
+    print("| gunicorn workers | devices at once | records | records/s | p95 | server CPU per record | ODK Central | load before → after |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    for workers, count, n, elapsed, latencies, before, after, cpu in rows:
         print(
-            f"| {workers} | {count} | {n} | {n / elapsed:.0f} | {p95(latencies) * 1000:.0f} ms "
-            f"| {ODK_RECORDS_PER_SECOND}/s | {before} → {after} |"
+            f"| {workers} | {count} | {n} | {n / elapsed:.1f} | {p95(latencies) * 1000:.0f} ms "
+            f"| {cpu / n * 1000:.0f} ms | {ODK_RECORDS_PER_SECOND}/s | {before} → {after} |"
         )
+    print(
+        "\nServer CPU: user + system time of the gunicorn workers and the database backends "
+        "during the run, per record; two cores free for the server take at most "
+        "2 s / that time records per second."
+    )
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ class _Batch:
     registered with ``on_commit``: Django drops the markers of a savepoint rolled back, which
     tells which of them still stand."""
 
-    items: list[tuple[Callable[[], None], AuditEvent | Callable[[], None]]]
+    items: list[tuple[Callable[[], None], AuditEvent | Callable[[], object]]]
 
 
 _current_batch: ContextVar[_Batch | None] = ContextVar("kuzet_audit_batch", default=None)
@@ -147,7 +147,7 @@ def _chain(batch: _Batch) -> None:
             item()
 
 
-def after_chained(write: Callable[[], None]) -> None:
+def after_chained(write: Callable[[], object]) -> None:
     """Run ``write`` now, or, inside an ``audit_batch``, after the batch's events are chained
     (under the head's lock), unless its savepoint is rolled back meanwhile."""
     batch = _current_batch.get()

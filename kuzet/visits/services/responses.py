@@ -74,9 +74,8 @@ def response_record(
         raise ValidationError(_("The answers must be a JSON object keyed by question name."))
     if len(str(answers)) > MAX_ANSWERS_CHARS:
         raise ValidationError(_("The answers are too long to be a response."))
-    response = Response(
-        visit=visit, version=version, interview=interview, started_by=actor, answers=answers
-    )
+    response = Response(visit=visit, version=version, interview=interview, started_by=actor)
+    response.answers = answers
     _check_start(actor, response)
     response.revision = 1  # as started (0), then saved once
     marks = _recount(response, validated)

@@ -7,6 +7,8 @@ from a connection of its own, so the first attempt stops at its very last statem
 the submission, after the interview and the coded person) with its transaction open; the
 second attempt is sent meanwhile, and the lock is released only once both wait. PostgreSQL
 only: SQLite runs one writer at a time, so there the two attempts cannot interleave.
+The same test then sends records from four tablets at once and checks that their audit
+events, chained at the end of each transaction (``audit_batch``), form one unbroken chain.
 """
 
 import threading

@@ -79,6 +79,89 @@ def acting_for_request(request: Any) -> Iterator[None]:
         _current_actor.reset(token)
 
 
+@dataclass
+class _Batch:
+    """The events (and deferred writes) of an ``audit_batch`` block, each with the marker it
+    registered with ``on_commit``: Django drops the markers of a savepoint rolled back, which
+    tells which of them still stand."""
+
+    items: list[tuple[Callable[[], None], AuditEvent | Callable[[], object]]]
+
+
+_current_batch: ContextVar[_Batch | None] = ContextVar("kuzet_audit_batch", default=None)
+
+
+def _marker() -> Callable[[], None]:
+    def marker() -> None:
+        """Registered with on_commit; does nothing when it runs."""
+
+    transaction.on_commit(marker)
+    return marker
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Chain the events written inside the block together, at its end.
+
+    Inside a transaction (the caller's ``atomic``), audited writes in the block do not take
+    the chain's head when they write their row: their events are kept and, when the block
+    ends without an exception, chained and inserted in one statement under one lock of the
+    head taken last — held from there to the commit only, instead of from the first write.
+    Writes passed to ``after_chained`` (marks that other writers also take after the head)
+    run after it, so every writer still locks in the order head, then shared rows. Events of
+    a savepoint rolled back inside the block are left out, as their rows are. The chain is
+    the same as without a batch: consecutive ids, each event linked to the one before.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_batch() needs a transaction")
+    if _current_batch.get() is not None:
+        yield  # already batching: the outer block chains these too
+        return
+    batch = _Batch(items=[])
+    token = _current_batch.set(batch)
+    try:
+        yield
+    finally:
+        _current_batch.reset(token)
+    _chain(batch)
+
+
+def _chain(batch: _Batch) -> None:
+    connection = transaction.get_connection()
+    standing = {id(func) for _sids, func, _robust in connection.run_on_commit}
+    items = [item for marker, item in batch.items if id(marker) in standing]
+    events = [item for item in items if isinstance(item, AuditEvent)]
+    if events:
+        head = lock_head()
+        now = timezone.now()
+        for event in events:
+            event.id = head.last_id + 1
+            event.occurred_at = now
+            event.prev_hash = head.last_hash
+            event.hash = event.compute_hash()
+            head.last_id, head.last_hash = event.id, event.hash
+        AuditEvent.objects.bulk_create(events)
+        head.save(update_fields=["last_id", "last_hash"])
+    for item in items:
+        if not isinstance(item, AuditEvent):
+            item()
+
+
+def after_chained(write: Callable[[], object]) -> None:
+    """Run ``write`` now, or, inside an ``audit_batch``, after the batch's events are chained
+    (under the head's lock), unless its savepoint is rolled back meanwhile."""
+    batch = _current_batch.get()
+    if batch is None:
+        write()
+    else:
+        batch.items.append((_marker(), write))
+
+
+def _lock_head_unless_batched() -> None:
+    if _current_batch.get() is None:
+        lock_head()
+
+
 def lock_head() -> AuditHead:
     """Take the audit chain's lock (the head row) for the rest of the transaction.
 
@@ -97,8 +180,23 @@ def audit_append(
     values: dict[str, list[str | None]] | None = None,
     actor: Actor | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain; serialised on the head row."""
+    """Append one event to the chain; serialised on the head row (inside an ``audit_batch``,
+    kept and chained at the block's end: the event returned has no id yet)."""
     who = actor or current_actor()
+    batch = _current_batch.get()
+    if batch is not None:
+        # Chained (id, time, hashes) when the batch ends.
+        event = AuditEvent(
+            actor_id=who.id,
+            actor_username=who.username[:150],
+            action=action,
+            object_type=object_type,
+            object_id=object_id[:64],
+            fields=fields or [],
+            values=values or {},
+        )
+        batch.items.append((_marker(), event))
+        return event
     with transaction.atomic():
         head = lock_head()
         event = AuditEvent(
@@ -143,7 +241,7 @@ class AuditedModel(models.Model):
         adding = self._state.adding
         update_fields = kwargs.get("update_fields")
         with transaction.atomic():
-            lock_head()
+            _lock_head_unless_batched()
             # Compare with the row as stored now, not as it was when this object was
             # loaded: another user may have changed it since.
             before: dict[str, Any] = {}
@@ -193,7 +291,7 @@ class AuditedModel(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         pk = self.pk
         with transaction.atomic():
-            lock_head()
+            _lock_head_unless_batched()
             result = super().delete(*args, **kwargs)
             audit_append(
                 action=AuditAction.DELETE, object_type=self._audit_label(), object_id=str(pk)

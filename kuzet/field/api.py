@@ -446,7 +446,14 @@ def field_package(request: HttpRequest) -> HttpResponse:
 )
 @in_request_language
 def field_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict[str, Any]]:
-    """One finalized record, sealed to the server's key: 201 new, 200 the same again."""
+    """One finalized record, sealed to the server's key: 201 new, 200 the same again.
+
+    Seal once and store the envelope; after a lost answer, a 5xx or a timeout send the same
+    envelope again (200 with the receipt if the first attempt committed, also while it is
+    still committing). A record sealed again is other content: 409. ``key``, ``iv`` and
+    ``ct`` are standard padded base64; ``ct`` at most 4,194,304 characters. The record's
+    data rules (required fields, choices, interview and consent rules, answers): see
+    docs/field-api.md, "Writing a client: the rules in full"."""
     device: DeviceToken = request.auth  # type: ignore[attr-defined]
     envelope = Envelope(
         kid=payload.envelope.kid,

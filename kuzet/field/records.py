@@ -26,7 +26,7 @@ from kuzet.recommendations.services import recommendation_record
 from kuzet.visits.models import Allegation, CodedPerson, ComplianceMark, Finding, Interview, Visit
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
-from kuzet.visits.services.responses import response_save, response_start
+from kuzet.visits.services.responses import response_record
 
 RecordType = Literal["interview", "response", "finding", "allegation", "recommendation"]
 _OPEN = ConfigDict(extra="ignore")  # a newer app may send fields this server does not know
@@ -233,11 +233,18 @@ def _apply_response(*, actor: Any, visit: Visit, data: Any) -> Any:
     if data.interview is not None:
         [interview_id] = _resolve(visit, Submission.Type.INTERVIEW, [data.interview], "interview")
         interview = Interview.objects.get(pk=interview_id)
+    # Validated once: the same result decides the record and gives the stored counts.
     result = validate_response(version.document, data.answers)
     if result.errors:
         raise RecordRejected(result.errors)
-    response = response_start(actor=actor, visit=visit, version=version, interview=interview)
-    return response_save(actor=actor, response=response, answers=data.answers, revision=0)
+    return response_record(
+        actor=actor,
+        visit=visit,
+        version=version,
+        interview=interview,
+        answers=data.answers,
+        validated=result,
+    )
 
 
 def _apply_finding(*, actor: Any, visit: Visit, data: Any) -> Finding:

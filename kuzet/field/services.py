@@ -10,13 +10,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import ValidationError as SchemaError
 
 from kuzet.core.access import Refused, VisitAction, audit_refusal
-from kuzet.core.audit import acting_as
+from kuzet.core.audit import acting_as, audit_batch
 from kuzet.core.policy import Action, can
 from kuzet.field import keys
 from kuzet.field.models import DeviceToken, Submission
@@ -152,6 +152,18 @@ def _existing(uuid: uuid_module.UUID, user: Any, digest: str) -> Submission | No
     return stored
 
 
+def _claim(uuid: uuid_module.UUID) -> None:
+    """Hold the record's identifier for the rest of the transaction: a second attempt of the
+    same record (a resend racing its first attempt, still committing) waits here for the
+    first to commit or roll back, then finds its receipt. SQLite needs no lock: its write
+    transactions (IMMEDIATE) already run one at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(uuid.bytes[:8], signed=True)]
+            )
+
+
 def _open(uuid: uuid_module.UUID, envelope: Envelope) -> Record:
     try:
         plaintext = keys.open_envelope(
@@ -204,7 +216,8 @@ def submission_receive(
     """Receive one sealed record: (the submission, whether it is new).
 
     The same UUID with the same content is the stored submission again; with other
-    content a SubmissionConflict. Otherwise the envelope is opened and the record stored
+    content a SubmissionConflict. Two attempts of one record at once are stored once: the
+    second waits for the first (``_claim``) and answers with its receipt. Otherwise the envelope is opened and the record stored
     through its service, in one transaction and in the user's name. Raises
     SealedRecordError, VisitClosed, records.RecordRejected or records.MissingReference,
     having stored nothing.
@@ -218,7 +231,12 @@ def submission_receive(
         visit = _visit_for_recording(user, record.visit)
         data = parse_data(record)
         try:
-            with transaction.atomic():
+            with transaction.atomic(), audit_batch():
+                _claim(uuid)
+                # Received while this request was opening it (a resend racing the first)?
+                stored = _existing(uuid, user, digest)
+                if stored is not None:
+                    return stored, False
                 obj = apply_record(actor=user, visit=visit, record_type=record.type, data=data)
                 submission = Submission(
                     uuid=uuid,

@@ -4,6 +4,8 @@ import uuid
 
 from django.db import models
 
+from kuzet.core.audit import after_chained
+
 
 class VisitChange(models.Model):
     """A visit whose counted records (its stage, interviews, allegations, answers,
@@ -24,9 +26,13 @@ class VisitChange(models.Model):
 
     @staticmethod
     def mark(visit_id: int) -> None:
-        VisitChange.objects.bulk_create(
-            [VisitChange(visit_id=visit_id)],
-            update_conflicts=True,
-            unique_fields=["visit_id"],
-            update_fields=["token"],
+        # After the audit chain's head, as every writer takes them (inside an audit batch
+        # the head is taken at the batch's end).
+        after_chained(
+            lambda: VisitChange.objects.bulk_create(
+                [VisitChange(visit_id=visit_id)],
+                update_conflicts=True,
+                unique_fields=["visit_id"],
+                update_fields=["token"],
+            )
         )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import MEDIA_TYPES, labels_of, path_label, walk
-from kuzet.instruments.validation import validate_response
+from kuzet.instruments.validation import Validated, validate_response
 from kuzet.visits.models import ComplianceMark, Interview, Response, Visit, VisitChange
 from kuzet.visits.preparation import instruments_for
 from kuzet.visits.services.access import require_can_record
@@ -49,6 +49,44 @@ def response_start(
     """Start filling ``version`` on the visit: a published version of an instrument meant for
     the institution's type (or for every type). Older versions of such an instrument are
     accepted: a tablet may have started a record before a newer one was published."""
+    response = Response(visit=visit, version=version, interview=interview, started_by=actor)
+    _check_start(actor, response)
+    _recount(response)
+    response.save()
+    return response
+
+
+@transaction.atomic
+def response_record(
+    *,
+    actor: Any,
+    visit: Visit,
+    version: InstrumentVersion,
+    answers: dict[str, Any],
+    interview: Interview | None = None,
+    validated: Validated | None = None,
+) -> Response:
+    """Start a response and store its answers in one step (a finalized record from a
+    tablet): the checks of ``response_start``, then the answers as ``response_save`` stores
+    them — one row written, one audit event, the answers validated once (``validated``: the
+    caller's ``validate_response`` of these answers, if it already ran it)."""
+    if not isinstance(answers, dict):
+        raise ValidationError(_("The answers must be a JSON object keyed by question name."))
+    if len(str(answers)) > MAX_ANSWERS_CHARS:
+        raise ValidationError(_("The answers are too long to be a response."))
+    response = Response(visit=visit, version=version, interview=interview, started_by=actor)
+    response.answers = answers
+    _check_start(actor, response)
+    response.revision = 1  # as started (0), then saved once
+    marks = _recount(response, validated)
+    response.save()
+    if _store_marks(response, marks, new=True):
+        VisitChange.mark(visit.pk)
+    return response
+
+
+def _check_start(actor: Any, response: Response) -> None:
+    visit, version, interview = response.visit, response.version, response.interview
     require_can_record(actor, visit)
     if not version.is_published:
         raise ValidationError(_("Only a published version of an instrument can be filled."))
@@ -67,10 +105,6 @@ def response_start(
                 ]
             }
         )
-    response = Response(visit=visit, version=version, interview=interview, started_by=actor)
-    _recount(response)
-    response.save()
-    return response
 
 
 def version_applies(version: InstrumentVersion, visit: Visit) -> bool:
@@ -101,10 +135,12 @@ def response_save(
     return stored
 
 
-def _recount(response: Response) -> dict[str, tuple[str, str, str]]:
+def _recount(
+    response: Response, validated: Validated | None = None
+) -> dict[str, tuple[str, str, str]]:
     """Update the response's counts; return its compliance answers by path."""
     document = response.version.document
-    result = validate_response(document, response.answers)
+    result = validated or validate_response(document, response.answers)
     response.answered_count = sum(1 for _path, _value in _flat(result.answers))
     response.problem_count = sum(len(m) for m in result.errors.values())
     sections: dict[str, str] = {}
@@ -133,10 +169,12 @@ def _flat(answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
             yield name, value
 
 
-def _store_marks(response: Response, marks: dict[str, tuple[str, str, str]]) -> bool:
+def _store_marks(
+    response: Response, marks: dict[str, tuple[str, str, str]], *, new: bool = False
+) -> bool:
     """Make the response's ComplianceMark rows say what ``marks`` says (links kept); returns
-    whether any row changed."""
-    existing = {m.path: m for m in response.marks.all()}
+    whether any row changed. ``new``: the response was just created (it has no rows yet)."""
+    existing = {} if new else {m.path: m for m in response.marks.all()}
     changed = False
     for path, mark in existing.items():
         if path not in marks:

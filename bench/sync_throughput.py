@@ -1,0 +1,412 @@
+"""Benchmark: sealed checklist records per second into the production configuration.
+
+    .venv/bin/python bench/sync_throughput.py                       # 1 and 4 gunicorn workers
+    .venv/bin/python bench/sync_throughput.py --workers 1 2 4 --records 600
+
+Builds a throw-away PostgreSQL database ``<name>_bench_sync`` on the server DATABASE_URL
+names (default ``postgresql://postgres@127.0.0.1:5432/kuzet``; dropped afterwards),
+migrates it, loads the demo data, publishes a checklist of 250 questions (10 sections of 20
+compliance items, 3 texts and 2 numbers, every one required) and gives 16 bench users a
+device token each, each on a visit of their own. Then, for each worker count, starts
+gunicorn exactly as production does (``deploy/gunicorn.conf.py``, debug off, persistent
+database connections, ``KUZET_WEB_WORKERS=N``) and sends, with 1, 4 and 16 concurrent
+devices (each its own thread, each device one after the other), sealed
+response records holding 250 answers. Every record is sealed before the clock starts (as a
+tablet does before it syncs); every answer must be 201. Prints records/s and the p95
+latency of a submission and the server's CPU time per record (gunicorn workers and
+PostgreSQL backends, from /proc: a figure the machine's load does not inflate) next to
+ODK Central's published figure (41 submissions/s for
+250-question forms on a 2 GB server), with the machine's ``uptime`` load before and after
+each run: other engineers share the CPU, so read the figures with the load.
+
+nginx is left out (it buffers the request body and hands it over on loopback: it adds a
+copy, not a serialisation point); the background worker too (the dashboard's catch-up runs
+between page loads, not in the submission).
+"""
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+ODK_RECORDS_PER_SECOND = 41
+DEVICES = (1, 4, 16)
+SECTIONS, ITEMS = 10, 20  # 10 × (20 compliance + 3 text + 2 integer) = 250 questions
+
+SETUP = r"""
+import io, os
+from openpyxl import Workbook
+from kuzet.field.services import device_token_issue
+from kuzet.instruments.models import InstrumentVersion
+from kuzet.people.models import GroupMembership, RegionalGroup
+from kuzet.instruments.services import instrument_version_import, instrument_version_publish
+from kuzet.people.models import User
+from kuzet.visits.models import TeamMember, Visit
+from kuzet.visits.services.access import visit_access
+
+sections, items = int(os.environ["BENCH_SECTIONS"]), int(os.environ["BENCH_ITEMS"])
+book = Workbook()
+survey = book.active
+survey.title = "survey"
+survey.append(["type", "name", "label::Русский (ru)", "label::Қазақша (kk)", "required"])
+for s in range(sections):
+    survey.append(["begin group", f"s{s}", f"Раздел {s}", f"Бөлім {s}"])
+    for i in range(items):
+        survey.append(["select_one compliance", f"s{s}_c{i}", f"Пункт {s}.{i}", f"Тармақ {s}.{i}", "yes"])
+    for i in range(3):
+        survey.append(["text", f"s{s}_t{i}", f"Замечание {s}.{i}", f"Ескерту {s}.{i}", "yes"])
+    for i in range(2):
+        survey.append(["integer", f"s{s}_n{i}", f"Число {s}.{i}", f"Сан {s}.{i}", "yes"])
+    survey.append(["end group"])
+choices = book.create_sheet("choices")
+choices.append(["list_name", "name", "label::Русский (ru)", "label::Қазақша (kk)"])
+for name, ru, kk in (("compliant", "Соответствует", "Сәйкес"), ("partly", "Частично", "Ішінара"),
+                     ("non_compliant", "Не соответствует", "Сәйкес емес"),
+                     ("not_checked", "Не проверялось", "Тексерілмеді")):
+    choices.append(["compliance", name, ru, kk])
+settings = book.create_sheet("settings")
+settings.append(["form_title", "form_id", "version", "default_language", "kuzet_title_kk", "kuzet_kind"])
+settings.append(["Чек-лист 250", "bench-250", "2026.1", "Русский (ru)", "Тексеру 250", "checklist"])
+buffer = io.BytesIO()
+book.save(buffer)
+secretariat = User.objects.filter(role="secretariat").order_by("pk").first()
+version = InstrumentVersion.objects.filter(instrument__code="bench-250", status="published").first()
+if version is None:
+    outcome = instrument_version_import(data=buffer.getvalue(), actor=secretariat)
+    assert outcome.version is not None, outcome.errors
+    version = instrument_version_publish(version=outcome.version, actor=secretariat)
+print("VERSION", version.pk)
+demo = User.objects.get(username="demo-leader")
+visits = [v for v in Visit.objects.order_by("pk") if visit_access(demo, v).record]
+for n in range(int(os.environ["BENCH_DEVICES"])):
+    visit = visits[n % len(visits)]
+    user = User.objects.filter(username=f"bench-{n}").first()
+    if user is None:
+        user = User.objects.create_user(f"bench-{n}", password=None, role="group_leader")
+        TeamMember.objects.create(visit=visit, user=user, role=TeamMember.Role.MEMBER)
+        for group in RegionalGroup.objects.filter(memberships__user=demo, region=visit.region):
+            GroupMembership.objects.create(group=group, user=user)
+    assert visit_access(user, visit).record
+    _device, token = device_token_issue(user=user, name=f"Bench tablet {n}")
+    print("DEVICE", visit.pk, token)
+"""
+
+
+def seal_bytes(plaintext: bytes, *, spki: str, kid: str) -> dict[str, Any]:
+    """As the field app seals (kuzet/field/tests/device.py): RSA-OAEP-256 + AES-256-GCM."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    public_key = serialization.load_der_public_key(base64.b64decode(spki))
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    data_key, iv = AESGCM.generate_key(bit_length=256), os.urandom(12)
+    wrapped = public_key.encrypt(
+        data_key,
+        padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None),
+    )
+    b64 = lambda data: base64.b64encode(data).decode("ascii")  # noqa: E731
+    return {"v": 1, "alg": "RSA-OAEP-256+A256GCM", "kid": kid, "key": b64(wrapped), "iv": b64(iv),
+            "ct": b64(AESGCM(data_key).encrypt(iv, plaintext, None))}  # fmt: skip
+
+
+def record(kind: str, visit: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"uuid": str(uuid.uuid4()), "type": kind, "visit": visit,
+            "created_at": "2026-12-01T10:00:00+05:00", "finalized_at": "2026-12-01T10:30:00+05:00",
+            "device": "Bench tablet", "data": data}  # fmt: skip
+
+
+def postgres(url: str, sql: str) -> None:
+    import psycopg
+
+    maintenance = urlsplit(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def database_backends(admin_url: str, name: str) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+        ).fetchall()
+    return [int(pid) for (pid,) in rows]
+
+
+def load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def answers() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    values = ("compliant", "partly", "not_checked", "compliant")
+    for s in range(SECTIONS):
+        for i in range(ITEMS):
+            out[f"s{s}_c{i}"] = values[(s + i) % len(values)]
+        for i in range(3):
+            out[f"s{s}_t{i}"] = f"Замечание к разделу {s}, пункт {i}: всё записано в журнале."
+        for i in range(2):
+            out[f"s{s}_n{i}"] = s * 10 + i
+    return out
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.log = log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+            cwd=ROOT,
+            env={**env, "KUZET_BIND": f"127.0.0.1:{self.port}", "KUZET_WEB_WORKERS": str(workers)},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn stopped: see {log}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer: see {log}")
+            time.sleep(0.3)
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+def post(port: int, token: str, body: bytes) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    connection.request(
+        "POST",
+        "/api/v1/field/submissions",
+        body,
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    reply = connection.getresponse()
+    data = reply.read()
+    connection.close()
+    return reply.status, data
+
+
+def run(port: int, devices: list[tuple[str, list[bytes]]]) -> tuple[float, list[float]]:
+    """Each device sends its bodies one after the other; all devices at once."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(devices) + 1)
+
+    def device(token: str, bodies: list[bytes]) -> None:
+        mine = []
+        start.wait()
+        for body in bodies:
+            began = time.perf_counter()
+            status, data = post(port, token, body)
+            mine.append(time.perf_counter() - began)
+            if status != 201:
+                failures.append(f"{status} {data[:300]!r}")
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=device, args=d) for d in devices]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if failures:
+        raise RuntimeError(f"{len(failures)} submissions failed, such as {failures[0]}")
+    return elapsed, latencies
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--records", type=int, default=480, help="records per run")
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--reuse", action="store_true", help="use the database kept before")
+    args = parser.parse_args()
+    from cryptography.fernet import Fernet
+
+    database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/kuzet")
+    if not database.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL server")
+    name = (urlsplit(database).path.lstrip("/") or "kuzet") + "_bench_sync"
+    url = urlsplit(database)._replace(path=f"/{name}").geturl()
+    if not args.reuse:
+        postgres(database, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres(database, f'CREATE DATABASE "{name}"')
+    # Kept with the database (--keep, --reuse): its encrypted fields need the same keys.
+    work = Path(tempfile.gettempdir()) / f"kuzet-bench-sync-{name}"
+    secrets_dir = work / "secrets"
+    secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for secret, make in (("secret-key", lambda: os.urandom(48).hex()),
+                         ("audit-key", lambda: os.urandom(48).hex()),
+                         ("field-keys", lambda: Fernet.generate_key().decode())):  # fmt: skip
+        if not args.reuse or not (secrets_dir / secret).exists():
+            (secrets_dir / secret).write_text(make())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
+    env.update(
+        KUZET_DEBUG="0",
+        KUZET_SECRET_KEY_FILE=str(secrets_dir / "secret-key"),
+        KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
+        KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
+        KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
+        KUZET_ALLOWED_HOSTS="127.0.0.1",
+        KUZET_SSL_REDIRECT="0",
+        DATABASE_URL=url,
+        KUZET_DB_CONN_MAX_AGE="60",
+        KUZET_VAR_DIR=str(work / "var"),
+        KUZET_AUDIT_ANCHOR_FILE=str(work / "anchors.jsonl"),
+        PYTHONUNBUFFERED="1",
+    )
+
+    def manage(*command: str, **extra: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode:
+            raise RuntimeError(f"manage.py {command[0]}: {result.stderr[-3000:]}")
+        return result.stdout
+
+    try:
+        if not args.reuse:
+            manage("migrate", "--no-input", "-v0")
+            manage("load_demo_data", KUZET_DEBUG="1", KUZET_DEMO="1")
+        out = manage(
+            "shell", "-c", SETUP, BENCH_SECTIONS=str(SECTIONS), BENCH_ITEMS=str(ITEMS),
+            BENCH_DEVICES=str(max(DEVICES)),
+        )  # fmt: skip
+        version = int(
+            next(line.split()[1] for line in out.splitlines() if line.startswith("VERSION"))
+        )
+        tokens = [line.split()[1:] for line in out.splitlines() if line.startswith("DEVICE")]
+        server = Server(env, 1, work / "gunicorn-setup.log")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+            connection.request(
+                "GET", "/api/v1/field/package", headers={"Authorization": f"Bearer {tokens[0][1]}"}
+            )
+            key = json.loads(connection.getresponse().read())["server_key"]
+        finally:
+            server.stop()
+        filled = answers()
+
+        def sealed(visit: int) -> bytes:
+            rec = record("response", visit, {"version": version, "answers": filled})
+            envelope = seal_bytes(json.dumps(rec).encode(), spki=key["spki"], kid=key["kid"])
+            return json.dumps({"uuid": rec["uuid"], "envelope": envelope}).encode()
+
+        rows = []
+        sample = sealed(int(tokens[0][0]))
+        for workers in args.workers:
+            server = Server(env, workers, work / f"gunicorn-{workers}.log")
+            try:
+                # Warm-up: every worker has imported, connected and answered once.
+                for _ in range(workers * 3):
+                    status, data = post(server.port, tokens[0][1], sealed(int(tokens[0][0])))
+                    assert status == 201, data[:500]
+                for count in DEVICES:
+                    per = max(1, args.records // count)
+                    devices = [
+                        (tokens[n][1], [sealed(int(tokens[n][0])) for _ in range(per)])
+                        for n in range(count)
+                    ]
+                    before = load()
+                    admin = urlsplit(database)._replace(path="/postgres").geturl()
+                    processes = server.workers() + database_backends(admin, name)
+                    cpu = cpu_seconds(processes)
+                    elapsed, latencies = run(server.port, devices)
+                    cpu = cpu_seconds(processes) - cpu
+                    rows.append(
+                        (workers, count, len(latencies), elapsed, latencies, before, load(), cpu)
+                    )
+                    print(
+                        f"workers {workers}, devices {count}: "
+                        f"{len(latencies) / elapsed:.0f} records/s, p95 {p95(latencies) * 1000:.0f} ms",
+                        file=sys.stderr,
+                    )
+            finally:
+                server.stop()
+    finally:
+        if not args.keep:
+            postgres(database, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}; one record = {len(sample) / 1024:.0f} KiB sealed "
+          f"({SECTIONS * (ITEMS + 5)} answers).\n")  # fmt: skip
+    print("| gunicorn workers | devices at once | records | records/s | p95 | server CPU per record | ODK Central | load before → after |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    for workers, count, n, elapsed, latencies, before, after, cpu in rows:
+        print(
+            f"| {workers} | {count} | {n} | {n / elapsed:.1f} | {p95(latencies) * 1000:.0f} ms "
+            f"| {cpu / n * 1000:.0f} ms | {ODK_RECORDS_PER_SECOND}/s | {before} → {after} |"
+        )
+    print(
+        "\nServer CPU: user + system time of the gunicorn workers and the database backends "
+        "during the run, per record; two cores free for the server take at most "
+        "2 s / that time records per second."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.apps import apps
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
@@ -432,7 +433,8 @@ def backup_restore(
 
 def evidence_mismatches() -> tuple[int, list[str]]:
     """Every media evidence item's file hashed against its recorded SHA-256: (checked, problems)."""
-    from kuzet.visits.models import MediaEvidence
+    # Looked up by name: core sits below visits and does not import it.
+    MediaEvidence = apps.get_model("visits", "MediaEvidence")
 
     problems: list[str] = []
     checked = 0

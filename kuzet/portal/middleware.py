@@ -9,7 +9,7 @@ from django.urls import Resolver404, resolve, reverse
 from kuzet.core.policy import PORTAL_ROLES
 
 # URL namespaces and names an official may open besides the portal.
-OPEN_NAMESPACES = frozenset({"portal", "public", "notifications"})
+OPEN_NAMESPACES = frozenset({"portal", "public", "notifications", "apply", "verify"})
 OPEN_NAMES = frozenset(
     {
         "people:login",
@@ -18,6 +18,7 @@ OPEN_NAMES = frozenset(
         "people:two_factor_setup",
         "people:profile",
         "set_language",
+        "openrosa:root",
         "healthz",
         # The field app's shell holds no data (the field API refuses the role).
         "field:shell",

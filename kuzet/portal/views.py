@@ -52,6 +52,17 @@ def answers_of(recommendation: Recommendation) -> list[Answer]:
     )
 
 
+def npm_answers_context(recommendation: Recommendation, can_assess: bool) -> dict[str, Any]:
+    """The officials' answers on the NPM's page of a recommendation, with the form to
+    assess one when the reader may (``recommendations.hooks.detail_context``)."""
+    return {
+        "answers": answers_of(recommendation),
+        "assess_form": (
+            AssessAnswerForm() if can_assess and recommendation.status in OPEN_STATUSES else None
+        ),
+    }
+
+
 @login_required
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:

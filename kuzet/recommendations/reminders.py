@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from kuzet.core.policy import RULES, Action, regions_where
 from kuzet.notifications.services import notify
 from kuzet.people.models import User
+from kuzet.recommendations import hooks
 from kuzet.recommendations.models import Recommendation, Reminder
 
 LISTED = 20  # lines of a reminder about many recommendations
@@ -105,10 +106,8 @@ def recommendation_reminders_send(*, today: date | None = None) -> int:
     if not new:
         return 0
     # The addressees' officials hear of their own organisation's deadlines (the portal).
-    from kuzet.portal.services import addressee_reminders
-
     for kind, recommendations in new.items():
-        addressee_reminders(kind, recommendations)
+        hooks.reminders(kind, recommendations)
     for user, regions in _followers():
         for kind, recommendations in new.items():
             mine = [r for r in recommendations if regions is None or r.visit.region_id in regions]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from kuzet.core.access import check_region
 from kuzet.core.policy import Action
 from kuzet.quality.copies import forget_text, remember_text
+from kuzet.recommendations import hooks
 from kuzet.recommendations.models import Addressee, Recommendation, StatusChange
 from kuzet.visits.models import Finding, Visit, VisitChange
 from kuzet.visits.services.access import require_can_record
@@ -147,9 +148,7 @@ def visit_send(*, actor: Any, visit: Visit) -> Visit:
         recommendation.save(update_fields=["status"])
         StatusChange(recommendation=recommendation, status=R.ISSUED, assessed_by=actor).save()
     # Each addressee's officials get what is asked of them, with the deadlines (the portal).
-    from kuzet.portal.services import addressees_tell_sent
-
-    addressees_tell_sent(visit=visit, actor=actor)
+    hooks.sent(visit=visit, actor=actor)
     return visit
 
 

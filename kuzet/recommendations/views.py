@@ -17,10 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kuzet.core.access import VisitAction, check_audited
 from kuzet.core.forms import show_service_errors
 from kuzet.core.policy import Action, can
-from kuzet.portal.forms import AssessAnswerForm
-from kuzet.portal.views import answers_of
+from kuzet.recommendations import hooks
 from kuzet.recommendations.forms import AssessForm, RecommendationFilterForm, RecommendationForm
-from kuzet.recommendations.models import OPEN_STATUSES, Recommendation
+from kuzet.recommendations.models import Recommendation
 from kuzet.recommendations.services import (
     NEEDS_EVIDENCE,
     allowed_next,
@@ -168,12 +167,11 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form if can_assess and allowed_next(recommendation) else None,
             "can_correct": visit_access(request.user, recommendation.visit).record,
             "needs_evidence": sorted(NEEDS_EVIDENCE),
-            "answers": answers_of(recommendation),
-            "assess_form": (
-                AssessAnswerForm()
-                if can_assess and recommendation.status in OPEN_STATUSES
-                else None
-            ),
+            **{
+                key: value
+                for extra in hooks.detail_context
+                for key, value in extra(recommendation, can_assess).items()
+            },
         },
     )
 

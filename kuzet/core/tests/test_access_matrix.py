@@ -182,7 +182,7 @@ EXPECTED: dict[str, Any] = {
     "openrosa:form": SKIP,
     "openrosa:manifest": SKIP,
     "openrosa:submission": SKIP,
-    "openrosa:connect": Expect(signed_in),
+    "openrosa:connect": Expect(npm_signed_in),
     "api-v1:openapi-json": SKIP,
     "api-v1:device_token": SKIP,
     "api-v1:field_package": SKIP,

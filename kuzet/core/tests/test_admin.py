@@ -21,6 +21,7 @@ ALLOWED = {
     Role.COORDINATOR: set(),
     Role.COUNCIL: set(),
     Role.AUDITOR: set(),
+    Role.ADDRESSEE: set(),
     Role.SECRETARIAT: {"/admin/", "/admin/registry/institution/", "/admin/registry/region/",
                        "/admin/people/regionalgroup/"},
     Role.ADMINISTRATOR: set(PAGES),

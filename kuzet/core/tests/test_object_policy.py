@@ -32,7 +32,7 @@ from kuzet.visits.models import TeamMember, Visit
 from kuzet.visits.selectors import visits_for
 from kuzet.visits.services.access import visit_access
 
-P, L, C, S, K, A, U = (
+P, L, C, S, K, A, U, F = (
     Role.PARTICIPANT,
     Role.GROUP_LEADER,
     Role.COORDINATOR,
@@ -40,6 +40,7 @@ P, L, C, S, K, A, U = (
     Role.COUNCIL,
     Role.ADMINISTRATOR,
     Role.AUDITOR,
+    Role.ADDRESSEE,
 )
 PLACES = ["lead", "team", "region", "other"]
 # For each role, a string per action: Y/N for (team leader, team member, same region not on
@@ -53,6 +54,8 @@ EXPECTED: dict[Role, dict[VisitAction, str]] = {
     K: dict(zip(VisitAction, ["YYYY", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN"], strict=True)),
     A: dict(zip(VisitAction, ["NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN"], strict=True)),
     U: dict(zip(VisitAction, ["YYYY", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN"], strict=True)),
+    # An addressee's official never opens a visit, even if someone put them on its team.
+    F: dict(zip(VisitAction, ["NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN", "NNNN"], strict=True)),
 }  # fmt: skip
 CASES = [
     (role, action, place, answers[index] == "Y")

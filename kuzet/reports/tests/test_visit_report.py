@@ -335,7 +335,7 @@ def test_the_visit_date_is_the_day_of_entry_severity_agrees_and_recommendations_
         for label, value in block["rows"]
     }
     assert facts["Дата"] == f"{entered:%d.%m.%Y}"
-    assert facts["Плановая дата"] == f"{approved_visit.planned_date:%d.%m.%Y}"
+    assert facts["Планируемая дата"] == f"{approved_visit.planned_date:%d.%m.%Y}"
     headings = [b["text"] for b in document["blocks"] if b["type"] == "heading"]
     assert any("серьёзность: высокая" in h for h in headings), headings
     assert not any("серьёзность: высокий" in h or "серьёзность: средний" in h for h in headings)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from kuzet.core.small import small
 from kuzet.dashboard.indicators import Table
 
 # KATO code → (column, row), west to east and north to south.
@@ -75,12 +76,18 @@ def cells(coverage: Table, links: dict[str, str]) -> list[Cell]:
             name = name.removesuffix(suffix)
         label = _lines(name)
         fill = colour(int(percent) if percent is not None else None)
+        figure = f"{percent}%" if percent is not None else _("no institutions")
+        if 1 in row.withheld:  # a small count that may include others' visits: no percentage
+            figure = _("%(n)s visited") % {"n": small(1)}
+            recent = small(1)
+        elif row.withheld:  # "never visited" withheld: the percentage would give it back
+            figure = _("%(n)s visited") % {"n": recent}
         result.append(
             Cell(
                 x=col * (CELL_W + GAP),
                 y=line * (CELL_H + GAP),
                 label=[part for part in label if part],
-                figure=f"{percent}%" if percent is not None else _("no institutions"),
+                figure=figure,
                 fill=fill,
                 ink="#ffffff" if fill in ("#b4413c", "#38761d") else "#1d2327",
                 href=links.get(kato, ""),

@@ -18,9 +18,9 @@ from typing import Any, Protocol
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from matplotlib.typing import RcKeyType
 
 from kuzet.core.small import small
-from matplotlib.typing import RcKeyType
 
 # Text stays text (``svg.fonttype: none``): charts are small and sharp on a tablet, and their
 # words can be found in a report's PDF. DejaVu Sans covers the Kazakh letters.

@@ -20,6 +20,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from kuzet.core.policy import Action, regions_where, visit_scope
+from kuzet.core.small import is_small, small
 from kuzet.dashboard.facts import (
     CARRIED_OUT,
     OPEN,
@@ -31,8 +33,6 @@ from kuzet.dashboard.facts import (
     recommendations_select,
     visit_count_select,
 )
-from kuzet.core.policy import Action, regions_where, visit_scope
-from kuzet.core.small import is_small, small
 from kuzet.dashboard.filters import EARLIEST, LATEST, Filters
 from kuzet.dashboard.models import (
     Grain,

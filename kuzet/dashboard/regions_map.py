@@ -77,11 +77,12 @@ def cells(coverage: Table, links: dict[str, str]) -> list[Cell]:
         label = _lines(name)
         fill = colour(int(percent) if percent is not None else None)
         figure = f"{percent}%" if percent is not None else _("no institutions")
+        recent_shown = str(recent)
         if 1 in row.withheld:  # a small count that may include others' visits: no percentage
-            figure = _("%(n)s visited") % {"n": small(1)}
-            recent = small(1)
+            recent_shown = small(1)
+            figure = _("%(n)s visited") % {"n": recent_shown}
         elif row.withheld:  # "never visited" withheld: the percentage would give it back
-            figure = _("%(n)s visited") % {"n": recent}
+            figure = _("%(n)s visited") % {"n": recent_shown}
         result.append(
             Cell(
                 x=col * (CELL_W + GAP),
@@ -92,7 +93,7 @@ def cells(coverage: Table, links: dict[str, str]) -> list[Cell]:
                 ink="#ffffff" if fill in ("#b4413c", "#38761d") else "#1d2327",
                 href=links.get(kato, ""),
                 title=_("%(name)s: %(recent)s of %(total)s visited in 12 months")
-                % {"name": row.label, "recent": recent, "total": total},
+                % {"name": row.label, "recent": recent_shown, "total": total},
                 in_scope=True,
             )
         )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kuzet.core.http import client_ip
 from kuzet.core.policy import Action, Role, can
 from kuzet.membership import services
 from kuzet.membership.forms import (
@@ -42,7 +43,6 @@ from kuzet.membership.selectors import (
     ranking,
 )
 from kuzet.membership.tokens import mandate_code, normalise_code, status_token_ok
-from kuzet.core.http import client_ip
 from kuzet.people.models import User
 from kuzet.people.throttle import wait_message
 

@@ -24,6 +24,7 @@ def data_table(table: Table) -> SafeString:
         out.append(f"<tr><td>{escape(row.label)}</td>")
         for n, value in enumerate(row.values):
             # Counts are integers, shown without grouping (as ``localize`` shows them).
+            shown: str
             if n in row.withheld:
                 shown = escape(small(1))  # "< N": a small count that may single out a visit
             elif value is None:

@@ -87,7 +87,9 @@ def test_counts_made_only_of_the_viewers_own_visits_stay_exact(
     page = client.get("/dashboard/", query)
     assert page.context["headline"]["allegations"]["ill"] == 1
     assert page.context["headline"]["scheduled"] == 1
-    assert "&lt; 5" not in page.context["tables"][9].title  # (the page itself withholds the coverage: it counts every visit ever)
+    assert (
+        "&lt; 5" not in page.context["tables"][9].title
+    )  # (the page itself withholds the coverage: it counts every visit ever)
 
 
 @pytest.mark.parametrize("role", [Role.SECRETARIAT, Role.COUNCIL, Role.AUDITOR, Role.COORDINATOR])

@@ -46,8 +46,10 @@ def follow_up(
         actor=coordinator,
         institution=ours.visit.institution,
         planned_date=date(2027, 2, 1),
-        team=[TeamPlace(new_leader, TeamMember.Role.LEADER),
-              TeamPlace(newcomer, TeamMember.Role.MEMBER)],  # fmt: skip
+        team=[
+            TeamPlace(new_leader, TeamMember.Role.LEADER),
+            TeamPlace(newcomer, TeamMember.Role.MEMBER),
+        ],
         kind=Visit.Kind.FOLLOW_UP,
     )
     return {"visit": visit, "newcomer": newcomer, "earlier": ours.visit, "ours": ours}

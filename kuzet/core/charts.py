@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import matplotlib
+from django.conf import settings
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
@@ -139,6 +140,8 @@ def _bars(table: Table) -> Figure:
         )
         ax.bar_label(bars, labels=_labels(rows, col), padding=3, fontsize=10)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if not any(r.values[c] for r in rows for c in columns):  # only withheld small counts
+        ax.set_xlim(0, settings.KUZET_SMALL_COUNT)
     ax.set_yticks([i + band * (len(columns) - 1) / 2 for i in range(len(rows))])
     ax.set_yticklabels([_wrap(r.label) for r in rows])
     ax.invert_yaxis()
@@ -166,6 +169,8 @@ def _columns(table: Table) -> Figure:
     ax.set_xticklabels([_wrap(r.label, 7) for r in table.rows], fontsize=11)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.margins(y=0.15)
+    if not any(values):  # only withheld small counts
+        ax.set_ylim(0, settings.KUZET_SMALL_COUNT)
     return fig
 
 

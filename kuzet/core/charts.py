@@ -16,9 +16,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import matplotlib
+from django.conf import settings
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
+
+from kuzet.core.small import small
 
 # Text stays text (``svg.fonttype: none``): charts are small and sharp on a tablet, and their
 # words can be found in a report's PDF. DejaVu Sans covers the Kazakh letters.
@@ -98,13 +101,23 @@ def _table_figure(table: Table) -> Figure:
     return _bars(table)
 
 
+def _labels(rows: Sequence[TableRow], col: int) -> list[str]:
+    """Bar labels: the count, or "< N" where the dashboard withholds a small count (its bar
+    is drawn at zero, revealing nothing)."""
+    return [
+        small(1) if col in getattr(r, "withheld", ()) else f"{float(r.values[col] or 0):g}"
+        for r in rows
+    ]
+
+
 def _numeric_columns(table: Table) -> list[int]:
     """Columns to draw: counts, not percentages (those are in the table), and not a column
     of zeros (an empty plan would only add noise)."""
     return [
         i
         for i, c in enumerate(table.columns)
-        if not c.endswith("%") and any(r.values[i] for r in table.rows)
+        if not c.endswith("%")
+        and any(r.values[i] or i in getattr(r, "withheld", ()) for r in table.rows)
     ]
 
 
@@ -125,8 +138,10 @@ def _bars(table: Table) -> Figure:
             color=PALETTE[n % len(PALETTE)],
             label=table.columns[col],
         )
-        ax.bar_label(bars, labels=[f"{v:g}" for v in values], padding=3, fontsize=10)
+        ax.bar_label(bars, labels=_labels(rows, col), padding=3, fontsize=10)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if not any(r.values[c] for r in rows for c in columns):  # only withheld small counts
+        ax.set_xlim(0, settings.KUZET_SMALL_COUNT)
     ax.set_yticks([i + band * (len(columns) - 1) / 2 for i in range(len(rows))])
     ax.set_yticklabels([_wrap(r.label) for r in rows])
     ax.invert_yaxis()
@@ -149,11 +164,13 @@ def _columns(table: Table) -> Figure:
     bars = ax.bar(range(len(values)), values, color=PALETTE[0])
     if table.rows and table.rows[-1].key == "never":
         bars[-1].set_color(PALETTE[3])
-    ax.bar_label(bars, labels=[f"{v:g}" for v in values], padding=3, fontsize=10)
+    ax.bar_label(bars, labels=_labels(table.rows, 0), padding=3, fontsize=10)
     ax.set_xticks(range(len(values)))
     ax.set_xticklabels([_wrap(r.label, 7) for r in table.rows], fontsize=11)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.margins(y=0.15)
+    if not any(values):  # only withheld small counts
+        ax.set_ylim(0, settings.KUZET_SMALL_COUNT)
     return fig
 
 
@@ -164,7 +181,11 @@ def _line(table: Table) -> Figure:
     for n, column in enumerate(table.columns):
         ax.plot(
             x,
-            [float(r.values[n] or 0) for r in table.rows],
+            # A withheld small count is a gap in the line, not a zero.
+            [
+                float("nan") if n in getattr(r, "withheld", ()) else float(r.values[n] or 0)
+                for r in table.rows
+            ],
             marker="o",
             markersize=3,
             color=PALETTE[n % len(PALETTE)],

@@ -20,6 +20,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from kuzet.core.policy import Action, regions_where, visit_scope
+from kuzet.core.small import is_small, small
 from kuzet.dashboard.facts import (
     CARRIED_OUT,
     OPEN,
@@ -31,7 +33,7 @@ from kuzet.dashboard.facts import (
     recommendations_select,
     visit_count_select,
 )
-from kuzet.dashboard.filters import Filters
+from kuzet.dashboard.filters import EARLIEST, LATEST, Filters
 from kuzet.dashboard.models import (
     Grain,
     ItemCount,
@@ -46,6 +48,7 @@ from kuzet.quality.signals import SIGNALS
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.registry.models import Department, Institution, InstitutionType, Region
 from kuzet.visits.models import Allegation, Visit
+from kuzet.visits.selectors import visits_for
 
 S = Visit.Status
 R = Recommendation.Status
@@ -75,6 +78,8 @@ class Row:
     values: list[float | int | None]
     links: list[str] = field(default_factory=list)
     key: str = ""
+    # Columns whose count is withheld (the value is None, shown as "< N"): small numbers.
+    withheld: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -85,10 +90,14 @@ class Table:
     rows: list[Row]
     chart: str = "bar"  # bar (horizontal bars), columns, line; "" for no chart
     note: str = ""
+    # Columns that count no visit (institutions in the registry, plan entries): never withheld.
+    exact: tuple[int, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        return not any(v for row in self.rows for v in row.values)
+        return not any(v for row in self.rows for v in row.values) and not any(
+            row.withheld for row in self.rows
+        )
 
 
 def visit_q(f: Filters, prefix: str = "") -> Q:
@@ -341,6 +350,7 @@ def headline(f: Filters, tables: dict[str, Table]) -> dict[str, Any]:
             "percent": _percent(recent, total),
         },
         "recommendations": {"total": issued, "overdue": recs.get("overdue", 0)},
+        "implemented": recs.get(R.IMPLEMENTED, 0),
         "implementation_rate": _percent(
             recs.get(R.IMPLEMENTED, 0), issued - recs.get(R.NO_LONGER_RELEVANT, 0)
         ),
@@ -366,6 +376,89 @@ def headline(f: Filters, tables: dict[str, Table]) -> dict[str, Any]:
             "appeals_forwarded": _drill(f, has="appeals_forwarded"),
         },
     }
+
+
+# --- Small numbers ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Others:
+    """Whether the figures under the filters count visits the viewer cannot open: in the
+    period (most tables), and at any time (the coverage, from the institutions' last visit)."""
+
+    in_period: bool
+    any_time: bool
+
+    @property
+    def none(self) -> bool:
+        return not (self.in_period or self.any_time)
+
+
+def others_visits(user: Any, f: Filters) -> Others:
+    """The visits counted under ``f`` that ``user`` cannot open (a participant or a group
+    leader counts their region but opens their teams' visits). Nothing is withheld from the
+    national roles (secretariat, council, auditor: the country's figures are theirs) nor
+    from whoever opens every visit counted (a coordinator in their region)."""
+    if regions_where(user, Action.VIEW_DASHBOARD) is None:
+        return Others(False, False)
+    regions, team_only = visit_scope(user)
+    if regions is None and not team_only:
+        return Others(False, False)
+    openable = visits_for(user).values("pk")
+    ever = replace(f, start=EARLIEST, end=LATEST)
+    return Others(
+        in_period=visits_in(f).exclude(pk__in=openable).exists(),
+        any_time=visits_in(ever).exclude(pk__in=openable).exists(),
+    )
+
+
+# The tables counted from the institutions' last visit (at any time), not the period's.
+AS_OF_TODAY = {"coverage_days", "coverage_by_region"}
+
+
+def withhold(table: Table, others: Others) -> Table:
+    """``table`` with its small counts withheld when they may include visits the viewer
+    cannot open: a count from 1 to ``KUZET_SMALL_COUNT`` − 1 becomes None and is shown as
+    "< N" (in the table, the chart, the CSV and the map); a percentage of its row goes too
+    (it would give the count back). Counts of no visit (``table.exact``) stay exact; with no
+    such visit under the filters, every count does (it is made of the viewer's own visits)."""
+    if not (others.any_time if table.key in AS_OF_TODAY else others.in_period):
+        return table
+    for row in table.rows:
+        for n, value in enumerate(row.values):
+            counts = not table.columns[n].endswith("%") and n not in table.exact
+            if counts and isinstance(value, int) and is_small(value):
+                row.withheld.add(n)
+                row.values[n] = None
+        if row.withheld:
+            for n, column in enumerate(table.columns):
+                if column.endswith("%"):
+                    row.values[n] = None
+    return table
+
+
+def withhold_headline(figures: dict[str, Any], others: Others) -> dict[str, Any]:
+    """The headline figures with the small ones as "< N" (the same rule as ``withhold``)."""
+
+    def shown(value: Any, as_of_today: bool = False) -> Any:
+        hidden = others.any_time if as_of_today else others.in_period
+        return small(value) if hidden and isinstance(value, int) else value
+
+    coverage = figures["coverage"]
+    if others.any_time and (is_small(coverage["recent"]) or is_small(coverage["never"])):
+        coverage["percent"] = None
+    coverage["recent"] = shown(coverage["recent"], True)
+    coverage["never"] = shown(coverage["never"], True)
+    recommendations = figures["recommendations"]
+    implemented = figures.pop("implemented")
+    if others.in_period and is_small(implemented):
+        figures["implementation_rate"] = None
+    for key in ("scheduled", "carried_out"):
+        figures[key] = shown(figures[key])
+    for group in ("allegations", "appeals"):
+        figures[group] = {k: shown(v) for k, v in figures[group].items()}
+    figures["recommendations"] = {k: shown(v) for k, v in recommendations.items()}
+    return figures
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -425,7 +518,8 @@ def visits_by(f: Filters, dimension: str) -> Table:
         "kind": _("Visits by type of visit"),
         "status": _("Visits by stage"),
     }
-    return Table(f"visits_by_{dimension}", titles[dimension], columns, rows)
+    exact = (0,) if plan_group is not None else ()
+    return Table(f"visits_by_{dimension}", titles[dimension], columns, rows, exact=exact)
 
 
 def _labels(dimension: str, keys: set[Any]) -> dict[Any, str]:
@@ -511,6 +605,7 @@ def coverage_by_region(f: Filters) -> Table:
         [_("institutions"), _("visited in 12 months"), _("never visited"), _("coverage, %")],
         rows,
         chart="",
+        exact=(0,),
         note=_("Active institutions matching the filters, as of today; the period does not apply."),
     )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from kuzet.core.small import small
 from kuzet.dashboard.indicators import Table
 
 # KATO code → (column, row), west to east and north to south.
@@ -75,17 +76,24 @@ def cells(coverage: Table, links: dict[str, str]) -> list[Cell]:
             name = name.removesuffix(suffix)
         label = _lines(name)
         fill = colour(int(percent) if percent is not None else None)
+        figure = f"{percent}%" if percent is not None else _("no institutions")
+        recent_shown = str(recent)
+        if 1 in row.withheld:  # a small count that may include others' visits: no percentage
+            recent_shown = small(1)
+            figure = _("%(n)s visited") % {"n": recent_shown}
+        elif row.withheld:  # "never visited" withheld: the percentage would give it back
+            figure = _("%(n)s visited") % {"n": recent_shown}
         result.append(
             Cell(
                 x=col * (CELL_W + GAP),
                 y=line * (CELL_H + GAP),
                 label=[part for part in label if part],
-                figure=f"{percent}%" if percent is not None else _("no institutions"),
+                figure=figure,
                 fill=fill,
                 ink="#ffffff" if fill in ("#b4413c", "#38761d") else "#1d2327",
                 href=links.get(kato, ""),
                 title=_("%(name)s: %(recent)s of %(total)s visited in 12 months")
-                % {"name": row.label, "recent": recent, "total": total},
+                % {"name": row.label, "recent": recent_shown, "total": total},
                 in_scope=True,
             )
         )

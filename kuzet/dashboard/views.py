@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kuzet.core.charts import table_svg
 from kuzet.core.params import id_param
 from kuzet.core.policy import Action, can, regions_where
+from kuzet.core.small import small
 from kuzet.core.spreadsheets import formula_protected
 from kuzet.dashboard import indicators, regions_map
 from kuzet.dashboard.facts import (
@@ -95,6 +96,7 @@ def _filters(request: HttpRequest) -> tuple[Any, Filters, list[str]]:
 def indicators_page(request: HttpRequest) -> HttpResponse:
     _counting(request)
     form, f, problems = _filters(request)
+    others = indicators.others_visits(request.user, f)
     coverage = indicators.coverage_by_region(f)
     links = {
         row.key: f"{reverse('dashboard:indicators')}?{f.query(region=region_pk)}"
@@ -102,6 +104,13 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
     }
     tables = {key: indicators.TABLES[key](f) for key in CHARTED}
     tables["coverage_by_region"] = coverage
+    # The headline sums the exact tables, then withholds its own small figures.
+    headline = indicators.withhold_headline(indicators.headline(f, tables), others)
+    for table in tables.values():
+        indicators.withhold(table, others)
+    quality_tables = [
+        indicators.withhold(indicators.TABLES[key](f), others) for key in QUALITY_TABLES
+    ]
     cells = regions_map.cells(coverage, links)
     # The drawing is cropped to the regions shown (one cell for a coordinator).
     x0 = min((c.x for c in cells), default=0)
@@ -113,9 +122,9 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
         "problems": problems,
         "filters": f,
         "query": f.query(),
-        "headline": indicators.headline(f, tables),
+        "headline": headline,
         "tables": [tables[key] for key in CHARTED],
-        "quality_tables": [indicators.TABLES[key](f) for key in QUALITY_TABLES],
+        "quality_tables": quality_tables,
         "may_set_quality": can(request.user, Action.MANAGE_QUALITY_SETTINGS),
         "quality_note": indicators.QUALITY_NOTE,
         "coverage": coverage,
@@ -125,6 +134,8 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
         "map_height": height,
         "map_legend": regions_map.legend(),
         "no_institutions": not any(row.values[0] for row in coverage.rows),
+        "withheld": not others.none,
+        "small_count": settings.KUZET_SMALL_COUNT,
     }
     return render(request, "dashboard/indicators.html", context)
 
@@ -139,7 +150,7 @@ def _table_or_404(request: HttpRequest, key: str) -> indicators.Table:
     if key not in indicators.TABLES:
         raise Http404
     _form, f, _problems = _filters(request)
-    return indicators.TABLES[key](f)
+    return indicators.withhold(indicators.TABLES[key](f), indicators.others_visits(request.user, f))
 
 
 def _drawn(table: indicators.Table) -> bytes:
@@ -147,7 +158,7 @@ def _drawn(table: indicators.Table) -> bytes:
     100–300 ms, and the table itself is counted afresh on every request, so a changed figure
     (or another language) is another key and nothing stale is shown."""
     drawn: list[Any] = [table.key, table.title, table.chart, table.columns]
-    drawn += [[row.label, row.values] for row in table.rows]
+    drawn += [[row.label, row.values, sorted(row.withheld)] for row in table.rows]
     digest = hashlib.sha256(json.dumps(drawn, default=str).encode()).hexdigest()
     svg: bytes | None = cache.get(f"dashboard:svg:{digest}")
     if svg is None:
@@ -179,8 +190,12 @@ def table_csv(request: HttpRequest, key: str) -> HttpResponse:
     writer = csv.writer(response)
     # Labels are names people typed (addressees, institutions): never live formulas.
     writer.writerow(["", *map(formula_protected, table.columns)])
+    withheld = small(1)  # "< N"
     for row in table.rows:
-        values = ("" if v is None else v for v in row.values)
+        values = (
+            withheld if n in row.withheld else "" if v is None else v
+            for n, v in enumerate(row.values)
+        )
         writer.writerow([formula_protected(row.label), *values])
     return response
 

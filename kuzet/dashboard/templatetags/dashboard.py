@@ -10,6 +10,7 @@ from django.utils.formats import localize
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from kuzet.core.small import small
 from kuzet.dashboard.indicators import Table
 
 register = template.Library()
@@ -23,7 +24,10 @@ def data_table(table: Table) -> SafeString:
         out.append(f"<tr><td>{escape(row.label)}</td>")
         for n, value in enumerate(row.values):
             # Counts are integers, shown without grouping (as ``localize`` shows them).
-            if value is None:
+            shown: str
+            if n in row.withheld:
+                shown = escape(small(1))  # "< N": a small count that may single out a visit
+            elif value is None:
                 shown = "—"
             elif isinstance(value, int):
                 shown = str(value)

@@ -661,7 +661,7 @@ def _in_place(storage: Storage, upload: Upload, offset: int) -> bool:
     files (Django's FileSystemStorage, not a subclass that saves otherwise), and the upload
     was not begun in separate chunk objects (before this way of storing)."""
     plain = isinstance(storage, FileSystemStorage) and (
-        storage.__class__._save is FileSystemStorage._save
+        getattr(storage.__class__, "_save", None) is vars(FileSystemStorage)["_save"]
     )
     if not plain:
         return False

@@ -211,11 +211,13 @@ def main() -> None:
         sampler.start()
         load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(server.pid)
+        client_before = time.process_time()
         started = time.perf_counter()
         with source.open("rb") as stream:
             media_uuid = upload(stream, digest, args.chunk * MIB)
         upload_seconds = time.perf_counter() - started
         server_cpu = cpu_seconds(server.pid) - cpu_before
+        client_cpu = time.process_time() - client_before
         load_after = os.getloadavg()[0]
         sampler.running = False
         sampler.join()
@@ -234,6 +236,7 @@ def main() -> None:
         print(f"| tus upload, creation to evidence | {upload_seconds:.2f} s, {size / MIB / upload_seconds:.0f} MiB/s |")  # fmt: skip
         print(f"| upload throughput / baseline throughput | {copy_seconds / upload_seconds:.2f} |")
         print(f"| server CPU (user + system) during the upload | {server_cpu:.2f} s, {server_cpu / (size / 1024 / MIB):.2f} s per GiB |")  # fmt: skip
+        print(f"| client CPU (this process: tuspy reading, SHA-1 of each chunk, sending) | {client_cpu:.2f} s |")  # fmt: skip
         print(f"| server RSS before (VmRSS) | {baseline / 1024:.1f} MiB |")
         print(f"| server peak RSS during (max of sampled VmRSS and VmHWM) | {peak / 1024:.1f} MiB (VmHWM after reset: {hwm_before / 1024:.1f} MiB, after upload: {hwm_after / 1024:.1f} MiB) |")  # fmt: skip
         print(f"| peak RSS growth | {(peak - baseline) / 1024:.1f} MiB |")

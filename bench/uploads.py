@@ -7,10 +7,13 @@ server, created here and dropped afterwards), migrates it, loads the demo data, 
 installed) in the demo configuration. A demo team leader signs a device in.
 
 Then, in one run: a file of ``--size`` MiB (a WebM signature, then random bytes) is
-copied with ``shutil.copyfile`` (the baseline), and uploaded with tuspy (an independent tus
+copied with ``shutil.copyfile`` and the copy's SHA-256 computed (the baseline: the least a
+server must do to store a file it verifies), and uploaded with tuspy (an independent tus
 client) in ``--chunk`` MiB chunks, each with a SHA-1 ``Upload-Checksum``, to
 ``/api/v1/uploads/`` — the time includes the completion (the server assembles the chunks
-into the evidence file and checks the whole file's SHA-256). The server's memory is read
+into the evidence file and checks the whole file's SHA-256). The server's CPU time (user +
+system, ``/proc/<pid>/stat``) during the upload gives CPU seconds per GiB, and the load
+average is printed (the machine may be shared). The server's memory is read
 from ``/proc/<pid>/status`` (VmRSS sampled every 20 ms, and VmHWM) after a small warm-up
 upload. Prints Markdown.
 
@@ -58,6 +61,16 @@ class RssSampler(threading.Thread):
         while self.running:
             self.peak = max(self.peak, status_kib(self.pid, "VmRSS"))
             time.sleep(0.02)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def sha256_of(path: Path) -> str:
+    with path.open("rb") as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
 def free_port() -> int:
@@ -184,6 +197,8 @@ def main() -> None:
         digest = make_file(source, size)
         started = time.perf_counter()
         shutil.copyfile(source, work / "copy.webm")
+        copy_only_seconds = time.perf_counter() - started
+        assert sha256_of(work / "copy.webm") == digest
         copy_seconds = time.perf_counter() - started
         (work / "copy.webm").unlink()
 
@@ -194,10 +209,16 @@ def main() -> None:
         hwm_before = status_kib(server.pid, "VmHWM")
         sampler = RssSampler(server.pid)
         sampler.start()
+        load_before = os.getloadavg()[0]
+        cpu_before = cpu_seconds(server.pid)
+        client_before = time.process_time()
         started = time.perf_counter()
         with source.open("rb") as stream:
             media_uuid = upload(stream, digest, args.chunk * MIB)
         upload_seconds = time.perf_counter() - started
+        server_cpu = cpu_seconds(server.pid) - cpu_before
+        client_cpu = time.process_time() - client_before
+        load_after = os.getloadavg()[0]
         sampler.running = False
         sampler.join()
         hwm_after = status_kib(server.pid, "VmHWM")
@@ -210,9 +231,12 @@ def main() -> None:
               f"database: {'PostgreSQL' if pg_name else 'SQLite'}, server: runserver (WSGI)\n")  # fmt: skip
         print("| measure | value |")
         print("|---|---|")
-        print(f"| plain file copy (shutil.copyfile) | {copy_seconds:.2f} s, {size / MIB / copy_seconds:.0f} MiB/s |")  # fmt: skip
+        print(f"| load average (1 min) before / after the upload | {load_before:.1f} / {load_after:.1f} |")  # fmt: skip
+        print(f"| baseline: plain copy (shutil.copyfile) + SHA-256 of the copy | {copy_seconds:.2f} s ({copy_only_seconds:.2f} s + {copy_seconds - copy_only_seconds:.2f} s), {size / MIB / copy_seconds:.0f} MiB/s |")  # fmt: skip
         print(f"| tus upload, creation to evidence | {upload_seconds:.2f} s, {size / MIB / upload_seconds:.0f} MiB/s |")  # fmt: skip
-        print(f"| upload throughput / copy throughput | {copy_seconds / upload_seconds:.2f} |")
+        print(f"| upload throughput / baseline throughput | {copy_seconds / upload_seconds:.2f} |")
+        print(f"| server CPU (user + system) during the upload | {server_cpu:.2f} s, {server_cpu / (size / 1024 / MIB):.2f} s per GiB |")  # fmt: skip
+        print(f"| client CPU (this process: tuspy reading, SHA-1 of each chunk, sending) | {client_cpu:.2f} s |")  # fmt: skip
         print(f"| server RSS before (VmRSS) | {baseline / 1024:.1f} MiB |")
         print(f"| server peak RSS during (max of sampled VmRSS and VmHWM) | {peak / 1024:.1f} MiB (VmHWM after reset: {hwm_before / 1024:.1f} MiB, after upload: {hwm_after / 1024:.1f} MiB) |")  # fmt: skip
         print(f"| peak RSS growth | {(peak - baseline) / 1024:.1f} MiB |")

@@ -1,28 +1,39 @@
 """Resumable uploads of media evidence: the state behind the tus endpoint (``field/tus.py``).
 
 State lives in the database (``Upload``, ``UploadChunk``), so an upload survives a restart
-and any app server can take the next chunk; bytes live only in the storage API. Each
-accepted PATCH becomes one object ``uploads/<id>/<offset>-<random>``, written as the request
-body streams in (constant memory) and recorded in the same transaction that moves the offset
-on, by compare-and-set (two requests racing at one offset: one wins, the other's bytes are
-dropped). The last chunk completes the upload: the objects are read in order and written as
-one evidence file while the whole-file SHA-256 is computed, then the file becomes an item
-of evidence through ``visits.services.media`` (its rules, its chain of custody), in the
+and any app server can take the next chunk; bytes live only in the evidence's storage. Each
+accepted PATCH is streamed in (constant memory) and recorded in the same transaction that
+moves the offset on, by compare-and-set (two requests racing at one offset: one wins, the
+other's bytes are not counted). The last chunk completes the upload: the whole-file SHA-256
+is computed from what was stored and checked against the device's, then the file becomes an
+item of evidence through ``visits.services.media`` (its rules, its chain of custody), in the
 transaction that moves the offset to the end. Until that commits nothing is evidence.
 
-Why the SHA-256 is recomputed at completion rather than carried across PATCHes: hashlib's
-state cannot be stored between requests, and SHA-256 of chunks does not compose into the
-file's. The storage API has no append, so the chunks must be read and concatenated once
-anyway; hashing during that one pass costs CPU only, and it hashes what was stored, not
-what was received.
+Two ways of keeping the bytes, by storage:
+
+* Django's ``FileSystemStorage`` (the default): one file per upload, each chunk written at
+  its offset as it arrives; at completion the file is read once to hash it and becomes the
+  evidence file by a hard link, not a copy (``_append_in_place``). Each byte is written once
+  and hashed once (plus the client's own ``Upload-Checksum`` of its chunk, when sent).
+* Any other storage (an object store has no append and no rename): each chunk one object
+  ``uploads/<id>/<offset>-<random>``; at completion the objects are read in order and
+  written as one evidence file while it is hashed.
+
+Why the SHA-256 is computed at completion rather than carried across PATCHes: hashlib's
+state cannot be stored between requests (another process may take the next chunk), and
+SHA-256 of chunks does not compose into the file's. Reading the file once more costs little
+next to receiving it, and it hashes what was stored, not what was received.
 """
 
 import contextlib
+import fcntl
 import hashlib
 import logging
+import os
 import secrets
+import time
 import uuid as uuid_module
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +42,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -534,6 +545,15 @@ def upload_append(
         return state
 
     storage = _storage()
+    if _in_place(storage, upload, offset):
+        try:
+            return _append_in_place(storage, upload, offset, length, body, checksum, state)
+        except _Lost:
+            if not Upload.objects.filter(pk=upload.pk, media__isnull=True).exists():
+                # Completed or abandoned meanwhile: what this one wrote is a stray file.
+                with contextlib.suppress(OSError):
+                    storage.delete(_data_name(upload.pk))
+            raise OffsetMismatch(upload_state(user=user, upload_id=upload_id).offset) from None
     reader = _BodyReader(body, length, checksum.algorithm if checksum else None)
     part = _save(storage, f"uploads/{upload.pk}/{offset:020d}-{secrets.token_hex(4)}", reader)
     try:
@@ -597,31 +617,7 @@ def _complete(upload: Upload, last_part: str) -> UploadState:
         _discard(upload)
         raise HashMismatch(expected=upload.sha256, received=received)
     try:
-        with acting_as(user), transaction.atomic():
-            moved = Upload.objects.filter(
-                pk=upload.pk, offset=upload.offset, media__isnull=True
-            ).update(offset=upload.length)
-            if not moved:
-                raise _Lost
-            item = media_add_stored(
-                actor=user,
-                visit=visit,
-                uuid=upload.pk,
-                stored_name=final,
-                size=source.size,
-                sha256=received,
-                head=source.head,
-                expected_sha256=upload.sha256,
-                original_name=upload.filename,
-                kind=upload.kind,
-                finding=upload.finding,
-                interview=upload.interview,
-                captured_at=upload.captured_at,
-                device=upload.device,
-                description=upload.description,
-                appeal_consent=upload.appeal_consent,
-            )
-            Upload.objects.filter(pk=upload.pk).update(media=item)
+        _recorded(upload, visit, final, source.size, received, source.head)
     except _Lost:
         # Another request completed it first: keep its file, drop this copy.
         winner = MediaEvidence.objects.filter(uuid=upload.pk).first()
@@ -639,6 +635,226 @@ def _complete(upload: Upload, last_part: str) -> UploadState:
     UploadChunk.objects.filter(upload_id=upload.pk).delete()
     upload.refresh_from_db()
     return _state(upload)
+
+
+# --- Appending in place: a storage on the local filesystem ----------------------------
+#
+# With Django's own FileSystemStorage an upload is one file, ``uploads/<id>/data``: each
+# PATCH writes its body at its offset as it streams in (written once, constant memory) and
+# moves the offset on by compare-and-set, as above. Bytes past the offset (a chunk cut
+# short, damaged, or a loser of a race) are not counted and are overwritten by the next
+# chunk. The completion hashes the file once, under an exclusive lock that waits for every
+# request still writing, and links it to the evidence name (no copy): only the verified
+# bytes become evidence, and nothing writes to them after.
+
+DATA = "data"
+# How long a completion waits for requests still writing the file (a stale retry).
+WRITERS_WAIT = 10.0
+
+
+def _data_name(upload_id: uuid_module.UUID) -> str:
+    return f"uploads/{upload_id}/{DATA}"
+
+
+def _in_place(storage: Storage, upload: Upload, offset: int) -> bool:
+    """Whether this chunk is written into the upload's one file: the storage keeps plain
+    files (Django's FileSystemStorage, not a subclass that saves otherwise), and the upload
+    was not begun in separate chunk objects (before this way of storing)."""
+    plain = isinstance(storage, FileSystemStorage) and (
+        getattr(storage.__class__, "_save", None) is vars(FileSystemStorage)["_save"]
+    )
+    if not plain:
+        return False
+    return offset == 0 or not upload.chunks.exclude(name=_data_name(upload.pk)).exists()
+
+
+def _made_folder(storage: FileSystemStorage, path: Path) -> None:
+    mode = storage.directory_permissions_mode
+    if mode is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return
+    old = os.umask(0o777 & ~mode)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    finally:
+        os.umask(old)
+
+
+@contextlib.contextmanager
+def _locked(path: Path, *, create: bool, exclusive: bool) -> Iterator[int]:
+    """The file at ``path`` opened and locked (shared by writers; exclusive for the
+    completion, waiting at most WRITERS_WAIT). Raises _Lost when the file is no longer the
+    one at ``path`` (completed meanwhile), StorageUnavailable when writers do not finish."""
+    flags = os.O_RDWR | (os.O_CREAT if create else 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except FileNotFoundError:
+        raise _Lost from None
+    try:
+        if exclusive:
+            deadline = time.monotonic() + WRITERS_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StorageUnavailable from None
+                    time.sleep(0.05)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:
+            raise _Lost
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _append_in_place(
+    storage: Storage,
+    upload: Upload,
+    offset: int,
+    length: int,
+    body: Readable,
+    checksum: Checksum | None,
+    state: UploadState,
+) -> UploadState:
+    assert isinstance(storage, FileSystemStorage)
+    name = _data_name(upload.pk)
+    path = Path(storage.path(name))
+    reader = _BodyReader(body, length, checksum.algorithm if checksum else None)
+    try:
+        _made_folder(storage, path)
+        with _locked(path, create=True, exclusive=False) as fd:
+            if storage.file_permissions_mode is not None:
+                os.fchmod(fd, storage.file_permissions_mode)
+            position = offset
+            while data := reader.read(READ_SIZE):
+                view = memoryview(data)
+                while view:
+                    written = os.pwrite(fd, view, position)
+                    position += written
+                    view = view[written:]
+    except OSError:
+        logger.exception("uploads: could not write an upload's file")
+        raise StorageUnavailable from None
+    if checksum is not None and reader.checksum is not None:
+        if reader.interrupted:
+            raise IncompleteChunk
+        if not secrets.compare_digest(reader.checksum.digest(), checksum.digest):
+            raise ChecksumMismatch
+    if reader.received == 0:
+        return state
+    if offset + reader.received < upload.length:
+        return _commit_chunk(upload, offset, reader.received, name)
+    return _complete_in_place(storage, upload, name, path)
+
+
+def _file_hashed(fd: int) -> tuple[str, int, bytes]:
+    """SHA-256, size and first bytes of the open file ``fd``, read once from its start."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    buffer = bytearray(READ_SIZE)
+    view = memoryview(buffer)
+    while True:
+        count = os.preadv(fd, [buffer], size)
+        if not count:
+            break
+        if len(head) < HEAD_BYTES:
+            head += bytes(view[: HEAD_BYTES - len(head)][:count])
+        digest.update(view[:count])
+        size += count
+    return digest.hexdigest(), size, head
+
+
+def _complete_in_place(
+    storage: FileSystemStorage, upload: Upload, name: str, path: Path
+) -> UploadState:
+    """Verify the upload's file and make it the evidence file under its name (a hard link,
+    then the upload's name removed), in the transaction that records the item."""
+    user = upload.user
+    try:
+        with acting_as(user):
+            visit = _visit_for_recording(user, upload.visit_id)
+    except VisitClosed:
+        _discard(upload)
+        raise
+    with _locked(path, create=False, exclusive=True) as fd:
+        try:
+            received, size, head = _file_hashed(fd)
+        except OSError:
+            logger.exception("uploads: could not read an upload's file")
+            raise StorageUnavailable from None
+        if size != upload.length or received != upload.sha256:
+            _discard(upload)
+            raise HashMismatch(expected=upload.sha256, received=received)
+        final = storage.get_available_name(media_stored_name(visit=visit, uuid=upload.pk))
+        final_path = Path(storage.path(final))
+        try:
+            _made_folder(storage, final_path)
+            os.link(path, final_path)
+        except OSError:
+            logger.exception("uploads: could not link an upload's file as evidence")
+            raise StorageUnavailable from None
+        try:
+            item = _recorded(upload, visit, final, size, received, head)
+        except (PermissionDenied, ValidationError) as exc:
+            # The item can never be stored as it is (the service deleted the link).
+            _discard(upload)
+            if isinstance(exc, ValidationError):
+                raise UploadInvalid.from_validation(exc) from None
+            raise VisitClosed("access_denied") from None
+        except BaseException:
+            # Nothing recorded: the upload's own file stays, the chunk can be sent again.
+            with contextlib.suppress(OSError):
+                if not MediaEvidence.objects.filter(file=final).exists():
+                    final_path.unlink(missing_ok=True)
+            raise
+        del item
+        path.unlink(missing_ok=True)
+    _discard_bytes(upload.pk)
+    UploadChunk.objects.filter(upload_id=upload.pk).delete()
+    upload.refresh_from_db()
+    return _state(upload)
+
+
+def _recorded(
+    upload: Upload, visit: Visit, final: str, size: int, received: str, head: bytes
+) -> MediaEvidence:
+    """The item of evidence recorded, with the offset moved to the end by compare-and-set
+    (raises _Lost when another request did it first)."""
+    user = upload.user
+    with acting_as(user), transaction.atomic():
+        moved = Upload.objects.filter(
+            pk=upload.pk, offset=upload.offset, media__isnull=True
+        ).update(offset=upload.length)
+        if not moved:
+            raise _Lost
+        item = media_add_stored(
+            actor=user,
+            visit=visit,
+            uuid=upload.pk,
+            stored_name=final,
+            size=size,
+            sha256=received,
+            head=head,
+            expected_sha256=upload.sha256,
+            original_name=upload.filename,
+            kind=upload.kind,
+            finding=upload.finding,
+            interview=upload.interview,
+            captured_at=upload.captured_at,
+            device=upload.device,
+            description=upload.description,
+            appeal_consent=upload.appeal_consent,
+        )
+        Upload.objects.filter(pk=upload.pk).update(media=item)
+    return item
 
 
 def media_receipt_of(*, user: Any, uuid: uuid_module.UUID) -> dict[str, Any] | None:

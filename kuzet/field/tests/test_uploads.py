@@ -699,3 +699,37 @@ def test_a_web_upload_needs_the_pages_csrf_token_and_a_finding_of_the_visit(
     tus.client.logout()
     assert_problem(tus.create(data, visit), 401, "token_missing")
     assert not Upload.objects.exists() and not MediaEvidence.objects.exists()
+
+
+def test_on_the_filesystem_each_chunk_is_written_once_into_one_file_that_becomes_the_evidence(
+    visit: Visit, member: User, tus_for: Callable[[User], Tus], media_root: Path
+) -> None:
+    """No chunk objects to read back and copy: the chunks go into the upload's one file, at
+    their offsets, and the verified file is linked as the evidence file, not copied."""
+    tus = tus_for(member)
+    data = webm(50_000)
+    media_uuid = str(uuid.uuid4())
+    url = tus.create(data, visit, media_uuid)["Location"]
+    assert tus.patch(url, 0, data[:20_000], sha1(data[:20_000])).status_code == 204
+    # A checksummed chunk cut short: what arrived is not counted, the next one overwrites it.
+    cut = tus.client.generic(
+        "PATCH", url, data[20_000:30_000], content_type=CHUNK_TYPE,
+        **tus.headers(
+            HTTP_UPLOAD_OFFSET="20000",
+            HTTP_UPLOAD_CHECKSUM=sha1(data[20_000:30_000]),
+            **{"wsgi.input": Dropped(b"\0" * 4_000)},
+        ),
+    )  # fmt: skip
+    assert_problem(cut, 400, "incomplete_body")
+    assert tus.head(url)["Upload-Offset"] == "20000"
+    stored = files_under(media_root, "uploads")
+    assert stored == [media_root / "uploads" / media_uuid / "data"]
+    inode = stored[0].stat().st_ino
+    assert stored[0].read_bytes() == data[:20_000] + b"\0" * 4_000
+    tus.send(url, data, 10_000, start=20_000)
+
+    item = MediaEvidence.objects.get(uuid=media_uuid)
+    evidence = media_root / item.file.name
+    assert evidence.read_bytes() == data and item.sha256 == hashlib.sha256(data).hexdigest()
+    assert evidence.stat().st_ino == inode and evidence.stat().st_nlink == 1
+    assert files_under(media_root, "uploads") == [] and not UploadChunk.objects.exists()

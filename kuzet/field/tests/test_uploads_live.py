@@ -1,6 +1,9 @@
 """The tus endpoint against a real server process, with an independent client (tuspy):
 uploads in chunks, resuming after the server is stopped and started again (the state is
-in the database), and a connection lost in the middle of a chunk.
+in the database), a connection lost in the middle of a chunk, and uploads through a proxy
+that cuts connections at random points (before the request reaches the server, in its
+body, after the server answered, in the answer): nothing lost, nothing duplicated, hashes
+equal.
 
 The server runs as its own process (``manage.py runserver``) on its own database: a
 fresh SQLite file, or, when DATABASE_URL names PostgreSQL, a database created next to the
@@ -8,18 +11,24 @@ test database (so the suite's two database runs both cover the restart).
 """
 
 import base64
+import contextlib
 import hashlib
+import http.client
 import io
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,7 +39,7 @@ from tusclient.uploader import Uploader
 from kuzet.core.tests.browser import ROOT, _free_port
 from kuzet.people.demo import DEMO_PASSWORD
 
-pytestmark = pytest.mark.slow  # a server process of its own, restarted twice
+pytestmark = pytest.mark.slow  # a server process of its own, restarted twice; a cutting proxy
 UPLOADS = "/api/v1/uploads/"
 
 
@@ -302,3 +311,159 @@ def test_another_device_user_cannot_continue_the_upload(
     )
     with pytest.raises(Exception, match="404"):
         stranger.uploader(file_stream=io.BytesIO(data), url=upload.url)
+
+
+class CuttingProxy:
+    """A TCP proxy in front of the server that cuts some connections: before the request
+    reaches the server, in the middle of its body, after the server has answered (the
+    answer never arrives), or in the middle of the answer. Seeded, and bounded in cuts."""
+
+    FATES = ("pass", "before", "mid_request", "after", "mid_answer")
+
+    def __init__(self, port: int, seed: int, max_cuts: int) -> None:
+        self.target = ("127.0.0.1", port)
+        self.random = random.Random(seed)
+        self.max_cuts = max_cuts
+        self.cuts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.running = True
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.running = False
+        self.thread.join(timeout=5)
+        self.listener.close()
+
+    def _fate(self) -> str:
+        with self.lock:
+            fate = self.random.choice(self.FATES) if self.random.random() < 0.5 else "pass"
+            if fate != "pass" and sum(self.cuts.values()) >= self.max_cuts:
+                fate = "pass"
+            self.cuts[fate] += fate != "pass"
+            return fate
+
+    def _accept(self) -> None:
+        while self.running:
+            try:
+                client, _address = self.listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._relay, args=(client, self._fate()), daemon=True).start()
+
+    def _relay(self, client: socket.socket, fate: str) -> None:
+        upstream: socket.socket | None = None
+        try:
+            if fate == "before":
+                client.recv(65536)
+                return
+            upstream = socket.create_connection(self.target, timeout=30)
+            if fate == "mid_request":
+                first = client.recv(65536)
+                upstream.sendall(first[: len(first) // 2])
+                return
+            threading.Thread(target=self._forward, args=(client, upstream), daemon=True).start()
+            answer = upstream.recv(65536)
+            if fate == "after" or not answer:
+                return
+            if fate == "mid_answer":
+                client.sendall(answer[: max(1, len(answer) // 2)])
+                return
+            while answer:
+                client.sendall(answer)
+                answer = upstream.recv(65536)
+        except OSError:
+            pass
+        finally:
+            # shutdown, not only close: it wakes the pump blocked reading the other side.
+            for end in (client, upstream):
+                if end is not None:
+                    with contextlib.suppress(OSError):
+                        end.shutdown(socket.SHUT_RDWR)
+                    end.close()
+
+    @staticmethod
+    def _forward(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+
+
+def _through(port: int, method: str, path: str, headers: dict[str, str],
+             body: bytes = b"") -> tuple[int, dict[str, str]]:  # fmt: skip
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, path, body=body or None, headers=headers)
+        reply = connection.getresponse()
+        reply.read()
+        return reply.status, {k.lower(): v for k, v in reply.getheaders()}
+    finally:
+        connection.close()
+
+
+def test_uploads_through_a_network_that_cuts_connections_lose_and_duplicate_nothing(
+    server: LiveServer, signed_in: tuple[str, int]
+) -> None:
+    """A tablet that retries on every failure (no answer, a cut answer, any status):
+    creation, HEAD for the offset, a checksummed chunk from there — until HEAD says done."""
+    token, visit = signed_in
+    seed = random.randrange(1_000_000)
+    proxy = CuttingProxy(server.port, seed, max_cuts=80)
+    files = {str(uuid.uuid4()): recording(random.randint(100_000, 300_000)) for _ in range(4)}
+    auth = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0", "Connection": "close"}
+    requests = 0
+    try:
+        for media_uuid, data in files.items():
+            meta = {
+                "media_uuid": media_uuid,
+                "visit": str(visit),
+                "kind": "video",
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+            encoded = ",".join(
+                f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items()
+            )
+            location = ""
+            while True:
+                requests += 1
+                assert requests < 2_000, f"seed {seed}: no progress"
+                try:
+                    if not location:
+                        status, headers = _through(proxy.port, "POST", UPLOADS, {
+                            **auth, "Upload-Length": str(len(data)), "Upload-Metadata": encoded,
+                        })  # fmt: skip
+                        if status == 201:
+                            location = headers["location"]
+                        continue
+                    status, headers = _through(proxy.port, "HEAD", location, auth)
+                    if status != 200:
+                        continue
+                    offset = int(headers["upload-offset"])
+                    if offset == len(data):
+                        assert headers["kuzet-media"] == media_uuid
+                        break
+                    piece = data[offset : offset + 64 * 1024]
+                    digest = base64.b64encode(hashlib.sha1(piece).digest()).decode()  # noqa: S324
+                    _through(proxy.port, "PATCH", location, {
+                        **auth, "Upload-Offset": str(offset), "Upload-Checksum": f"sha1 {digest}",
+                        "Content-Type": "application/offset+octet-stream",
+                    }, piece)  # fmt: skip
+                except (OSError, http.client.HTTPException):
+                    continue  # the connection was cut: ask where the upload stands
+    finally:
+        proxy.close()
+
+    assert sum(proxy.cuts.values()) > 0, f"seed {seed}: no connection was cut"
+    print(f"seed {seed}, {requests} requests, cuts: {dict(proxy.cuts)}")
+    media_root = Path(server.env["KUZET_VAR_DIR"]) / "media"
+    for media_uuid, data in files.items():
+        status, body = receipt(server, token, media_uuid)
+        assert status == 200, f"seed {seed}"
+        assert body["hash"] == hashlib.sha256(data).hexdigest(), f"seed {seed}"
+        stored = list((media_root / "evidence").rglob(f"{media_uuid}*"))
+        assert [path.read_bytes() == data for path in stored] == [True], f"seed {seed}"
+        # Nothing of the transfer is left (other tests of the module leave unfinished ones).
+        assert not (media_root / "uploads" / media_uuid).exists(), f"seed {seed}"

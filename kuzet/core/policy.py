@@ -84,6 +84,8 @@ class Action(StrEnum):
     VIEW_APPLICATIONS = "view_applications"
     SCORE_APPLICATIONS = "score_applications"
     MANAGE_PARTICIPANTS = "manage_participants"
+    VIEW_MEETINGS = "view_meetings"
+    MANAGE_MEETINGS = "manage_meetings"
     INVITE_OFFICIALS = "invite_officials"
     PUBLISH_REPORTS = "publish_reports"
     ANSWER_RECOMMENDATION = "answer_recommendation"
@@ -151,6 +153,8 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.SCORE_APPLICATIONS: (frozenset({Role.COUNCIL}), frozenset()),
     # Participants' terms (start, suspension, exclusion) on the Council's decision.
     Action.MANAGE_PARTICIPANTS: (frozenset({Role.SECRETARIAT}), frozenset()),
+    Action.VIEW_MEETINGS: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
+    Action.MANAGE_MEETINGS: (frozenset({Role.SECRETARIAT}), frozenset()),
     # The addressee portal (kuzet.portal): the secretariat invites each addressee's
     # officials; an official answers the recommendations of their own addressee only
     # (``portal.selectors``: the one object-level rule).

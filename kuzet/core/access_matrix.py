@@ -52,6 +52,10 @@ ACTION_MEANING: dict[Action, str] = {
     Action.VIEW_APPLICATIONS: "read applicants' applications and their personal data",
     Action.SCORE_APPLICATIONS: "score applicants on a call's criteria",
     Action.MANAGE_PARTICIPANTS: "start, suspend, end or exclude participants' terms",
+    Action.VIEW_MEETINGS: "read the Council's meetings, agendas, votes and unpublished decisions",
+    Action.MANAGE_MEETINGS: (
+        "record Council meetings and decisions (with group changes) and publish them"
+    ),
     Action.INVITE_OFFICIALS: "invite an addressee's officials to the portal",
     Action.PUBLISH_REPORTS: "publish or withdraw a report on the public site",
     Action.ANSWER_RECOMMENDATION: "answer the recommendations addressed to one's own organisation",

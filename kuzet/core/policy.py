@@ -84,6 +84,8 @@ class Action(StrEnum):
     VIEW_APPLICATIONS = "view_applications"
     SCORE_APPLICATIONS = "score_applications"
     MANAGE_PARTICIPANTS = "manage_participants"
+    VIEW_MEETINGS = "view_meetings"
+    MANAGE_MEETINGS = "manage_meetings"
     INVITE_OFFICIALS = "invite_officials"
     PUBLISH_REPORTS = "publish_reports"
     ANSWER_RECOMMENDATION = "answer_recommendation"
@@ -151,6 +153,8 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.SCORE_APPLICATIONS: (frozenset({Role.COUNCIL}), frozenset()),
     # Participants' terms (start, suspension, exclusion) on the Council's decision.
     Action.MANAGE_PARTICIPANTS: (frozenset({Role.SECRETARIAT}), frozenset()),
+    Action.VIEW_MEETINGS: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
+    Action.MANAGE_MEETINGS: (frozenset({Role.SECRETARIAT}), frozenset()),
     # The addressee portal (kuzet.portal): the secretariat invites each addressee's
     # officials; an official answers the recommendations of their own addressee only
     # (``portal.selectors``: the one object-level rule).
@@ -215,14 +219,24 @@ TEAM_ONLY_ROLES = frozenset({Role.PARTICIPANT, Role.GROUP_LEADER})
 
 
 # Further conditions on joining a team, registered by the apps that own them (membership:
-# onboarding done, term not suspended): core never imports a domain app.
-TEAM_GATES: list[Callable[["User"], bool]] = []
+# onboarding done, term not suspended): core never imports a domain app. A gate returns
+# None when it lets the user in, otherwise the reason it refuses (shown to the planner).
+TEAM_GATES: list[Callable[["User"], str | None]] = []
+
+
+def team_gate_refusal(user: "User") -> str | None:
+    """The first registered gate's reason for keeping ``user`` off a team, or None."""
+    for gate in TEAM_GATES:
+        reason = gate(user)
+        if reason is not None:
+            return reason
+    return None
 
 
 def may_join_team(user: "User") -> bool:
     """Whether ``user``'s role is one a visit's team is made of (the NPM's participants) and
     every registered gate lets them in."""
-    return bool(user.role in REGIONAL_ROLES) and all(gate(user) for gate in TEAM_GATES)
+    return bool(user.role in REGIONAL_ROLES) and team_gate_refusal(user) is None
 
 
 def visit_scope(user: "AnyUser") -> tuple[frozenset[int] | None, bool]:

@@ -3,20 +3,25 @@ for the Council's scores and the secretariat's check, and a decided call with it
 published. Synthetic people; loading twice adds nothing."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from kuzet.core.policy import Role
-from kuzet.membership.models import Answer, Application, Call, Ground, Vote
+from kuzet.membership.models import AgendaItem, Answer, Application, Call, Ground, Vote
 from kuzet.membership.services import (
     CONSENT_VERSION,
     CriterionSpec,
     VoteSpec,
+    agenda_item_add,
     call_decide,
     call_open,
     call_publish_outcome,
     email_key,
+    meeting_create,
+    meeting_decision_record,
+    meeting_publish,
 )
 from kuzet.membership.tokens import new_reference
 from kuzet.people.models import User
@@ -135,6 +140,7 @@ def demo_selection_create() -> int:
             base_url="",
         )
         call_publish_outcome(actor=secretariat, call=past)
+        _demo_meetings(secretariat, now)
     current = call_open(
         actor=secretariat,
         title_ru="Отбор участников НПМ 2027: г. Алматы и г. Астана",
@@ -151,3 +157,57 @@ def demo_selection_create() -> int:
         for name, kato, answers, publish in APPLICANTS
     ]
     return len(chosen) + len(added)
+
+
+def _demo_meetings(secretariat: User, now: Any) -> None:
+    """A published meeting on the annual report and the plan, and one not yet published."""
+    council = list(User.objects.filter(role=Role.COUNCIL, is_active=True))
+    year = now.year - 1
+    meeting = meeting_create(
+        actor=secretariat,
+        date=(now - timedelta(days=20)).date(),
+        title="Заседание Координационного совета № 1 (демо)",
+    )
+    report = agenda_item_add(
+        actor=secretariat,
+        meeting=meeting,
+        title=f"Проект ежегодного доклада НПМ за {year} год",
+        document_kind=AgendaItem.Document.ANNUAL_REPORT,
+        document_link=f"/reports/annual/{year}/workspace/",
+    )
+    agenda_item_add(
+        actor=secretariat,
+        meeting=meeting,
+        title="План посещений на первое полугодие",
+        document_kind=AgendaItem.Document.PLANNING,
+        document_link="/dashboard/planning/",
+    )
+    agenda_item_add(
+        actor=secretariat,
+        meeting=meeting,
+        title="Показатели качества отчётов о посещениях",
+        document_kind=AgendaItem.Document.QUALITY,
+        document_link="/quality/",
+    )
+    meeting_decision_record(
+        actor=secretariat,
+        meeting=meeting,
+        agenda_item=report,
+        text="Одобрить проект ежегодного доклада с учётом замечаний членов Совета.",
+        reasons="Доклад охватывает все посещения года; замечания касаются формулировок.",
+        votes=[
+            VoteSpec(m, Vote.Choice.FOR, "Замечания учтены в тексте." if n == 0 else "")
+            for n, m in enumerate(council)
+        ],
+    )
+    meeting_publish(actor=secretariat, meeting=meeting)
+    upcoming = meeting_create(
+        actor=secretariat,
+        date=(now + timedelta(days=10)).date(),
+        title="Заседание Координационного совета № 2 (демо)",
+    )
+    agenda_item_add(
+        actor=secretariat,
+        meeting=upcoming,
+        title="Состав региональных групп после отбора 2027 года",
+    )

@@ -5,15 +5,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kuzet.core.policy import REGIONAL_ROLES
 from kuzet.membership.models import (
+    AgendaItem,
     Answer,
     Application,
     Call,
     Criterion,
     Ground,
+    Meeting,
+    MeetingDecision,
     Participation,
     Vote,
 )
+from kuzet.people.models import RegionalGroup, User
 from kuzet.registry.models import Region
 
 
@@ -282,3 +287,57 @@ class CallForm(forms.Form):
                 )
             specs.append(CriterionSpec(name_ru=parts[1], name_kk=parts[2], weight=int(parts[0])))
         return specs
+
+
+class MeetingForm(forms.Form):
+    date = forms.DateField(label=_("Meeting date"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label=_("Title"), max_length=200)
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Agenda item"), max_length=300)
+    document_kind = forms.ChoiceField(
+        label=_("Document"), choices=AgendaItem.Document.choices, required=False
+    )
+    document_link = forms.CharField(
+        label=_("Link to the document (a page of this site)"),
+        max_length=300,
+        required=False,
+        help_text=_("For example /reports/annual/2026/workspace/ or /quality/."),
+    )
+
+
+class MeetingDecisionForm(forms.Form):
+    agenda_item = forms.ModelChoiceField(
+        AgendaItem.objects.none(), label=_("Agenda item"), required=False
+    )
+    text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+    change = forms.ChoiceField(
+        label=_("Change to a regional group"),
+        choices=MeetingDecision.Change.choices,
+        required=False,
+    )
+    group = forms.ModelChoiceField(
+        RegionalGroup.objects.filter(is_active=True), label=_("Regional group"), required=False
+    )
+    person = forms.ModelChoiceField(
+        User.objects.filter(role__in=list(REGIONAL_ROLES)).order_by("full_name"),
+        label=_("Person"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, members: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = meeting.agenda.all()  # type: ignore[attr-defined]
+        self.members = members
+        for member in members:
+            self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
+                label=str(member),
+                choices=[("", _("absent")), *Vote.Choice.choices],
+                required=False,
+            )
+            self.fields[f"vote_reason_{member.pk}"] = forms.CharField(
+                label=_("Reason of %(person)s's vote") % {"person": member},
+                required=False,
+            )

@@ -368,3 +368,119 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}: {self.count}"
+
+
+class Meeting(AuditedModel):
+    """A meeting of the Coordination Council: agenda, documents, decisions with votes.
+    Its decisions are public only once the Council has them published."""
+
+    date = models.DateField(_("meeting date"))
+    title = models.CharField(_("title"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("decisions published"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("Council meeting")
+        verbose_name_plural = _("Council meetings")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} · {self.title}"
+
+
+class AgendaItem(AuditedModel):
+    """One item of a meeting's agenda, with the document it discusses (a page of Kuzet:
+    the annual report's workspace, the planning, the quality indicators; or another one)."""
+
+    class Document(models.TextChoices):
+        NONE = "", _("no document")
+        ANNUAL_REPORT = "annual_report", _("annual report draft")
+        PLANNING = "planning", _("visit planning")
+        QUALITY = "quality", _("quality indicators")
+        OTHER = "other", _("other document")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("agenda item"), max_length=300)
+    document_kind = models.CharField(
+        _("document"), max_length=20, choices=Document.choices, blank=True
+    )
+    # A path on this site ("/reports/annual/2026/"), never another site.
+    document_link = models.CharField(_("link to the document"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MeetingDecision(AuditedModel):
+    """A decision of a meeting, with each member's vote; it may change a regional group's
+    composition (add or remove a person), which is applied when the decision is recorded."""
+
+    class Change(models.TextChoices):
+        NONE = "", _("no change to a group")
+        ADD = "add", _("add the person to the group")
+        REMOVE = "remove", _("remove the person from the group")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="decisions")
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("agenda item"),
+    )
+    text = models.TextField(_("decision"))
+    reasons = models.TextField(_("reasons"))
+    group = models.ForeignKey(
+        "people.RegionalGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("regional group"),
+    )
+    change = models.CharField(_("change"), max_length=10, choices=Change.choices, blank=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("meeting decision")
+        verbose_name_plural = _("meeting decisions")
+
+    def __str__(self) -> str:
+        return f"{self.meeting} · {self.pk}"
+
+
+class MeetingVote(AuditedModel):
+    decision = models.ForeignKey(MeetingDecision, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(_("vote"), max_length=10, choices=Vote.Choice.choices)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("decision", "member", name="meeting_vote_once_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} · {self.member_id} · {self.choice}"

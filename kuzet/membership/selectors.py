@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kuzet.membership.models import (
     Application,
@@ -17,14 +18,28 @@ from kuzet.membership.models import (
 from kuzet.membership.tokens import code_hash
 
 
-def may_serve_on_team(user: Any) -> bool:
+def may_serve_on_team(user: Any) -> str | None:
     """A team gate (core.policy.TEAM_GATES): a participant who came through selection must
-    have finished onboarding and be within an active term. Accounts made otherwise (by an
-    administrator) are not concerned."""
+    have finished onboarding and be within an active term; returns the reason when not.
+    Accounts made otherwise (by an administrator) are not concerned."""
     participation = Participation.objects.filter(user_id=user.pk).first()
     if participation is None:
-        return True
-    return mandate_valid(participation, timezone.localdate())
+        return None
+    today = timezone.localdate()
+    if mandate_valid(participation, today):
+        return None
+    status = participation.status
+    if status == Participation.Status.ONBOARDING:
+        return str(_("onboarding is not finished (rules and test)."))
+    if status == Participation.Status.SUSPENDED:
+        return str(_("the participation is suspended."))
+    if status == Participation.Status.EXCLUDED:
+        return str(_("the participant was excluded."))
+    if status == Participation.Status.ENDED or today > participation.ends_on:
+        return str(_("the term has ended."))
+    if today < participation.starts_on:
+        return str(_("the term has not started yet."))
+    return str(_("the account is inactive."))
 
 
 def mandate_valid(participation: Participation, today: date) -> bool:

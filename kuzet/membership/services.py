@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 
 from kuzet.core.audit import audit_append
 from kuzet.core.models import AuditAction
-from kuzet.core.policy import Action, Role, can
+from kuzet.core.policy import REGIONAL_ROLES, Action, Role, can
 from kuzet.membership.models import (
+    AgendaItem,
     Answer,
     Application,
     Attachment,
@@ -30,6 +31,9 @@ from kuzet.membership.models import (
     Decision,
     Ground,
     Invitation,
+    Meeting,
+    MeetingDecision,
+    MeetingVote,
     Participation,
     Score,
     Vote,
@@ -669,3 +673,157 @@ def participation_set_status(
             fields=["device_tokens_revoked"],
         )
     return participation
+
+
+# Council meetings -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_create(*, actor: Any, date: date, title: str) -> Meeting:
+    _require(actor, Action.MANAGE_MEETINGS)
+    meeting = Meeting(date=date, title=title.strip(), created_by=actor)
+    meeting.full_clean()
+    meeting.save()
+    return meeting
+
+
+def _local_link(link: str) -> bool:
+    return link.startswith("/") and not link.startswith("//") and "\\" not in link
+
+
+@transaction.atomic
+def agenda_item_add(
+    *, actor: Any, meeting: Meeting, title: str, document_kind: str = "", document_link: str = ""
+) -> AgendaItem:
+    """Add an item to a meeting's agenda; its document is a page of this site."""
+    _require(actor, Action.MANAGE_MEETINGS)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    problems: dict[str, list[str]] = {}
+    if meeting.published_at is not None:
+        problems["title"] = [_("The meeting's decisions are published; its agenda is closed.")]
+    link = document_link.strip()
+    if link and not _local_link(link):
+        problems["document_link"] = [
+            _("Give a page of this site, starting with “/” (for example /reports/annual/).")
+        ]
+    if link and not document_kind:
+        problems["document_kind"] = [_("Say what the linked document is.")]
+    if problems:
+        raise ValidationError(problems)
+    item = AgendaItem(
+        meeting=meeting,
+        position=meeting.agenda.count() + 1,
+        title=title.strip(),
+        document_kind=document_kind,
+        document_link=link,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def meeting_decision_record(
+    *,
+    actor: Any,
+    meeting: Meeting,
+    text: str,
+    reasons: str,
+    votes: list[VoteSpec],
+    agenda_item: AgendaItem | None = None,
+    group: RegionalGroup | None = None,
+    change: str = "",
+    person: User | None = None,
+) -> MeetingDecision:
+    """Record a decision of the meeting with each present member's vote. A decision that
+    changes a regional group's composition (adds or removes a person) is applied now:
+    the group membership is created or removed (audited), in the same transaction."""
+    _require(actor, Action.MANAGE_MEETINGS)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    problems: dict[str, list[str]] = {}
+    if meeting.published_at is not None:
+        problems["text"] = [_("The meeting's decisions are published; it takes no more.")]
+    if not text.strip():
+        problems["text"] = [_("Write the decision.")]
+    if not reasons.strip():
+        problems["reasons"] = [_("Write the reasons of the decision.")]
+    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+        problems["agenda_item"] = [_("This item is not on this meeting's agenda.")]
+    if change not in MeetingDecision.Change.values:
+        problems["change"] = [_("Unknown change.")]
+    elif change:
+        if group is None:
+            problems["group"] = [_("Choose the regional group the decision changes.")]
+        if person is None:
+            problems["person"] = [_("Choose the person the decision concerns.")]
+        if group is not None and person is not None:
+            member = GroupMembership.objects.filter(group=group, user=person).exists()
+            if change == MeetingDecision.Change.ADD:
+                if member:
+                    problems["person"] = [
+                        _("%(person)s is already in %(group)s.")
+                        % {"person": person, "group": group}
+                    ]
+                elif person.role not in REGIONAL_ROLES or not person.is_active:
+                    problems["person"] = [
+                        _("%(person)s is not an active participant, leader or coordinator.")
+                        % {"person": person}
+                    ]
+            elif not member:
+                problems["person"] = [
+                    _("%(person)s is not in %(group)s.") % {"person": person, "group": group}
+                ]
+    elif person is not None:
+        problems["change"] = [_("Say what the decision changes for this person.")]
+    if not votes:
+        problems["votes"] = [_("Record the vote of each member present.")]
+    for spec in votes:
+        if spec.member.role != Role.COUNCIL:
+            problems.setdefault("votes", []).append(
+                _("%(person)s is not a Council member.") % {"person": spec.member}
+            )
+        if spec.choice not in Vote.Choice.values:
+            problems.setdefault("votes", []).append(_("Unknown vote."))
+    if len({spec.member.pk for spec in votes}) != len(votes):
+        problems.setdefault("votes", []).append(_("A member is named twice."))
+    if problems:
+        raise ValidationError(problems)
+    decision = MeetingDecision(
+        meeting=meeting,
+        agenda_item=agenda_item,
+        text=text.strip(),
+        reasons=reasons.strip(),
+        group=group,
+        change=change,
+        person=person if change else None,
+        recorded_by=actor,
+    )
+    decision.full_clean()
+    decision.save()
+    for spec in votes:
+        vote = MeetingVote(
+            decision=decision, member=spec.member, choice=spec.choice, reason=spec.reason
+        )
+        vote.full_clean(exclude=["decision"])
+        vote.save()
+    if change == MeetingDecision.Change.ADD and group is not None and person is not None:
+        GroupMembership(group=group, user=person, joined_on=meeting.date).save()
+    elif change == MeetingDecision.Change.REMOVE and group is not None and person is not None:
+        for membership in GroupMembership.objects.filter(group=group, user=person):
+            membership.delete()
+    return decision
+
+
+@transaction.atomic
+def meeting_publish(*, actor: Any, meeting: Meeting) -> Meeting:
+    """Publish the meeting's decisions (the Council decided to): from now on they are on
+    the public page, with the votes."""
+    _require(actor, Action.MANAGE_MEETINGS)
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.published_at is not None:
+        raise ValidationError(_("The meeting's decisions are already published."))
+    if not meeting.decisions.exists():
+        raise ValidationError(_("The meeting has no decision to publish."))
+    meeting.published_at = timezone.now()
+    meeting.save(update_fields=["published_at"])
+    return meeting

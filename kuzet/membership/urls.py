@@ -16,6 +16,11 @@ urlpatterns = [
     path(
         "participants/<int:pk>/status/", views.staff_participant_status, name="participant_status"
     ),
+    path("meetings/", views.staff_meetings, name="meetings"),
+    path("meetings/<int:pk>/", views.staff_meeting, name="meeting"),
+    path("meetings/<int:pk>/agenda/", views.staff_meeting_agenda, name="meeting_agenda"),
+    path("meetings/<int:pk>/decide/", views.staff_meeting_decide, name="meeting_decide"),
+    path("meetings/<int:pk>/publish/", views.staff_meeting_publish, name="meeting_publish"),
     path("onboarding/", views.onboarding, name="onboarding"),
     path("mandate/", views.mandate, name="mandate"),
 ]

@@ -21,19 +21,28 @@ from kuzet.core.http import client_ip
 from kuzet.core.policy import Action, Role, can
 from kuzet.membership import services
 from kuzet.membership.forms import (
+    AgendaItemForm,
     ApplicationForm,
     CallForm,
     ConflictForm,
     DecisionForm,
     EligibilityForm,
     InvitationAcceptForm,
+    MeetingDecisionForm,
+    MeetingForm,
     OnboardingForm,
     ScoreForm,
     StatusForm,
     VerifyForm,
 )
 from kuzet.membership.mandate import mandate_pdf
-from kuzet.membership.models import Application, Attachment, Call, Participation
+from kuzet.membership.models import (
+    Application,
+    Attachment,
+    Call,
+    Meeting,
+    Participation,
+)
 from kuzet.membership.ratelimit import RateLimited, rate_take
 from kuzet.membership.selectors import (
     mandate_valid,
@@ -573,3 +582,157 @@ def staff_participant_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose a status and give the reason."))
     return redirect("membership:participants")
+
+
+# --- Council meetings ---------------------------------------------------------------------
+
+
+def _council_members() -> list[User]:
+    return list(User.objects.filter(role=Role.COUNCIL, is_active=True).order_by("full_name"))
+
+
+@requires(Action.VIEW_MEETINGS)
+def staff_meetings(request: HttpRequest) -> HttpResponse:
+    may_manage = can(request.user, Action.MANAGE_MEETINGS)
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                meeting = services.meeting_create(
+                    actor=request.user,
+                    date=form.cleaned_data["date"],
+                    title=form.cleaned_data["title"],
+                )
+            except ValidationError as exc:
+                _field_errors(form, exc)
+            else:
+                return redirect("membership:meeting", pk=meeting.pk)
+    return render(
+        request,
+        "membership/staff_meetings.html",
+        {"meetings": Meeting.objects.all(), "form": form, "may_manage": may_manage},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _meeting_page(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    agenda_form: AgendaItemForm | None = None,
+    decision_form: MeetingDecisionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    may_manage = can(request.user, Action.MANAGE_MEETINGS)
+    if may_manage and meeting.published_at is None:
+        agenda_form = agenda_form or AgendaItemForm()
+        decision_form = decision_form or MeetingDecisionForm(
+            meeting=meeting, members=_council_members()
+        )
+    decisions = meeting.decisions.select_related("agenda_item", "group", "person").prefetch_related(
+        "votes__member"
+    )
+    return render(
+        request,
+        "membership/staff_meeting.html",
+        {
+            "meeting": meeting,
+            "agenda": meeting.agenda.all(),
+            "decisions": decisions,
+            "may_manage": may_manage,
+            "agenda_form": agenda_form,
+            "decision_form": decision_form,
+        },
+        status=status,
+    )
+
+
+@requires(Action.VIEW_MEETINGS)
+def staff_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    return _meeting_page(request, get_object_or_404(Meeting, pk=pk))
+
+
+@require_POST
+@requires(Action.MANAGE_MEETINGS)
+def staff_meeting_agenda(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.agenda_item_add(actor=request.user, meeting=meeting, **form.cleaned_data)
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("The item is on the agenda."))
+            return redirect("membership:meeting", pk=pk)
+    return _meeting_page(request, meeting, agenda_form=form, status=400)
+
+
+@require_POST
+@requires(Action.MANAGE_MEETINGS)
+def staff_meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    members = _council_members()
+    form = MeetingDecisionForm(request.POST, meeting=meeting, members=members)
+    if form.is_valid():
+        data = form.cleaned_data
+        votes = [
+            services.VoteSpec(
+                member=m, choice=data[f"vote_{m.pk}"], reason=data[f"vote_reason_{m.pk}"]
+            )
+            for m in members
+            if data[f"vote_{m.pk}"]
+        ]
+        try:
+            services.meeting_decision_record(
+                actor=request.user,
+                meeting=meeting,
+                agenda_item=data["agenda_item"],
+                text=data["text"],
+                reasons=data["reasons"],
+                votes=votes,
+                group=data["group"],
+                change=data["change"],
+                person=data["person"],
+            )
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("The decision is recorded."))
+            return redirect("membership:meeting", pk=pk)
+    return _meeting_page(request, meeting, decision_form=form, status=400)
+
+
+@require_POST
+@requires(Action.MANAGE_MEETINGS)
+def staff_meeting_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    try:
+        services.meeting_publish(actor=request.user, meeting=meeting)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The meeting's decisions are published."))
+    return redirect("membership:meeting", pk=pk)
+
+
+def public_meetings(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "membership/public_meetings.html",
+        {"meetings": Meeting.objects.filter(published_at__isnull=False)},
+    )
+
+
+def public_meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk, published_at__isnull=False)
+    decisions = meeting.decisions.select_related("agenda_item", "group").prefetch_related(
+        "votes__member"
+    )
+    return render(
+        request,
+        "membership/public_meeting.html",
+        {"meeting": meeting, "agenda": meeting.agenda.all(), "decisions": decisions},
+    )

@@ -9,6 +9,7 @@ from django.urls import Resolver404, resolve, reverse
 from kuzet.core.policy import PORTAL_ROLES
 
 # URL namespaces and names an official may open besides the portal.
+# "apply" and "verify" are membership's public pages (no sign-in needed, nothing internal).
 OPEN_NAMESPACES = frozenset({"portal", "public", "notifications", "apply", "verify"})
 OPEN_NAMES = frozenset(
     {

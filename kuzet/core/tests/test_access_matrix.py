@@ -203,6 +203,8 @@ EXPECTED: dict[str, Any] = {
     "apply:outcome": SKIP,
     "apply:status": SKIP,
     "apply:invitation": SKIP,
+    "apply:meetings": Expect(public),
+    "apply:meeting": SKIP,  # one published meeting: membership/tests/test_meetings.py
     "verify:verify": Expect(public),
     "verify:code": Expect(public),
     "membership:calls": Expect(role(Action.VIEW_APPLICATIONS)),
@@ -215,6 +217,12 @@ EXPECTED: dict[str, Any] = {
     "membership:attachment": SKIP,
     "membership:participants": Expect(role(Action.MANAGE_PARTICIPANTS)),
     "membership:participant_status": SKIP,
+    "membership:meetings": Expect(role(Action.VIEW_MEETINGS)),
+    # One meeting, its agenda, decisions and publication: membership/tests/test_meetings.py.
+    "membership:meeting": SKIP,
+    "membership:meeting_agenda": SKIP,
+    "membership:meeting_decide": SKIP,
+    "membership:meeting_publish": SKIP,
     # One's own term; 404 for anyone without one: membership/tests.
     "membership:onboarding": SKIP,
     "membership:mandate": SKIP,

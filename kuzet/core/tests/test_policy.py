@@ -55,6 +55,8 @@ EXPECTED: dict[Action, list[str]] = {
     Action.VIEW_APPLICATIONS:     ["-",   "-",   "-",   "all", "all", "-",   "-", "-"],
     Action.SCORE_APPLICATIONS:    ["-",   "-",   "-",   "-",   "all", "-",   "-", "-"],
     Action.MANAGE_PARTICIPANTS:   ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
+    Action.VIEW_MEETINGS:         ["-",   "-",   "-",   "all", "all", "-",   "-", "-"],
+    Action.MANAGE_MEETINGS:       ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
 }  # fmt: skip
 
 CASES = [

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import totp
@@ -145,13 +146,14 @@ def test_onboarding_comes_before_any_visit_team(
     coordinator = make_user(Role.COORDINATOR, username="coord")
     leader = make_user(Role.GROUP_LEADER, username="lead")
     team = [TeamPlace(leader, TeamMember.Role.LEADER), TeamPlace(user, TeamMember.Role.MEMBER)]
-    with pytest.raises(Exception, match="not an NPM participant"):
+    with pytest.raises(ValidationError, match="onboarding is not finished") as refused:
         visit_plan(
             actor=coordinator,
             institution=InstitutionFactory(),
             planned_date=date(2027, 3, 1),
             team=team,
         )
+    assert "not an NPM participant" not in str(refused.value)
     wrong = client.post("/membership/onboarding/", {"q0": "a", "q1": "a", "q2": "a"})
     assert wrong.status_code == 200
     assert Participation.objects.get().status == Participation.Status.ONBOARDING
@@ -245,7 +247,7 @@ def test_only_the_secretariat_changes_terms_and_a_reason_is_required(
     invitation_issue(actor=secretariat, application=selected, base_url="")
     user = become_participant(Client(), invitation_path(mailoutbox[0]))
     participation = Participation.objects.get(user=user)
-    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         participation_set_status(

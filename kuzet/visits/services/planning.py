@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kuzet.core.access import check_region
-from kuzet.core.policy import Action, can, may_join_team
+from kuzet.core.policy import REGIONAL_ROLES, Action, can, team_gate_refusal
 from kuzet.registry.models import Institution
 from kuzet.visits.models import StatusChange, TeamMember, Visit, VisitChange
 
@@ -37,8 +37,13 @@ def _team_problems(team: list[TeamPlace], region_id: int, outside_allowed: bool)
             problems.append(
                 _("%(person)s cannot take part: the account is inactive.") % {"person": place.user}
             )
-        elif not may_join_team(place.user):
+        elif place.user.role not in REGIONAL_ROLES:
             problems.append(_("%(person)s is not an NPM participant.") % {"person": place.user})
+        elif refusal := team_gate_refusal(place.user):
+            problems.append(
+                _("%(person)s cannot take part: %(reason)s")
+                % {"person": place.user, "reason": refusal}
+            )
         elif not outside_allowed and region_id not in place.user.region_ids():
             problems.append(
                 _("%(person)s is not in this region's group (only the secretariat can allow that).")

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +18,7 @@ from kuzet.core.access import audit_refusal
 from kuzet.core.policy import Action, can
 
 from . import translation
+from .annual_annex import annex_name, recommendations_annex
 from .editorial import (
     EditConflict,
     annual_edition_open,
@@ -26,6 +27,7 @@ from .editorial import (
     section_set_status,
     section_title,
 )
+from .exports import export_log
 from .models import AnnualEdition, AnnualSection, TranslationClaim
 from .tasks import annual_edition_publish
 
@@ -248,3 +250,32 @@ def annual_translation_save(request: HttpRequest, year: int) -> HttpResponse:
         return redirect(_queue_url(year, back, f"#p-{source.replace(':', '')}"))
     messages.success(request, _("The translation is saved."))
     return redirect(_queue_url(year, back))
+
+
+@login_required
+@require_GET
+def annual_recommendations_annex(request: HttpRequest, year: int) -> HttpResponse:
+    """The annex: every recommendation of the year as a workbook, in ``lang``."""
+    _allowed(request, f"annex:{year}")
+    language = request.GET.get("lang", "ru")
+    if language not in ("ru", "kk") or not 2000 <= year <= 2100:
+        return render(
+            request,
+            "reports/bad_request.html",
+            {"problems": [_("Use lang=ru or lang=kk, and a year between 2000 and 2100.")]},
+            status=400,
+        )
+    with override(language):
+        content, count = recommendations_annex(year=year, language=language)
+    export_log(
+        user=request.user,
+        what=f"annual-recommendations-{year}.xlsx",
+        params={"year": str(year), "lang": language},
+        count=count,
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{annex_name(year, language)}"'
+    return response

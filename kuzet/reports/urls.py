@@ -52,6 +52,11 @@ urlpatterns = [
         editorial.annual_translation_save,
         name="annual_translation_save",
     ),
+    path(
+        "annual/<int:year>/recommendations.xlsx",
+        editorial.annual_recommendations_annex,
+        name="annual_recommendations_annex",
+    ),
     path("generated/<uuid:uuid>/", views.generated_detail, name="generated_detail"),
     path("generated/<uuid:uuid>/download/", views.download, name="download"),
     path("export/<slug:dataset>.<slug:fmt>", views.export, name="export"),

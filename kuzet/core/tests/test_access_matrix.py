@@ -158,6 +158,7 @@ EXPECTED: dict[str, Any] = {
     "reports:annual_edition_approve": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_edition_publish": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_translations": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
+    "reports:annual_recommendations_annex": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
     "reports:annual_translation_claim": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_translation_save": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:generated_detail": SKIP,
@@ -253,6 +254,7 @@ KWARGS: dict[str, dict[str, Any]] = {
     "reports:annual_edition_approve": {"edition": 1},
     "reports:annual_edition_publish": {"edition": 1},
     "reports:annual_translations": {"year": 2026},
+    "reports:annual_recommendations_annex": {"year": 2026},
     "reports:annual_translation_claim": {"year": 2026},
     "reports:annual_translation_save": {"year": 2026},
     "dashboard:chart": {"key": next(iter(TABLES))},

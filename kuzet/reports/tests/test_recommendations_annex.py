@@ -42,7 +42,7 @@ def test_the_annex_lists_every_recommendation_of_the_year(
     assert len(listed) - 1 == issued.count() == 2
     assert sorted(row[11] for row in listed[1:]) == sorted(issued.values_list("text_ru", flat=True))
     # Highest priority first (by meaning, not by the stored word).
-    assert [row[8] for row in listed[1:]][0] == "высокий"
+    assert listed[1][8] == "высокий"
     by_addressee = Counter(issued.values_list("addressee__name_ru", flat=True))
     assert {row[0]: row[1] for row in summary[1:]} == dict(by_addressee)
     status_column = 2 + Recommendation.Status.values.index("issued")

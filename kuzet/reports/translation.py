@@ -22,6 +22,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kuzet.core.i18n import localized
@@ -109,13 +110,19 @@ def translation_queue(year: int, language: str) -> list[Passage]:
     ones), "" keeps all."""
     findings, recommendations = used_records(year)
     passages: list[Passage] = []
-    ui = "kk" if language == "kk" else "ru"
+    ui = "kk" if (get_language() or "").startswith("kk") else "ru"  # the page's language
     for f in (
         Finding.objects.filter(pk__in=findings)
         .select_related("visit__institution__department")
-        .order_by("visit__institution__department__sort_order", "theme", "pk")
+        .order_by("visit__institution__department__sort_order", "theme", "title", "pk")
     ):
-        where = localized(f.visit.institution.department, "name", ui)
+        where = " · ".join(
+            [
+                localized(f.visit.institution.department, "short_name", ui)
+                or localized(f.visit.institution.department, "name", ui),
+                localized(f.visit.institution, "name", ui),
+            ]
+        )
         for field in ("title", "description"):
             if field not in findings[f.pk]:
                 continue

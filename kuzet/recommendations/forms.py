@@ -11,15 +11,29 @@ class RecommendationForm(forms.Form):
     text_ru = forms.CharField(
         label=_("Recommendation (Russian)"),
         widget=forms.Textarea(
-            attrs={"rows": 3, "data-quality-kind": "recommendation", "data-quality-lang": "ru"}
+            attrs={
+                "rows": 3,
+                "lang": "ru",
+                "data-quality-kind": "recommendation",
+                "data-quality-lang": "ru",
+            }
         ),
     )
     text_kk = forms.CharField(
         label=_("Recommendation (Kazakh)"),
         widget=forms.Textarea(
-            attrs={"rows": 3, "data-quality-kind": "recommendation", "data-quality-lang": "kk"}
+            attrs={
+                "rows": 3,
+                "lang": "kk",
+                "data-quality-kind": "recommendation",
+                "data-quality-lang": "kk",
+            }
         ),
         required=False,
+        help_text=_(
+            "Checked like the Russian text. If it is left empty, the secretariat's "
+            "translation queue lists it when the annual report quotes the recommendation."
+        ),
     )
     addressee = forms.ModelChoiceField(
         Addressee.objects.filter(is_active=True), label=_("Addressee")

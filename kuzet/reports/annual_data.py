@@ -355,6 +355,27 @@ def _chapters(period: _Period, previous: _Period, shared: _Shared) -> list[dict[
     return chapters
 
 
+def serious_findings(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    """A chapter's serious problems: critical, then high, the newest first."""
+    return findings.filter(severity__in=("critical", "high")).order_by(
+        "severity", "-visit__planned_date", "pk"
+    )[:CHAPTER_EXAMPLES]
+
+
+def good_practices(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    return findings.filter(good_practice=True).order_by("-visit__planned_date", "pk")[:EXAMPLES]
+
+
+def main_listed(period: _Period) -> QuerySet[Recommendation]:
+    """The main recommendations the report lists, highest priority first (one more than
+    listed: whether there are more)."""
+    return (
+        _main(period.recommendations)
+        .annotate(rank=PRIORITY_RANK)
+        .order_by("rank", "addressee__name_ru", "pk")[: LISTED_RECOMMENDATIONS + 1]
+    )
+
+
 def _chapter_examples(period: _Period, department: Department) -> dict[str, Any]:
     """A department's serious problems, good practice and most frequent non-compliance."""
     language = period.language
@@ -373,18 +394,14 @@ def _chapter_examples(period: _Period, department: Department) -> dict[str, Any]
                 "institution": localized(f.visit.institution, "name", language),
                 "severity": f.get_severity_display(),
             }
-            for f in in_department.filter(severity__in=("critical", "high"))
-            .select_related("visit__institution")
-            .order_by("severity", "-visit__planned_date", "pk")[:CHAPTER_EXAMPLES]
+            for f in serious_findings(in_department).select_related("visit__institution")
         ],
         "good_practice": [
             {
                 "title": bilingual(f.title, f.title_kk, language),
                 "institution": localized(f.visit.institution, "name", language),
             }
-            for f in in_department.filter(good_practice=True)
-            .select_related("visit__institution")
-            .order_by("-visit__planned_date", "pk")[:EXAMPLES]
+            for f in good_practices(in_department).select_related("visit__institution")
         ],
         "non_compliance": [
             [
@@ -446,11 +463,7 @@ def _main_recommendations(period: _Period) -> dict[str, Any]:
     """The main recommendations, highest priority first: the first
     ``LISTED_RECOMMENDATIONS``, and how many more there are."""
     main = _main(period.recommendations)
-    listed = list(
-        main.select_related("addressee", "visit__institution")
-        .annotate(rank=PRIORITY_RANK)
-        .order_by("rank", "addressee__name_ru", "pk")[: LISTED_RECOMMENDATIONS + 1]
-    )
+    listed = list(main_listed(period).select_related("addressee", "visit__institution"))
     language = period.language
     return {
         "recommendations": [
@@ -482,6 +495,28 @@ def _department_recommendations(period: _Period, department: Department) -> list
     """The main recommendations made on visits to the department's places, grouped by
     addressee (its authorities), the same text once (with how many places it was made to),
     highest priority first; at most ``CHAPTER_RECOMMENDATIONS``."""
+    ranked = department_groups(period, department)
+    names = _names(Addressee, {g["addressee"] for g in ranked}, period.language)
+    by_addressee: dict[int, dict[str, Any]] = {}
+    for g in ranked:
+        entry = by_addressee.setdefault(
+            g["addressee"], {"addressee": names[g["addressee"]], "items": []}
+        )
+        entry["items"].append(
+            {
+                "text": bilingual(g["text_ru"], g["text_kk"], period.language),
+                "priority": str(P(g["priority"]).label),
+                "priority_code": g["priority"],
+                "places": len(g["places"]),
+            }
+        )
+    return list(by_addressee.values())
+
+
+def department_groups(period: _Period, department: Department) -> list[dict[str, Any]]:
+    """The department's main recommendations as the chapter lists them: one group per
+    addressee and text (``pk`` is its first recommendation, ``text_kk`` the first Kazakh
+    text among them), ranked; at most ``CHAPTER_RECOMMENDATIONS``."""
     rows = (
         _main(period.recommendations)
         .filter(visit__institution__department=department)
@@ -499,24 +534,9 @@ def _department_recommendations(period: _Period, department: Department) -> list
         elif not group["text_kk"] and row["text_kk"]:
             group["text_kk"] = row["text_kk"]
         group["places"].add(row["visit__institution"])
-    ranked = sorted(
+    return sorted(
         groups.values(), key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"])
     )[:CHAPTER_RECOMMENDATIONS]
-    names = _names(Addressee, {g["addressee"] for g in ranked}, period.language)
-    by_addressee: dict[int, dict[str, Any]] = {}
-    for g in ranked:
-        entry = by_addressee.setdefault(
-            g["addressee"], {"addressee": names[g["addressee"]], "items": []}
-        )
-        entry["items"].append(
-            {
-                "text": bilingual(g["text_ru"], g["text_kk"], period.language),
-                "priority": str(P(g["priority"]).label),
-                "priority_code": g["priority"],
-                "places": len(g["places"]),
-            }
-        )
-    return list(by_addressee.values())
 
 
 def _item_labels(instrument_ids: set[int], language: str) -> dict[tuple[int, str], dict[str, str]]:

@@ -10,13 +10,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kuzet.core.access import audit_refusal
 from kuzet.core.policy import Action, can
 
+from . import translation
+from .annual_annex import annex_name, recommendations_annex
 from .editorial import (
     EditConflict,
     annual_edition_open,
@@ -25,7 +27,8 @@ from .editorial import (
     section_set_status,
     section_title,
 )
-from .models import AnnualEdition, AnnualSection
+from .exports import export_log
+from .models import AnnualEdition, AnnualSection, TranslationClaim
 from .tasks import annual_edition_publish
 
 
@@ -165,3 +168,114 @@ def annual_edition_publish_view(request: HttpRequest, edition: int) -> HttpRespo
         return _problem(request, obj.year, exc)
     messages.success(request, _("The report is published; its files are being built."))
     return redirect("reports:annual_workspace", obj.year)
+
+
+def _queue_url(year: int, language: str, anchor: str = "") -> str:
+    url = reverse("reports:annual_translations", args=[year])
+    return url + (f"?language={language}" if language else "") + anchor
+
+
+@login_required
+@require_GET
+def annual_translations(request: HttpRequest, year: int) -> HttpResponse:
+    """The translation queue of the year's report."""
+    _allowed(request, f"translations:{year}")
+    language = request.GET.get("language", "kk")
+    if language not in ("kk", "ru", ""):
+        return render(
+            request,
+            "reports/bad_request.html",
+            {"problems": [_("Unknown language “%(value)s”: use kk or ru.") % {"value": language}]},
+            status=400,
+        )
+    passages = translation.translation_queue(year, language)
+    return render(
+        request,
+        "reports/annual_translations.html",
+        {
+            "year": year,
+            "language": language,
+            "passages": passages,
+            "progress": translation.progress(passages),
+            "edition": translation.edition_of(year),
+        },
+    )
+
+
+@login_required
+@require_POST
+def annual_translation_claim(request: HttpRequest, year: int) -> HttpResponse:
+    _allowed(request, f"translations:{year}")
+    source = str(request.POST.get("source", ""))
+    language = str(request.POST.get("language", ""))
+    back = str(request.POST.get("queue", "kk"))
+    back = back if back in ("kk", "ru", "") else "kk"
+    try:
+        if request.POST.get("action") == "release":
+            claim = TranslationClaim.objects.filter(
+                year=year, source=source, language=language
+            ).first()
+            if claim is not None:
+                translation.translation_release(actor=request.user, claim=claim)
+            messages.success(request, _("The passage is back in the queue."))
+        else:
+            translation.translation_claim(
+                actor=request.user, year=year, source=source, language=language
+            )
+            messages.success(request, _("The passage is yours to translate."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect(_queue_url(year, back, f"#p-{source.replace(':', '')}"))
+
+
+@login_required
+@require_POST
+def annual_translation_save(request: HttpRequest, year: int) -> HttpResponse:
+    _allowed(request, f"translations:{year}")
+    source = str(request.POST.get("source", ""))
+    back = str(request.POST.get("queue", "kk"))
+    back = back if back in ("kk", "ru", "") else "kk"
+    try:
+        translation.translation_save(
+            actor=request.user,
+            year=year,
+            source=source,
+            language=str(request.POST.get("language", "")),
+            text=str(request.POST.get("text", "")),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(_queue_url(year, back, f"#p-{source.replace(':', '')}"))
+    messages.success(request, _("The translation is saved."))
+    return redirect(_queue_url(year, back))
+
+
+@login_required
+@require_GET
+def annual_recommendations_annex(request: HttpRequest, year: int) -> HttpResponse:
+    """The annex: every recommendation of the year as a workbook, in ``lang``."""
+    _allowed(request, f"annex:{year}")
+    language = request.GET.get("lang", "ru")
+    if language not in ("ru", "kk") or not 2000 <= year <= 2100:
+        return render(
+            request,
+            "reports/bad_request.html",
+            {"problems": [_("Use lang=ru or lang=kk, and a year between 2000 and 2100.")]},
+            status=400,
+        )
+    with override(language):
+        content, count = recommendations_annex(year=year, language=language)
+    export_log(
+        user=request.user,
+        what=f"annual-recommendations-{year}.xlsx",
+        params={"year": str(year), "lang": language},
+        count=count,
+    )
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{annex_name(year, language)}"'
+    return response

@@ -205,3 +205,32 @@ class AnnualSection(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.edition}: {self.key}"
+
+
+class TranslationClaim(AuditedModel):
+    """Who is translating a passage the annual report of a year needs (the translation
+    queue, ``kuzet.reports.translation``): taken by one person, released when done or given
+    up. ``source`` names the passage ("finding:12:title", "recommendation:40",
+    "section:7"); ``language`` the language it is being translated into."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    source = models.CharField(_("passage"), max_length=80)
+    language = models.CharField(_("into"), max_length=2, choices=GeneratedReport.Language.choices)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("translated by"),
+    )  # fmt: skip
+    claimed_at = models.DateTimeField(_("taken"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["year", "source", "language"]
+        verbose_name = _("translation taken")
+        verbose_name_plural = _("translations taken")
+        constraints = [
+            models.UniqueConstraint(
+                "year", "source", "language", name="translationclaim_one_translator"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.source} → {self.language}"

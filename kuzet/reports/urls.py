@@ -37,6 +37,26 @@ urlpatterns = [
         editorial.annual_edition_publish_view,
         name="annual_edition_publish",
     ),
+    path(
+        "annual/<int:year>/translations/",
+        editorial.annual_translations,
+        name="annual_translations",
+    ),
+    path(
+        "annual/<int:year>/translations/claim/",
+        editorial.annual_translation_claim,
+        name="annual_translation_claim",
+    ),
+    path(
+        "annual/<int:year>/translations/save/",
+        editorial.annual_translation_save,
+        name="annual_translation_save",
+    ),
+    path(
+        "annual/<int:year>/recommendations.xlsx",
+        editorial.annual_recommendations_annex,
+        name="annual_recommendations_annex",
+    ),
     path("generated/<uuid:uuid>/", views.generated_detail, name="generated_detail"),
     path("generated/<uuid:uuid>/download/", views.download, name="download"),
     path("export/<slug:dataset>.<slug:fmt>", views.export, name="export"),

@@ -78,3 +78,42 @@ def approved_lately(user: "User", today: date) -> WorkSection | None:
         % {"year": today.year, "count": this_year},
         empty=_("No visit report was approved lately."),
     )
+
+
+@work_section(72)
+def translations_taken(user: "User", today: date) -> WorkSection | None:
+    """The passages of the annual report this person is translating (the queue itself is
+    counted on its page: it reads the whole report's choice of passages)."""
+    if not can(user, Action.COMPILE_ANNUAL_REPORT):
+        return None
+    from .models import TranslationClaim
+    from .translation import source_label
+
+    mine = TranslationClaim.objects.filter(claimed_by=user).order_by("-year", "claimed_at")
+    total = mine.count()
+    year = today.year
+    items = [
+        WorkItem(
+            title=source_label(claim.source).capitalize(),
+            url=reverse("reports:annual_translations", args=[claim.year])
+            + f"?language={claim.language}#p-{claim.source.replace(':', '')}",
+            meta=" · ".join(
+                [
+                    str(claim.year),
+                    _("into Kazakh") if claim.language == "kk" else _("into Russian"),
+                    date_format(timezone.localtime(claim.claimed_at), "SHORT_DATE_FORMAT"),
+                ]
+            ),
+            next_step=_("Write the translation, or give the passage back."),
+        )
+        for claim in mine[:ITEMS_SHOWN]
+    ]
+    return WorkSection(
+        key="translations",
+        title=_("Translation of the annual report"),
+        total=total,
+        items=items,
+        more_url=reverse("reports:annual_translations", args=[year]),
+        more_label=_("the translation queue of %(year)d") % {"year": year},
+        empty=_("You are translating no passage: take one from the queue."),
+    )

@@ -157,6 +157,10 @@ EXPECTED: dict[str, Any] = {
     "reports:annual_section_status": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_edition_approve": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_edition_publish": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_translations": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
+    "reports:annual_recommendations_annex": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
+    "reports:annual_translation_claim": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_translation_save": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:generated_detail": SKIP,
     "reports:download": SKIP,
     "reports:export": Expect(role(Action.VIEW_VISIT)),
@@ -257,6 +261,10 @@ KWARGS: dict[str, dict[str, Any]] = {
     "reports:annual_section_status": {"section": 1},
     "reports:annual_edition_approve": {"edition": 1},
     "reports:annual_edition_publish": {"edition": 1},
+    "reports:annual_translations": {"year": 2026},
+    "reports:annual_recommendations_annex": {"year": 2026},
+    "reports:annual_translation_claim": {"year": 2026},
+    "reports:annual_translation_save": {"year": 2026},
     "dashboard:chart": {"key": next(iter(TABLES))},
     "dashboard:csv": {"key": next(iter(TABLES))},
     "quality:lexicon": {"name": "stock_recommendation", "lang": "ru"},

@@ -6,7 +6,7 @@ services call whatever is registered, inside their own transaction. Each list is
 when the portal is not installed.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from kuzet.visits.models import Visit
 
 # A visit's recommendations were sent: called with ``visit=`` and ``actor=``.
-on_sent: list[Callable[..., None]] = []
+on_sent: list[Callable[..., object]] = []
 # Deadline reminders were decided: called with the kind and the recommendations.
-on_reminders: list[Callable[[str, Sequence["Recommendation"]], None]] = []
+on_reminders: list[Callable[[str, list["Recommendation"]], object]] = []
 # More for the NPM's page of one recommendation: called with the recommendation and
 # whether the reader may assess it; returns template context.
 detail_context: list[Callable[["Recommendation", bool], dict[str, Any]]] = []
@@ -27,6 +27,6 @@ def sent(*, visit: "Visit", actor: Any) -> None:
         handler(visit=visit, actor=actor)
 
 
-def reminders(kind: str, recommendations: Sequence["Recommendation"]) -> None:
+def reminders(kind: str, recommendations: list["Recommendation"]) -> None:
     for handler in on_reminders:
         handler(kind, recommendations)

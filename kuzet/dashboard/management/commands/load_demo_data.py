@@ -4,12 +4,16 @@ as it wires the demo parts of the apps below it (visits, recommendations, report
 plans the year."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from kuzet.core.audit import SYSTEM, acting_as
@@ -23,6 +27,32 @@ from kuzet.recommendations.services import visit_send
 from kuzet.registry.demo import demo_institutions_create
 from kuzet.registry.services import reference_data_load
 from kuzet.visits.demo import DemoHooks, demo_visit_create, demo_year_create
+
+
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+LOCMEM_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@contextmanager
+def demo_mail_held() -> Iterator[list[Any]]:
+    """While the demo is loaded, the e-mails its services send (applicants' links, Council
+    decisions, notifications) are kept in memory instead of printed whole by the console
+    backend, and the command counts them in one line. The running demo server still prints
+    its e-mails (docs/configuration.md); a file or SMTP backend is left alone."""
+    held: list[Any] = []
+    if settings.EMAIL_BACKEND != CONSOLE_BACKEND:
+        yield held
+        return
+    before = getattr(mail, "outbox", None)
+    with override_settings(EMAIL_BACKEND=LOCMEM_BACKEND):
+        mail.outbox = held  # the locmem backend appends here
+        try:
+            yield held
+        finally:
+            if before is None:
+                del mail.outbox
+            else:
+                mail.outbox = before
 
 
 class Command(BaseCommand):
@@ -49,6 +79,16 @@ class Command(BaseCommand):
             raise CommandError(
                 "demo users have a published password: set KUZET_DEMO=1 and KUZET_DEBUG=1 to load them"
             )
+        with demo_mail_held() as held:
+            self._load(options)
+        if held:
+            self.stdout.write(
+                f"demo data: {len(held)} e-mail(s) sent while loading were kept back, not "
+                "printed (the running server prints its e-mails)"
+            )
+        self._sign_in_help()
+
+    def _load(self, options: dict[str, Any]) -> None:
         began = time.monotonic()
         today = options["today"] or timezone.localdate()
         with acting_as(SYSTEM):
@@ -80,6 +120,8 @@ class Command(BaseCommand):
         )
         if not visits:
             self.stdout.write("demo visits were loaded before: nothing added")
+
+    def _sign_in_help(self) -> None:
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS("Kuzet demo sign-in (password for every demo user below):")

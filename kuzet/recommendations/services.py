@@ -2,6 +2,7 @@
 approved, issued when the report is sent to the addressees (``visit_send``), then followed up
 with the authorities."""
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -42,36 +43,37 @@ def allowed_next(recommendation: Recommendation) -> list[str]:
     return [s for s in R.values if s in following]
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RecommendationFields:
+    """What a recommendation says: the keywords of ``recommendation_record`` and
+    ``recommendation_update``, listed once (an unknown or missing keyword is a TypeError)."""
+
+    text_ru: str
+    addressee: Addressee
+    theme: str
+    text_kk: str = ""
+    level: str = Recommendation.Level.INSTITUTION
+    priority: str = Recommendation.Priority.MEDIUM
+    deadline: date | None = None
+    findings: list[Finding] | None = None
+    repeats: Recommendation | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The recommendation's own fields as stored (texts stripped), without its findings."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        del values["findings"]
+        values["text_ru"] = self.text_ru.strip()
+        values["text_kk"] = self.text_kk.strip()
+        return values
+
+
 @transaction.atomic
-def recommendation_record(
-    *,
-    actor: Any,
-    visit: Visit,
-    text_ru: str,
-    addressee: Addressee,
-    theme: str,
-    text_kk: str = "",
-    level: str = Recommendation.Level.INSTITUTION,
-    priority: str = Recommendation.Priority.MEDIUM,
-    deadline: date | None = None,
-    findings: list[Finding] | None = None,
-    repeats: Recommendation | None = None,
-) -> Recommendation:
+def recommendation_record(*, actor: Any, visit: Visit, **fields: Any) -> Recommendation:
     """Record a recommendation on a visit (the team, until approval): a draft, issued when the
     report is sent (``visit_send``)."""
+    given = RecommendationFields(**fields)
     require_can_record(actor, visit)
-    recommendation = Recommendation(
-        visit=visit,
-        text_ru=text_ru.strip(),
-        text_kk=text_kk.strip(),
-        addressee=addressee,
-        level=level,
-        theme=theme,
-        priority=priority,
-        deadline=deadline,
-        repeats=repeats,
-        created_by=actor,
-    )
+    recommendation = Recommendation(visit=visit, created_by=actor, **given.values())
     recommendation.full_clean()
     recommendation.save()
     for source, text in recommendation.quality_texts().items():
@@ -79,7 +81,7 @@ def recommendation_record(
             kind="recommendation", source=source, text=text, institution_id=visit.institution_id
         )
     VisitChange.mark(visit.pk)
-    linked = [f for f in findings or [] if f.visit_id == visit.pk]
+    linked = [f for f in given.findings or [] if f.visit_id == visit.pk]
     if linked:
         recommendation.set_related("findings", linked)
     StatusChange(
@@ -90,35 +92,16 @@ def recommendation_record(
 
 @transaction.atomic
 def recommendation_update(
-    *,
-    actor: Any,
-    recommendation: Recommendation,
-    text_ru: str,
-    addressee: Addressee,
-    theme: str,
-    text_kk: str = "",
-    level: str = Recommendation.Level.INSTITUTION,
-    priority: str = Recommendation.Priority.MEDIUM,
-    deadline: date | None = None,
-    findings: list[Finding] | None = None,
-    repeats: Recommendation | None = None,
+    *, actor: Any, recommendation: Recommendation, **fields: Any
 ) -> Recommendation:
     """Correct a draft recommendation (the team, until approval); every change is audited."""
+    given = RecommendationFields(**fields)
     recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
     visit = recommendation.visit
     require_can_record(actor, visit)
     if recommendation.status != R.DRAFT:
         raise ValidationError(_("An issued recommendation is not changed; its follow-up is."))
-    values = {
-        "text_ru": text_ru.strip(),
-        "text_kk": text_kk.strip(),
-        "addressee": addressee,
-        "level": level,
-        "theme": theme,
-        "priority": priority,
-        "deadline": deadline,
-        "repeats": repeats,
-    }
+    values = given.values()
     for name, value in values.items():
         setattr(recommendation, name, value)
     recommendation.full_clean()
@@ -130,7 +113,7 @@ def recommendation_update(
         remember_text(
             kind="recommendation", source=source, text=text, institution_id=visit.institution_id
         )
-    linked = [f for f in findings or [] if f.visit_id == visit.pk]
+    linked = [f for f in given.findings or [] if f.visit_id == visit.pk]
     if {f.pk for f in linked} != set(recommendation.findings.values_list("pk", flat=True)):
         recommendation.set_related("findings", linked)
     VisitChange.mark(visit.pk)

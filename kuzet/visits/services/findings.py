@@ -1,6 +1,7 @@
 """Recording findings (problems, good practice, obstacles to access) and allegations, and
 correcting them until the record is approved (every change audited)."""
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -21,41 +22,46 @@ from kuzet.visits.models import (
 from kuzet.visits.services.access import require_can_record
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FindingFields:
+    """What a finding says: the keywords of ``finding_record`` and ``finding_update``, listed
+    once (an unknown or missing keyword is a TypeError, as in any signature)."""
+
+    theme: str
+    title: str
+    description: str
+    sources: list[str]
+    title_kk: str = ""
+    description_kk: str = ""
+    good_practice: bool = False
+    severity: str = ""
+    obstacle: str = ""
+    interviews: list[Interview] | None = None
+    items: list[ComplianceMark] | None = None
+    no_recommendation_reason: str = ""
+
+    def values(self) -> dict[str, Any]:
+        """The finding's own fields as stored (texts stripped), without its links."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        del values["interviews"], values["items"]
+        for name in (
+            "title",
+            "description",
+            "title_kk",
+            "description_kk",
+            "no_recommendation_reason",
+        ):
+            values[name] = values[name].strip()
+        return values
+
+
 @transaction.atomic
-def finding_record(
-    *,
-    actor: Any,
-    visit: Visit,
-    theme: str,
-    title: str,
-    description: str,
-    sources: list[str],
-    title_kk: str = "",
-    description_kk: str = "",
-    good_practice: bool = False,
-    severity: str = "",
-    obstacle: str = "",
-    interviews: list[Interview] | None = None,
-    items: list[ComplianceMark] | None = None,
-    no_recommendation_reason: str = "",
-) -> Finding:
+def finding_record(*, actor: Any, visit: Visit, **fields: Any) -> Finding:
     """Record a finding; raises PermissionDenied or ValidationError with every problem."""
+    given = FindingFields(**fields)
     require_can_record(actor, visit)
-    linked = [i for i in interviews or [] if i.visit_id == visit.pk]
-    finding = Finding(
-        visit=visit,
-        theme=theme,
-        title=title.strip(),
-        description=description.strip(),
-        title_kk=title_kk.strip(),
-        description_kk=description_kk.strip(),
-        sources=sources,
-        good_practice=good_practice,
-        severity=severity,
-        obstacle=obstacle,
-        no_recommendation_reason=no_recommendation_reason.strip(),
-        created_by=actor,
-    )
+    linked = [i for i in given.interviews or [] if i.visit_id == visit.pk]
+    finding = Finding(visit=visit, created_by=actor, **given.values())
     _check(finding, _interview_problems(linked))
     finding.save()
     remember_text(
@@ -66,7 +72,7 @@ def finding_record(
     )
     if linked:
         finding.set_related("interviews", linked)
-    marks = [m for m in items or [] if m.response.visit_id == visit.pk]
+    marks = [m for m in given.items or [] if m.response.visit_id == visit.pk]
     if marks:
         finding.set_related("items", marks)
     return finding
@@ -105,43 +111,17 @@ def _set_if_changed(record: Any, name: str, objects: list[Any]) -> None:
 
 
 @transaction.atomic
-def finding_update(
-    *,
-    actor: Any,
-    finding: Finding,
-    theme: str,
-    title: str,
-    description: str,
-    sources: list[str],
-    title_kk: str = "",
-    description_kk: str = "",
-    good_practice: bool = False,
-    severity: str = "",
-    obstacle: str = "",
-    interviews: list[Interview] | None = None,
-    items: list[ComplianceMark] | None = None,
-    no_recommendation_reason: str = "",
-) -> Finding:
+def finding_update(*, actor: Any, finding: Finding, **fields: Any) -> Finding:
     """Correct a finding (the team, until approval); raises PermissionDenied, VisitLocked or
     ValidationError with every problem, changing nothing."""
+    given = FindingFields(**fields)
     finding = Finding.objects.select_for_update().select_related("visit").get(pk=finding.pk)
     visit = finding.visit
     require_can_record(actor, visit)
-    values = {
-        "theme": theme,
-        "title": title.strip(),
-        "description": description.strip(),
-        "title_kk": title_kk.strip(),
-        "description_kk": description_kk.strip(),
-        "sources": sources,
-        "good_practice": good_practice,
-        "severity": severity,
-        "obstacle": obstacle,
-        "no_recommendation_reason": no_recommendation_reason.strip(),
-    }
+    values = given.values()
     for name, value in values.items():
         setattr(finding, name, value)
-    linked = [i for i in interviews or [] if i.visit_id == visit.pk]
+    linked = [i for i in given.interviews or [] if i.visit_id == visit.pk]
     _check(finding, _interview_problems(linked))
     finding.save(update_fields=list(values))
     remember_text(  # the corrected text replaces the old one for copy detection
@@ -151,7 +131,8 @@ def finding_update(
         institution_id=visit.institution_id,
     )
     _set_if_changed(finding, "interviews", linked)
-    _set_if_changed(finding, "items", [m for m in items or [] if m.response.visit_id == visit.pk])
+    marks = [m for m in given.items or [] if m.response.visit_id == visit.pk]
+    _set_if_changed(finding, "items", marks)
     VisitChange.mark(visit.pk)
     return finding
 
@@ -171,94 +152,58 @@ def _person_problems(person: CodedPerson) -> dict[str, list[str]]:
     return {}
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AllegationFields:
+    """What an allegation says: the keywords of ``allegation_record`` and
+    ``allegation_update``, listed once."""
+
+    person: CodedPerson
+    kind: str
+    circumstances: str
+    perpetrator: str
+    methods: list[str]
+    occurred_on: date | None = None
+    place: str = ""
+    injuries_observed: str = ""
+    medical_documentation: bool | None = None
+    witnesses: str = ""
+    consent_transmit: bool = False
+    referral: str = Allegation.Referral.NONE
+    extent: str = Allegation.Extent.UNKNOWN
+
+    def values(self) -> dict[str, Any]:
+        """The allegation's fields as stored: only the circumstances are stripped."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["circumstances"] = self.circumstances.strip()
+        return values
+
+
 @transaction.atomic
-def allegation_record(
-    *,
-    actor: Any,
-    visit: Visit,
-    person: CodedPerson,
-    kind: str,
-    circumstances: str,
-    perpetrator: str,
-    methods: list[str],
-    occurred_on: date | None = None,
-    place: str = "",
-    injuries_observed: str = "",
-    medical_documentation: bool | None = None,
-    witnesses: str = "",
-    consent_transmit: bool = False,
-    referral: str = Allegation.Referral.NONE,
-    extent: str = Allegation.Extent.UNKNOWN,
-) -> Allegation:
+def allegation_record(*, actor: Any, visit: Visit, **fields: Any) -> Allegation:
     """Record an allegation; it is never transmitted without the person's recorded consent."""
+    given = AllegationFields(**fields)
     require_can_record(actor, visit)
-    allegation = Allegation(
-        visit=visit,
-        person=person,
-        kind=kind,
-        circumstances=circumstances.strip(),
-        perpetrator=perpetrator,
-        methods=methods,
-        occurred_on=occurred_on,
-        place=place,
-        injuries_observed=injuries_observed,
-        medical_documentation=medical_documentation,
-        witnesses=witnesses,
-        consent_transmit=consent_transmit,
-        referral=referral,
-        extent=extent,
-        created_by=actor,
-    )
-    _check(allegation, _person_problems(person))
+    allegation = Allegation(visit=visit, created_by=actor, **given.values())
+    _check(allegation, _person_problems(given.person))
     allegation.save()
     VisitChange.mark(visit.pk)
     return allegation
 
 
 @transaction.atomic
-def allegation_update(
-    *,
-    actor: Any,
-    allegation: Allegation,
-    person: CodedPerson,
-    kind: str,
-    circumstances: str,
-    perpetrator: str,
-    methods: list[str],
-    occurred_on: date | None = None,
-    place: str = "",
-    injuries_observed: str = "",
-    medical_documentation: bool | None = None,
-    witnesses: str = "",
-    consent_transmit: bool = False,
-    referral: str = Allegation.Referral.NONE,
-    extent: str = Allegation.Extent.UNKNOWN,
-) -> Allegation:
+def allegation_update(*, actor: Any, allegation: Allegation, **fields: Any) -> Allegation:
     """Correct an allegation (the team, until approval); the encrypted fields' changes are
     audited without their values."""
+    given = AllegationFields(**fields)
     allegation = (
         Allegation.objects.select_for_update().select_related("visit").get(pk=allegation.pk)
     )
     visit = allegation.visit
     require_can_record(actor, visit)
-    values = {
-        "person": person,
-        "kind": kind,
-        "circumstances": circumstances.strip(),
-        "perpetrator": perpetrator,
-        "methods": methods,
-        "occurred_on": occurred_on,
-        "place": place,
-        "injuries_observed": injuries_observed,
-        "medical_documentation": medical_documentation,
-        "witnesses": witnesses,
-        "consent_transmit": consent_transmit,
-        "referral": referral,
-        "extent": extent,
-    }
+    values = given.values()
     for name, value in values.items():
         setattr(allegation, name, value)
-    _check(allegation, _person_problems(person))
+    _check(allegation, _person_problems(given.person))
     allegation.save(update_fields=list(values))
     VisitChange.mark(visit.pk)
     return allegation

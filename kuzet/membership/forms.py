@@ -179,23 +179,6 @@ class StatusForm(forms.Form):
     )
 
 
-class InvitationAcceptForm(forms.Form):
-    username = forms.RegexField(
-        label=_("Login"),
-        regex=r"^[\w.@+-]{3,150}$",
-        max_length=150,
-        error_messages={"invalid": _("3 to 150 letters, digits and . @ + - _")},
-    )
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
-    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            self.add_error("password_again", _("The two passwords differ."))
-        return data
-
-
 # The onboarding test: each question, its choices and the right one.
 ONBOARDING_QUESTIONS = [
     (

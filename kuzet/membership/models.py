@@ -298,22 +298,6 @@ class Vote(AuditedModel):
         return f"{self.decision} · {self.member_id} · {self.choice}"
 
 
-class Invitation(AuditedModel):
-    """A selected applicant's single-use, expiring link to create their account."""
-
-    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"token_hash"})
-
-    application = models.OneToOneField(
-        Application, on_delete=models.PROTECT, related_name="invitation"
-    )
-    token_hash = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField(_("expires"))
-    used_at = models.DateTimeField(_("used"), null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.application}"
-
-
 class Participation(AuditedModel):
     """A participant's term: onboarding, start, end, suspension or exclusion (with reason)."""
 

@@ -3,6 +3,8 @@
 from django.urls import path
 
 from kuzet.membership import views
+from kuzet.membership.services import INVITATIONS
+from kuzet.people.invitations import invitation_page
 
 app_name = "apply"
 urlpatterns = [
@@ -13,5 +15,10 @@ urlpatterns = [
     path("council/<int:pk>/", views.public_meeting, name="meeting"),
     path("sent/", views.sent, name="sent"),
     path("status/<str:reference>/<str:token>/", views.status, name="status"),
-    path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path(
+        "invitation/<str:token>/",
+        invitation_page,
+        {"purpose": INVITATIONS},
+        name="invitation",
+    ),
 ]

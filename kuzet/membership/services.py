@@ -7,14 +7,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from kuzet.core.audit import audit_append
@@ -30,7 +29,6 @@ from kuzet.membership.models import (
     Criterion,
     Decision,
     Ground,
-    Invitation,
     Meeting,
     MeetingDecision,
     MeetingVote,
@@ -43,10 +41,11 @@ from kuzet.membership.tokens import (
     code_hash,
     mandate_code,
     new_reference,
-    secret_hash,
     status_token,
 )
-from kuzet.people.models import GroupMembership, RegionalGroup, User
+from kuzet.people.invitations import Purpose, invitations_of
+from kuzet.people.invitations import invitation_issue as people_invitation_issue
+from kuzet.people.models import GroupMembership, Invitation, RegionalGroup, User
 from kuzet.registry.models import Region
 
 # The consent text shown with the form (templates/membership/consent.html); a new text gets
@@ -503,24 +502,24 @@ def call_publish_outcome(*, actor: Any, call: Call) -> Call:
 # --- From applicant to participant -------------------------------------------------------
 
 
-class InvitationRefused(Exception):
-    """The invitation link is unknown, used or expired."""
+INVITATIONS = "membership"  # the purpose of a selected applicant's invitation (people.invitations)
 
 
 def invitation_issue(*, actor: Any, application: Application, base_url: str) -> str:
-    """A single-use link for a selected applicant, e-mailed to them; returns the link."""
+    """A single-use link for a selected applicant, e-mailed to them; returns the link. A new
+    one replaces the link sent before (people.invitations keeps one per application)."""
     _require(actor, Action.MANAGE_SELECTION)
     if application.status != Application.Status.SELECTED:
         raise ValidationError(_("Only a selected applicant is invited."))
-    token = get_random_string(40)
-    with transaction.atomic():
-        invitation = Invitation.objects.filter(application=application).first()
-        if invitation is not None and invitation.used_at is not None:
-            raise ValidationError(_("This applicant has already accepted the invitation."))
-        invitation = invitation or Invitation(application=application)
-        invitation.token_hash = secret_hash(token)
-        invitation.expires_at = timezone.now() + timedelta(days=settings.MEMBERSHIP_INVITATION_DAYS)
-        invitation.save()
+    if invitations_of(INVITATIONS, application).filter(used_at__isnull=False).exists():
+        raise ValidationError(_("This applicant has already accepted the invitation."))
+    _invitation, token = people_invitation_issue(
+        purpose=INVITATIONS,
+        subject=application,
+        days=settings.MEMBERSHIP_INVITATION_DAYS,
+        created_by=actor,
+        renew=True,
+    )
     link = base_url + reverse("apply:invitation", kwargs={"token": token})
     with translation.override(application.language):
         _mail_applicant(
@@ -536,19 +535,31 @@ def invitation_issue(*, actor: Any, application: Application, base_url: str) -> 
     return link
 
 
-def invitation_for_token(token: str) -> Invitation:
-    invitation = (
-        Invitation.objects.select_related("application__call", "application__region")
-        .filter(token_hash=secret_hash(token))
-        .first()
-    )
-    if (
-        invitation is None
-        or invitation.used_at is not None
-        or invitation.expires_at <= timezone.now()
-    ):
-        raise InvitationRefused
-    return invitation
+def invitation_of(application: Application) -> Invitation | None:
+    """The applicant's invitation, if one was sent (the staff's page shows its state)."""
+    return invitations_of(INVITATIONS, application).first()
+
+
+def _invited(invitation: Invitation) -> Application:
+    return Application.objects.select_related("call", "region").get(pk=invitation.subject_id)
+
+
+def _invitation_intro(invitation: Invitation) -> str:
+    application = _invited(invitation)
+    return _(
+        "%(name)s, you were selected as an NPM participant in %(region)s. Choose a login and "
+        "a password; next you will set up two-factor authentication and complete onboarding."
+    ) % {"name": application.full_name, "region": application.region}
+
+
+def _invitation_user_fields(invitation: Invitation) -> dict[str, Any]:
+    application = _invited(invitation)
+    return {
+        "email": application.email,
+        "full_name": application.full_name,
+        "phone": application.phone,
+        "preferred_language": application.language,
+    }
 
 
 def _regional_group(region: Region) -> RegionalGroup:
@@ -559,39 +570,10 @@ def _regional_group(region: Region) -> RegionalGroup:
     return group
 
 
-@transaction.atomic
-def invitation_accept(*, token: str, username: str, password: str) -> User:
-    """Create the participant's account from the invitation, once: the user, their place
-    in the regional group of the call's region, and their term (onboarding first)."""
-    invitation = invitation_for_token(token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.used_at is not None:
-        raise InvitationRefused
-    application = invitation.application
-    problems: dict[str, list[str]] = {}
-    if User.objects.filter(username__iexact=username).exists():
-        problems["username"] = [_("This login is taken; choose another.")]
-    user = User(
-        username=username,
-        email=application.email,
-        full_name=application.full_name,
-        phone=application.phone,
-        role=Role.PARTICIPANT,
-        preferred_language=application.language,
-    )
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        problems["password"] = list(exc.messages)
-    try:
-        user.full_clean(exclude=["password"])
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            problems.setdefault(field, []).extend(messages)
-    if problems:
-        raise ValidationError(problems)
-    user.set_password(password)
-    user.save()
+def _invitation_accepted(invitation: Invitation, user: User) -> None:
+    """The account exists (people.invitations): the participant's place in the regional
+    group of the call's region, and their term (onboarding first)."""
+    application = _invited(invitation)
     today = timezone.localdate()
     GroupMembership(group=_regional_group(application.region), user=user, joined_on=today).save()
     number = f"NPM-{today.year}-{application.reference}"
@@ -604,9 +586,17 @@ def invitation_accept(*, token: str, username: str, password: str) -> User:
         mandate_number=number,
         mandate_code_hash=code_hash(mandate_code(number)),
     ).save()
-    invitation.used_at = timezone.now()
-    invitation.save(update_fields=["used_at"])
-    return user
+
+
+INVITATION_PURPOSE = Purpose(
+    name=INVITATIONS,
+    role=Role.PARTICIPANT,
+    heading=lambda: _("Create your account"),
+    intro=_invitation_intro,
+    user_fields=_invitation_user_fields,
+    accepted=_invitation_accepted,
+    landing=lambda user: reverse("membership:onboarding"),
+)
 
 
 @transaction.atomic

@@ -39,7 +39,3 @@ def normalise_code(code: str) -> str:
 
 def code_hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode("ascii")).hexdigest()
-
-
-def secret_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()

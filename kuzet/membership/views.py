@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -27,7 +26,6 @@ from kuzet.membership.forms import (
     ConflictForm,
     DecisionForm,
     EligibilityForm,
-    InvitationAcceptForm,
     MeetingDecisionForm,
     MeetingForm,
     OnboardingForm,
@@ -179,33 +177,7 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# --- Public: invitation and mandate verification ------------------------------------------
-
-
-def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        invite = services.invitation_for_token(token)
-    except services.InvitationRefused:
-        return render(request, "membership/invitation_invalid.html", status=410)
-    form = InvitationAcceptForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = services.invitation_accept(
-                token=token,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-            )
-        except services.InvitationRefused:
-            return render(request, "membership/invitation_invalid.html", status=410)
-        except ValidationError as exc:
-            _field_errors(form, exc)
-        else:
-            login(request, user, backend="kuzet.people.auth.KuzetBackend")
-            setup = reverse("people:two_factor_setup")
-            return redirect(f"{setup}?next={reverse('membership:onboarding')}")
-    return render(
-        request, "membership/invitation.html", {"form": form, "application": invite.application}
-    )
+# --- Public: mandate verification (the invitation's page is people.invitations) ------------
 
 
 def verify(request: HttpRequest, code: str = "") -> HttpResponse:
@@ -464,7 +436,7 @@ def staff_application(request: HttpRequest, pk: int) -> HttpResponse:
             "eligibility_form": eligibility_form,
             "score_form": score_form,
             "conflict_form": conflict_form,
-            "invitation": getattr(application, "invitation", None),
+            "invitation": services.invitation_of(application),
         },
     )
 

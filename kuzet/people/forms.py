@@ -52,3 +52,22 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError(_("The code has digits only."))
         return token
+
+
+class InvitationAcceptForm(forms.Form):
+    """The page of an invitation link (people.invitations): a login and a password, twice."""
+
+    username = forms.RegexField(
+        label=_("Login"),
+        regex=r"^[\w.@+-]{3,150}$",
+        max_length=150,
+        error_messages={"invalid": _("3 to 150 letters, digits and . @ + - _")},
+    )
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data

@@ -3,7 +3,10 @@
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -111,6 +114,58 @@ class GroupMembership(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.group}"
+
+
+class Invitation(AuditedModel):
+    """A single-use, expiring link by which someone creates their Kuzet account: a selected
+    applicant (membership), an addressee's official (portal). Only the SHA-256 of the link's
+    token is stored. ``purpose`` names the app that issued it (``people.invitations``); the
+    app's record it is about is ``subject`` (the application, the addressee), and what the
+    app keeps besides is in ``details`` (an official's position)."""
+
+    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"token_hash"})
+
+    purpose = models.CharField(_("purpose"), max_length=30)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("subject_type", "subject_id")
+    # Set when the invitation itself says who is invited (an official); an applicant's name
+    # and address stay on the application, which retention anonymises.
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    user = models.OneToOneField(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account created"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [
+            models.Index(
+                fields=["purpose", "subject_type", "subject_id"], name="invitation_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} · {self.full_name or self.subject_id}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
 
 class RoleChangeRequest(models.Model):

@@ -37,18 +37,6 @@ class InviteForm(forms.Form):
     position = forms.CharField(label=_("Position"), max_length=200, required=False)
 
 
-class AcceptForm(forms.Form):
-    username = forms.CharField(label=_("Login"), max_length=150)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
-    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("password") and data.get("password") != data.get("password_again"):
-            self.add_error("password_again", _("The two passwords differ."))
-        return data
-
-
 class AnswerForm(forms.Form):
     position = forms.ChoiceField(label=_("Answer"), choices=Answer.Position.choices)
     text = forms.CharField(

@@ -1,4 +1,4 @@
-"""The addressee portal: the officials of an addressee, their invitations, their answers to
+"""The addressee portal: the officials of an addressee (invited by people.invitations), their answers to
 recommendations (position, action plan, evidence) and the NPM's assessment of each answer."""
 
 import uuid
@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kuzet.core.audit import AuditedModel
@@ -36,50 +35,6 @@ class Official(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.addressee}"
-
-
-class Invitation(AuditedModel):
-    """A single-use, expiring link by which an official creates their account. Only the
-    SHA-256 of the link's token is stored: the link itself is shown once to the secretariat."""
-
-    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"token_sha256"})
-
-    addressee = models.ForeignKey(
-        "recommendations.Addressee",
-        on_delete=models.PROTECT,
-        related_name="invitations",
-        verbose_name=_("addressee"),
-    )
-    full_name = models.CharField(_("full name"), max_length=200)
-    email = models.EmailField(_("e-mail"), blank=True)
-    position = models.CharField(_("position"), max_length=200, blank=True)
-    token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    expires_at = models.DateTimeField(_("expires"))
-    used_at = models.DateTimeField(_("used"), null=True, blank=True)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("account created"),
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("invitation")
-        verbose_name_plural = _("invitations")
-
-    def __str__(self) -> str:
-        return f"{self.full_name} — {self.addressee}"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
 
 
 class Answer(AuditedModel):

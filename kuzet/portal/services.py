@@ -3,17 +3,15 @@ and telling addressees what was sent to them and what is due."""
 
 import hashlib
 import io
-import secrets
 import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +22,9 @@ from django.utils.translation import ngettext
 from kuzet.core.access import Refused, audit_refusal, check_region
 from kuzet.core.policy import Action, Role, can
 from kuzet.notifications.services import notify
-from kuzet.people.models import User
-from kuzet.portal.models import Answer, Assessment, EvidenceFile, Invitation, Official, PlanStep
+from kuzet.people.invitations import Purpose, invitation_issue, invitations_of
+from kuzet.people.models import Invitation, User
+from kuzet.portal.models import Answer, Assessment, EvidenceFile, Official, PlanStep
 from kuzet.recommendations.models import OPEN_STATUSES, Addressee, Recommendation
 from kuzet.recommendations.services import recommendation_assess, recommendation_take_position
 from kuzet.visits.models import Visit
@@ -33,14 +32,6 @@ from kuzet.visits.models import Visit
 R = Recommendation.Status
 P = Answer.Position
 G = Assessment.Grade
-
-
-class InvitationInvalid(Exception):
-    """An invitation link that is unknown, already used or expired."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class NotYourAddressee(Refused):
@@ -57,82 +48,64 @@ def official_of(user: Any) -> Official | None:
     return Official.objects.select_related("addressee").filter(user_id=user.pk).first()
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+INVITATIONS = "portal"  # the purpose of an official's invitation (people.invitations)
 
 
-@transaction.atomic
 def official_invite(
     *, actor: Any, addressee: Addressee, full_name: str, email: str = "", position: str = ""
 ) -> tuple[Invitation, str]:
     """Invite an official of ``addressee`` (the secretariat): returns the invitation and the
     token of its link, which is shown once and never stored."""
     if not can(actor, Action.INVITE_OFFICIALS):
-        audit_refusal(user=actor, object_type="portal.invitation", object_id="new")
+        audit_refusal(user=actor, object_type="people.invitation", object_id="new")
         raise Refused(Action.INVITE_OFFICIALS, _("Only the secretariat invites officials."))
-    token = secrets.token_urlsafe(32)
-    invitation = Invitation(
-        addressee=addressee,
-        full_name=full_name.strip(),
-        email=email.strip(),
-        position=position.strip(),
-        token_sha256=_token_hash(token),
+    if not full_name.strip():
+        raise ValidationError({"full_name": [models.Field.default_error_messages["blank"]]})
+    return invitation_issue(
+        purpose=INVITATIONS,
+        subject=addressee,
+        days=settings.PORTAL_INVITATION_DAYS,
         created_by=actor,
-        expires_at=timezone.now() + timedelta(days=settings.PORTAL_INVITATION_DAYS),
+        full_name=full_name,
+        email=email,
+        details={"position": position.strip()},
     )
-    invitation.full_clean()
-    invitation.save()
-    return invitation, token
 
 
-def invitation_by_token(token: str) -> Invitation:
-    """The invitation of a link, if it can still be used; else ``InvitationInvalid``."""
-    invitation = (
-        Invitation.objects.select_related("addressee")
-        .filter(token_sha256=_token_hash(token))
-        .first()
+def invitations_list() -> Any:
+    """The officials' invitations, newest first, for the secretariat's page."""
+    return invitations_of(INVITATIONS).select_related("user").prefetch_related("subject")
+
+
+def _invitation_intro(invitation: Invitation) -> str:
+    addressee = Addressee.objects.get(pk=invitation.subject_id)
+    return _(
+        "%(name)s, you are invited to answer the recommendations of the National Preventive "
+        "Mechanism on behalf of %(addressee)s. Choose a login and a password; this link works "
+        "once."
+    ) % {"name": invitation.full_name, "addressee": addressee.name}
+
+
+def _invitation_accepted(invitation: Invitation, user: User) -> None:
+    """The account exists (people.invitations): it speaks for the invitation's addressee."""
+    official = Official(
+        user=user,
+        addressee_id=invitation.subject_id,
+        position=invitation.details.get("position", ""),
     )
-    if invitation is None:
-        raise InvitationInvalid(_("This invitation link is not valid. Ask the secretariat."))
-    if invitation.used_at is not None:
-        raise InvitationInvalid(
-            _("This invitation link has already been used. Sign in with the account it created.")
-        )
-    if invitation.is_expired:
-        raise InvitationInvalid(
-            _("This invitation link expired on %(day)s. Ask the secretariat for a new one.")
-            % {"day": date_format(timezone.localtime(invitation.expires_at), "SHORT_DATE_FORMAT")}
-        )
-    return invitation
-
-
-@transaction.atomic
-def invitation_accept(*, token: str, username: str, password: str) -> User:
-    """Create the official's account from an invitation link, once."""
-    found = invitation_by_token(token)
-    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
-    if invitation.used_at is not None:  # accepted meanwhile in another request
-        raise InvitationInvalid(_("This invitation link has already been used."))
-    username = username.strip()
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": [_("This login is taken; choose another.")]})
-    user = User(
-        username=username,
-        role=Role.ADDRESSEE,
-        full_name=invitation.full_name,
-        email=invitation.email,
-    )
-    validate_password(password, user)
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-    official = Official(user=user, addressee=invitation.addressee, position=invitation.position)
     official.full_clean()
     official.save()
-    invitation.used_at = timezone.now()
-    invitation.user = user
-    invitation.save(update_fields=["used_at", "user"])
-    return user
+
+
+INVITATION_PURPOSE = Purpose(
+    name=INVITATIONS,
+    role=Role.ADDRESSEE,
+    heading=lambda: _("Invitation to the addressee portal"),
+    intro=_invitation_intro,
+    user_fields=lambda invitation: {"full_name": invitation.full_name, "email": invitation.email},
+    accepted=_invitation_accepted,
+    landing=lambda user: reverse("portal:index"),
+)
 
 
 # ---------------------------------------------------------------- what an official sees

@@ -19,14 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kuzet.core.access import Refused
 from kuzet.core.forms import show_service_errors
 from kuzet.core.policy import Action, can
-from kuzet.portal.forms import AcceptForm, AnswerForm, AssessAnswerForm, InviteForm
-from kuzet.portal.models import Answer, EvidenceFile, Invitation
+from kuzet.portal.forms import AnswerForm, AssessAnswerForm, InviteForm
+from kuzet.portal.models import Answer, EvidenceFile
 from kuzet.portal.services import (
-    InvitationInvalid,
     answer_assess,
     answer_record,
-    invitation_accept,
-    invitation_by_token,
+    invitations_list,
     official_invite,
     official_of,
     recommendation_for_official,
@@ -151,32 +149,6 @@ def evidence_file(request: HttpRequest, uuid: str) -> FileResponse:
     return response
 
 
-@require_http_methods(["GET", "POST"])
-def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        found = invitation_by_token(token)
-    except InvitationInvalid as invalid:
-        return render(request, "portal/invitation.html", {"invalid": invalid.message}, status=410)
-    form = AcceptForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invitation_accept(
-                token=token,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-            )
-        except InvitationInvalid as invalid:
-            return render(
-                request, "portal/invitation.html", {"invalid": invalid.message}, status=410
-            )
-        except ValidationError as exc:
-            show_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your account is ready: sign in."))
-            return redirect(reverse("people:login") + "?next=" + reverse("portal:index"))
-    return render(request, "portal/invitation.html", {"invitation": found, "form": form})
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def officials(request: HttpRequest) -> HttpResponse:
@@ -202,7 +174,7 @@ def officials(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "link": link,
-            "invitations": Invitation.objects.select_related("addressee", "user")[:100],
+            "invitations": invitations_list()[:100],
             "now": timezone.now(),
         },
     )

@@ -18,7 +18,7 @@ from kuzet.core.policy import Role, may_join_team
 from kuzet.field.models import DeviceToken
 from kuzet.field.services import device_token_issue
 from kuzet.membership.forms import ONBOARDING_QUESTIONS
-from kuzet.membership.models import Application, Call, Invitation, Participation, Vote
+from kuzet.membership.models import Application, Call, Participation, Vote
 from kuzet.membership.services import (
     VoteSpec,
     call_decide,
@@ -27,7 +27,7 @@ from kuzet.membership.services import (
 )
 from kuzet.membership.tests.conftest import applied
 from kuzet.membership.tokens import mandate_code, normalise_code
-from kuzet.people.models import User
+from kuzet.people.models import Invitation, User
 from kuzet.registry.models import Region
 from kuzet.visits.models import TeamMember
 from kuzet.visits.services.planning import TeamPlace, visit_plan

@@ -14,8 +14,8 @@ from django.utils import timezone
 from kuzet.core.models import AuditAction, AuditEvent
 from kuzet.core.policy import Role
 from kuzet.notifications.models import Notification
-from kuzet.people.models import User
-from kuzet.portal.models import Answer, EvidenceFile, Invitation
+from kuzet.people.models import Invitation, User
+from kuzet.portal.models import Answer, EvidenceFile
 from kuzet.portal.services import answer_assess, answer_record, official_invite
 from kuzet.portal.tests.conftest import PASSWORD, PDF, TEXT
 from kuzet.recommendations.models import Addressee, Recommendation

@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -63,44 +63,88 @@ def _manage(env: dict[str, str], *args: str) -> None:
 DEMO_VAR_DIRS: dict[str, Path] = {}
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of a Kuzet demo server in its own process, on its own database."""
-    require_chromium()
-    var_dir = tmp_path_factory.mktemp("kuzet-var")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
-    # E-mails go to files under var_dir/mail: a test reads a link as a person would.
-    env.update(
-        KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(var_dir), KUZET_EMAIL_BACKEND="file"
-    )
-    _manage(env, "migrate", "--no-input")
-    _manage(env, "load_library")
-    _manage(env, "load_demo_data", "--no-year")
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    DEMO_VAR_DIRS[base] = Path(var_dir)
-    try:
+class DemoServer:
+    """A Kuzet demo server in its own process, on its own database under ``var_dir``, built
+    as ``make run`` builds it (``migrate``, ``load_library``, ``load_demo_data --no-year``).
+    E-mails go to files under var_dir/mail: a test reads a link as a person would. A test
+    may stop and start it again (an upload across a restart)."""
+
+    def __init__(self, var_dir: Path) -> None:
+        require_chromium()
+        self.var_dir = Path(var_dir)
+        self.env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))
+        }
+        self.env.update(
+            KUZET_DEBUG="1",
+            KUZET_DEMO="1",
+            KUZET_VAR_DIR=str(self.var_dir),
+            KUZET_EMAIL_BACKEND="file",
+        )
+        _manage(self.env, "migrate", "--no-input")
+        _manage(self.env, "load_library")
+        _manage(self.env, "load_demo_data", "--no-year")
+        self.base = f"http://127.0.0.1:{_free_port()}"
+        self.process: subprocess.Popen[bytes] | None = None
+        DEMO_VAR_DIRS[self.base] = self.var_dir
+
+    def start(self) -> None:
+        """Start the server and wait until it answers ``/healthz``."""
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", self.base.split("//")[1]],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:  # noqa: S310
                     if response.status == 200:
-                        break
+                        return
             except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
+                if time.monotonic() > deadline or self.process.poll() is not None:
                     raise RuntimeError("the demo server did not start") from None
                 time.sleep(0.3)
-        yield base
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a Kuzet demo server in its own process, on its own database."""
+    server = DemoServer(tmp_path_factory.mktemp("kuzet-var"))
+    try:
+        server.start()
+        yield server.base
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
+
+
+# The tus endpoint of resumable uploads (web form and field app).
+UPLOADS = "**/api/v1/uploads/**"
+
+
+def route_upload_chunks(page: Any, on_chunk: Callable[[Any], None]) -> list[int]:
+    """Hand each chunk of a tus upload (its PATCH request) to ``on_chunk(route)``, which
+    continues, alters, holds or aborts it; every other request goes on untouched. Returns
+    the list the statuses of the chunks' answers are appended to, in order."""
+    page.route(
+        UPLOADS,
+        lambda route: on_chunk(route) if route.request.method == "PATCH" else route.continue_(),
+    )
+    answers: list[int] = []
+    page.on(
+        "response",
+        lambda response: (
+            answers.append(response.status) if response.request.method == "PATCH" else None
+        ),
+    )
+    return answers
 
 
 @pytest.fixture

@@ -8,24 +8,13 @@ less than one chunk; and a chunk damaged on the way is refused with 460 and sent
 
 import os
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kuzet.core.tests.browser import (
-    DEMO_VAR_DIRS,
-    ROOT,
-    _free_port,
-    _manage,
-    png,
-    require_chromium,
-)
+from kuzet.core.tests.browser import DEMO_VAR_DIRS, DemoServer, png, route_upload_chunks
 from kuzet.field.tests.tablet import PASSPHRASE, first_use
 from kuzet.field.tests.tablet import launch as tablet_launch
 
@@ -108,52 +97,23 @@ def test_record_offline_then_upload_with_matching_hashes(demo_server: str, tmp_p
 
 
 @pytest.fixture
-def own_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def own_server(tmp_path: Path) -> Iterator[DemoServer]:
     """A demo server of this test's own, which the test stops and starts again."""
-    require_chromium()
-    var_dir = tmp_path / "var"
-    var_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
-    env.update(KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(var_dir))
-    _manage(env, "migrate", "--no-input")
-    _manage(env, "load_library")
-    _manage(env, "load_demo_data", "--no-year")
-    port = _free_port()
-    state: dict[str, Any] = {"base": f"http://127.0.0.1:{port}", "var": var_dir}
-
-    def start() -> None:
-        state["process"] = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{state['base']}/healthz", timeout=2):  # noqa: S310
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("the server did not start")
-
-    def stop() -> None:
-        state["process"].terminate()
-        state["process"].wait(timeout=30)
-
-    state["start"], state["stop"] = start, stop
-    start()
+    (tmp_path / "var").mkdir()
+    server = DemoServer(tmp_path / "var")
     try:
-        yield state
+        server.start()
+        yield server
     finally:
-        if state["process"].poll() is None:
-            stop()
+        server.stop()
 
 
 def test_an_upload_resumes_after_the_server_restarts_and_a_damaged_chunk_is_resent(
-    own_server: dict[str, Any], tmp_path: Path
+    own_server: DemoServer, tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    base = own_server["base"]
+    base = own_server.base
     with sync_playwright() as playwright:
         context = launch(playwright, tmp_path / "tablet")
         page = context.new_page()
@@ -166,10 +126,9 @@ def test_an_upload_resumes_after_the_server_restarts_and_a_damaged_chunk_is_rese
         context.set_offline(False)
 
         sent: list[int] = []
-        answers: list[int] = []
         patches = {"count": 0}
 
-        def on_patch(route: Any) -> None:
+        def on_chunk(route: Any) -> None:
             request = route.request
             body = request.post_data_buffer or b""
             patches["count"] += 1
@@ -180,31 +139,22 @@ def test_an_upload_resumes_after_the_server_restarts_and_a_damaged_chunk_is_rese
                 route.continue_(post_data=bytes(damaged))
                 return
             if patches["count"] == 4:  # the server goes down in the middle of the upload
-                own_server["stop"]()
+                own_server.stop()
             sent.append(len(body))
             route.continue_()
 
-        page.route(
-            "**/api/v1/uploads/*",
-            lambda route: on_patch(route) if route.request.method == "PATCH" else route.continue_(),
-        )
-        page.on(
-            "response",
-            lambda response: (
-                answers.append(response.status) if response.request.method == "PATCH" else None
-            ),
-        )
+        answers = route_upload_chunks(page, on_chunk)
         page.click("#sync-now")
         page.wait_for_selector("#notice[data-kind=error]", timeout=60000)  # no connection
         assert 460 in answers  # the damaged chunk was refused …
-        own_server["start"]()
+        own_server.start()
         page.click("#sync-now")
         page.wait_for_selector("#notice[data-event=synced]", timeout=120000)
         assert page.get_attribute("#notice", "data-kind") == "ok", page.inner_text("#notice")
-        stored = stored_media(own_server["var"])
+        stored = stored_media(own_server.var_dir)
         assert list(stored.values()) == [device_hash]  # … sent again, and the whole file is right
         size = int(
-            sqlite3.connect(f"file:{own_server['var'] / 'kuzet.sqlite3'}?mode=ro", uri=True)
+            sqlite3.connect(f"file:{own_server.var_dir / 'kuzet.sqlite3'}?mode=ro", uri=True)
             .execute("SELECT size FROM visits_mediaevidence")
             .fetchone()[0]
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kuzet.core.tests.browser import png, sign_in
+from kuzet.core.tests.browser import png, route_upload_chunks, sign_in
 from kuzet.visits.tests.test_walkthrough_browser import step
 
 pytestmark = pytest.mark.browser
@@ -43,12 +43,8 @@ def test_upload_shows_progress_and_resumes_after_a_cut(
     patches: list[int] = []
     held: list[Any] = []
 
-    def on_upload(route: Any) -> None:
-        request = route.request
-        if request.method != "PATCH":
-            route.continue_()
-            return
-        offset = int(request.headers["upload-offset"])
+    def on_chunk(route: Any) -> None:
+        offset = int(route.request.headers["upload-offset"])
         patches.append(offset)
         if offset == 4 * MIB and patches.count(offset) == 1:
             route.abort("connectionreset")  # the network drops in the middle of the file
@@ -57,7 +53,7 @@ def test_upload_shows_progress_and_resumes_after_a_cut(
         else:
             route.continue_()
 
-    page.route("**/api/v1/uploads/**", on_upload)
+    route_upload_chunks(page, on_chunk)
     page.goto(f"{base}{visit_url}media/")
     page.set_input_files("#id_file", str(path))
     page.select_option("#id_kind", "photo")

@@ -28,7 +28,6 @@ from kuzet.registry.demo import demo_institutions_create
 from kuzet.registry.services import reference_data_load
 from kuzet.visits.demo import DemoHooks, demo_visit_create, demo_year_create
 
-
 CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
 LOCMEM_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

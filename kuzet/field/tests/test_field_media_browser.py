@@ -61,6 +61,8 @@ def test_record_offline_then_upload_with_matching_hashes(demo_server: str, tmp_p
     from playwright.sync_api import sync_playwright
 
     base = demo_server
+    # The demo server is shared by the session's browser tests: compare only what this test adds.
+    before = stored_media(DEMO_VAR_DIRS[base])
     with sync_playwright() as playwright:
         context = launch(playwright, tmp_path / "tablet")
         page = context.new_page()
@@ -91,8 +93,8 @@ def test_record_offline_then_upload_with_matching_hashes(demo_server: str, tmp_p
         page.wait_for_selector("#media-card")
         assert page.get_attribute("#notice", "data-kind") == "ok", page.inner_text("#media-card")
         assert page.locator("#media-list li").count() == 0
-        stored = stored_media(DEMO_VAR_DIRS[base])
-        assert sorted(stored.values()) == sorted(hashes)
+        added = {k: v for k, v in stored_media(DEMO_VAR_DIRS[base]).items() if k not in before}
+        assert sorted(added.values()) == sorted(hashes)
         context.close()
 
 

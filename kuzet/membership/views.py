@@ -275,17 +275,15 @@ def onboarding(request: HttpRequest) -> HttpResponse:
     if not has_confirmed_device(request.user):
         setup = reverse("people:two_factor_setup")
         return redirect(f"{setup}?next={reverse('membership:onboarding')}")
+    if request.method == "POST" and participation.status != Participation.Status.ONBOARDING:
+        return redirect("membership:onboarding")  # finished already: nothing to take
     version = services.onboarding_test_version()
     document = version.document if version is not None else None
     form = OnboardingForm(request.POST or None)
     answers: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     status = 200
-    if (
-        request.method == "POST"
-        and participation.status == Participation.Status.ONBOARDING
-        and form.is_valid()
-    ):
+    if request.method == "POST" and form.is_valid():
         answers = answers_from_form(document, request.POST) if document else {}
         try:
             attempt = services.onboarding_attempt(

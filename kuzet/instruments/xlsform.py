@@ -349,9 +349,7 @@ class _Reader:
             self.error("settings", 2, "kuzet_kind", _("must be checklist, interview or test"))
         mark = settings.get("kuzet_pass_mark", "")
         if mark and not (mark.isdigit() and 1 <= int(mark) <= 100):
-            self.error(
-                "settings", 2, "kuzet_pass_mark", _("must be a whole number from 1 to 100")
-            )
+            self.error("settings", 2, "kuzet_pass_mark", _("must be a whole number from 1 to 100"))
         for code in settings.get("kuzet_institution_types", "").split():
             if self.known_types is not None and code not in self.known_types:
                 self.error(

@@ -309,7 +309,11 @@ def onboarding(request: HttpRequest) -> HttpResponse:
                         "%(correct)d of %(total)d answers are right; %(mark)d%% are needed. "
                         "Read the rules again and retry."
                     )
-                    % {"correct": attempt.correct, "total": attempt.total, "mark": attempt.pass_mark},
+                    % {
+                        "correct": attempt.correct,
+                        "total": attempt.total,
+                        "mark": attempt.pass_mark,
+                    },
                 )
             return redirect("membership:onboarding")
     language = (get_language() or "ru").split("-")[0]

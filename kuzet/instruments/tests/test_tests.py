@@ -73,9 +73,7 @@ def test_a_test_reads_with_its_right_answers_and_pass_mark_and_writes_back() -> 
     assert again.document == document
 
 
-def test_scoring_counts_select_questions_only_and_a_multiple_answer_must_be_the_exact_set() -> (
-    None
-):
+def test_scoring_counts_select_questions_only_and_a_multiple_answer_must_be_the_exact_set() -> None:
     document = read_xlsform(workbook()).document
     assert document is not None
 

@@ -44,7 +44,10 @@ def participant(
     invitation_issue(actor=secretariat, application=selected, base_url="")
     client = Client()
     become_participant(client, invitation_path(mailoutbox[0]))
-    assert client.post("/membership/onboarding/", right_answers_form(onboarding_test)).status_code == 302
+    assert (
+        client.post("/membership/onboarding/", right_answers_form(onboarding_test)).status_code
+        == 302
+    )
     return client
 
 
@@ -181,8 +184,15 @@ def test_the_secretariat_may_put_the_photo_others_may_not(
     participation.refresh_from_db()
     assert participation.photo
     assert client_for(secretariat).get(staff)["Content-Type"] == "image/jpeg"
-    assert "Remove the photo" in client_for(secretariat).get("/membership/participants/").content.decode()
-    for other in (council[0], make_user(Role.PARTICIPANT, username="other"), make_user(Role.AUDITOR)):
+    assert (
+        "Remove the photo"
+        in client_for(secretariat).get("/membership/participants/").content.decode()
+    )
+    for other in (
+        council[0],
+        make_user(Role.PARTICIPANT, username="other"),
+        make_user(Role.AUDITOR),
+    ):
         client = client_for(other)
         assert client.get(staff).status_code == 403
         assert client.post(staff, {"remove": "1"}).status_code == 403

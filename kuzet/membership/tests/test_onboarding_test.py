@@ -138,9 +138,7 @@ def test_a_wrong_attempt_is_kept_and_the_gate_stays_shut_until_a_pass(
     )
     assert TeamMember.objects.filter(visit=visit, user=user).exists()
     # Both attempts are in the trail; once passed, no more attempts are taken.
-    created = AuditEvent.objects.filter(
-        object_type="membership.onboardingattempt", action="create"
-    )
+    created = AuditEvent.objects.filter(object_type="membership.onboardingattempt", action="create")
     assert created.count() == 2
     assert newcomer.post(PAGE, right_answers_form(onboarding_test)).status_code == 302
     assert OnboardingAttempt.objects.count() == 2

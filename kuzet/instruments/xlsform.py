@@ -281,7 +281,7 @@ class _Reader:
         sections = self.survey(choice_lists)
         if self.result.errors:
             return self.result
-        document = {
+        document: dict[str, Any] = {
             "format": FORMAT,
             "code": settings.get("form_id", ""),
             "version": settings.get("version", ""),

@@ -732,16 +732,16 @@ def photo_jpeg(data: bytes) -> bytes:
             if kind == "JPEG":
                 image.draft("RGB", (PHOTO_BOX[0] * 2, PHOTO_BOX[1] * 2))  # decode smaller
             image.load()
-            image = ImageOps.exif_transpose(image) or image
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                rgba = image.convert("RGBA")
-                image = Image.new("RGB", rgba.size, "white")
-                image.paste(rgba, mask=rgba.getchannel("A"))
+            turned: Image.Image = ImageOps.exif_transpose(image) or image
+            if turned.mode in ("RGBA", "LA", "PA") or "transparency" in turned.info:
+                rgba = turned.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, "white")
+                flat.paste(rgba, mask=rgba.getchannel("A"))
             else:
-                image = image.convert("RGB")
-            image.thumbnail(PHOTO_BOX)
+                flat = turned.convert("RGB")
+            flat.thumbnail(PHOTO_BOX)
             out = io.BytesIO()
-            image.save(out, "JPEG", quality=85, optimize=True)
+            flat.save(out, "JPEG", quality=85, optimize=True)
     except ValidationError:
         raise
     except (
@@ -802,7 +802,7 @@ def participation_photo_remove(*, actor: Any, participation: Participation) -> P
     old = participation.photo.name
     if old:
         storage = participation.photo.storage
-        participation.photo = ""  # type: ignore[assignment]
+        participation.photo = ""
         participation.save(update_fields=["photo"])
         _delete_file_after_commit(storage, old)
     return participation

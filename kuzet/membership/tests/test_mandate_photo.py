@@ -205,6 +205,7 @@ def test_the_secretariat_may_put_the_photo_others_may_not(
     assert not participation.photo
 
 
+@pytest.mark.slow
 def test_the_pdf_carries_the_photo_and_verify_never_shows_it(
     participant: Client, tmp_path: Any
 ) -> None:

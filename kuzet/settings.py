@@ -300,6 +300,8 @@ MEMBERSHIP_ATTACHMENT_MAX_BYTES = env_int(
     "KUZET_APPLY_ATTACHMENT_MAX_BYTES", 4 * 1024 * 1024, minimum=1024
 )
 MEMBERSHIP_ATTACHMENTS_MAX = 3
+# The mandate's photo as uploaded (it is stored re-encoded, much smaller).
+MEMBERSHIP_PHOTO_MAX_BYTES = env_int("KUZET_MANDATE_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
 # Applicants' personal data are anonymised this many days after the call's decision;
 # applications whose e-mail was never confirmed are deleted after UNCONFIRMED_DAYS.
 MEMBERSHIP_RETENTION_DAYS = env_int("KUZET_APPLICATION_RETENTION_DAYS", 365, minimum=1)

@@ -22,6 +22,8 @@ class Instrument(AuditedModel):
     class Kind(models.TextChoices):
         CHECKLIST = "checklist", _("checklist")
         INTERVIEW = "interview", _("interview")
+        # A test of knowledge (the participants' onboarding test): never used on visits.
+        TEST = "test", _("test")
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     title_ru = models.CharField(_("title (Russian)"), max_length=300)
@@ -70,11 +72,11 @@ class InstrumentVersionQuerySet(models.QuerySet["InstrumentVersion"]):
 
     def for_types(self, type_ids: Collection[int]) -> "InstrumentVersionQuerySet":
         """Versions of the instruments meant for any of these institution types, or for
-        every type (an instrument with no assignment)."""
+        every type (an instrument with no assignment). Tests are for no place."""
         return self.filter(
             models.Q(instrument__assignments__institution_type_id__in=type_ids)
             | models.Q(instrument__assignments__isnull=True)
-        )
+        ).exclude(instrument__kind=Instrument.Kind.TEST)
 
     def newest(self) -> list["InstrumentVersion"]:
         """The newest of these versions of each instrument, by instrument code."""

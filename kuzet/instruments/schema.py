@@ -53,6 +53,8 @@ SELECT_TYPES = ("select_one", "select_multiple")
 MEDIA_TYPES = ("photo", "audio", "video", "file")
 COMPLIANCE_LIST = "compliance"
 COMPLIANCE_CHOICES = ("compliant", "partly", "non_compliant", "not_checked")
+# A test (kind "test") marks its right answers with this column of the choices sheet.
+CORRECT_COLUMN = "kuzet_correct"
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
 _TEXT = {
@@ -116,7 +118,9 @@ JSON_SCHEMA: dict[str, Any] = {
         "format": {"const": FORMAT},
         "code": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9_-]{0,63}$"},
         "version": {"type": "string", "minLength": 1, "maxLength": 40},
-        "kind": {"enum": ["checklist", "interview"]},
+        "kind": {"enum": ["checklist", "interview", "test"]},
+        # A test's pass mark: the share of its scored questions, in per cent, answered right.
+        "pass_mark": {"type": "integer", "minimum": 1, "maximum": 100},
         "title": _TEXT,
         "institution_types": {"type": "array", "items": {"type": "string"}, "uniqueItems": True},
         "choice_lists": {
@@ -283,6 +287,8 @@ def document_problems(document: Any) -> list[Problem]:
             )
         )
 
+    problems += _test_problems(document)
+
     seen: dict[str, str] = {}
     order: dict[str, int] = {}
     kinds: dict[str, str] = {}
@@ -407,6 +413,70 @@ def document_problems(document: Any) -> list[Problem]:
                             % {"name": repr(ref), "repeat": repr(repeat_of[ref])},
                         )
                     )
+    return problems
+
+
+def is_correct(choice: dict[str, Any]) -> bool:
+    """Whether a choice of a test is marked as a right answer (``kuzet_correct`` = yes)."""
+    return str(choice.get("properties", {}).get(CORRECT_COLUMN, "")).strip().lower() == "yes"
+
+
+def _test_problems(document: dict[str, Any]) -> list[Problem]:
+    """A test (kind "test") has a pass mark, no repeats, and each of its select questions
+    has its right answer(s) marked; other kinds have neither (docs/xlsform.md)."""
+    problems: list[Problem] = []
+    lists = document["choice_lists"]
+    for list_name, choices in lists.items():
+        for c, choice in enumerate(choices):
+            value = str(choice.get("properties", {}).get(CORRECT_COLUMN, "")).strip().lower()
+            if value not in ("", "yes", "no"):
+                problems.append(
+                    Problem(
+                        f"choice_lists.{list_name}[{c}].{CORRECT_COLUMN}",
+                        _("must be yes or no"),
+                    )
+                )
+            elif value and document["kind"] != "test":
+                problems.append(
+                    Problem(
+                        f"choice_lists.{list_name}[{c}].{CORRECT_COLUMN}",
+                        _("only a test (kuzet_kind test) marks right answers"),
+                    )
+                )
+    if document["kind"] != "test":
+        if "pass_mark" in document:
+            problems.append(
+                Problem("pass_mark", _("only a test (kuzet_kind test) has a pass mark"))
+            )
+        return problems
+    if "pass_mark" not in document:
+        problems.append(Problem("pass_mark", _("a test needs a pass mark (1 to 100 per cent)")))
+    scored = 0
+    for node in walk(document):
+        item = node.item
+        if item.get("kind") == "repeat":
+            problems.append(Problem(node.path, _("a test cannot have repeats")))
+            continue
+        if item.get("kind") != "question" or item.get("type") not in SELECT_TYPES:
+            continue
+        right = [c for c in lists.get(item.get("choices", ""), []) if is_correct(c)]
+        if not right:
+            problems.append(
+                Problem(
+                    f"{node.path}.choices",
+                    _("mark the right answer in the choices sheet (column kuzet_correct)"),
+                )
+            )
+        elif item["type"] == "select_one" and len(right) > 1:
+            problems.append(
+                Problem(
+                    f"{node.path}.choices",
+                    _("a select_one question of a test has exactly one right answer"),
+                )
+            )
+        scored += 1
+    if not scored:
+        problems.append(Problem("sections", _("a test needs at least one select question")))
     return problems
 
 

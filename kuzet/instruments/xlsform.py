@@ -281,7 +281,7 @@ class _Reader:
         sections = self.survey(choice_lists)
         if self.result.errors:
             return self.result
-        document = {
+        document: dict[str, Any] = {
             "format": FORMAT,
             "code": settings.get("form_id", ""),
             "version": settings.get("version", ""),
@@ -291,6 +291,9 @@ class _Reader:
             "choice_lists": choice_lists,
             "sections": sections,
         }
+        mark = settings.get("kuzet_pass_mark", "")
+        if mark:
+            document["pass_mark"] = int(mark)
         for problem in document_problems(document):
             self.error(*self.locate(problem.path, document), problem.message)
         if not self.result.errors:
@@ -301,6 +304,8 @@ class _Reader:
         """Sheet, row and column of a problem found in the built document."""
         if path.startswith(("title", "code", "version", "kind", "institution_types")):
             return "settings", 2, path.split(".")[0]
+        if path == "pass_mark":
+            return "settings", 2, "kuzet_pass_mark"
         if path.startswith("choice_lists"):
             return "choices", None, "list_name"
         match = re.match(
@@ -340,8 +345,11 @@ class _Reader:
                 )
             else:
                 self.default_language = code
-        if settings.get("kuzet_kind", "checklist") not in ("checklist", "interview"):
-            self.error("settings", 2, "kuzet_kind", _("must be checklist or interview"))
+        if settings.get("kuzet_kind", "checklist") not in ("checklist", "interview", "test"):
+            self.error("settings", 2, "kuzet_kind", _("must be checklist, interview or test"))
+        mark = settings.get("kuzet_pass_mark", "")
+        if mark and not (mark.isdigit() and 1 <= int(mark) <= 100):
+            self.error("settings", 2, "kuzet_pass_mark", _("must be a whole number from 1 to 100"))
         for code in settings.get("kuzet_institution_types", "").split():
             if self.known_types is not None and code not in self.known_types:
                 self.error(
@@ -891,12 +899,14 @@ def write_xlsform(document: dict[str, Any]) -> bytes:
             )
 
     settings = book.create_sheet("settings")
+    # A test's pass mark only where there is one: other exports stay as they were.
+    mark = [document["pass_mark"]] if "pass_mark" in document else []
     _put(settings, ["form_title", "form_id", "version", "default_language", "kuzet_title_kk", "kuzet_title_en",
-                     "kuzet_kind", "kuzet_institution_types"])  # fmt: skip
+                     "kuzet_kind", "kuzet_institution_types", *(["kuzet_pass_mark"] if mark else [])])  # fmt: skip
     title = document["title"]
     _put(settings, [title.get("ru", ""), document["code"], document["version"], LANGUAGE_NAMES["ru"],
                      title.get("kk", ""), title.get("en", ""), document["kind"],
-                     " ".join(document.get("institution_types", []))])  # fmt: skip
+                     " ".join(document.get("institution_types", [])), *mark])  # fmt: skip
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

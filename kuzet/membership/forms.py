@@ -179,56 +179,21 @@ class StatusForm(forms.Form):
     )
 
 
-# The onboarding test: each question, its choices and the right one.
-ONBOARDING_QUESTIONS = [
-    (
-        _("A detainee tells you about ill-treatment but fears reprisals. What do you do?"),
-        [
-            ("a", _("Report their name to the administration at once")),
-            ("b", _("Record it only with their informed consent, coded, never by name")),
-            ("c", _("Ignore it")),
-        ],
-        "b",
-    ),
-    (
-        _("Whom may you interview in private?"),
-        [
-            ("a", _("Anyone you choose, without staff present")),
-            ("b", _("Only those the administration proposes")),
-            ("c", _("Nobody: staff must always be present")),
-        ],
-        "a",
-    ),
-    (
-        _("When do you leave a person's details out of the report?"),
-        [
-            ("a", _("Never")),
-            ("b", _("Only when asked by the police")),
-            ("c", _("Always: reports never identify people interviewed")),
-        ],
-        "c",
-    ),
-]
-
-
 class OnboardingForm(forms.Form):
+    """The acknowledgement of the rules; the test's questions come from its instrument
+    (``services.onboarding_test_version``) and are read by ``answers_from_form``."""
+
     acknowledge = forms.BooleanField(
         label=_("I have read the methodology and the do-no-harm rules and will follow them."),
         required=False,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for index, (question, choices, _right) in enumerate(ONBOARDING_QUESTIONS):
-            self.fields[f"q{index}"] = forms.ChoiceField(
-                label=question, choices=choices, widget=forms.RadioSelect
-            )
 
-    def passed(self) -> bool:
-        return all(
-            self.cleaned_data.get(f"q{index}") == right
-            for index, (_q, _c, right) in enumerate(ONBOARDING_QUESTIONS)
-        )
+class PhotoForm(forms.Form):
+    photo = forms.FileField(
+        label=_("Photo for the mandate (JPEG or PNG)"),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
 
 
 class CallForm(forms.Form):

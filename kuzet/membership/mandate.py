@@ -1,4 +1,4 @@
-"""The mandate document (PDF, ru/kk) with its QR code and short code."""
+"""The mandate document (PDF, ru/kk) with its QR code, short code and photo if any."""
 
 import base64
 from io import BytesIO
@@ -22,6 +22,15 @@ def _qr_data_uri(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _photo_data_uri(participation: Participation) -> str:
+    """The stored photo (a JPEG the server made itself) as a data URI, or "" if none."""
+    if not participation.photo:
+        return ""
+    with participation.photo.open("rb") as stored:
+        data = stored.read()
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+
+
 def mandate_pdf(participation: Participation, *, language: str, base_url: str) -> bytes:
     code = mandate_code(participation.mandate_number)
     link = base_url + reverse("verify:code", kwargs={"code": code})
@@ -34,6 +43,7 @@ def mandate_pdf(participation: Participation, *, language: str, base_url: str) -
                 "link": link,
                 "qr": _qr_data_uri(link),
                 "region": participation.region.name,
+                "photo": _photo_data_uri(participation),
             },
         )
     weasyprint = _weasyprint()

@@ -298,6 +298,11 @@ class Vote(AuditedModel):
         return f"{self.decision} · {self.member_id} · {self.choice}"
 
 
+def photo_path(instance: "Participation", filename: str) -> str:
+    # A random name: the path says nothing about the person (services.participation_photo_set).
+    return f"membership/photos/{filename}"
+
+
 class Participation(AuditedModel):
     """A participant's term: onboarding, start, end, suspension or exclusion (with reason)."""
 
@@ -308,7 +313,8 @@ class Participation(AuditedModel):
         EXCLUDED = "excluded", _("excluded")
         ENDED = "ended", _("ended")
 
-    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"mandate_code_hash"})
+    # The trail records that the photo changed, not where it is stored.
+    audit_sensitive_fields: ClassVar[frozenset[str]] = frozenset({"mandate_code_hash", "photo"})
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="participation"
@@ -329,6 +335,8 @@ class Participation(AuditedModel):
     test_passed_at = models.DateTimeField(null=True, blank=True)
     mandate_number = models.CharField(_("mandate number"), max_length=30, unique=True)
     mandate_code_hash = models.CharField(max_length=64, unique=True)
+    # The mandate's photo: a JPEG re-encoded by the server (services.participation_photo_set).
+    photo = models.FileField(_("photo"), upload_to=photo_path, max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("participation")
@@ -336,6 +344,38 @@ class Participation(AuditedModel):
 
     def __str__(self) -> str:
         return self.mandate_number
+
+
+class OnboardingAttempt(AuditedModel):
+    """One try at the onboarding test (an instrument of kind "test"): the answers, the
+    score and the version answered. Retakes are new rows; none is ever changed."""
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.PROTECT, related_name="test_attempts"
+    )
+    # Null for the passes of the first test, which was kept in code (before migration 0003).
+    version = models.ForeignKey(
+        "instruments.InstrumentVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("test version"),
+    )
+    answers = models.JSONField(default=dict)
+    correct = models.PositiveSmallIntegerField(_("right answers"))
+    total = models.PositiveSmallIntegerField(_("questions"))
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (%)"))
+    passed = models.BooleanField(_("passed"))
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("onboarding test attempt")
+        verbose_name_plural = _("onboarding test attempts")
+
+    def __str__(self) -> str:
+        return f"{self.participation_id}: {self.correct}/{self.total}"
 
 
 class RateCounter(models.Model):

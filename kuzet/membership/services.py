@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from kuzet.core.audit import audit_append
 from kuzet.core.models import AuditAction
 from kuzet.core.policy import REGIONAL_ROLES, Action, Role, can
+from kuzet.instruments.models import Instrument, InstrumentVersion
+from kuzet.instruments.scoring import score_test
+from kuzet.instruments.validation import validate_response
 from kuzet.membership.models import (
     AgendaItem,
     Answer,
@@ -32,6 +35,7 @@ from kuzet.membership.models import (
     Meeting,
     MeetingDecision,
     MeetingVote,
+    OnboardingAttempt,
     Participation,
     Score,
     Vote,
@@ -599,24 +603,199 @@ INVITATION_PURPOSE = Purpose(
 )
 
 
+ONBOARDING_TEST_CODE = "onboarding-test"
+
+
+def onboarding_test_version() -> InstrumentVersion | None:
+    """The test to take: the newest published version of the instrument
+    ``onboarding-test`` (kind "test"; kuzet/instruments/library/onboarding-test.xlsx)."""
+    return (
+        InstrumentVersion.objects.published()
+        .filter(instrument__code=ONBOARDING_TEST_CODE, instrument__kind=Instrument.Kind.TEST)
+        .select_related("instrument")
+        .order_by("-number")
+        .first()
+    )
+
+
 @transaction.atomic
-def onboarding_complete(*, participation: Participation, acknowledged: bool, passed: bool) -> None:
-    """Rules read and acknowledged and the test passed: the term starts (mandate valid)."""
-    problems = {}
-    if not acknowledged:
-        problems["acknowledge"] = [_("Confirm that you have read the rules.")]
-    if not passed:
-        problems["test"] = [_("Some answers are wrong: read the rules again and retry.")]
-    if problems:
-        raise ValidationError(problems)
+def onboarding_attempt(
+    *, participation: Participation, version_id: int | None, answers: Any, acknowledged: bool
+) -> OnboardingAttempt:
+    """One try at the onboarding test, scored on the server against the version the
+    participant answered (which must still be the current one). Every scored try is kept
+    (audited); a pass with the rules acknowledged starts the term (mandate valid).
+    Unanswered or malformed answers and a missing acknowledgement are refused whole, by
+    field (question name, ``acknowledge``, ``test``), and store nothing."""
+    version = onboarding_test_version()
+    if version is None:
+        raise ValidationError(
+            {"test": [_("The test is not published yet; the secretariat must load it.")]}
+        )
     participation = Participation.objects.select_for_update().get(pk=participation.pk)
     if participation.status != Participation.Status.ONBOARDING:
-        return
-    now = timezone.now()
-    participation.rules_acknowledged_at = now
-    participation.test_passed_at = now
-    participation.status = Participation.Status.ACTIVE
-    participation.save(update_fields=["rules_acknowledged_at", "test_passed_at", "status"])
+        raise ValidationError({"test": [_("Onboarding is already finished.")]})
+    if version_id != version.pk:
+        raise ValidationError(
+            {
+                "test": [
+                    _(
+                        "A new version of the test was published while you were answering; "
+                        "answer it below."
+                    )
+                ]
+            }
+        )
+    problems: dict[str, list[str]] = {}
+    if not acknowledged:
+        problems["acknowledge"] = [_("Confirm that you have read the rules.")]
+    result = validate_response(version.document, answers)
+    for path, messages in result.errors.items():
+        problems.setdefault(path or "test", []).extend(messages)
+    if problems:
+        raise ValidationError(problems)
+    scored = score_test(version.document, result.answers)
+    attempt = OnboardingAttempt(
+        participation=participation,
+        version=version,
+        answers=result.answers,
+        correct=scored.correct,
+        total=scored.total,
+        pass_mark=scored.pass_mark,
+        passed=scored.passed,
+    )
+    attempt.save()
+    if scored.passed:
+        now = timezone.now()
+        participation.rules_acknowledged_at = now
+        participation.test_passed_at = now
+        participation.status = Participation.Status.ACTIVE
+        participation.save(update_fields=["rules_acknowledged_at", "test_passed_at", "status"])
+    return attempt
+
+
+# The mandate's photo --------------------------------------------------------------------
+
+# What a photo may be, by its first bytes (its name says nothing).
+PHOTO_SIGNATURES = {b"\xff\xd8\xff": "JPEG", b"\x89PNG\r\n\x1a\n": "PNG"}
+# Decoded size refused before any pixel is decoded: a small PNG can claim 100,000²
+# pixels (a "decompression bomb"); 40 megapixels is more than any phone's camera.
+PHOTO_MAX_PIXELS = 40_000_000
+# What is stored: a JPEG of at most this size, re-encoded, without EXIF (no GPS position,
+# no camera serial number).
+PHOTO_BOX = (600, 800)
+
+
+def photo_jpeg(data: bytes) -> bytes:
+    """The photo re-encoded as a JPEG within ``PHOTO_BOX``, or ValidationError at
+    ``photo`` saying why (not JPEG or PNG by content, too many pixels, unreadable)."""
+    import io
+    import warnings
+
+    from PIL import Image, ImageOps
+
+    kind = next((k for sig, k in PHOTO_SIGNATURES.items() if data.startswith(sig)), None)
+    if kind is None:
+        raise ValidationError(
+            {"photo": [_("Only JPEG and PNG photos are accepted; this file is neither.")]}
+        )
+    unreadable = ValidationError(
+        {"photo": [_("The photo cannot be read: the file is damaged or not a real image.")]}
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                image = Image.open(io.BytesIO(data), formats=[kind])
+                width, height = image.size
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                width, height = 10**6, 10**6  # Pillow's own limit, far over ours
+            if width * height > PHOTO_MAX_PIXELS:
+                raise ValidationError(
+                    {
+                        "photo": [
+                            _("The photo has too many pixels: at most %(limit)d megapixels.")
+                            % {"limit": PHOTO_MAX_PIXELS // 10**6}
+                        ]
+                    }
+                )
+            if kind == "JPEG":
+                image.draft("RGB", (PHOTO_BOX[0] * 2, PHOTO_BOX[1] * 2))  # decode smaller
+            image.load()
+            turned: Image.Image = ImageOps.exif_transpose(image) or image
+            if turned.mode in ("RGBA", "LA", "PA") or "transparency" in turned.info:
+                rgba = turned.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, "white")
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+            else:
+                flat = turned.convert("RGB")
+            flat.thumbnail(PHOTO_BOX)
+            out = io.BytesIO()
+            flat.save(out, "JPEG", quality=85, optimize=True)
+    except ValidationError:
+        raise
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ):
+        raise unreadable from None
+    return out.getvalue()
+
+
+def _may_change_photo(actor: Any, participation: Participation) -> None:
+    if actor.pk != participation.user_id and not can(actor, Action.MANAGE_PARTICIPANTS):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def _delete_file_after_commit(storage: Any, name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def participation_photo_set(
+    *, actor: Any, participation: Participation, data: bytes, size: int | None = None
+) -> Participation:
+    """Put (or replace) the mandate's photo: the participant's own, or the secretariat's.
+    ``size`` is the size received when ``data`` was not read (too large to read)."""
+    _may_change_photo(actor, participation)
+    limit = settings.MEMBERSHIP_PHOTO_MAX_BYTES
+    received = size if size is not None else len(data)
+    if received > limit:
+        raise ValidationError(
+            {
+                "photo": [
+                    _("The photo is %(size)d KB; the limit is %(limit)d KB.")
+                    % {"size": received // 1024, "limit": limit // 1024}
+                ]
+            }
+        )
+    if not data:
+        raise ValidationError({"photo": [_("The file is empty.")]})
+    jpeg = photo_jpeg(data)
+    participation = Participation.objects.select_for_update().get(pk=participation.pk)
+    old = participation.photo.name
+    participation.photo.save(f"{get_random_string(32)}.jpg", ContentFile(jpeg), save=False)
+    participation.save(update_fields=["photo"])
+    _delete_file_after_commit(participation.photo.storage, old)
+    return participation
+
+
+@transaction.atomic
+def participation_photo_remove(*, actor: Any, participation: Participation) -> Participation:
+    _may_change_photo(actor, participation)
+    participation = Participation.objects.select_for_update().get(pk=participation.pk)
+    old = participation.photo.name
+    if old:
+        storage = participation.photo.storage
+        participation.photo = ""
+        participation.save(update_fields=["photo"])
+        _delete_file_after_commit(storage, old)
+    return participation
 
 
 ENDING_STATUSES = (

@@ -16,6 +16,7 @@ urlpatterns = [
     path(
         "participants/<int:pk>/status/", views.staff_participant_status, name="participant_status"
     ),
+    path("participants/<int:pk>/photo/", views.staff_participant_photo, name="participant_photo"),
     path("meetings/", views.staff_meetings, name="meetings"),
     path("meetings/<int:pk>/", views.staff_meeting, name="meeting"),
     path("meetings/<int:pk>/agenda/", views.staff_meeting_agenda, name="meeting_agenda"),
@@ -23,4 +24,5 @@ urlpatterns = [
     path("meetings/<int:pk>/publish/", views.staff_meeting_publish, name="meeting_publish"),
     path("onboarding/", views.onboarding, name="onboarding"),
     path("mandate/", views.mandate, name="mandate"),
+    path("mandate/photo/", views.own_photo, name="own_photo"),
 ]

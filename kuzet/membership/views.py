@@ -13,10 +13,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kuzet.core.http import client_ip
+from kuzet.core.params import id_param
 from kuzet.core.policy import Action, Role, can
 from kuzet.membership import services
 from kuzet.membership.forms import (
@@ -29,6 +31,7 @@ from kuzet.membership.forms import (
     MeetingDecisionForm,
     MeetingForm,
     OnboardingForm,
+    PhotoForm,
     ScoreForm,
     StatusForm,
     VerifyForm,
@@ -52,6 +55,8 @@ from kuzet.membership.selectors import (
 from kuzet.membership.tokens import mandate_code, normalise_code, status_token_ok
 from kuzet.people.models import User
 from kuzet.people.throttle import wait_message
+from kuzet.visits.response_form import build_form
+from kuzet.visits.services.responses import answers_from_form
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -234,34 +239,118 @@ def _own_participation(request: HttpRequest) -> Participation:
 
 @login_required
 def onboarding(request: HttpRequest) -> HttpResponse:
+    """The rules to acknowledge and the test (its instrument's newest published version),
+    scored on the server; then the mandate and its photo."""
     from kuzet.people.two_factor import has_confirmed_device
 
     participation = _own_participation(request)
     if not has_confirmed_device(request.user):
         setup = reverse("people:two_factor_setup")
         return redirect(f"{setup}?next={reverse('membership:onboarding')}")
+    if request.method == "POST" and participation.status != Participation.Status.ONBOARDING:
+        return redirect("membership:onboarding")  # finished already: nothing to take
+    version = services.onboarding_test_version()
+    document = version.document if version is not None else None
     form = OnboardingForm(request.POST or None)
+    answers: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    status = 200
     if request.method == "POST" and form.is_valid():
+        answers = answers_from_form(document, request.POST) if document else {}
         try:
-            services.onboarding_complete(
+            attempt = services.onboarding_attempt(
                 participation=participation,
+                version_id=id_param(request.POST.get("version")),
+                answers=answers,
                 acknowledged=form.cleaned_data["acknowledge"],
-                passed=form.passed(),
             )
         except ValidationError as exc:
-            _field_errors(form, exc)
+            errors = exc.message_dict
+            for message in errors.pop("test", []):
+                form.add_error(None, message)
+            for message in errors.pop("acknowledge", []):
+                form.add_error("acknowledge", message)
+            status = 422
         else:
-            messages.success(request, _("Onboarding complete: your mandate is valid."))
+            if attempt.passed:
+                messages.success(request, _("Onboarding complete: your mandate is valid."))
+            else:
+                messages.error(
+                    request,
+                    _(
+                        "%(correct)d of %(total)d answers are right; %(mark)d%% are needed. "
+                        "Read the rules again and retry."
+                    )
+                    % {
+                        "correct": attempt.correct,
+                        "total": attempt.total,
+                        "mark": attempt.pass_mark,
+                    },
+                )
             return redirect("membership:onboarding")
-    return render(
+    language = (get_language() or "ru").split("-")[0]
+    sections = build_form(document, answers, errors, language) if document else []
+    response = render(
         request,
         "membership/onboarding.html",
         {
             "form": form,
+            "test_version": version,
+            "sections": sections,
+            "attempts": participation.test_attempts.select_related("version"),
             "participation": participation,
             "code": mandate_code(participation.mandate_number),
+            "photo_form": PhotoForm(),
+            "own_photo_url": reverse("membership:own_photo"),
+            "max_kb": settings.MEMBERSHIP_PHOTO_MAX_BYTES // 1024,
         },
     )
+    response.status_code = status
+    return response
+
+
+def _photo_image(participation: Participation) -> HttpResponseBase:
+    if not participation.photo:
+        raise Http404
+    response = FileResponse(participation.photo.open("rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _photo_change(request: HttpRequest, participation: Participation) -> str | None:
+    """Put or remove the photo from the POST; the error to show, if any."""
+    try:
+        if "remove" in request.POST:
+            services.participation_photo_remove(actor=request.user, participation=participation)
+            messages.success(request, _("The photo is removed from the mandate."))
+            return None
+        upload = request.FILES.get("photo")
+        if upload is None:
+            return _("Choose a JPEG or PNG file.")
+        too_big = upload.size is not None and upload.size > settings.MEMBERSHIP_PHOTO_MAX_BYTES
+        services.participation_photo_set(
+            actor=request.user,
+            participation=participation,
+            data=b"" if too_big else upload.read(),
+            size=upload.size,
+        )
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    messages.success(request, _("The photo is on the mandate."))
+    return None
+
+
+@login_required
+def own_photo(request: HttpRequest) -> HttpResponseBase:
+    """The participant's own photo (GET), or putting / removing it (POST)."""
+    participation = _own_participation(request)
+    if request.method == "POST":
+        error = _photo_change(request, participation)
+        if error:
+            messages.error(request, error)
+        return redirect("membership:onboarding")
+    return _photo_image(participation)
 
 
 @login_required
@@ -526,10 +615,11 @@ def staff_participants(request: HttpRequest) -> HttpResponse:
         request,
         "membership/staff_participants.html",
         {
-            "participations": Participation.objects.select_related("user", "region").order_by(
-                "region__name_ru", "user__full_name"
-            ),
+            "participations": Participation.objects.select_related("user", "region")
+            .prefetch_related("test_attempts__version")
+            .order_by("region__name_ru", "user__full_name"),
             "form": StatusForm(),
+            "photo_form": PhotoForm(),
         },
     )
 
@@ -554,6 +644,18 @@ def staff_participant_status(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Choose a status and give the reason."))
     return redirect("membership:participants")
+
+
+@requires(Action.MANAGE_PARTICIPANTS)
+def staff_participant_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A participant's photo (GET), or the secretariat putting / removing it (POST)."""
+    participation = get_object_or_404(Participation, pk=pk)
+    if request.method == "POST":
+        error = _photo_change(request, participation)
+        if error:
+            messages.error(request, error)
+        return redirect("membership:participants")
+    return _photo_image(participation)
 
 
 # --- Council meetings ---------------------------------------------------------------------

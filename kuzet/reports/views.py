@@ -288,6 +288,7 @@ def index(request: HttpRequest) -> HttpResponse:
     recent = [r for r in reports_for(request.user)[:100] if may_download(request.user, r)][:50]
     versions = (
         InstrumentVersion.objects.published()
+        .exclude(instrument__kind="test")  # tests are not filled on visits
         .select_related("instrument")
         .order_by("instrument__code", "-number")
     )

@@ -221,6 +221,7 @@ EXPECTED: dict[str, Any] = {
     "membership:attachment": SKIP,
     "membership:participants": Expect(role(Action.MANAGE_PARTICIPANTS)),
     "membership:participant_status": SKIP,
+    "membership:participant_photo": SKIP,
     "membership:meetings": Expect(role(Action.VIEW_MEETINGS)),
     # One meeting, its agenda, decisions and publication: membership/tests/test_meetings.py.
     "membership:meeting": SKIP,
@@ -230,6 +231,7 @@ EXPECTED: dict[str, Any] = {
     # One's own term; 404 for anyone without one: membership/tests.
     "membership:onboarding": SKIP,
     "membership:mandate": SKIP,
+    "membership:own_photo": SKIP,
     "admin:*": Expect(admin_site),
     # The addressee portal: an official's own pages (their addressee's recommendations
     # only: portal/tests/test_portal.py), the NPM's pages about it.

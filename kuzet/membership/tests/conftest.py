@@ -9,6 +9,13 @@ from django.test import Client
 from django.utils import timezone
 
 from kuzet.core.policy import Role
+from kuzet.instruments.models import InstrumentVersion
+from kuzet.instruments.scoring import right_answers
+from kuzet.instruments.services import (
+    LIBRARY_DIR,
+    instrument_version_import,
+    instrument_version_publish,
+)
 from kuzet.membership.models import Application, Call, Ground
 from kuzet.membership.services import CriterionSpec, call_open
 from kuzet.people.models import User
@@ -20,6 +27,25 @@ def _media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Assertions read English; the Russian and Kazakh pages are the browser test's.
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def onboarding_test(secretariat: User) -> InstrumentVersion:
+    """The onboarding test of the standard library, imported and published."""
+    outcome = instrument_version_import(
+        data=(LIBRARY_DIR / "onboarding-test.xlsx").read_bytes(), actor=secretariat
+    )
+    assert outcome.version is not None, outcome.errors
+    return instrument_version_publish(version=outcome.version, actor=secretariat)
+
+
+def right_answers_form(version: InstrumentVersion) -> dict[str, Any]:
+    """The onboarding form with every answer right and the rules acknowledged."""
+    return {
+        "version": str(version.pk),
+        "acknowledge": "on",
+        **{name: sorted(right) for name, right in right_answers(version.document).items()},
+    }
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from kuzet.conftest import PASSWORD, InstitutionFactory
 from kuzet.core.policy import Role, may_join_team
 from kuzet.field.models import DeviceToken
 from kuzet.field.services import device_token_issue
-from kuzet.membership.forms import ONBOARDING_QUESTIONS
 from kuzet.membership.models import Application, Call, Participation, Vote
 from kuzet.membership.services import (
     VoteSpec,
@@ -25,14 +24,14 @@ from kuzet.membership.services import (
     invitation_issue,
     participation_set_status,
 )
-from kuzet.membership.tests.conftest import applied
+from kuzet.membership.tests.conftest import applied, right_answers_form
 from kuzet.membership.tokens import mandate_code, normalise_code
 from kuzet.people.models import Invitation, User
 from kuzet.registry.models import Region
 from kuzet.visits.models import TeamMember
 from kuzet.visits.services.planning import TeamPlace, visit_plan
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("onboarding_test")]
 NEW_PASSWORD = "a-long-new-passphrase-2027"
 
 
@@ -81,8 +80,11 @@ def become_participant(client: Client, path: str) -> User:
 
 
 def onboard(client: Client) -> Any:
-    answers = {f"q{i}": right for i, (_q, _c, right) in enumerate(ONBOARDING_QUESTIONS)}
-    return client.post("/membership/onboarding/", {**answers, "acknowledge": "on"})
+    from kuzet.membership.services import onboarding_test_version
+
+    version = onboarding_test_version()
+    assert version is not None
+    return client.post("/membership/onboarding/", right_answers_form(version))
 
 
 def test_a_selected_applicant_becomes_a_participant_of_the_calls_region(
@@ -154,8 +156,8 @@ def test_onboarding_comes_before_any_visit_team(
             team=team,
         )
     assert "not an NPM participant" not in str(refused.value)
-    wrong = client.post("/membership/onboarding/", {"q0": "a", "q1": "a", "q2": "a"})
-    assert wrong.status_code == 200
+    wrong = client.post("/membership/onboarding/", {"reprisals": "a", "private": "b"})
+    assert wrong.status_code == 422  # unanswered questions, rules not acknowledged
     assert Participation.objects.get().status == Participation.Status.ONBOARDING
     assert onboard(client).status_code == 302
     assert Participation.objects.get().status == Participation.Status.ACTIVE

@@ -146,9 +146,7 @@ def _vote_fields(form: forms.Form, members: list[Any]) -> None:
 
 
 def open_agenda_items() -> Any:
-    return AgendaItem.objects.filter(meeting__published_at__isnull=True).select_related(
-        "meeting"
-    )
+    return AgendaItem.objects.filter(meeting__published_at__isnull=True).select_related("meeting")
 
 
 class AgendaItemChoice(forms.ModelChoiceField):

@@ -464,9 +464,7 @@ class MeetingDecision(AuditedModel):
         related_name="decisions",
         verbose_name=_("agenda item"),
     )
-    kind = models.CharField(
-        _("kind"), max_length=12, choices=Kind.choices, default=Kind.GENERAL
-    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.GENERAL)
     text = models.TextField(_("decision"))
     reasons = models.TextField(_("reasons"))
     group = models.ForeignKey(
@@ -576,8 +574,9 @@ class TeamRule(AuditedModel):
 
     class Kind(models.TextChoices):
         MIN_SIZE = "min_size", _("minimum team size")
-        MIN_SELECTED = "min_selected", _(
-            "minimum number of participants selected by open call (onboarding passed)"
+        MIN_SELECTED = (
+            "min_selected",
+            _("minimum number of participants selected by open call (onboarding passed)"),
         )
 
     kind = models.CharField(_("rule"), max_length=20, choices=Kind.choices)

@@ -407,9 +407,7 @@ class VoteSpec:
     reason: str = ""
 
 
-def _vote_problems(
-    votes: list[VoteSpec], conflicted: frozenset[int] = frozenset()
-) -> list[str]:
+def _vote_problems(votes: list[VoteSpec], conflicted: frozenset[int] = frozenset()) -> list[str]:
     """What is wrong with the votes of a decision: members who are not on the Council or
     named twice, unknown votes, a vote from a member with a declared conflict of interest
     (``conflicted``), too few votes for the quorum, or a majority not for the decision."""
@@ -462,9 +460,7 @@ def _open_agenda_item(agenda_item: AgendaItem | None, problems: dict[str, list[s
             _("Choose the agenda item of the Council meeting that took the decision.")
         ]
     elif agenda_item.meeting.published_at is not None:
-        problems["agenda_item"] = [
-            _("The meeting's decisions are published; it takes no more.")
-        ]
+        problems["agenda_item"] = [_("The meeting's decisions are published; it takes no more.")]
 
 
 def _record_votes(decision: MeetingDecision, votes: list[VoteSpec]) -> None:
@@ -1021,7 +1017,10 @@ DOCUMENT_EXTENSIONS = {
     ".xlsx": MeetingDocument.XLSX,
 }
 # The part an Office Open XML package of each kind must contain (ECMA-376).
-OOXML_MAIN_PART = {MeetingDocument.DOCX: "word/document.xml", MeetingDocument.XLSX: "xl/workbook.xml"}
+OOXML_MAIN_PART = {
+    MeetingDocument.DOCX: "word/document.xml",
+    MeetingDocument.XLSX: "xl/workbook.xml",
+}
 
 
 def sniff_meeting_document(upload: Upload) -> str:

@@ -841,9 +841,7 @@ def _published_decisions() -> Any:
 
 def public_meetings(request: HttpRequest) -> HttpResponse:
     """The Council's published decisions: meeting date, the decision, the vote counts."""
-    return render(
-        request, "membership/public_meetings.html", {"decisions": _published_decisions()}
-    )
+    return render(request, "membership/public_meetings.html", {"decisions": _published_decisions()})
 
 
 def public_meeting(request: HttpRequest, pk: int) -> HttpResponse:

@@ -34,7 +34,6 @@ from kuzet.membership.services import (
     Upload,
     VoteSpec,
     agenda_item_add,
-    call_decide,
     decision_publish,
     meeting_create,
     meeting_decision_record,
@@ -205,9 +204,7 @@ def test_the_selection_is_decided_at_a_meeting_and_conflicted_members_do_not_vot
     no_item = client.post(decide, {**data, "agenda_item": ""})
     assert no_item.status_code == 400 and "agenda_item" in no_item.context["form"].errors
     assert Call.objects.get().status == Call.Status.OPEN and not mailoutbox[2:]
-    done = client.post(
-        decide, {**data, f"vote_{council[2].pk}": "conflict", "publish": "on"}
-    )
+    done = client.post(decide, {**data, f"vote_{council[2].pk}": "conflict", "publish": "on"})
     assert done.status_code == 302, done.content.decode()[:2000]
     decision = Decision.objects.get()
     linked = decision.meeting_decision
@@ -404,16 +401,15 @@ def test_documents_are_sniffed_size_limited_stored_and_read_by_council_and_secre
     url = f"/membership/meetings/{meeting.pk}/documents/"
     member = client_for(council[0])
     for name, data in (("Проект доклада.pdf", PDF), ("plan.docx", DOCX), ("ind.xlsx", XLSX)):
-        response = member.post(
-            url, {"file": io_file(name, data), "agenda_item": str(item.pk)}
-        )
+        response = member.post(url, {"file": io_file(name, data), "agenda_item": str(item.pk)})
         assert response.status_code == 302, response.content.decode()[:2000]
     documents = list(MeetingDocument.objects.order_by("pk"))
     assert [d.extension for d in documents] == [".pdf", ".docx", ".xlsx"]
     assert documents[0].title == "Проект доклада.pdf" and documents[0].added_by == council[0]
-    assert AuditEvent.objects.filter(
-        object_type="membership.meetingdocument", action="create"
-    ).count() == 3
+    assert (
+        AuditEvent.objects.filter(object_type="membership.meetingdocument", action="create").count()
+        == 3
+    )
     # Refusals, named, nothing stored.
     settings.MEMBERSHIP_MEETING_DOCUMENT_MAX_BYTES = 2048
     for name, data, message in (
@@ -479,7 +475,9 @@ def test_kuzets_own_documents_are_linked_not_copied(
     # The edition gone: the link says so instead of failing.
     edition.delete()
     assert client.get(f"/membership/documents/{report.pk}/").status_code == 404
-    assert "no longer available" in client.get(f"/membership/meetings/{meeting.pk}/").content.decode()
+    assert (
+        "no longer available" in client.get(f"/membership/meetings/{meeting.pk}/").content.decode()
+    )
     with pytest.raises(ValidationError):
         meeting_document_link(actor=secretariat, meeting=meeting, key="annual_report:1999:1")
     with pytest.raises(ValidationError) as refused:

@@ -84,6 +84,7 @@ def test_secretariat_records_a_meeting_and_publishes_it(
     )
     assert decided.status_code == 302, decided.content.decode()[:2000]
     decision = MeetingDecision.objects.get()
+    assert decision.kind == MeetingDecision.Kind.GROUP
     assert GroupMembership.objects.filter(group=group, user=person).exists()
     assert sorted(MeetingVote.objects.values_list("choice", flat=True)) == [
         "against",

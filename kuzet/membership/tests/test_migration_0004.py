@@ -56,7 +56,9 @@ def test_old_call_decisions_are_linked_to_the_meeting_of_their_date() -> None:
 
     linked = Decision.objects.get(pk=matched.pk).meeting_decision  # type: ignore[attr-defined]
     assert linked is not None and linked.meeting_id == meeting.pk
-    assert linked.kind == "selection" and linked.agenda_item.title == "Отбор участников: «Отбор 2025»"
+    assert (
+        linked.kind == "selection" and linked.agenda_item.title == "Отбор участников: «Отбор 2025»"
+    )
     assert [(v.member_id, v.choice, v.reason) for v in linked.votes.all()] == [
         (member.pk, "against", "мало опыта")
     ]

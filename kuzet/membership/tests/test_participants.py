@@ -24,7 +24,6 @@ from kuzet.membership.models import (
     Call,
     Invitation,
     Participation,
-    Vote,
 )
 from kuzet.membership.services import (
     VoteSpec,

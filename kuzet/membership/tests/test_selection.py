@@ -2,7 +2,7 @@
 outcome, who sees applicants' data, and the retention of those data."""
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest

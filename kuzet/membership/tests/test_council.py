@@ -220,6 +220,10 @@ def test_the_selection_is_decided_at_a_meeting_and_conflicted_members_do_not_vot
     public = Client().get("/apply/council/").content.decode()
     assert "1 applicant(s) selected" in public and "Votes: 2 for, 0 against" in public
     assert "aigerim" not in public and "bolat" not in public
+    # The call's published outcome links the published decision of the meeting.
+    assert client.post(f"/membership/calls/{call.pk}/publish/").status_code == 302
+    outcome = Client().get(f"/apply/{call.pk}/outcome/").content.decode()
+    assert f"/apply/council/{item.meeting_id}/#decision-{linked.pk}" in outcome
 
 
 # --- Participants' terms ----------------------------------------------------------------

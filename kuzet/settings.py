@@ -308,6 +308,13 @@ MEMBERSHIP_RETENTION_DAYS = env_int("KUZET_APPLICATION_RETENTION_DAYS", 365, min
 MEMBERSHIP_UNCONFIRMED_DAYS = env_int("KUZET_APPLICATION_UNCONFIRMED_DAYS", 7, minimum=1)
 MEMBERSHIP_INVITATION_DAYS = env_int("KUZET_INVITATION_DAYS", 14, minimum=1)
 MEMBERSHIP_TERM_DAYS = env_int("KUZET_PARTICIPANT_TERM_DAYS", 3 * 365, minimum=1)
+# Documents uploaded to a Council meeting (PDF, DOCX, XLSX, sniffed by content).
+MEMBERSHIP_MEETING_DOCUMENT_MAX_BYTES = env_int(
+    "KUZET_MEETING_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024
+)
+# How many Council members must cast a vote (for, against, abstained) for a decision;
+# 0 means more than half of the active Council members.
+MEMBERSHIP_COUNCIL_QUORUM = env_int("KUZET_COUNCIL_QUORUM", 0, minimum=0)
 
 # Sessions end after KUZET_SESSION_HOURS of inactivity and when the browser closes.
 SESSION_COOKIE_AGE = env_int("KUZET_SESSION_HOURS", 8, minimum=1) * 3600

@@ -54,7 +54,12 @@ ACTION_MEANING: dict[Action, str] = {
     Action.MANAGE_PARTICIPANTS: "start, suspend, end or exclude participants' terms",
     Action.VIEW_MEETINGS: "read the Council's meetings, agendas, votes and unpublished decisions",
     Action.MANAGE_MEETINGS: (
-        "record Council meetings and decisions (with group changes) and publish them"
+        "record Council meetings and decisions taken on agenda items (selection, participants'"
+        " terms, group changes, team rules) and publish them"
+    ),
+    Action.ADD_MEETING_DOCUMENTS: (
+        "upload documents to a Council meeting or link Kuzet's own (annual report, planning,"
+        " indicators)"
     ),
     Action.INVITE_OFFICIALS: "invite an addressee's officials to the portal",
     Action.PUBLISH_REPORTS: "publish or withdraw a report on the public site",

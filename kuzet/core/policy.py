@@ -86,6 +86,7 @@ class Action(StrEnum):
     MANAGE_PARTICIPANTS = "manage_participants"
     VIEW_MEETINGS = "view_meetings"
     MANAGE_MEETINGS = "manage_meetings"
+    ADD_MEETING_DOCUMENTS = "add_meeting_documents"
     INVITE_OFFICIALS = "invite_officials"
     PUBLISH_REPORTS = "publish_reports"
     ANSWER_RECOMMENDATION = "answer_recommendation"
@@ -155,6 +156,7 @@ RULES: dict[Action, tuple[frozenset[Role], frozenset[Role]]] = {
     Action.MANAGE_PARTICIPANTS: (frozenset({Role.SECRETARIAT}), frozenset()),
     Action.VIEW_MEETINGS: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
     Action.MANAGE_MEETINGS: (frozenset({Role.SECRETARIAT}), frozenset()),
+    Action.ADD_MEETING_DOCUMENTS: (frozenset({Role.SECRETARIAT, Role.COUNCIL}), frozenset()),
     # The addressee portal (kuzet.portal): the secretariat invites each addressee's
     # officials; an official answers the recommendations of their own addressee only
     # (``portal.selectors``: the one object-level rule).
@@ -231,6 +233,21 @@ def team_gate_refusal(user: "User") -> str | None:
         if reason is not None:
             return reason
     return None
+
+
+# Rules on a whole team's composition, registered by the apps that own them (membership:
+# the Council's decided rules, such as a minimum size). A rule is called with the team's
+# people and the region of the visited institution and returns its refusals (each naming
+# the rule and the decision that set it); an empty list lets the team be formed.
+TEAM_RULES: list[Callable[[list["User"], int], list[str]]] = []
+
+
+def team_rule_refusals(users: list["User"], region_id: int) -> list[str]:
+    """Every registered team rule's refusals of a team for a visit in ``region_id``."""
+    refusals: list[str] = []
+    for rule in TEAM_RULES:
+        refusals.extend(rule(users, region_id))
+    return refusals
 
 
 def may_join_team(user: "User") -> bool:

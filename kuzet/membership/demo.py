@@ -9,10 +9,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from kuzet.core.policy import Role
-from kuzet.membership.models import AgendaItem, Answer, Application, Call, Ground, Vote
+from kuzet.membership.models import (
+    AgendaItem,
+    Answer,
+    Application,
+    Call,
+    Ground,
+    MeetingVote,
+    TeamRule,
+)
 from kuzet.membership.services import (
     CONSENT_VERSION,
     CriterionSpec,
+    RuleSpec,
     VoteSpec,
     agenda_item_add,
     call_decide,
@@ -21,6 +30,7 @@ from kuzet.membership.services import (
     email_key,
     meeting_create,
     meeting_decision_record,
+    meeting_document_link,
     meeting_publish,
 )
 from kuzet.membership.tokens import new_reference
@@ -130,14 +140,26 @@ def demo_selection_create() -> int:
     Call.objects.filter(pk=past.pk).update(deadline=now - timedelta(days=60))
     past.refresh_from_db()
     if council is not None:
+        selection = meeting_create(
+            actor=secretariat,
+            date=(now - timedelta(days=45)).date(),
+            title="Заседание Координационного совета по итогам отбора 2026 (демо)",
+        )
+        item = agenda_item_add(
+            actor=secretariat, meeting=selection, title="Итоги отбора участников НПМ 2026"
+        )
         call_decide(
             actor=secretariat,
             call=past,
-            meeting_date=(now - timedelta(days=45)).date(),
+            agenda_item=item,
             selected=chosen,
             reasons="Наивысшие баллы по опубликованным критериям (демо).",
-            votes=[VoteSpec(council, Vote.Choice.FOR)],
+            votes=[
+                VoteSpec(m, MeetingVote.Choice.FOR)
+                for m in User.objects.filter(role=Role.COUNCIL, is_active=True)
+            ],
             base_url="",
+            publish=True,
         )
         call_publish_outcome(actor=secretariat, call=past)
         _demo_meetings(secretariat, now)
@@ -175,7 +197,7 @@ def _demo_meetings(secretariat: User, now: Any) -> None:
         document_kind=AgendaItem.Document.ANNUAL_REPORT,
         document_link=f"/reports/annual/{year}/workspace/",
     )
-    agenda_item_add(
+    plan = agenda_item_add(
         actor=secretariat,
         meeting=meeting,
         title="План посещений на первое полугодие",
@@ -196,10 +218,20 @@ def _demo_meetings(secretariat: User, now: Any) -> None:
         text="Одобрить проект ежегодного доклада с учётом замечаний членов Совета.",
         reasons="Доклад охватывает все посещения года; замечания касаются формулировок.",
         votes=[
-            VoteSpec(m, Vote.Choice.FOR, "Замечания учтены в тексте." if n == 0 else "")
+            VoteSpec(m, MeetingVote.Choice.FOR, "Замечания учтены в тексте." if n == 0 else "")
             for n, m in enumerate(council)
         ],
     )
+    meeting_decision_record(
+        actor=secretariat,
+        meeting=meeting,
+        agenda_item=plan,
+        text="В каждой группе посещения — не менее двух человек во всех регионах.",
+        reasons="Посещение в одиночку не обеспечивает ни безопасности, ни независимости.",
+        votes=[VoteSpec(m, MeetingVote.Choice.FOR) for m in council],
+        rule=RuleSpec(kind=TeamRule.Kind.MIN_SIZE, value=2),
+    )
+    meeting_document_link(actor=secretariat, meeting=meeting, key="planning", agenda_item=plan)
     meeting_publish(actor=secretariat, meeting=meeting)
     upcoming = meeting_create(
         actor=secretariat,

@@ -15,8 +15,9 @@ from kuzet.membership.models import (
     Ground,
     Meeting,
     MeetingDecision,
+    MeetingVote,
     Participation,
-    Vote,
+    TeamRule,
 )
 from kuzet.people.models import RegionalGroup, User
 from kuzet.registry.models import Region
@@ -131,9 +132,33 @@ class ConflictForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
 
 
+def _vote_fields(form: forms.Form, members: list[Any]) -> None:
+    for member in members:
+        form.fields[f"vote_{member.pk}"] = forms.ChoiceField(
+            label=str(member),
+            choices=[("", _("absent")), *MeetingVote.Choice.choices],
+            required=False,
+        )
+        form.fields[f"vote_reason_{member.pk}"] = forms.CharField(
+            label=_("Reason of %(person)s's vote") % {"person": member},
+            required=False,
+        )
+
+
+def open_agenda_items() -> Any:
+    return AgendaItem.objects.filter(meeting__published_at__isnull=True).select_related("meeting")
+
+
+class AgendaItemChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.meeting.date:%Y-%m-%d} · {obj.meeting.title} — {obj.title}"
+
+
 class DecisionForm(forms.Form):
-    meeting_date = forms.DateField(
-        label=_("Meeting date"), widget=forms.DateInput(attrs={"type": "date"})
+    agenda_item = AgendaItemChoice(
+        AgendaItem.objects.none(),
+        label=_("Meeting and agenda item"),
+        help_text=_("The Council meeting's agenda item at which the decision was taken."),
     )
     selected = forms.ModelMultipleChoiceField(
         Application.objects.none(),
@@ -142,9 +167,13 @@ class DecisionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+    publish = forms.BooleanField(
+        label=_("The Council decided to publish this decision"), required=False
+    )
 
     def __init__(self, *args: Any, call: Call, members: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = open_agenda_items()  # type: ignore[attr-defined]
         self.fields["selected"].queryset = call.applications.filter(  # type: ignore[attr-defined]
             status=Application.Status.ELIGIBLE, email_confirmed_at__isnull=False
         )
@@ -152,31 +181,15 @@ class DecisionForm(forms.Form):
             f"{a.reference} — {a.full_name} ({a.region})"
         )
         self.members = members
-        for member in members:
-            self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
-                label=str(member),
-                choices=[("", _("absent")), *Vote.Choice.choices],
-                required=False,
-            )
-            self.fields[f"vote_reason_{member.pk}"] = forms.CharField(
-                label=_("Reason of %(person)s's vote") % {"person": member},
-                required=False,
-            )
+        _vote_fields(self, members)
 
 
-class StatusForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("New status"),
-        choices=[
-            (Participation.Status.SUSPENDED, _("suspend")),
-            (Participation.Status.EXCLUDED, _("exclude")),
-            (Participation.Status.ENDED, _("end the term")),
-            (Participation.Status.ACTIVE, _("reinstate")),
-        ],
-    )
-    reason = forms.CharField(
-        label=_("Reason (the Council's decision)"), widget=forms.Textarea(attrs={"rows": 2})
-    )
+STATUS_CHOICES = [
+    (Participation.Status.SUSPENDED, _("suspend")),
+    (Participation.Status.EXCLUDED, _("exclude")),
+    (Participation.Status.ENDED, _("end the term")),
+    (Participation.Status.ACTIVE, _("reinstate")),
+]
 
 
 class OnboardingForm(forms.Form):
@@ -274,18 +287,79 @@ class MeetingDecisionForm(forms.Form):
         label=_("Person"),
         required=False,
     )
+    participation = forms.ModelChoiceField(
+        Participation.objects.select_related("user", "region").order_by("user__full_name"),
+        label=_("Participant whose term the decision changes"),
+        required=False,
+    )
+    new_status = forms.ChoiceField(
+        label=_("What the decision does to the term"),
+        choices=[("", "—"), *STATUS_CHOICES],
+        required=False,
+    )
+    rule_kind = forms.ChoiceField(
+        label=_("Visit teams' composition rule"),
+        choices=[("", "—"), *TeamRule.Kind.choices],
+        required=False,
+    )
+    rule_value = forms.IntegerField(
+        label=_("Rule's number (0 lifts the rule)"), min_value=0, max_value=20, required=False
+    )
+    rule_region = forms.ModelChoiceField(
+        Region.objects.all(),
+        label=_("Region of the rule"),
+        empty_label=_("every region"),
+        required=False,
+    )
+    publish = forms.BooleanField(
+        label=_("The Council decided to publish this decision"), required=False
+    )
 
     def __init__(self, *args: Any, meeting: Meeting, members: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["agenda_item"].queryset = meeting.agenda.all()  # type: ignore[attr-defined]
+        self.fields["participation"].label_from_instance = lambda p: (  # type: ignore[attr-defined]
+            f"{p.user} — {p.region} ({p.get_status_display()})"
+        )
         self.members = members
-        for member in members:
-            self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
-                label=str(member),
-                choices=[("", _("absent")), *Vote.Choice.choices],
-                required=False,
-            )
-            self.fields[f"vote_reason_{member.pk}"] = forms.CharField(
-                label=_("Reason of %(person)s's vote") % {"person": member},
-                required=False,
-            )
+        _vote_fields(self, members)
+
+    def rule(self) -> Any:
+        from kuzet.membership.services import RuleSpec
+
+        data = self.cleaned_data
+        if not data.get("rule_kind") and data.get("rule_value") is None:
+            return None
+        return RuleSpec(
+            kind=data.get("rule_kind") or "",
+            value=data["rule_value"] if data.get("rule_value") is not None else -1,
+            region=data.get("rule_region"),
+        )
+
+
+class MeetingDocumentForm(forms.Form):
+    file = forms.FileField(label=_("File (PDF, DOCX or XLSX)"))
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    agenda_item = forms.ModelChoiceField(
+        AgendaItem.objects.none(), label=_("Agenda item"), required=False
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = meeting.agenda.all()  # type: ignore[attr-defined]
+
+
+class SystemDocumentForm(forms.Form):
+    key = forms.ChoiceField(label=_("Document of Kuzet"), choices=[])
+    agenda_item = forms.ModelChoiceField(
+        AgendaItem.objects.none(), label=_("Agenda item"), required=False
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from kuzet.membership.documents import system_documents
+
+        self.fields["key"].choices = [  # type: ignore[attr-defined]
+            (d.key, d.title) for d in system_documents()
+        ]
+        self.fields["agenda_item"].queryset = meeting.agenda.all()  # type: ignore[attr-defined]

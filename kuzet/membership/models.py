@@ -1,7 +1,7 @@
 """Open selection of NPM participants: calls, applications, the Council's scoring and
 decisions, participants' terms and the mandates institutions verify."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -271,6 +271,16 @@ class Decision(AuditedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # The meeting's decision (agenda item, votes, publication). Null only for decisions
+    # recorded before decisions belonged to meetings and not matched by migration 0004.
+    meeting_decision = models.OneToOneField(
+        "MeetingDecision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="call_decision",
+        verbose_name=_("meeting decision"),
+    )
 
     class Meta:
         verbose_name = _("Council decision")
@@ -278,6 +288,12 @@ class Decision(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.call} · {self.meeting_date}"
+
+    def vote_list(self) -> list[Any]:
+        """The members' votes: the meeting decision's, or this record's own (older ones)."""
+        if self.meeting_decision_id is not None:
+            return list(self.meeting_decision.votes.select_related("member"))  # type: ignore[union-attr]
+        return list(self.votes.select_related("member"))
 
 
 class Vote(AuditedModel):
@@ -445,8 +461,18 @@ class AgendaItem(AuditedModel):
 
 
 class MeetingDecision(AuditedModel):
-    """A decision of a meeting, with each member's vote; it may change a regional group's
-    composition (add or remove a person), which is applied when the decision is recorded."""
+    """A decision taken at a meeting (on one of its agenda items), with each member's vote.
+    Its kind says what it does, applied when it is recorded: a selection on a call (the
+    call's ``Decision`` links here), a participant's term (suspend, exclude, end, reinstate),
+    a regional group's composition (add or remove a person), a team composition rule, or
+    nothing beyond its text. Public once published (``published_at``)."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("decision")
+        SELECTION = "selection", _("selection of participants")
+        PARTICIPANT = "participant", _("participant's term")
+        GROUP = "group", _("regional group's composition")
+        TEAM_RULE = "team_rule", _("visit teams' composition rule")
 
     class Change(models.TextChoices):
         NONE = "", _("no change to a group")
@@ -462,6 +488,7 @@ class MeetingDecision(AuditedModel):
         related_name="decisions",
         verbose_name=_("agenda item"),
     )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.GENERAL)
     text = models.TextField(_("decision"))
     reasons = models.TextField(_("reasons"))
     group = models.ForeignKey(
@@ -481,10 +508,22 @@ class MeetingDecision(AuditedModel):
         related_name="+",
         verbose_name=_("person"),
     )
+    participation = models.ForeignKey(
+        Participation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("participant"),
+    )
+    new_status = models.CharField(
+        _("new status"), max_length=12, choices=Participation.Status.choices, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -494,11 +533,53 @@ class MeetingDecision(AuditedModel):
     def __str__(self) -> str:
         return f"{self.meeting} · {self.pk}"
 
+    def vote_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(MeetingVote.Choice.values, 0)
+        for vote in self.votes.all():
+            counts[vote.choice] = counts.get(vote.choice, 0) + 1
+        return counts
+
+    def public_text(self) -> str:
+        """What the public page says: the text as written for a decision that concerns
+        nobody in particular; for one about people, a summary naming none of them (an
+        applicant's name is published only on the call's outcome page, with consent)."""
+        if self.kind == self.Kind.SELECTION:
+            call_decision = getattr(self, "call_decision", None)
+            if call_decision is None:
+                return str(_("Selection of participants."))
+            call = call_decision.call
+            selected = call.applications.filter(status=Application.Status.SELECTED).count()
+            return str(
+                _("Selection on the call “%(call)s”: %(count)d applicant(s) selected.")
+                % {"call": call.title, "count": selected}
+            )
+        if self.kind == self.Kind.PARTICIPANT:
+            return str(
+                _("A participant's term: %(status)s.") % {"status": self.get_new_status_display()}
+            )
+        if self.kind == self.Kind.GROUP:
+            return str(
+                _("Composition of the regional group “%(group)s”: %(change)s.")
+                % {"group": self.group, "change": self.get_change_display()}
+            )
+        if self.kind == self.Kind.TEAM_RULE:
+            rules = [str(rule) for rule in self.team_rules.all()]
+            ended = [str(rule) for rule in self.ended_team_rules.all()]
+            parts = rules or [str(_("lifted: %(rules)s") % {"rules": "; ".join(ended)})]
+            return str(_("Visit teams' composition: %(rules)s.") % {"rules": "; ".join(parts)})
+        return self.text
+
 
 class MeetingVote(AuditedModel):
+    class Choice(models.TextChoices):
+        FOR = "for", _("for")
+        AGAINST = "against", _("against")
+        ABSTAIN = "abstain", _("abstained")
+        CONFLICT = "conflict", _("conflict of interest declared, did not vote")
+
     decision = models.ForeignKey(MeetingDecision, on_delete=models.CASCADE, related_name="votes")
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    choice = models.CharField(_("vote"), max_length=10, choices=Vote.Choice.choices)
+    choice = models.CharField(_("vote"), max_length=10, choices=Choice.choices)
     reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
@@ -508,3 +589,118 @@ class MeetingVote(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.decision} · {self.member_id} · {self.choice}"
+
+
+class TeamRule(AuditedModel):
+    """A rule on visit teams' composition, set by a Council decision and in force until a
+    later decision on the same rule (and region) replaces or lifts it. Enforced where teams
+    are formed (visits planning, through ``core.policy.TEAM_RULES``)."""
+
+    class Kind(models.TextChoices):
+        MIN_SIZE = "min_size", _("minimum team size")
+        MIN_SELECTED = (
+            "min_selected",
+            _("minimum number of participants selected by open call (onboarding passed)"),
+        )
+
+    kind = models.CharField(_("rule"), max_length=20, choices=Kind.choices)
+    value = models.PositiveSmallIntegerField(_("value"))
+    region = models.ForeignKey(
+        "registry.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    decision = models.ForeignKey(
+        MeetingDecision, on_delete=models.PROTECT, related_name="team_rules"
+    )
+    ended_by = models.ForeignKey(
+        MeetingDecision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ended_team_rules",
+    )
+
+    class Meta:
+        ordering = ["kind", "region_id", "pk"]
+        verbose_name = _("team composition rule")
+        verbose_name_plural = _("team composition rules")
+        constraints = [
+            models.UniqueConstraint(
+                "kind",
+                "region",
+                condition=models.Q(ended_by__isnull=True),
+                name="teamrule_one_in_force",
+            ),
+            models.CheckConstraint(condition=models.Q(value__gte=1), name="teamrule_value"),
+        ]
+
+    def __str__(self) -> str:
+        where = str(self.region) if self.region_id else str(_("every region"))
+        if self.kind == self.Kind.MIN_SIZE:
+            text = _("at least %(n)d people on a team") % {"n": self.value}
+        else:
+            text = _("at least %(n)d participants selected by open call on a team") % {
+                "n": self.value
+            }
+        return f"{text} ({where})"
+
+
+def meeting_document_path(instance: "MeetingDocument", filename: str) -> str:
+    return f"meetings/{instance.meeting_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class MeetingDocument(AuditedModel):
+    """A document of a meeting: a file uploaded (PDF, DOCX, XLSX, sniffed by content) or a
+    document of Kuzet itself, linked by its key (``documents.py``: the annual report's
+    editions, the planning, the quality indicators), resolved when shown."""
+
+    DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    EXTENSIONS: ClassVar[dict[str, str]] = {
+        "application/pdf": ".pdf",
+        DOCX: ".docx",
+        XLSX: ".xlsx",
+    }
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
+    agenda_item = models.ForeignKey(
+        AgendaItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("agenda item"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(upload_to=meeting_document_path, max_length=200, blank=True)
+    content_type = models.CharField(max_length=80, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    system_key = models.CharField(_("document of Kuzet"), max_length=60, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("meeting document")
+        verbose_name_plural = _("meeting documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=(~models.Q(file="") & models.Q(system_key=""))
+                | (models.Q(file="") & ~models.Q(system_key="")),
+                name="meetingdocument_file_or_link",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def extension(self) -> str:
+        return self.EXTENSIONS.get(self.content_type, "")

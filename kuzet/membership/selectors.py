@@ -4,18 +4,23 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Prefetch, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from kuzet.core.policy import Role
 from kuzet.membership.models import (
     Application,
     Call,
     ConflictDeclaration,
     Participation,
     Score,
+    TeamRule,
 )
 from kuzet.membership.tokens import code_hash
+from kuzet.people.models import User
 
 
 def may_serve_on_team(user: Any) -> str | None:
@@ -111,3 +116,58 @@ def member_has_scored(member: Any, application: Application) -> bool:
 
 def member_conflicted(member: Any, application: Application) -> bool:
     return ConflictDeclaration.objects.filter(application=application, member=member).exists()
+
+
+def team_rules_in_force(region_id: int) -> list[TeamRule]:
+    """The Council's rules on a team visiting ``region_id``: per rule, the region's own if
+    the Council set one, otherwise the one for every region."""
+    rules: dict[str, TeamRule] = {}
+    in_force = (
+        TeamRule.objects.filter(ended_by__isnull=True)
+        .filter(Q(region_id=region_id) | Q(region__isnull=True))
+        .select_related("decision__meeting", "region")
+    )
+    for rule in in_force:
+        if rule.kind not in rules or rule.region_id is not None:
+            rules[rule.kind] = rule
+    return [rules[kind] for kind in sorted(rules)]
+
+
+def team_rule_refusals(users: list[Any], region_id: int) -> list[str]:
+    """A team rule check (core.policy.TEAM_RULES): each rule the team breaks, named with the
+    Council decision that set it."""
+    refusals = []
+    for rule in team_rules_in_force(region_id):
+        if rule.kind == TeamRule.Kind.MIN_SIZE:
+            count = len({u.pk for u in users})
+        else:
+            today = timezone.localdate()
+            count = sum(
+                1
+                for p in Participation.objects.filter(user__in=[u.pk for u in users])
+                if p.test_passed_at is not None and mandate_valid(p, today)
+            )
+        if count < rule.value:
+            meeting = rule.decision.meeting
+            refusals.append(
+                _(
+                    "The team breaks the Council's rule “%(rule)s” (decision of %(date)s, "
+                    "“%(meeting)s”): it has %(count)d, at least %(value)d are needed."
+                )
+                % {
+                    "rule": rule.get_kind_display(),
+                    "date": date_format(meeting.date, "DATE_FORMAT"),
+                    "meeting": meeting.title,
+                    "count": count,
+                    "value": rule.value,
+                }
+            )
+    return refusals
+
+
+def council_quorum() -> tuple[int, int]:
+    """(votes needed, active Council members): ``MEMBERSHIP_COUNCIL_QUORUM`` if set, else
+    more than half of the active members."""
+    members = User.objects.filter(role=Role.COUNCIL, is_active=True).count()
+    configured = int(settings.MEMBERSHIP_COUNCIL_QUORUM)
+    return (configured or members // 2 + 1), members

@@ -2,6 +2,8 @@
 invitations, onboarding, participants' terms. Each is atomic and refuses bad input whole."""
 
 import hashlib
+import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +24,7 @@ from kuzet.core.policy import REGIONAL_ROLES, Action, Role, can
 from kuzet.instruments.models import Instrument, InstrumentVersion
 from kuzet.instruments.scoring import score_test
 from kuzet.instruments.validation import validate_response
+from kuzet.membership.documents import resolve_system_document
 from kuzet.membership.models import (
     AgendaItem,
     Answer,
@@ -34,13 +37,15 @@ from kuzet.membership.models import (
     Ground,
     Meeting,
     MeetingDecision,
+    MeetingDocument,
     MeetingVote,
     OnboardingAttempt,
     Participation,
     Score,
-    Vote,
+    TeamRule,
 )
 from kuzet.membership.ratelimit import RateLimited, rate_take
+from kuzet.membership.selectors import council_quorum
 from kuzet.membership.tokens import (
     code_hash,
     mandate_code,
@@ -405,22 +410,91 @@ class VoteSpec:
     reason: str = ""
 
 
+def _vote_problems(votes: list[VoteSpec], conflicted: frozenset[int] = frozenset()) -> list[str]:
+    """What is wrong with the votes of a decision: members who are not on the Council or
+    named twice, unknown votes, a vote from a member with a declared conflict of interest
+    (``conflicted``), too few votes for the quorum, or a majority not for the decision."""
+    problems: list[str] = []
+    if not votes:
+        return [_("Record the vote of each member present.")]
+    for spec in votes:
+        if spec.member.role != Role.COUNCIL or not spec.member.is_active:
+            problems.append(_("%(person)s is not a Council member.") % {"person": spec.member})
+        if spec.choice not in MeetingVote.Choice.values:
+            problems.append(_("Unknown vote."))
+        elif spec.member.pk in conflicted and spec.choice != MeetingVote.Choice.CONFLICT:
+            problems.append(
+                _(
+                    "%(person)s declared a conflict of interest on this matter and does not "
+                    "vote on it."
+                )
+                % {"person": spec.member}
+            )
+    if len({spec.member.pk for spec in votes}) != len(votes):
+        problems.append(_("A member is named twice: each member votes once."))
+    if problems:
+        return problems
+    cast = [s for s in votes if s.choice != MeetingVote.Choice.CONFLICT]
+    needed, members = council_quorum()
+    if len(cast) < needed:
+        problems.append(
+            _(
+                "No quorum: %(cast)d member(s) voted; %(needed)d of the %(members)d Council "
+                "members must vote for a decision to be taken."
+            )
+            % {"cast": len(cast), "needed": needed, "members": members}
+        )
+    else:
+        in_favour = sum(1 for s in cast if s.choice == MeetingVote.Choice.FOR)
+        if in_favour * 2 <= len(cast):
+            problems.append(
+                _(
+                    "Not adopted: %(for)d of %(cast)d votes are for it; a decision needs more "
+                    "than half. Nothing is recorded or changed."
+                )
+                % {"for": in_favour, "cast": len(cast)}
+            )
+    return problems
+
+
+def _open_agenda_item(agenda_item: AgendaItem | None, problems: dict[str, list[str]]) -> None:
+    if agenda_item is None:
+        problems["agenda_item"] = [
+            _("Choose the agenda item of the Council meeting that took the decision.")
+        ]
+    elif agenda_item.meeting.published_at is not None:
+        problems["agenda_item"] = [_("The meeting's decisions are published; it takes no more.")]
+
+
+def _record_votes(decision: MeetingDecision, votes: list[VoteSpec]) -> None:
+    for spec in votes:
+        vote = MeetingVote(
+            decision=decision, member=spec.member, choice=spec.choice, reason=spec.reason
+        )
+        vote.full_clean(exclude=["decision"])
+        vote.save()
+
+
 @transaction.atomic
 def call_decide(
     *,
     actor: Any,
     call: Call,
-    meeting_date: date,
+    agenda_item: AgendaItem | None,
     selected: list[Application],
     reasons: str,
     votes: list[VoteSpec],
     base_url: str,
+    publish: bool = False,
 ) -> Decision:
-    """Record the Council meeting's decision: the selected applicants, the reasons and each
-    member's vote; every other eligible applicant is not selected; all are told by e-mail."""
+    """Record the decision the Council took on a call at a meeting (``agenda_item``): the
+    selected applicants, the reasons and each member's vote (a member who declared a
+    conflict of interest with an applicant of the call does not vote); every other eligible
+    applicant is not selected; all are told by e-mail."""
     _require(actor, Action.MANAGE_SELECTION)
     call = Call.objects.select_for_update().get(pk=call.pk)
     problems: dict[str, list[str]] = {}
+    _open_agenda_item(agenda_item, problems)
     if call.status == Call.Status.DECIDED:
         problems["call"] = [_("The Council has already decided on this call.")]
     if not reasons.strip():
@@ -436,24 +510,40 @@ def call_decide(
                 _("%(reference)s is not an eligible application of this call.")
                 % {"reference": application.reference}
             )
-    if not votes:
-        problems["votes"] = [_("Record the vote of each member present.")]
-    for spec in votes:
-        if spec.member.role != Role.COUNCIL:
-            problems.setdefault("votes", []).append(
-                _("%(person)s is not a Council member.") % {"person": spec.member}
-            )
-        if spec.choice not in Vote.Choice.values:
-            problems.setdefault("votes", []).append(_("Unknown vote."))
-    if len({spec.member.pk for spec in votes}) != len(votes):
-        problems.setdefault("votes", []).append(_("A member is named twice."))
+    conflicted = frozenset(
+        ConflictDeclaration.objects.filter(application__call=call).values_list(
+            "member_id", flat=True
+        )
+    )
+    vote_problems = _vote_problems(votes, conflicted)
+    if vote_problems:
+        problems["votes"] = vote_problems
     if problems:
         raise ValidationError(problems)
-    decision = Decision(call=call, meeting_date=meeting_date, reasons=reasons, recorded_by=actor)
+    assert agenda_item is not None
+    meeting = Meeting.objects.select_for_update().get(pk=agenda_item.meeting_id)
+    linked = MeetingDecision(
+        meeting=meeting,
+        agenda_item=agenda_item,
+        kind=MeetingDecision.Kind.SELECTION,
+        text=_("Selection on the call “%(call)s”: %(count)d applicant(s) selected.")
+        % {"call": call.title, "count": len(selected)},
+        reasons=reasons.strip(),
+        recorded_by=actor,
+        published_at=timezone.now() if publish else None,
+    )
+    linked.full_clean()
+    linked.save()
+    _record_votes(linked, votes)
+    decision = Decision(
+        call=call,
+        meeting_date=meeting.date,
+        reasons=reasons.strip(),
+        recorded_by=actor,
+        meeting_decision=linked,
+    )
     decision.full_clean()
     decision.save()
-    for spec in votes:
-        Vote(decision=decision, member=spec.member, choice=spec.choice, reason=spec.reason).save()
     chosen = {a.pk for a in selected}
     candidates = call.applications.filter(
         status=Application.Status.ELIGIBLE, email_confirmed_at__isnull=False
@@ -891,6 +981,28 @@ def agenda_item_add(
     return item
 
 
+@dataclass(frozen=True)
+class RuleSpec:
+    """A team composition rule a decision sets (``value`` ≥ 1) or lifts (``value`` 0)."""
+
+    kind: str
+    value: int
+    region: Region | None = None
+
+
+def _rule_problems(rule: RuleSpec) -> dict[str, list[str]]:
+    if rule.kind not in TeamRule.Kind.values:
+        return {"rule_kind": [_("Unknown rule.")]}
+    if not 0 <= rule.value <= 20:
+        return {"rule_value": [_("Give a number from 0 (lift the rule) to 20.")]}
+    if rule.kind == TeamRule.Kind.MIN_SIZE and rule.value == 1:
+        return {"rule_value": [_("A visit team has at least two people in any case.")]}
+    in_force = TeamRule.objects.filter(kind=rule.kind, region=rule.region, ended_by__isnull=True)
+    if rule.value == 0 and not in_force.exists():
+        return {"rule_value": [_("There is no such rule in force to lift.")]}
+    return {}
+
+
 @transaction.atomic
 def meeting_decision_record(
     *,
@@ -903,10 +1015,16 @@ def meeting_decision_record(
     group: RegionalGroup | None = None,
     change: str = "",
     person: User | None = None,
+    participation: Participation | None = None,
+    new_status: str = "",
+    rule: RuleSpec | None = None,
+    publish: bool = False,
 ) -> MeetingDecision:
-    """Record a decision of the meeting with each present member's vote. A decision that
-    changes a regional group's composition (adds or removes a person) is applied now:
-    the group membership is created or removed (audited), in the same transaction."""
+    """Record a decision of the meeting, taken on one of its agenda items, with each
+    present member's vote, and apply it in the same transaction: a regional group's change
+    (the group membership created or removed), a participant's term (through
+    ``participation_set_status``), or a team composition rule (the previous rule on the same
+    matter ends). A decision does one of these at most; refused whole otherwise."""
     _require(actor, Action.MANAGE_MEETINGS)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     problems: dict[str, list[str]] = {}
@@ -916,8 +1034,27 @@ def meeting_decision_record(
         problems["text"] = [_("Write the decision.")]
     if not reasons.strip():
         problems["reasons"] = [_("Write the reasons of the decision.")]
-    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+    if agenda_item is None:
+        problems["agenda_item"] = [_("Choose the agenda item on which the decision was taken.")]
+    elif agenda_item.meeting_id != meeting.pk:
         problems["agenda_item"] = [_("This item is not on this meeting's agenda.")]
+    kinds = [
+        kind
+        for kind, asked in (
+            (MeetingDecision.Kind.GROUP, bool(change)),
+            (MeetingDecision.Kind.PARTICIPANT, participation is not None or bool(new_status)),
+            (MeetingDecision.Kind.TEAM_RULE, rule is not None),
+        )
+        if asked
+    ]
+    if len(kinds) > 1:
+        problems["__all__"] = [
+            _(
+                "One decision changes one thing: a group, a participant's term or a team "
+                "rule. Record separate decisions."
+            )
+        ]
+    kind = kinds[0] if len(kinds) == 1 else MeetingDecision.Kind.GENERAL
     if change not in MeetingDecision.Change.values:
         problems["change"] = [_("Unknown change.")]
     elif change:
@@ -944,55 +1081,216 @@ def meeting_decision_record(
                 ]
     elif person is not None:
         problems["change"] = [_("Say what the decision changes for this person.")]
-    if not votes:
-        problems["votes"] = [_("Record the vote of each member present.")]
-    for spec in votes:
-        if spec.member.role != Role.COUNCIL:
-            problems.setdefault("votes", []).append(
-                _("%(person)s is not a Council member.") % {"person": spec.member}
-            )
-        if spec.choice not in Vote.Choice.values:
-            problems.setdefault("votes", []).append(_("Unknown vote."))
-    if len({spec.member.pk for spec in votes}) != len(votes):
-        problems.setdefault("votes", []).append(_("A member is named twice."))
+    if kind == MeetingDecision.Kind.PARTICIPANT:
+        if participation is None:
+            problems["participation"] = [_("Choose the participant the decision concerns.")]
+        if new_status not in (*ENDING_STATUSES, Participation.Status.ACTIVE):
+            problems["new_status"] = [_("Choose what the decision does to the term.")]
+    if rule is not None:
+        problems.update(_rule_problems(rule))
+    conflicted = frozenset(
+        spec.member.pk for spec in votes if spec.choice == MeetingVote.Choice.CONFLICT
+    )
+    vote_problems = _vote_problems(votes, conflicted)
+    if vote_problems:
+        problems.setdefault("votes", []).extend(vote_problems)
     if problems:
         raise ValidationError(problems)
     decision = MeetingDecision(
         meeting=meeting,
         agenda_item=agenda_item,
+        kind=kind,
         text=text.strip(),
         reasons=reasons.strip(),
-        group=group,
+        group=group if change else None,
         change=change,
         person=person if change else None,
+        participation=participation if kind == MeetingDecision.Kind.PARTICIPANT else None,
+        new_status=new_status if kind == MeetingDecision.Kind.PARTICIPANT else "",
         recorded_by=actor,
+        published_at=timezone.now() if publish else None,
     )
     decision.full_clean()
     decision.save()
-    for spec in votes:
-        vote = MeetingVote(
-            decision=decision, member=spec.member, choice=spec.choice, reason=spec.reason
-        )
-        vote.full_clean(exclude=["decision"])
-        vote.save()
+    _record_votes(decision, votes)
     if change == MeetingDecision.Change.ADD and group is not None and person is not None:
         GroupMembership(group=group, user=person, joined_on=meeting.date).save()
     elif change == MeetingDecision.Change.REMOVE and group is not None and person is not None:
         for membership in GroupMembership.objects.filter(group=group, user=person):
             membership.delete()
+    elif kind == MeetingDecision.Kind.PARTICIPANT and participation is not None:
+        try:
+            participation_set_status(
+                actor=actor,
+                participation=participation,
+                status=new_status,
+                reason=_("Decision of the Coordination Council of %(date)s: %(text)s")
+                % {"date": meeting.date.isoformat(), "text": text.strip()},
+            )
+        except ValidationError as exc:  # the whole decision is rolled back with it
+            raise ValidationError(
+                {"new_status" if k == "status" else k: v for k, v in exc.message_dict.items()}
+            ) from exc
+    elif rule is not None:
+        for old in TeamRule.objects.select_for_update().filter(
+            kind=rule.kind, region=rule.region, ended_by__isnull=True
+        ):
+            old.ended_by = decision
+            old.save(update_fields=["ended_by"])
+        if rule.value:
+            new_rule = TeamRule(
+                kind=rule.kind, value=rule.value, region=rule.region, decision=decision
+            )
+            new_rule.full_clean()
+            new_rule.save()
+    return decision
+
+
+@transaction.atomic
+def decision_publish(*, actor: Any, decision: MeetingDecision) -> MeetingDecision:
+    """Publish one decision (the Council decided to): on the public page from now on, with
+    the meeting's date, its public text and the vote counts."""
+    _require(actor, Action.MANAGE_MEETINGS)
+    decision = MeetingDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.published_at is not None:
+        raise ValidationError(_("This decision is already published."))
+    decision.published_at = timezone.now()
+    decision.save(update_fields=["published_at"])
     return decision
 
 
 @transaction.atomic
 def meeting_publish(*, actor: Any, meeting: Meeting) -> Meeting:
-    """Publish the meeting's decisions (the Council decided to): from now on they are on
-    the public page, with the votes."""
+    """Publish every decision of the meeting (the Council decided to) and close it: it
+    takes no more agenda items or decisions."""
     _require(actor, Action.MANAGE_MEETINGS)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.published_at is not None:
         raise ValidationError(_("The meeting's decisions are already published."))
     if not meeting.decisions.exists():
         raise ValidationError(_("The meeting has no decision to publish."))
-    meeting.published_at = timezone.now()
+    now = timezone.now()
+    meeting.published_at = now
     meeting.save(update_fields=["published_at"])
+    for decision in meeting.decisions.filter(published_at__isnull=True):
+        decision.published_at = now
+        decision.save(update_fields=["published_at"])
     return meeting
+
+
+# Meeting documents ------------------------------------------------------------------------
+
+DOCUMENT_EXTENSIONS = {
+    ".pdf": "application/pdf",
+    ".docx": MeetingDocument.DOCX,
+    ".xlsx": MeetingDocument.XLSX,
+}
+# The part an Office Open XML package of each kind must contain (ECMA-376).
+OOXML_MAIN_PART = {
+    MeetingDocument.DOCX: "word/document.xml",
+    MeetingDocument.XLSX: "xl/workbook.xml",
+}
+
+
+def sniff_meeting_document(upload: Upload) -> str:
+    """The content type of a meeting document (PDF, DOCX or XLSX), or ValidationError
+    naming the file and why: too large, empty, another type, or content that is not what
+    the extension says (a DOCX or XLSX must be a ZIP package with its main part)."""
+    limit = settings.MEMBERSHIP_MEETING_DOCUMENT_MAX_BYTES
+    size = upload.size if upload.size is not None else len(upload.data)
+    if size > limit:
+        raise ValidationError(
+            _("%(name)s is %(size)d KB; the limit is %(limit)d KB.")
+            % {"name": upload.name, "size": size // 1024, "limit": limit // 1024}
+        )
+    if not upload.data:
+        raise ValidationError(_("%(name)s is empty.") % {"name": upload.name})
+    extension = "." + upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    declared = DOCUMENT_EXTENSIONS.get(extension)
+    if declared is None:
+        raise ValidationError(
+            _("%(name)s: only PDF, DOCX and XLSX files are accepted.") % {"name": upload.name}
+        )
+    disguised = ValidationError(
+        _("%(name)s is not a real %(kind)s file (its content says otherwise).")
+        % {"name": upload.name, "kind": extension[1:].upper()}
+    )
+    if declared == "application/pdf":
+        if not upload.data.startswith(b"%PDF-"):
+            raise disguised
+        return declared
+    if not upload.data.startswith(b"PK\x03\x04"):
+        raise disguised
+    try:
+        with zipfile.ZipFile(io.BytesIO(upload.data)) as package:
+            names = set(package.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise disguised from exc
+    if "[Content_Types].xml" not in names or OOXML_MAIN_PART[declared] not in names:
+        raise disguised
+    return declared
+
+
+def _document_place(
+    meeting: Meeting, agenda_item: AgendaItem | None, problems: dict[str, list[str]]
+) -> None:
+    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+        problems["agenda_item"] = [_("This item is not on this meeting's agenda.")]
+
+
+@transaction.atomic
+def meeting_document_upload(
+    *,
+    actor: Any,
+    meeting: Meeting,
+    upload: Upload,
+    title: str = "",
+    agenda_item: AgendaItem | None = None,
+) -> MeetingDocument:
+    """Store a document of the meeting through the storage backend (audited)."""
+    _require(actor, Action.ADD_MEETING_DOCUMENTS)
+    problems: dict[str, list[str]] = {}
+    _document_place(meeting, agenda_item, problems)
+    try:
+        content_type = sniff_meeting_document(upload)
+    except ValidationError as exc:
+        problems["file"] = list(exc.messages)
+        content_type = ""
+    if problems:
+        raise ValidationError(problems)
+    document = MeetingDocument(
+        meeting=meeting,
+        agenda_item=agenda_item,
+        title=(title.strip() or upload.name)[:200],
+        content_type=content_type,
+        size=len(upload.data),
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+        added_by=actor,
+    )
+    document.file.save("upload", ContentFile(upload.data), save=False)
+    document.full_clean()
+    document.save()
+    return document
+
+
+@transaction.atomic
+def meeting_document_link(
+    *, actor: Any, meeting: Meeting, key: str, agenda_item: AgendaItem | None = None
+) -> MeetingDocument:
+    """Link one of Kuzet's own documents (``documents.system_documents``) to the meeting."""
+    _require(actor, Action.ADD_MEETING_DOCUMENTS)
+    problems: dict[str, list[str]] = {}
+    _document_place(meeting, agenda_item, problems)
+    found = resolve_system_document(key)
+    if found is None:
+        problems["key"] = [_("Choose one of Kuzet's documents.")]
+    if problems:
+        raise ValidationError(problems)
+    assert found is not None
+    document = MeetingDocument(
+        meeting=meeting, agenda_item=agenda_item, title=found.title[:200], system_key=key,
+        added_by=actor,
+    )  # fmt: skip
+    document.full_clean()
+    document.save()
+    return document

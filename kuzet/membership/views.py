@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from kuzet.core.http import client_ip
 from kuzet.core.params import id_param
 from kuzet.core.policy import Action, Role, can
 from kuzet.membership import services
+from kuzet.membership.documents import resolve_system_document
 from kuzet.membership.forms import (
     AgendaItemForm,
     ApplicationForm,
@@ -29,11 +31,12 @@ from kuzet.membership.forms import (
     DecisionForm,
     EligibilityForm,
     MeetingDecisionForm,
+    MeetingDocumentForm,
     MeetingForm,
     OnboardingForm,
     PhotoForm,
     ScoreForm,
-    StatusForm,
+    SystemDocumentForm,
     VerifyForm,
 )
 from kuzet.membership.mandate import mandate_pdf
@@ -42,10 +45,13 @@ from kuzet.membership.models import (
     Attachment,
     Call,
     Meeting,
+    MeetingDecision,
+    MeetingDocument,
     Participation,
 )
 from kuzet.membership.ratelimit import RateLimited, rate_take
 from kuzet.membership.selectors import (
+    council_quorum,
     mandate_valid,
     member_conflicted,
     member_has_scored,
@@ -547,7 +553,13 @@ def staff_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
 def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(Call, pk=pk)
     members = list(User.objects.filter(role=Role.COUNCIL, is_active=True).order_by("full_name"))
-    form = DecisionForm(request.POST or None, call=call, members=members)
+    item = request.GET.get("item", "")
+    form = DecisionForm(
+        request.POST or None,
+        call=call,
+        members=members,
+        initial={"agenda_item": item} if item.isdigit() else None,
+    )
     if request.method == "POST" and form.is_valid():
         votes = [
             services.VoteSpec(
@@ -562,11 +574,12 @@ def staff_decide(request: HttpRequest, pk: int) -> HttpResponse:
             services.call_decide(
                 actor=request.user,
                 call=call,
-                meeting_date=form.cleaned_data["meeting_date"],
+                agenda_item=form.cleaned_data["agenda_item"],
                 selected=list(form.cleaned_data["selected"]),
                 reasons=form.cleaned_data["reasons"],
                 votes=votes,
                 base_url=_base_url(request),
+                publish=form.cleaned_data["publish"],
             )
         except ValidationError as exc:
             _field_errors(form, exc)
@@ -611,39 +624,27 @@ def staff_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Action.MANAGE_PARTICIPANTS)
 def staff_participants(request: HttpRequest) -> HttpResponse:
+    """Participants' terms; a change of term is a Council decision, recorded at a meeting."""
+    participations = (
+        Participation.objects.select_related("user", "region")
+        .prefetch_related(
+            "test_attempts__version",
+            Prefetch(
+                "decisions",
+                MeetingDecision.objects.select_related("meeting", "agenda_item").order_by("-pk"),
+            )
+        )
+        .order_by("region__name_ru", "user__full_name")
+    )
     return render(
         request,
         "membership/staff_participants.html",
         {
-            "participations": Participation.objects.select_related("user", "region")
-            .prefetch_related("test_attempts__version")
-            .order_by("region__name_ru", "user__full_name"),
-            "form": StatusForm(),
+            "participations": participations,
+            "open_meetings": Meeting.objects.filter(published_at__isnull=True),
             "photo_form": PhotoForm(),
         },
     )
-
-
-@require_POST
-@requires(Action.MANAGE_PARTICIPANTS)
-def staff_participant_status(request: HttpRequest, pk: int) -> HttpResponse:
-    participation = get_object_or_404(Participation, pk=pk)
-    form = StatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.participation_set_status(
-                actor=request.user,
-                participation=participation,
-                status=form.cleaned_data["status"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("The participant's status is changed."))
-    else:
-        messages.error(request, _("Choose a status and give the reason."))
-    return redirect("membership:participants")
 
 
 @requires(Action.MANAGE_PARTICIPANTS)
@@ -697,16 +698,35 @@ def _meeting_page(
     *,
     agenda_form: AgendaItemForm | None = None,
     decision_form: MeetingDecisionForm | None = None,
+    document_form: MeetingDocumentForm | None = None,
+    link_form: SystemDocumentForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     may_manage = can(request.user, Action.MANAGE_MEETINGS)
-    if may_manage and meeting.published_at is None:
+    may_add_documents = can(request.user, Action.ADD_MEETING_DOCUMENTS)
+    is_open = meeting.published_at is None
+    if may_manage and is_open:
         agenda_form = agenda_form or AgendaItemForm()
+        item = request.GET.get("item", "")
         decision_form = decision_form or MeetingDecisionForm(
-            meeting=meeting, members=_council_members()
+            meeting=meeting,
+            members=_council_members(),
+            initial={"agenda_item": item} if item.isdigit() else None,
         )
-    decisions = meeting.decisions.select_related("agenda_item", "group", "person").prefetch_related(
-        "votes__member"
+    if may_add_documents:
+        document_form = document_form or MeetingDocumentForm(meeting=meeting)
+        link_form = link_form or SystemDocumentForm(meeting=meeting)
+    decisions = meeting.decisions.select_related(
+        "agenda_item", "group", "person", "participation__user", "call_decision__call"
+    ).prefetch_related("votes__member", "team_rules__region", "ended_team_rules__region")
+    documents = [
+        (document, resolve_system_document(document.system_key) if document.system_key else None)
+        for document in meeting.documents.select_related("agenda_item")
+    ]
+    undecided_calls = (
+        Call.objects.exclude(status=Call.Status.DECIDED)
+        if can(request.user, Action.MANAGE_SELECTION) and is_open
+        else Call.objects.none()
     )
     return render(
         request,
@@ -715,9 +735,14 @@ def _meeting_page(
             "meeting": meeting,
             "agenda": meeting.agenda.all(),
             "decisions": decisions,
+            "documents": documents,
             "may_manage": may_manage,
             "agenda_form": agenda_form,
             "decision_form": decision_form,
+            "document_form": document_form,
+            "link_form": link_form,
+            "undecided_calls": undecided_calls,
+            "quorum": council_quorum(),
         },
         status=status,
     )
@@ -770,6 +795,10 @@ def staff_meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 group=data["group"],
                 change=data["change"],
                 person=data["person"],
+                participation=data["participation"],
+                new_status=data["new_status"],
+                rule=form.rule(),
+                publish=data["publish"],
             )
         except ValidationError as exc:
             _field_errors(form, exc)
@@ -777,6 +806,90 @@ def staff_meeting_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The decision is recorded."))
             return redirect("membership:meeting", pk=pk)
     return _meeting_page(request, meeting, decision_form=form, status=400)
+
+
+@require_POST
+@requires(Action.MANAGE_MEETINGS)
+def staff_decision_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = get_object_or_404(MeetingDecision, pk=pk)
+    try:
+        services.decision_publish(actor=request.user, decision=decision)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The decision is published."))
+    return redirect("membership:meeting", pk=decision.meeting_id)
+
+
+@require_POST
+@requires(Action.ADD_MEETING_DOCUMENTS)
+def staff_meeting_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = MeetingDocumentForm(request.POST, request.FILES, meeting=meeting)
+    if form.is_valid():
+        received = form.cleaned_data["file"]
+        limit = settings.MEMBERSHIP_MEETING_DOCUMENT_MAX_BYTES
+        # An oversized file is refused by its size, never read into memory.
+        upload = services.Upload(
+            name=received.name or "file",
+            data=received.read() if (received.size or 0) <= limit else b"",
+            size=received.size or 0,
+        )
+        try:
+            services.meeting_document_upload(
+                actor=request.user,
+                meeting=meeting,
+                upload=upload,
+                title=form.cleaned_data["title"],
+                agenda_item=form.cleaned_data["agenda_item"],
+            )
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("The document is added to the meeting."))
+            return redirect("membership:meeting", pk=pk)
+    return _meeting_page(request, meeting, document_form=form, status=400)
+
+
+@require_POST
+@requires(Action.ADD_MEETING_DOCUMENTS)
+def staff_meeting_document_link(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = SystemDocumentForm(request.POST, meeting=meeting)
+    if form.is_valid():
+        try:
+            services.meeting_document_link(
+                actor=request.user,
+                meeting=meeting,
+                key=form.cleaned_data["key"],
+                agenda_item=form.cleaned_data["agenda_item"],
+            )
+        except ValidationError as exc:
+            _field_errors(form, exc)
+        else:
+            messages.success(request, _("The document is linked to the meeting."))
+            return redirect("membership:meeting", pk=pk)
+    return _meeting_page(request, meeting, link_form=form, status=400)
+
+
+@requires(Action.VIEW_MEETINGS)
+def staff_meeting_document(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A meeting's document, checked on every read: the file, or Kuzet's page it links."""
+    document = get_object_or_404(MeetingDocument, pk=pk)
+    if document.system_key:
+        found = resolve_system_document(document.system_key)
+        if found is None:
+            raise Http404
+        return redirect(found.url)
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=f"meeting-{document.meeting_id}-{document.pk}{document.extension}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @require_POST
@@ -792,19 +905,25 @@ def staff_meeting_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("membership:meeting", pk=pk)
 
 
-def public_meetings(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "membership/public_meetings.html",
-        {"meetings": Meeting.objects.filter(published_at__isnull=False)},
+def _published_decisions() -> Any:
+    return (
+        MeetingDecision.objects.filter(published_at__isnull=False)
+        .select_related("meeting", "group", "call_decision__call")
+        .prefetch_related("votes", "team_rules__region", "ended_team_rules__region")
+        .order_by("-meeting__date", "meeting_id", "pk")
     )
+
+
+def public_meetings(request: HttpRequest) -> HttpResponse:
+    """The Council's published decisions: meeting date, the decision, the vote counts."""
+    return render(request, "membership/public_meetings.html", {"decisions": _published_decisions()})
 
 
 def public_meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_object_or_404(Meeting, pk=pk, published_at__isnull=False)
-    decisions = meeting.decisions.select_related("agenda_item", "group").prefetch_related(
-        "votes__member"
-    )
+    meeting = get_object_or_404(Meeting, pk=pk)
+    decisions = _published_decisions().filter(meeting=meeting)
+    if not decisions:
+        raise Http404
     return render(
         request,
         "membership/public_meeting.html",

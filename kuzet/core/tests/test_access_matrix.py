@@ -220,7 +220,6 @@ EXPECTED: dict[str, Any] = {
     "membership:invite": SKIP,
     "membership:attachment": SKIP,
     "membership:participants": Expect(role(Action.MANAGE_PARTICIPANTS)),
-    "membership:participant_status": SKIP,
     "membership:participant_photo": SKIP,
     "membership:meetings": Expect(role(Action.VIEW_MEETINGS)),
     # One meeting, its agenda, decisions and publication: membership/tests/test_meetings.py.
@@ -228,6 +227,11 @@ EXPECTED: dict[str, Any] = {
     "membership:meeting_agenda": SKIP,
     "membership:meeting_decide": SKIP,
     "membership:meeting_publish": SKIP,
+    # One meeting's documents and one decision: membership/tests/test_council.py (every role).
+    "membership:meeting_document_upload": SKIP,
+    "membership:meeting_document_link": SKIP,
+    "membership:meeting_document": SKIP,
+    "membership:decision_publish": SKIP,
     # One's own term; 404 for anyone without one: membership/tests.
     "membership:onboarding": SKIP,
     "membership:mandate": SKIP,

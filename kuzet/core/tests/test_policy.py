@@ -57,6 +57,7 @@ EXPECTED: dict[Action, list[str]] = {
     Action.MANAGE_PARTICIPANTS:   ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
     Action.VIEW_MEETINGS:         ["-",   "-",   "-",   "all", "all", "-",   "-", "-"],
     Action.MANAGE_MEETINGS:       ["-",   "-",   "-",   "all", "-",   "-",   "-", "-"],
+    Action.ADD_MEETING_DOCUMENTS: ["-",   "-",   "-",   "all", "all", "-",   "-", "-"],
 }  # fmt: skip
 
 CASES = [

@@ -1,7 +1,7 @@
 """Fixtures of the open selection: a call open in our region, Council members, a form."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +16,8 @@ from kuzet.instruments.services import (
     instrument_version_import,
     instrument_version_publish,
 )
-from kuzet.membership.models import Application, Call, Ground
-from kuzet.membership.services import CriterionSpec, call_open
+from kuzet.membership.models import AgendaItem, Application, Call, Ground
+from kuzet.membership.services import CriterionSpec, agenda_item_add, call_open, meeting_create
 from kuzet.people.models import User
 from kuzet.registry.models import Region
 
@@ -64,6 +64,13 @@ def call(secretariat: User, own_region: Region) -> Call:
             CriterionSpec("Мотивация", "Уәждеме", 1),
         ],
     )
+
+
+@pytest.fixture
+def agenda_item(secretariat: User) -> AgendaItem:
+    """An item on the agenda of a Council meeting, where the selection is decided."""
+    meeting = meeting_create(actor=secretariat, date=date(2027, 1, 20), title="Заседание Совета")
+    return agenda_item_add(actor=secretariat, meeting=meeting, title="Итоги отбора")
 
 
 @pytest.fixture

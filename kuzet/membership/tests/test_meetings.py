@@ -13,6 +13,7 @@ from kuzet.core.policy import Role
 from kuzet.membership.models import AgendaItem, Meeting, MeetingDecision, MeetingVote
 from kuzet.membership.services import (
     VoteSpec,
+    agenda_item_add,
     meeting_create,
     meeting_decision_record,
     meeting_publish,
@@ -83,6 +84,7 @@ def test_secretariat_records_a_meeting_and_publishes_it(
     )
     assert decided.status_code == 302, decided.content.decode()[:2000]
     decision = MeetingDecision.objects.get()
+    assert decision.kind == MeetingDecision.Kind.GROUP
     assert GroupMembership.objects.filter(group=group, user=person).exists()
     assert sorted(MeetingVote.objects.values_list("choice", flat=True)) == [
         "against",
@@ -102,8 +104,11 @@ def test_secretariat_records_a_meeting_and_publishes_it(
     public = Client().get(f"/apply/council/{meeting.pk}/")
     assert public.status_code == 200
     text = public.content.decode()
-    assert decision.text in text and "рано" in text and str(council[2]) in text
-    assert str(person) not in text  # the person a group change concerns is not named
+    # The date, a summary naming nobody, the vote counts; not each member's vote and reason.
+    assert "Composition of the regional group" in text and "Группа соседей" in text
+    assert "Votes: 2 for, 1 against, 0 abstained" in text
+    assert "рано" not in text and str(council[2]) not in text
+    assert "Армана" not in text and str(person) not in text  # the person is not named
     assert "/reports/annual/" not in text  # internal links are not on the public page
     assert "Заседание Совета" in Client().get("/apply/council/").content.decode()
     # Published: closed to more decisions and items, refused with a message.
@@ -118,9 +123,11 @@ def test_removing_from_a_group_through_a_decision(
 ) -> None:
     person = make_user(Role.PARTICIPANT, username="dana")
     group = GroupMembership.objects.get(user=person).group
+    item = agenda_item_add(actor=secretariat, meeting=meeting, title="Состав групп")
     meeting_decision_record(
         actor=secretariat,
         meeting=meeting,
+        agenda_item=item,
         text="Исключить Дану из группы.",
         reasons="Переезд.",
         votes=[VoteSpec(member=m, choice="for") for m in council],
@@ -133,6 +140,7 @@ def test_removing_from_a_group_through_a_decision(
         meeting_decision_record(
             actor=secretariat,
             meeting=meeting,
+            agenda_item=item,
             text="Снова исключить.",
             reasons="—",
             votes=[VoteSpec(member=council[0], choice="for")],

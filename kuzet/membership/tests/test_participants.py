@@ -17,7 +17,12 @@ from kuzet.conftest import PASSWORD, InstitutionFactory
 from kuzet.core.policy import Role, may_join_team
 from kuzet.field.models import DeviceToken
 from kuzet.field.services import device_token_issue
-from kuzet.membership.models import Application, Call, Participation, Vote
+from kuzet.membership.models import (
+    AgendaItem,
+    Application,
+    Call,
+    Participation,
+)
 from kuzet.membership.services import (
     VoteSpec,
     call_decide,
@@ -37,16 +42,21 @@ NEW_PASSWORD = "a-long-new-passphrase-2027"
 
 @pytest.fixture
 def selected(
-    call: Call, own_region: Region, mailoutbox: list[Any], secretariat: User, council: list[User]
+    call: Call,
+    own_region: Region,
+    mailoutbox: list[Any],
+    secretariat: User,
+    council: list[User],
+    agenda_item: AgendaItem,
 ) -> Application:
     application = applied(call, own_region, mailoutbox, "new@example.kz")
     call_decide(
         actor=secretariat,
         call=call,
-        meeting_date=date(2027, 1, 20),
+        agenda_item=agenda_item,
         selected=[application],
         reasons="Решение совета",
-        votes=[VoteSpec(council[0], Vote.Choice.FOR)],
+        votes=[VoteSpec(m, "for") for m in council],
         base_url="",
     )
     application.refresh_from_db()
@@ -213,6 +223,8 @@ def test_exclusion_ends_sign_in_teams_tokens_and_the_mandate(
     secretariat: User,
     mailoutbox: list[Any],
     client_for: Callable[[User], Client],
+    council: list[User],
+    agenda_item: AgendaItem,
 ) -> None:
     mailoutbox.clear()
     invitation_issue(actor=secretariat, application=selected, base_url="")
@@ -221,11 +233,22 @@ def test_exclusion_ends_sign_in_teams_tokens_and_the_mandate(
     onboard(client)
     device, _token = device_token_issue(user=user, name="планшет")
     participation = Participation.objects.get(user=user)
+    # Exclusion is a Council decision taken at a meeting, on one of its agenda items.
     response = client_for(secretariat).post(
-        f"/membership/participants/{participation.pk}/status/",
-        {"status": "excluded", "reason": "Решение совета № 4: разглашение"},
+        f"/membership/meetings/{agenda_item.meeting_id}/decide/",
+        {
+            "agenda_item": str(agenda_item.pk),
+            "text": "Исключить участника",
+            "reasons": "Разглашение сведений о посещении",
+            "participation": str(participation.pk),
+            "new_status": "excluded",
+            **{f"vote_{m.pk}": "for" for m in council},
+        },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert participation.decisions.get().meeting == agenda_item.meeting
+    page = client_for(secretariat).get("/membership/participants/").content.decode()
+    assert agenda_item.meeting.title in page
     participation.refresh_from_db()
     assert participation.status == Participation.Status.EXCLUDED
     user.refresh_from_db()

@@ -2,7 +2,7 @@
 outcome, who sees applicants' data, and the retention of those data."""
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kuzet.core.policy import Role
-from kuzet.membership.models import Application, Call, Score, Vote
+from kuzet.membership.models import AgendaItem, Application, Call, MeetingVote, Score, Vote
 from kuzet.membership.services import (
     VoteSpec,
     application_check_eligibility,
@@ -125,6 +125,7 @@ def test_the_decision_records_votes_tells_applicants_and_publishes_names_only_wi
     client_for: Callable[[User], Client],
     secretariat: User,
     council: list[User],
+    agenda_item: AgendaItem,
 ) -> None:
     first = applied(call, own_region, mailoutbox, "first@example.kz")
     second = applied(call, own_region, mailoutbox, "second@example.kz")
@@ -138,7 +139,7 @@ def test_the_decision_records_votes_tells_applicants_and_publishes_names_only_wi
         call_decide(
             actor=secretariat,
             call=call,
-            meeting_date=date(2027, 1, 20),
+            agenda_item=agenda_item,
             selected=[first, second, third],
             reasons="Лучшие баллы",
             votes=[VoteSpec(member, Vote.Choice.FOR) for member in council],
@@ -152,7 +153,7 @@ def test_the_decision_records_votes_tells_applicants_and_publishes_names_only_wi
     response = client.post(
         f"/membership/calls/{call.pk}/decide/",
         {
-            "meeting_date": "2027-01-20",
+            "agenda_item": str(agenda_item.pk),
             "selected": [first.pk, second.pk],
             "reasons": "Наивысшие баллы по опубликованным критериям.",
             **votes,
@@ -166,7 +167,7 @@ def test_the_decision_records_votes_tells_applicants_and_publishes_names_only_wi
         "third@example.kz": "not_selected",
     }
     assert sorted(m.to[0] for m in mailoutbox) == sorted(statuses)
-    assert Vote.objects.filter(choice="against").get().reason == "Мало опыта у второго"
+    assert MeetingVote.objects.filter(choice="against").get().reason == "Мало опыта у второго"
     assert client.post(f"/membership/calls/{call.pk}/publish/").status_code == 302
     outcome = Client().get(f"/apply/{call.pk}/outcome/").content.decode()
     assert "first" in outcome  # consented: the name (the test names people by their mailbox)
@@ -186,6 +187,7 @@ def test_retention_anonymises_decided_calls_and_deletes_unconfirmed_applications
     settings: Any,
     secretariat: User,
     council: list[User],
+    agenda_item: AgendaItem,
 ) -> None:
     kept = applied(call, own_region, mailoutbox, "kept@example.kz")
     Client(REMOTE_ADDR="127.0.9.9").post(
@@ -197,10 +199,10 @@ def test_retention_anonymises_decided_calls_and_deletes_unconfirmed_applications
     call_decide(
         actor=secretariat,
         call=call,
-        meeting_date=date(2027, 1, 20),
+        agenda_item=agenda_item,
         selected=[kept],
         reasons="Решение",
-        votes=[VoteSpec(council[0], Vote.Choice.FOR)],
+        votes=[VoteSpec(m, "for") for m in council],
         base_url="",
     )
     later = timezone.now() + timedelta(days=settings.MEMBERSHIP_RETENTION_DAYS + 1)

@@ -9,7 +9,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kuzet.core.access import check_region
-from kuzet.core.policy import REGIONAL_ROLES, Action, can, team_gate_refusal
+from kuzet.core.policy import (
+    REGIONAL_ROLES,
+    Action,
+    can,
+    team_gate_refusal,
+    team_rule_refusals,
+)
 from kuzet.registry.models import Institution
 from kuzet.visits.models import StatusChange, TeamMember, Visit, VisitChange
 
@@ -49,6 +55,9 @@ def _team_problems(team: list[TeamPlace], region_id: int, outside_allowed: bool)
                 _("%(person)s is not in this region's group (only the secretariat can allow that).")
                 % {"person": place.user}
             )
+    if not problems:
+        # The Council's decided rules on a team's composition (core.policy.TEAM_RULES).
+        problems.extend(team_rule_refusals(users, region_id))
     return problems
 
 

@@ -236,7 +236,12 @@ def _chapter(b: Builder, chapter: Data, data: Data) -> None:
             numeric=(2, 3, 4, 5),
         )
     if chapter["candidates"]:
-        b.para(_("Examples (the most serious and widespread problems):"), style="label")
+        b.para(
+            _("Examples:")
+            if chapter.get("chosen")
+            else _("Examples (the most serious and widespread problems):"),
+            style="label",
+        )
         b.items(
             [
                 _("%(title)s — %(institution)s (%(theme)s; %(severity)s)")

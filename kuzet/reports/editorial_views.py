@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, override, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -73,7 +73,11 @@ def _workspace(
                 "text_kk": mine["text_kk"] if mine else section.text_kk,
                 "conflict": mine is not None,
                 "comments": comments.get(section.pk, []),
+                "open_comments": sum(
+                    1 for c in comments.get(section.pk, []) if c.resolved_at is None
+                ),
                 "chapter": section.key.startswith("chapter:"),
+                "anchor": "sec-" + section.key.replace(":", "-"),
             }
             if entry["chapter"]:
                 code = section.key.split(":", 1)[1]
@@ -91,7 +95,7 @@ def _workspace(
             "year": year,
             "edition": edition,
             "sections": sections,
-            "unapproved": [s["title"] for s in sections if s["obj"].status != "approved"],
+            "approved_count": sum(1 for s in sections if s["obj"].status == "approved"),
             "may_approve": can(request.user, Action.APPROVE_ANNUAL_REPORT),
             "files": edition.files.order_by("language", "format") if edition else [],
             "default_examples": CANDIDATES,
@@ -110,8 +114,12 @@ def _examples_form(section: AnnualSection, pool: list[dict[str, Any]]) -> dict[s
         for n, f in enumerate([f for f in chosen if f in by_finding], start=1)
     ]
     rows += [{"c": c, "place": None} for c in pool if c["finding"] not in chosen]
+    # The examples the report gives are shown; the other candidates fold away.
+    shown = sum(1 for r in rows if r["place"]) or CANDIDATES
     return {
         "candidates": rows,
+        "shown": rows[:shown],
+        "more": rows[shown:],
         "chosen": [f for f in chosen if f in by_finding],
         "stale": [f for f in chosen if f not in by_finding],
         "was": ",".join(str(f) for f in chosen),
@@ -410,7 +418,7 @@ def annual_section_comment(request: HttpRequest, section: int) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
         return redirect(anchor)
-    messages.success(request, _("The comment is added."))
+    messages.success(request, pgettext("annual report", "The comment is added."))
     return redirect(anchor)
 
 

@@ -308,7 +308,10 @@ def _chapter(b: Builder, chapter: Data, data: Data) -> None:
 
 def _narrative(b: Builder, data: Data, key: str) -> bool:
     """The editors' narrative of a section (published editions): paragraphs and lists,
-    emphasis marks dropped. Whether there was any."""
+    emphasis marks dropped. Whether there was any. The section's heading (just written)
+    gets a stable anchor, ``sec-<key>``, that the editorial workspace links to."""
+    if b.blocks and b.blocks[-1]["type"] == "heading":
+        b.blocks[-1]["id"] = "sec-" + key.replace(":", "-")
     text = (data.get("narrative") or {}).get(key)
     if not text:
         return False

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from ..text import language_note
+from ..text import emphasis_runs, language_note
 from .blocks import Builder, cell
 
 Data = dict[str, Any]
@@ -318,11 +318,10 @@ def _narrative(b: Builder, data: Data, key: str) -> bool:
     note = f" {text['note']}" if text.get("note") else ""
     for paragraph in text["text"].split("\n\n"):
         lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
-        plain = [line.replace("**", "").replace("*", "") for line in lines]
-        if plain and all(line.startswith("- ") for line in plain):
-            b.items([line[2:] + note for line in plain])
-        elif plain:
-            b.para(" ".join(plain) + note)
+        if lines and all(line.startswith("- ") for line in lines):
+            b.rich_items([[*emphasis_runs(line[2:]), [note, ""]] for line in lines])
+        elif lines:
+            b.rich_para([*emphasis_runs(" ".join(lines)), [note, ""]])
     return True
 
 

@@ -2,11 +2,13 @@
 chapter's examples (frozen with the content, printed exactly so), comments per section
 (internal, never printed), stale choices, and who may do what."""
 
+import io
 from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from docx import Document
 
 from kuzet.core.models import AuditEvent
 from kuzet.core.policy import Role
@@ -121,6 +123,13 @@ def test_chosen_examples_are_frozen_and_printed_in_their_order(
     assert section_examples(chapter) == [access, register]
     assert AuditEvent.objects.filter(object_type="reports.annualexample").count() >= 2
     comment_add(actor=council, section=chapter, text=COMMENT + "<script>alert(1)</script>")
+    section_save(
+        actor=secretariat,
+        section=edition.sections.get(key="conclusions"),
+        text_ru="Совет считает **главной** проблемой *журналы*.\n\n- Вести **журналы**\n- Проверять",
+        text_kk="Кеңес **басты** мәселе деп *журналдарды* санайды.\n\n- **Журналдарды** жүргізу",
+        version=0,
+    )
 
     # Changing the examples of an approved section takes it, and the edition, back to draft.
     edition = _approve_all(edition, secretariat, council)
@@ -161,6 +170,15 @@ def test_chosen_examples_are_frozen_and_printed_in_their_order(
         assert examples.index(squash(ACCESS)) < examples.index(squash(REGISTER)), report
         assert squash(CELLS) not in examples.split(squash(REGISTER))[0], report
         assert squash(COMMENT) not in flat
+    # The narrative's emphasis is kept as emphasis (the marks are not printed).
+    docx = next(f for f in files if f.language == "ru" and f.format == "docx")
+    paragraphs = Document(io.BytesIO(report_content(docx))).paragraphs
+    runs = [(r.text, bool(r.bold), bool(r.italic)) for p in paragraphs for r in p.runs]
+    assert ("главной", True, False) in runs and ("журналы", False, True) in runs
+    assert ("журналы", True, False) in runs  # in a list item
+    assert not any("**" in p.text or "*ж" in p.text for p in paragraphs)
+    pdf = next(f for f in files if f.language == "kk" and f.format == "pdf")
+    assert "Кеңес басты мәселе деп журналдарды санайды" in pdf_text(report_content(pdf))
     # Published: the choice never changes.
     with pytest.raises(ValidationError, match="published"):
         section_examples_set(

@@ -103,18 +103,39 @@ def annual_edition_open(*, actor: Any, year: int) -> AnnualEdition:
     edition after a published one), with every section."""
     _require(actor, Action.COMPILE_ANNUAL_REPORT)
     newest = AnnualEdition.objects.select_for_update().filter(year=year).first()
-    if newest is None or newest.status == E.PUBLISHED:
+    published = newest if newest is not None and newest.status == E.PUBLISHED else None
+    if newest is None or published is not None:
         edition = AnnualEdition(year=year, number=(newest.number + 1) if newest else 1)
         edition.full_clean()
         edition.save()
     else:
         edition = newest
+    # A correction starts from the published text and choice of examples, as drafts.
+    before = (
+        {s.key: s for s in published.sections.prefetch_related("examples")} if published else {}
+    )
     have = set(edition.sections.values_list("key", flat=True))
     for position, key in enumerate(section_keys()):
         if key not in have:
-            section = AnnualSection(edition=edition, key=key, position=position)
+            earlier = before.get(key)
+            section = AnnualSection(
+                edition=edition,
+                key=key,
+                position=position,
+                text_ru=earlier.text_ru if earlier else "",
+                text_kk=earlier.text_kk if earlier else "",
+            )
             section.full_clean()
             section.save()
+            for example in earlier.examples.all() if earlier else ():
+                copy = AnnualExample(
+                    section=section,
+                    finding_id=example.finding_id,
+                    position=example.position,
+                    chosen_by=example.chosen_by,
+                )
+                copy.full_clean()
+                copy.save()
     return edition
 
 

@@ -185,6 +185,15 @@ def test_chosen_examples_are_frozen_and_printed_in_their_order(
             actor=secretariat, section=chapter, findings=[register], was=[access, register]
         )
     assert section_examples(chapter) == [access, register]
+    # A correction is a new edition that starts from the published text and choice.
+    correction = annual_edition_open(actor=secretariat, year=2026)
+    assert correction.number == 2 and correction.status == AnnualEdition.Status.DRAFT
+    assert section_examples(_chapter(correction)) == [access, register]
+    conclusions = correction.sections.get(key="conclusions")
+    assert "**главной**" in conclusions.text_ru and conclusions.status == "draft"
+    assert not correction.sections.filter(comments__isnull=False).exists()
+    edition.refresh_from_db()
+    assert edition.content_sha256 == data_sha256(edition.content)
 
 
 def test_frozen_content_changed_builds_nothing(

@@ -24,10 +24,17 @@ from kuzet.reports.editorial import (
     section_save,
     section_set_status,
 )
-from kuzet.reports.models import AnnualComment, AnnualEdition, AnnualExample, GeneratedReport
+from kuzet.reports.models import (
+    AnnualComment,
+    AnnualEdition,
+    AnnualExample,
+    AnnualSection,
+    GeneratedReport,
+)
 from kuzet.reports.services import report_build, report_content
 from kuzet.reports.tasks import annual_edition_publish
 from kuzet.reports.text import data_sha256
+from kuzet.reports.translation import used_records
 from kuzet.visits.models import Finding, Visit
 
 from .helpers import docx_text, pdf_text, squash
@@ -59,7 +66,7 @@ def _finding(title: str) -> int:
     return Finding.objects.get(title=title).pk
 
 
-def _chapter(edition: AnnualEdition):  # type: ignore[no-untyped-def]
+def _chapter(edition: AnnualEdition) -> AnnualSection:
     return edition.sections.get(key="chapter:mia-police")
 
 
@@ -367,3 +374,12 @@ def test_comments_are_sanitised_listed_resolved_and_refused_when_empty(
     # A section with text saved after the comment keeps its comments.
     section_save(actor=secretariat, section=foreword, text_ru="Текст", text_kk="", version=0)
     assert foreword.comments.count() == 1
+
+
+def test_the_translation_queue_follows_the_choice(approved_visit: Visit, secretariat: User) -> None:
+    cells, access = _finding(CELLS), _finding(ACCESS)
+    assert cells in used_records(2026)[0]  # a candidate of the generated default
+    edition = annual_edition_open(actor=secretariat, year=2026)
+    section_examples_set(actor=secretariat, section=_chapter(edition), findings=[access], was=[])
+    findings = used_records(2026)[0]
+    assert access in findings and cells not in findings

@@ -35,7 +35,15 @@ def year_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.update(KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(var_dir))
     _manage(env, "migrate", "--no-input")
     _manage(env, "load_library")
-    _manage(env, "load_demo_data", "--no-reports")
+    # The demo year takes minutes on a busy machine: more than _manage's five.
+    subprocess.run(
+        [sys.executable, "manage.py", "load_demo_data", "--no-reports"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=1800,
+    )
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],

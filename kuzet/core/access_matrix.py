@@ -40,7 +40,7 @@ ACTION_MEANING: dict[Action, str] = {
     Action.AMEND_VISIT: "amend an approved record",
     Action.VIEW_DASHBOARD: "read the dashboard's indicators",
     Action.APPROVE_ANNUAL_REPORT: "approve the annual report's sections and the whole for publication",
-    Action.COMPILE_ANNUAL_REPORT: "compile the annual report",
+    Action.COMPILE_ANNUAL_REPORT: "compile the annual report: write its sections, choose and order their examples, comment on them",
     Action.FOLLOW_UP_RECOMMENDATION: "assess what the authorities did with a recommendation",
     Action.VIEW_IDENTITIES: "see identities of interviewed people (and only on the visit's team)",
     Action.VIEW_INSTRUMENTS: "read instruments and the legal library",

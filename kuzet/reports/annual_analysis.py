@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from .annual_data import _Period
 
 R = Recommendation.Status
-CANDIDATES = 8
+CANDIDATES = 8  # the generated default: the first candidates, when editors chose none
+CANDIDATE_POOL = 30  # what the editors choose from
 CANDIDATE_ROWS = 600
 SEVERITY_RANK = Case(
     When(severity=Finding.Severity.CRITICAL, then=Value(0)),
@@ -163,10 +164,10 @@ def theme_rows(
 
 
 def example_candidates(
-    period: "_Period", department_id: int, spread: Spread
+    period: "_Period", department_id: int, spread: Spread, limit: int = CANDIDATES
 ) -> list[dict[str, Any]]:
     """Findings the editors may quote as examples, most severe and most widespread first;
-    the same title at the same place once."""
+    the same title at the same place once; the first ``limit``."""
     language = period.language
     heard = Finding.interviews.through.objects.filter(finding=OuterRef("pk"))
     rows = (
@@ -215,7 +216,7 @@ def example_candidates(
             "institution": (language == "kk" and r["visit__institution__name_kk"])
             or r["visit__institution__name_ru"],
         }
-        for r in candidates[:CANDIDATES]
+        for r in candidates[:limit]
     ]
 
 
@@ -330,3 +331,15 @@ def never_visited(period: "_Period") -> list[list[str]]:
         ]
         for i in places
     ]
+
+
+def chosen_examples(
+    candidates: list[dict[str, Any]], chosen: list[int] | None
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The examples a chapter prints: the editors' choice in their order, or (none chosen,
+    or none of the chosen still a candidate) the first ``CANDIDATES`` as ranked. Also the
+    chosen findings that are no longer candidates (stale: left out)."""
+    by_finding = {c["finding"]: c for c in candidates}
+    picked = [by_finding[f] for f in chosen or () if f in by_finding]
+    stale = [f for f in chosen or () if f not in by_finding]
+    return (picked or candidates[:CANDIDATES]), stale

@@ -73,8 +73,11 @@ def _names(model: Any, ids: Any, language: str) -> dict[int, str]:
     }
 
 
-def annual_report_data(*, start: date, end: date, language: str) -> dict[str, Any]:
-    """Everything the annual report says, ready to render: counts, examples, no identity."""
+def annual_report_data(
+    *, start: date, end: date, language: str, examples: dict[str, list[int]] | None = None
+) -> dict[str, Any]:
+    """Everything the annual report says, ready to render: counts, examples, no identity.
+    ``examples``: the editors' choice of examples by department code, in their order."""
     period = _Period(start, end, language)
     previous = _Period(*analysis.previous_period(start, end), language)
     shared = _Shared.of(period)
@@ -106,7 +109,7 @@ def annual_report_data(*, start: date, end: date, language: str) -> dict[str, An
         ],
         "allegations_by_perpetrator": _allegations_by_perpetrator(period),
         "recommendations_by_addressee": _recommendations_by_addressee(period, shared),
-        "chapters": _chapters(period, previous, shared),
+        "chapters": _chapters(period, previous, shared, examples or {}),
         "systemic": _systemic(period),
         "obstacles": analysis.obstacles(period, previous),
         "never_visited": analysis.never_visited(period),
@@ -297,7 +300,9 @@ def _recommendations_by_addressee(period: _Period, shared: _Shared) -> list[list
     ]
 
 
-def _chapters(period: _Period, previous: _Period, shared: _Shared) -> list[dict[str, Any]]:
+def _chapters(
+    period: _Period, previous: _Period, shared: _Shared, examples: dict[str, list[int]]
+) -> list[dict[str, Any]]:
     """One chapter per active department, with or without visits."""
     spread, spread_before = analysis.Spread(period), analysis.Spread(previous)
     implemented = analysis.implementation_states(period)
@@ -346,13 +351,43 @@ def _chapters(period: _Period, previous: _Period, shared: _Shared) -> list[dict[
                 "spread": analysis.theme_rows(
                     department.pk, spread, spread_before, period.language
                 ),
-                "candidates": analysis.example_candidates(period, department.pk, spread),
+                **_examples(period, department, spread, examples.get(department.code)),
                 "implementation": analysis.implementation_rows(
                     department.pk, implemented, implemented_before, addressee_names
                 ),
             }
         )
     return chapters
+
+
+def _examples(
+    period: _Period, department: Department, spread: analysis.Spread, chosen: list[int] | None
+) -> dict[str, Any]:
+    """The chapter's examples: the editors' choice in their order (``chosen``: the finding
+    ids printed), or the generated default (``chosen`` empty); ``stale``: chosen findings
+    no longer among the candidates, left out."""
+    limit = analysis.CANDIDATE_POOL if chosen else analysis.CANDIDATES
+    pool = analysis.example_candidates(period, department.pk, spread, limit=limit)
+    candidates, stale = analysis.chosen_examples(pool, chosen)
+    picked = [c["finding"] for c in candidates] if len(stale) < len(chosen or ()) else []
+    return {"candidates": candidates, "chosen": picked, "stale": stale}
+
+
+def example_pools(
+    year: int, language: str, codes: set[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """What the editors choose the chapters' examples from, by department code (``codes``,
+    or every active department): each chapter's candidates
+    (``annual_analysis.CANDIDATE_POOL`` of them), best first."""
+    period = _Period(date(year, 1, 1), date(year, 12, 31), language)
+    spread = analysis.Spread(period)
+    departments = Department.objects.filter(is_active=True)
+    if codes is not None:
+        departments = departments.filter(code__in=codes)
+    return {
+        d.code: analysis.example_candidates(period, d.pk, spread, limit=analysis.CANDIDATE_POOL)
+        for d in departments
+    }
 
 
 def serious_findings(findings: QuerySet[Finding]) -> QuerySet[Finding]:

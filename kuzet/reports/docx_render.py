@@ -50,6 +50,14 @@ def _field(paragraph: Any, instruction: str, cached: str = "") -> None:
     run._r.append(char("end"))
 
 
+def _runs(paragraph: Any, runs: list[list[str]]) -> None:
+    """The editors' narrative: [text, "b" | "i" | ""] runs, strong and emphasis kept."""
+    for text, kind in runs:
+        run = paragraph.add_run(text)
+        run.bold = kind == "b" or None
+        run.italic = kind == "i" or None
+
+
 def _repeat_header(row: Any) -> None:
     properties = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -135,6 +143,8 @@ def docx_bytes(document: dict[str, Any], generated_at: str = "") -> bytes:
             doc.add_page_break()
         elif kind == "heading":
             doc.add_heading(block["text"], level=block["level"])
+        elif kind == "para" and block.get("runs"):
+            _runs(doc.add_paragraph(), block["runs"])
         elif kind == "para":
             paragraph = doc.add_paragraph()
             run = paragraph.add_run(block["text"])
@@ -159,6 +169,9 @@ def docx_bytes(document: dict[str, Any], generated_at: str = "") -> bytes:
                 cells[1].text = value
                 cells[0].width, cells[1].width = Cm(5.5), Cm(11)
             doc.add_paragraph()
+        elif kind == "list" and block.get("runs"):
+            for runs in block["runs"]:
+                _runs(doc.add_paragraph(style="List Bullet"), runs)
         elif kind == "list":
             for item in block["items"]:
                 doc.add_paragraph(item, style="List Bullet")

@@ -23,13 +23,16 @@ from django.utils.translation import pgettext
 from kuzet.core.policy import Action, can
 from kuzet.registry.models import Department
 
-from .models import AnnualEdition, AnnualSection
+from . import annual_analysis as analysis
+from .annual_data import example_pools
+from .models import AnnualComment, AnnualEdition, AnnualExample, AnnualSection
 from .text import bilingual, data_sha256
 
 E, S = AnnualEdition.Status, AnnualSection.Status
 FIXED_SECTIONS = ("foreword", "figures", "methodology")
 CLOSING_SECTIONS = ("obstacles", "recommendations", "conclusions")
 MAX_TEXT = 50_000
+MAX_COMMENT = 5_000
 _DANGEROUS = re.compile(r"<(script|style|iframe|object|embed)\b.*?(</\1\s*>|$)", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>?")
 
@@ -100,18 +103,39 @@ def annual_edition_open(*, actor: Any, year: int) -> AnnualEdition:
     edition after a published one), with every section."""
     _require(actor, Action.COMPILE_ANNUAL_REPORT)
     newest = AnnualEdition.objects.select_for_update().filter(year=year).first()
-    if newest is None or newest.status == E.PUBLISHED:
+    published = newest if newest is not None and newest.status == E.PUBLISHED else None
+    if newest is None or published is not None:
         edition = AnnualEdition(year=year, number=(newest.number + 1) if newest else 1)
         edition.full_clean()
         edition.save()
     else:
         edition = newest
+    # A correction starts from the published text and choice of examples, as drafts.
+    before = (
+        {s.key: s for s in published.sections.prefetch_related("examples")} if published else {}
+    )
     have = set(edition.sections.values_list("key", flat=True))
     for position, key in enumerate(section_keys()):
         if key not in have:
-            section = AnnualSection(edition=edition, key=key, position=position)
+            earlier = before.get(key)
+            section = AnnualSection(
+                edition=edition,
+                key=key,
+                position=position,
+                text_ru=earlier.text_ru if earlier else "",
+                text_kk=earlier.text_kk if earlier else "",
+            )
             section.full_clean()
             section.save()
+            for example in earlier.examples.all() if earlier else ():
+                copy = AnnualExample(
+                    section=section,
+                    finding_id=example.finding_id,
+                    position=example.position,
+                    chosen_by=example.chosen_by,
+                )
+                copy.full_clean()
+                copy.save()
     return edition
 
 
@@ -246,7 +270,7 @@ def edition_publish(*, actor: Any, edition: AnnualEdition, marked: bool = False)
             language=language,
             marked=marked,
         )
-        data = report_data(spec)
+        data = report_data(spec, examples=examples_of(edition))
         russian, kazakh = narrative_of(edition, "ru"), narrative_of(edition, "kk")
         with translation.override(language):  # the marks in the edition's language
             narrative = {
@@ -274,3 +298,115 @@ def edition_publish(*, actor: Any, edition: AnnualEdition, marked: bool = False)
         update_fields=["content", "content_sha256", "untranslated_marked", "status", "published_at"]
     )
     return edition
+
+
+def _chapter_code(section: AnnualSection) -> str:
+    if not section.key.startswith("chapter:"):
+        raise ValidationError(_("Only a department's chapter has examples to choose."))
+    return section.key.split(":", 1)[1]
+
+
+def examples_of(edition: AnnualEdition) -> dict[str, list[int]]:
+    """The examples chosen in each chapter of the edition, by department code, in order."""
+    chosen: dict[str, list[int]] = {}
+    for key, finding in (
+        AnnualExample.objects.filter(section__edition=edition)
+        .order_by("section", "position", "pk")
+        .values_list("section__key", "finding_id")
+    ):
+        chosen.setdefault(key.split(":", 1)[1], []).append(finding)
+    return chosen
+
+
+def section_examples(section: AnnualSection) -> list[int]:
+    return list(section.examples.order_by("position", "pk").values_list("finding_id", flat=True))
+
+
+@transaction.atomic
+def section_examples_set(
+    *, actor: Any, section: AnnualSection, findings: list[int], was: list[int]
+) -> list[int]:
+    """Choose the examples a chapter prints, in this order (``findings``: finding ids among
+    the chapter's candidates; none: the generated default). ``was`` is the choice the
+    editor saw: if someone changed it since, nothing is saved. Changing the examples of an
+    approved section takes it, and an approved edition, back to draft."""
+    _require(actor, Action.COMPILE_ANNUAL_REPORT)
+    current = (
+        AnnualSection.objects.select_for_update(of=("self",))
+        .select_related("edition")
+        .get(pk=section.pk)
+    )
+    _editable(current)
+    code = _chapter_code(current)
+    stored = list(current.examples.order_by("position", "pk"))
+    if [e.finding_id for e in stored] != list(was):
+        raise ValidationError(
+            _(
+                "%(who)s changed the chosen examples of this chapter while you were choosing: "
+                "nothing was saved; look at their choice and choose again."
+            )
+            % {"who": stored[0].chosen_by if stored else _("Someone")}
+        )
+    if len(set(findings)) != len(findings):
+        raise ValidationError(_("An example is chosen twice: choose each once."))
+    if len(findings) > analysis.CANDIDATE_POOL:
+        raise ValidationError(
+            _("At most %(n)s examples can be chosen.") % {"n": analysis.CANDIDATE_POOL}
+        )
+    if findings:
+        pool = example_pools(current.edition.year, "ru", {code}).get(code, [])
+        candidates = {c["finding"] for c in pool}
+        unknown = [str(f) for f in findings if f not in candidates]
+        if unknown:
+            raise ValidationError(
+                _(
+                    "Not a candidate example of this chapter (any more): %(ids)s. Reload the "
+                    "page and choose again."
+                )
+                % {"ids": ", ".join(unknown)}
+            )
+    if [e.finding_id for e in stored] == findings:
+        return findings
+    for example in stored:
+        example.delete()
+    for position, finding in enumerate(findings, start=1):
+        example = AnnualExample(
+            section=current, finding_id=finding, position=position, chosen_by=actor
+        )
+        example.full_clean()
+        example.save()
+    if current.status == S.APPROVED:
+        current.status = S.DRAFT
+        current.save(update_fields=["status"])
+    _back_to_draft(current.edition)
+    return findings
+
+
+@transaction.atomic
+def comment_add(*, actor: Any, section: AnnualSection, text: str) -> AnnualComment:
+    """An internal comment on a section (never printed), sanitised like the narrative."""
+    _require(actor, Action.COMPILE_ANNUAL_REPORT)
+    if len(text) > MAX_COMMENT:
+        raise ValidationError(_("A comment is at most %(n)s characters.") % {"n": MAX_COMMENT})
+    clean = sanitise(text)
+    if not clean:
+        raise ValidationError(_("The comment is empty (any HTML is removed): write it first."))
+    comment = AnnualComment(section=section, author=actor, text=clean)
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+@transaction.atomic
+def comment_resolve(*, actor: Any, comment: AnnualComment, resolved: bool) -> AnnualComment:
+    """Mark a comment resolved (or open again)."""
+    _require(actor, Action.COMPILE_ANNUAL_REPORT)
+    comment = AnnualComment.objects.select_for_update().get(pk=comment.pk)
+    if resolved and comment.resolved_at is None:
+        comment.resolved_by, comment.resolved_at = actor, timezone.now()
+    elif not resolved and comment.resolved_at is not None:
+        comment.resolved_by, comment.resolved_at = None, None
+    else:
+        return comment
+    comment.save(update_fields=["resolved_by", "resolved_at"])
+    return comment

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, override, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,17 +18,23 @@ from kuzet.core.access import audit_refusal
 from kuzet.core.policy import Action, can
 
 from . import translation
+from .annual_analysis import CANDIDATES
 from .annual_annex import annex_name, recommendations_annex
+from .annual_data import example_pools
 from .editorial import (
     EditConflict,
     annual_edition_open,
+    comment_add,
+    comment_resolve,
     edition_approve,
+    section_examples,
+    section_examples_set,
     section_save,
     section_set_status,
     section_title,
 )
 from .exports import export_log
-from .models import AnnualEdition, AnnualSection, TranslationClaim
+from .models import AnnualComment, AnnualEdition, AnnualSection, TranslationClaim
 from .tasks import annual_edition_publish
 
 
@@ -48,17 +54,40 @@ def _workspace(
     language = (get_language() or "ru").split("-")[0]
     sections: list[dict[str, Any]] = []
     if edition is not None:
+        published = edition.status == AnnualEdition.Status.PUBLISHED
+        pools = example_pools(year, language) if not published else {}
+        printed = {
+            c["code"]: c for c in ((edition.content or {}).get(language) or {}).get("chapters", [])
+        }
+        comments: dict[int, list[AnnualComment]] = {}
+        for comment in AnnualComment.objects.filter(section__edition=edition).select_related(
+            "author", "resolved_by"
+        ):
+            comments.setdefault(comment.section_id, []).append(comment)
         for section in edition.sections.select_related("updated_by").order_by("position"):
             mine = (kept or {}).get(section.pk)
-            sections.append(
-                {
-                    "obj": section,
-                    "title": section_title(section.key, language),
-                    "text_ru": mine["text_ru"] if mine else section.text_ru,
-                    "text_kk": mine["text_kk"] if mine else section.text_kk,
-                    "conflict": mine is not None,
-                }
-            )
+            entry: dict[str, Any] = {
+                "obj": section,
+                "title": section_title(section.key, language),
+                "text_ru": mine["text_ru"] if mine else section.text_ru,
+                "text_kk": mine["text_kk"] if mine else section.text_kk,
+                "conflict": mine is not None,
+                "comments": comments.get(section.pk, []),
+                "open_comments": sum(
+                    1 for c in comments.get(section.pk, []) if c.resolved_at is None
+                ),
+                "chapter": section.key.startswith("chapter:"),
+                "anchor": "sec-" + section.key.replace(":", "-"),
+            }
+            if entry["chapter"]:
+                code = section.key.split(":", 1)[1]
+                if published:
+                    chapter = printed.get(code, {})
+                    entry["printed"] = chapter.get("candidates", [])
+                    entry["chosen"] = chapter.get("chosen", [])
+                else:
+                    entry.update(_examples_form(section, pools.get(code, [])))
+            sections.append(entry)
     return render(
         request,
         "reports/annual_workspace.html",
@@ -66,12 +95,35 @@ def _workspace(
             "year": year,
             "edition": edition,
             "sections": sections,
-            "unapproved": [s["title"] for s in sections if s["obj"].status != "approved"],
+            "approved_count": sum(1 for s in sections if s["obj"].status == "approved"),
             "may_approve": can(request.user, Action.APPROVE_ANNUAL_REPORT),
             "files": edition.files.order_by("language", "format") if edition else [],
+            "default_examples": CANDIDATES,
         },
         status=status,
     )
+
+
+def _examples_form(section: AnnualSection, pool: list[dict[str, Any]]) -> dict[str, Any]:
+    """A chapter's candidates for the editors' choice: the chosen first, in their order,
+    then the others as ranked; the chosen ones no longer candidates (stale)."""
+    chosen = section_examples(section)
+    by_finding = {c["finding"]: c for c in pool}
+    rows = [
+        {"c": by_finding[f], "place": n}
+        for n, f in enumerate([f for f in chosen if f in by_finding], start=1)
+    ]
+    rows += [{"c": c, "place": None} for c in pool if c["finding"] not in chosen]
+    # The examples the report gives are shown; the other candidates fold away.
+    shown = sum(1 for r in rows if r["place"]) or CANDIDATES
+    return {
+        "candidates": rows,
+        "shown": rows[:shown],
+        "more": rows[shown:],
+        "chosen": [f for f in chosen if f in by_finding],
+        "stale": [f for f in chosen if f not in by_finding],
+        "was": ",".join(str(f) for f in chosen),
+    }
 
 
 @login_required
@@ -279,3 +331,104 @@ def annual_recommendations_annex(request: HttpRequest, year: int) -> HttpRespons
     )
     response["Content-Disposition"] = f'attachment; filename="{annex_name(year, language)}"'
     return response
+
+
+def _whole(value: str, what: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 9999999:
+        raise ValidationError(what % {"value": value[:20]})
+    return number
+
+
+def _chosen_order(post: Any) -> tuple[list[int], list[int]]:
+    """The examples the form chose, in the order asked (numbers, then the up/down button),
+    and the choice the editor saw."""
+    bad_id = _("“%(value)s” is not an example of the list: reload the page.")
+    was = [_whole(v, bad_id) for v in str(post.get("was", "")).split(",") if v.strip()]
+    if post.get("clear"):
+        return [], was
+    picks = [_whole(str(v), bad_id) for v in post.getlist("pick")]
+    places: dict[int, int] = {}
+    for finding in picks:
+        given = str(post.get(f"place-{finding}", "")).strip()
+        if given:
+            try:
+                place = int(given)
+            except ValueError:
+                place = 0
+            if not 1 <= place <= 999:
+                raise ValidationError(
+                    _("“%(value)s” is not a place in the order: give a whole number from 1 to 999.")
+                    % {"value": given[:20]}
+                )
+            places[finding] = place
+    order = sorted(range(len(picks)), key=lambda i: (places.get(picks[i], 1000), i))
+    chosen = [picks[i] for i in order]
+    move = str(post.get("move", ""))
+    if ":" in move:
+        finding_text, direction = move.split(":", 1)
+        finding = _whole(finding_text, bad_id)
+        if finding in chosen and direction in ("up", "down"):
+            i = chosen.index(finding)
+            j = i - 1 if direction == "up" else i + 1
+            if 0 <= j < len(chosen):
+                chosen[i], chosen[j] = chosen[j], chosen[i]
+    return chosen, was
+
+
+@login_required
+@require_POST
+def annual_section_examples(request: HttpRequest, section: int) -> HttpResponse:
+    """Save the editors' choice and order of a chapter's examples."""
+    _allowed(request, f"section:{section}")
+    obj = get_object_or_404(AnnualSection.objects.select_related("edition"), pk=section)
+    year = obj.edition.year
+    try:
+        chosen, was = _chosen_order(request.POST)
+        section_examples_set(actor=request.user, section=obj, findings=chosen, was=was)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(reverse("reports:annual_workspace", args=[year]) + f"#x{obj.pk}")
+    if chosen:
+        messages.success(
+            request,
+            _("The chapter gives the %(n)s chosen examples in this order.") % {"n": len(chosen)},
+        )
+    else:
+        messages.success(
+            request, _("No example is chosen: the chapter gives the generated default.")
+        )
+    return redirect(reverse("reports:annual_workspace", args=[year]) + f"#x{obj.pk}")
+
+
+@login_required
+@require_POST
+def annual_section_comment(request: HttpRequest, section: int) -> HttpResponse:
+    """Add an internal comment to a section."""
+    _allowed(request, f"section:{section}")
+    obj = get_object_or_404(AnnualSection.objects.select_related("edition"), pk=section)
+    anchor = reverse("reports:annual_workspace", args=[obj.edition.year]) + f"#c{obj.pk}"
+    try:
+        comment_add(actor=request.user, section=obj, text=str(request.POST.get("text", "")))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(anchor)
+    messages.success(request, pgettext("annual report", "The comment is added."))
+    return redirect(anchor)
+
+
+@login_required
+@require_POST
+def annual_comment_resolve(request: HttpRequest, comment: int) -> HttpResponse:
+    """Mark a comment resolved, or open it again."""
+    _allowed(request, f"comment:{comment}")
+    obj = get_object_or_404(AnnualComment.objects.select_related("section__edition"), pk=comment)
+    comment_resolve(actor=request.user, comment=obj, resolved=request.POST.get("resolved") == "1")
+    return redirect(
+        reverse("reports:annual_workspace", args=[obj.section.edition.year]) + f"#c{obj.section_id}"
+    )

@@ -234,3 +234,63 @@ class TranslationClaim(AuditedModel):
 
     def __str__(self) -> str:
         return f"{self.year} {self.source} → {self.language}"
+
+
+class AnnualExample(AuditedModel):
+    """An example an editor chose for a department's chapter, in the chosen order
+    (``position``). ``finding_id`` names one of the chapter's candidate examples
+    (``annual_analysis.example_candidates``); it is a plain number, not a foreign key, so
+    that a finding reopened, changed or removed later leaves a stale choice that the
+    workspace notes and the report leaves out, rather than blocking the finding."""
+
+    section = models.ForeignKey(
+        AnnualSection, on_delete=models.PROTECT, related_name="examples",
+        verbose_name=_("section"),
+    )  # fmt: skip
+    finding_id = models.PositiveIntegerField(_("finding"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("chosen by"),
+    )  # fmt: skip
+    chosen_at = models.DateTimeField(_("chosen"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["section", "position", "pk"]
+        verbose_name = _("chosen example")
+        verbose_name_plural = _("chosen examples")
+        constraints = [
+            models.UniqueConstraint("section", "finding_id", name="annualexample_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.position}. {self.finding_id}"
+
+
+class AnnualComment(AuditedModel):
+    """An internal comment on a section of the annual report (editors and the Council):
+    never printed in the report. Sanitised like the narrative; may be marked resolved."""
+
+    section = models.ForeignKey(
+        AnnualSection, on_delete=models.PROTECT, related_name="comments",
+        verbose_name=_("section"),
+    )  # fmt: skip
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("author"),
+    )  # fmt: skip
+    text = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("resolved by"),
+    )  # fmt: skip
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["section", "created_at", "pk"]
+        verbose_name = _("comment on a section")
+        verbose_name_plural = _("comments on sections")
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.author} {self.created_at:%Y-%m-%d %H:%M}"

@@ -120,12 +120,15 @@ def annual_spec(
     )
 
 
-def report_data(spec: ReportSpec) -> dict[str, Any]:
+def report_data(spec: ReportSpec, examples: dict[str, list[int]] | None = None) -> dict[str, Any]:
+    """The report's data; ``examples`` (annual): the editors' choice by department code."""
     with translation.override(spec.language):
         if spec.kind == G.Kind.VISIT:
             assert spec.visit is not None
             return visit_report_data(spec.visit, edition=spec.edition, language=spec.language)
-        data = annual_report_data(start=spec.start, end=spec.end, language=spec.language)
+        data = annual_report_data(
+            start=spec.start, end=spec.end, language=spec.language, examples=examples
+        )
         data["untranslated_marked"] = spec.marked
         return data
 
@@ -148,6 +151,20 @@ class Untranslated(ValidationError):
 
 
 MISSING_LISTED = 30
+
+
+class FrozenContentChanged(Exception):
+    """A published edition's content no longer matches the SHA-256 stored when it was
+    frozen: no file is built from it."""
+
+    def __init__(self, edition: Any) -> None:
+        super().__init__(
+            _(
+                "The published content of edition %(edition)s no longer matches its SHA-256: "
+                "nothing is built from it; tell the administrator."
+            )
+            % {"edition": str(edition)}
+        )
 
 
 def annual_translation_check(spec: ReportSpec, data: dict[str, Any]) -> None:
@@ -271,8 +288,11 @@ def _build(report: GeneratedReport) -> GeneratedReport:
     try:
         if report.annual_edition_id is not None:
             # Published: the frozen content, whatever the records say now.
-            assert report.annual_edition is not None and report.annual_edition.content
-            data = report.annual_edition.content[report.language]
+            edition = report.annual_edition
+            assert edition is not None and edition.content
+            if data_sha256(edition.content) != edition.content_sha256:
+                raise FrozenContentChanged(edition)
+            data = edition.content[report.language]
         else:
             data = report_data(spec)
             annual_translation_check(spec, data)
@@ -305,7 +325,7 @@ def _build(report: GeneratedReport) -> GeneratedReport:
         _progress(
             report, 100, status=G.Status.FAILED, error=exc.messages[0], finished_at=timezone.now()
         )
-    except PdfUnavailable as exc:
+    except (PdfUnavailable, FrozenContentChanged) as exc:
         _progress(report, 100, status=G.Status.FAILED, error=str(exc), finished_at=timezone.now())
     except Exception as exc:
         # The class only: a message could quote the data the report was built from.

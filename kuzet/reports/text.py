@@ -8,6 +8,7 @@ why. The language of a free text is guessed from its letters: the nine Kazakh le
 
 import hashlib
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -54,6 +55,27 @@ def bilingual(ru: str, kk: str, report_language: str) -> dict[str, str]:
     if ru.strip():
         return narrative(ru, report_language)
     return narrative(kk, report_language, "kk")
+
+
+_EMPHASIS = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=\S)(.+?)(?<=\S)\*")
+
+
+def emphasis_runs(line: str) -> list[list[str]]:
+    """A narrative line as runs: [text, "b"] for **strong**, [text, "i"] for *emphasis*,
+    [text, ""] otherwise (marks that open nothing stay as typed)."""
+    runs: list[list[str]] = []
+    at = 0
+    for match in _EMPHASIS.finditer(line):
+        if match.start() > at:
+            runs.append([line[at : match.start()], ""])
+        if match.group(1) is not None:
+            runs.append([match.group(1), "b"])
+        else:
+            runs.append([match.group(2), "i"])
+        at = match.end()
+    if at < len(line):
+        runs.append([line[at:], ""])
+    return runs
 
 
 def untranslated(text: dict[str, str]) -> bool:

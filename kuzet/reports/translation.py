@@ -34,7 +34,7 @@ from kuzet.visits.models import Finding, VisitChange
 
 from . import annual_analysis as analysis
 from . import annual_data
-from .editorial import MAX_TEXT, sanitise, section_title
+from .editorial import MAX_TEXT, examples_of, sanitise, section_title
 from .models import AnnualEdition, AnnualSection, TranslationClaim
 from .text import language_of
 
@@ -78,14 +78,23 @@ def used_records(year: int) -> tuple[dict[int, set[str]], set[int]]:
     spread = analysis.Spread(period)
     findings: dict[int, set[str]] = {}
     recommendations: set[int] = set()
+    edition = edition_of(year)
+    chosen = examples_of(edition) if edition is not None else {}
     for department in Department.objects.filter(is_active=True):
+        mine = chosen.get(department.code)
+        pool = analysis.example_candidates(
+            period,
+            department.pk,
+            spread,
+            limit=analysis.CANDIDATE_POOL if mine else analysis.CANDIDATES,
+        )
         in_department = period.findings.filter(visit__institution__department=department)
         for pk in [
             *annual_data.serious_findings(in_department).values_list("pk", flat=True),
             *annual_data.good_practices(in_department).values_list("pk", flat=True),
         ]:
             findings.setdefault(pk, set()).add("title")
-        for candidate in analysis.example_candidates(period, department.pk, spread):
+        for candidate in analysis.chosen_examples(pool, mine)[0]:
             fields = findings.setdefault(candidate["finding"], set())
             fields.add("title")
             if candidate["description"] is not None:

@@ -28,6 +28,21 @@ urlpatterns = [
         name="annual_section_status",
     ),
     path(
+        "annual/section/<int:section>/examples/",
+        editorial.annual_section_examples,
+        name="annual_section_examples",
+    ),
+    path(
+        "annual/section/<int:section>/comment/",
+        editorial.annual_section_comment,
+        name="annual_section_comment",
+    ),
+    path(
+        "annual/comment/<int:comment>/resolve/",
+        editorial.annual_comment_resolve,
+        name="annual_comment_resolve",
+    ),
+    path(
         "annual/edition/<int:edition>/approve/",
         editorial.annual_edition_approve,
         name="annual_edition_approve",

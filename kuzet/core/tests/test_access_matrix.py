@@ -155,6 +155,9 @@ EXPECTED: dict[str, Any] = {
     "reports:annual_workspace_open": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_section_save": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_section_status": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_section_examples": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_section_comment": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
+    "reports:annual_comment_resolve": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_edition_approve": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_edition_publish": Expect(role(Action.COMPILE_ANNUAL_REPORT)),  # POST
     "reports:annual_translations": Expect(role(Action.COMPILE_ANNUAL_REPORT)),
@@ -265,6 +268,9 @@ KWARGS: dict[str, dict[str, Any]] = {
     "reports:annual_workspace_open": {"year": 2026},
     "reports:annual_section_save": {"section": 1},
     "reports:annual_section_status": {"section": 1},
+    "reports:annual_section_examples": {"section": 1},
+    "reports:annual_section_comment": {"section": 1},
+    "reports:annual_comment_resolve": {"comment": 1},
     "reports:annual_edition_approve": {"edition": 1},
     "reports:annual_edition_publish": {"edition": 1},
     "reports:annual_translations": {"year": 2026},

@@ -5,7 +5,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from ..text import language_note
+from ..text import emphasis_runs, language_note
 from .blocks import Builder, cell
 
 Data = dict[str, Any]
@@ -236,7 +236,12 @@ def _chapter(b: Builder, chapter: Data, data: Data) -> None:
             numeric=(2, 3, 4, 5),
         )
     if chapter["candidates"]:
-        b.para(_("Examples (the most serious and widespread problems):"), style="label")
+        b.para(
+            _("Examples:")
+            if chapter.get("chosen")
+            else _("Examples (the most serious and widespread problems):"),
+            style="label",
+        )
         b.items(
             [
                 _("%(title)s — %(institution)s (%(theme)s; %(severity)s)")
@@ -303,18 +308,20 @@ def _chapter(b: Builder, chapter: Data, data: Data) -> None:
 
 def _narrative(b: Builder, data: Data, key: str) -> bool:
     """The editors' narrative of a section (published editions): paragraphs and lists,
-    emphasis marks dropped. Whether there was any."""
+    emphasis marks dropped. Whether there was any. The section's heading (just written)
+    gets a stable anchor, ``sec-<key>``, that the editorial workspace links to."""
+    if b.blocks and b.blocks[-1]["type"] == "heading":
+        b.blocks[-1]["id"] = "sec-" + key.replace(":", "-")
     text = (data.get("narrative") or {}).get(key)
     if not text:
         return False
     note = f" {text['note']}" if text.get("note") else ""
     for paragraph in text["text"].split("\n\n"):
         lines = [line.strip() for line in paragraph.split("\n") if line.strip()]
-        plain = [line.replace("**", "").replace("*", "") for line in lines]
-        if plain and all(line.startswith("- ") for line in plain):
-            b.items([line[2:] + note for line in plain])
-        elif plain:
-            b.para(" ".join(plain) + note)
+        if lines and all(line.startswith("- ") for line in lines):
+            b.rich_items([[*emphasis_runs(line[2:]), [note, ""]] for line in lines])
+        elif lines:
+            b.rich_para([*emphasis_runs(" ".join(lines)), [note, ""]])
     return True
 
 

@@ -1,7 +1,8 @@
 """The blocks of a report document, and the ``Builder`` that numbers its headings.
 
-Blocks: ``heading`` (level, text, id), ``para`` (text, lang, note, style), ``facts``
-(rows of label and value), ``list`` (items), ``table`` (headers, rows, numeric columns),
+Blocks: ``heading`` (level, text, id), ``para`` (text, lang, note, style; ``runs`` when
+it has emphasis), ``facts`` (rows of label and value), ``list`` (items; ``runs``, one list
+per item, when they have emphasis), ``table`` (headers, rows, numeric columns),
 ``chart`` (a bar chart's labels and series), ``toc`` and ``pagebreak``.
 """
 
@@ -35,6 +36,27 @@ class Builder:
         elif text:
             self.blocks.append(
                 {"type": "para", "text": str(text), "lang": "", "note": "", "style": style}
+            )
+
+    def rich_para(self, runs: list[list[str]]) -> None:
+        """A paragraph of runs: [text, "b" | "i" | ""] (the editors' **strong**, *emphasis*)."""
+        runs = [r for r in runs if r[0]]
+        if runs:
+            text = "".join(t for t, _kind in runs)
+            self.blocks.append(
+                {"type": "para", "text": text, "lang": "", "note": "", "style": "", "runs": runs}
+            )
+
+    def rich_items(self, items: list[list[list[str]]]) -> None:
+        items = [[r for r in runs if r[0]] for runs in items]
+        items = [runs for runs in items if runs]
+        if items:
+            self.blocks.append(
+                {
+                    "type": "list",
+                    "items": ["".join(t for t, _kind in runs) for runs in items],
+                    "runs": items,
+                }
             )
 
     def facts(self, rows: list[tuple[str, Any]]) -> None:

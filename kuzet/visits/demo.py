@@ -246,6 +246,16 @@ def _places(rng: random.Random) -> dict[str, list[Institution]]:
     return places
 
 
+def _in_language(title: str, description: str) -> dict[str, str]:
+    """The finding's fields for a text written in Kazakh (the Kazakh fields) or Russian."""
+    if set(title.casefold() + description.casefold()) & KAZAKH_LETTERS:
+        return {"title": "", "description": "", "title_kk": title, "description_kk": description}
+    return {"title": title, "description": description}
+
+
+KAZAKH_LETTERS = frozenset("әғқңөұүһі")
+
+
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
@@ -562,8 +572,9 @@ class _DemoVisit:
                     actor=self.leader,
                     visit=self.visit,
                     theme=theme,
-                    title=title,
-                    description=description,
+                    # Some teams write in Kazakh first: the Russian text follows in the
+                    # secretariat's translation for the annual report (reports.demo).
+                    **_in_language(title, description),
                     sources=SOURCES_BY_THEME[theme],
                     severity=severity,
                     obstacle=obstacle,
@@ -584,8 +595,7 @@ class _DemoVisit:
                     actor=self.leader,
                     visit=self.visit,
                     theme=self.rng.choice(["safeguards", "regime", "health_care", "personnel"]),
-                    title=title,
-                    description=description,
+                    **_in_language(title, description),
                     sources=["observation", "documents"],
                     good_practice=True,
                 )

@@ -186,9 +186,7 @@ def addressee_lines(
             AddresseeLine(
                 text=localized(rec, "text", language),
                 # Either language may be written first: the text shown says its language.
-                text_lang="kk"
-                if (language == "kk" and rec.text_kk) or not rec.text_ru
-                else "ru",
+                text_lang="kk" if (language == "kk" and rec.text_kk) or not rec.text_ru else "ru",
                 place=localized(rec.visit.institution, "name", language),
                 visit_date=rec.visit.planned_date,
                 deadline=rec.deadline,

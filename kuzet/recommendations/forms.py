@@ -68,7 +68,6 @@ class RecommendationForm(forms.Form):
             visit__institution=visit.institution
         ).exclude(visit=visit)
 
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if (

@@ -545,9 +545,9 @@ def department_groups(period: _Period, department: Department) -> list[dict[str,
             groups.setdefault(key, group)
         group["places"].add(row["visit__institution"])
     unique = {id(g): g for g in groups.values()}.values()
-    return sorted(
-        unique, key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"])
-    )[:CHAPTER_RECOMMENDATIONS]
+    return sorted(unique, key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"]))[
+        :CHAPTER_RECOMMENDATIONS
+    ]
 
 
 def _item_labels(instrument_ids: set[int], language: str) -> dict[tuple[int, str], dict[str, str]]:

@@ -551,7 +551,9 @@ def test_a_recommendation_may_come_in_kazakh_alone_but_not_in_no_language(
     )
     assert body["fields"]["text_ru"] == ["Write the recommendation in Russian or in Kazakh."]
     assert not Recommendation.objects.exists()
-    kazakh = "Барлық камераларда күш қолдану журналын жүргізуді қамтамасыз ету және оны ай сайын тексеру"
+    kazakh = (
+        "Барлық камераларда күш қолдану журналын жүргізуді қамтамасыз ету және оны ай сайын тексеру"
+    )
     reply = device.submit(_recommendation(visit, text_kk=kazakh))
     assert reply.status_code == 201, reply.content
     stored = Recommendation.objects.get()

@@ -151,10 +151,16 @@ def test_the_tablet_and_the_server_agree_on_a_recommendation_in_either_language(
     cases = [
         {
             "type": "recommendation",
-            "data": {"text_ru": ru, "text_kk": kk, "addressee": 1, "level": "institution",
-                     "theme": "safeguards", "priority": "high"},
+            "data": {
+                "text_ru": ru,
+                "text_kk": kk,
+                "addressee": 1,
+                "level": "institution",
+                "theme": "safeguards",
+                "priority": "high",
+            },
             "rules": rules,
-        }  # fmt: skip
+        }
         for ru, kk in RECOMMENDATION_TEXTS
     ]
     run = subprocess.run(

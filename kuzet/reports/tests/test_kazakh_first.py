@@ -71,9 +71,7 @@ def test_the_russian_editions_mark_it_and_the_kazakh_ones_do_not(
         assert shown and all(bool(t["note"]) is marked for t in shown), language
         assert all(t["lang"] == "kk" for t in shown)
     with translation.override("ru"):
-        russian = annual_report_data(
-            start=date(YEAR, 1, 1), end=date(YEAR, 12, 31), language="ru"
-        )
+        russian = annual_report_data(start=date(YEAR, 1, 1), end=date(YEAR, 12, 31), language="ru")
     shown = [t for t in _texts(russian) if t["text"] == KK]
     assert shown and all(t["note"] == RU_MARK for t in shown)
     assert any(KK[:40] in p for p in russian["untranslated"])
@@ -102,9 +100,7 @@ def test_the_russian_queue_lists_it_and_its_translation_clears_the_mark(
     kazakh_first.refresh_from_db()
     assert (kazakh_first.text_ru, kazakh_first.text_kk) == (RU, KK)
     with translation.override("ru"):
-        russian = annual_report_data(
-            start=date(YEAR, 1, 1), end=date(YEAR, 12, 31), language="ru"
-        )
+        russian = annual_report_data(start=date(YEAR, 1, 1), end=date(YEAR, 12, 31), language="ru")
     assert not any(KK[:40] in p for p in russian["untranslated"])
     assert any(t["text"] == RU and not t["note"] for t in _texts(russian))
 

@@ -77,13 +77,14 @@ def demo_translate(text: str) -> str | None:
 
 def demo_annual_publish(*, today: date, build: bool = True) -> list[GeneratedReport]:
     """The demo year's annual report written, approved and published (reports.demo); with
-    ``build``, its files are built now rather than by the worker, and its PDFs put on the
-    public site, as the secretariat would once they are ready."""
+    ``build``, its PDFs are built now rather than by the worker (the DOCX stay queued) and
+    put on the public site, as the secretariat would once they are ready."""
     files = demo_annual_report(today=today, translate=demo_translate)
     if not build:
         return files
     secretariat = User.objects.get(username="demo-secretariat")
-    built = [report_build(f.pk) for f in files]
+    # The PDFs now (the public site shows them); the DOCX are left to the worker.
+    built = [report_build(f.pk) if f.format == "pdf" else f for f in files]
     for report in built:
         if report.format == "pdf" and report.status == GeneratedReport.Status.DONE:
             assert report.annual_edition is not None

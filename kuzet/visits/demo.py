@@ -242,7 +242,15 @@ def _places(rng: random.Random) -> dict[str, list[Institution]]:
             if institution is not None:
                 found.append(institution)
         rng.shuffle(found)
-        places[kato] = found
+        # The National Security Committee's remand prison, where a region has one, first:
+        # its chapter of the annual report has a visit too (after the shuffle, so that
+        # the year's draws stay as they were).
+        nsc = (
+            Institution.objects.filter(region=region, is_demo=True, type__code="nsc-detention")
+            .order_by("pk")
+            .first()
+        )
+        places[kato] = [nsc, *found] if nsc is not None else found
     return places
 
 

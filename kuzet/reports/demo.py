@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils import translation
 
@@ -59,11 +60,12 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "ұсынымдарымызға мәні бойынша жауап берген ведомстволарға алғыс білдіреміз.",
     ),
     "figures": (
-        "За год группы провели {interviews} конфиденциальных бесед и зафиксировали "
+        "За год группы провели {interviews} бесед с содержащимися и персоналом и зафиксировали "
         "{findings} проблем и {good} примеров хорошей практики. Из {recs} рекомендаций, "
         "направленных в {year} году, к концу года исполнено {implemented} ({implemented_pct} %); "
         "на {no_answer} ответ ещё не получен.",
-        "Жыл ішінде топтар {interviews} құпия әңгіме жүргізіп, {findings} мәселені және "
+        "Жыл ішінде топтар ұсталғандармен және персоналмен {interviews} сұхбат жүргізіп, "
+        "{findings} мәселені және "
         "{good} үздік тәжірибе мысалын тіркеді. {year} жылы жіберілген {recs} ұсынымның "
         "жыл соңына қарай {implemented} орындалды ({implemented_pct} %); {no_answer} "
         "ұсынымға әлі жауап алынған жоқ.",
@@ -97,12 +99,12 @@ SECTIONS: dict[str, tuple[str, str]] = {
     ),
     "recommendations": (
         "Ниже — рекомендации года, сначала самые приоритетные. Полный список с адресатами, "
-        "сроками и состоянием исполнения приложен к докладу отдельной таблицей. "
+        "сроками и состоянием исполнения секретариат ведёт отдельной таблицей. "
         "Рекомендации, повторённые из прошлых лет, означают, что прежний ответ ведомства "
         "не изменил положения на месте.",
         "Төменде — жылдың ұсынымдары, ең басымдылары алдымен. Алушылары, мерзімдері және "
-        "орындалу жағдайы көрсетілген толық тізім баяндамаға жеке кесте ретінде қоса "
-        "беріледі. Өткен жылдардан қайталанған ұсынымдар ведомствоның бұрынғы жауабы "
+        "орындалу жағдайы көрсетілген толық тізімді хатшылық жеке кестеде жүргізеді. "
+        "Өткен жылдардан қайталанған ұсынымдар ведомствоның бұрынғы жауабы "
         "жердегі жағдайды өзгертпегенін білдіреді.",
     ),
     "conclusions": (
@@ -206,9 +208,16 @@ def _translate_quoted(year: int, actor: User, translate: Translate) -> int:
         if not text:
             left += 1
             continue
-        translation_save(
-            actor=actor, year=year, source=passage.source, language=passage.language, text=text
-        )
+        try:
+            translation_save(
+                actor=actor,
+                year=year,
+                source=passage.source,
+                language=passage.language,
+                text=text,
+            )
+        except ValidationError:
+            left += 1  # refused as a person's would be: the passage stays marked
     return left
 
 

@@ -242,15 +242,22 @@ def _places(rng: random.Random) -> dict[str, list[Institution]]:
             if institution is not None:
                 found.append(institution)
         rng.shuffle(found)
-        # The National Security Committee's remand prison, where a region has one, first:
-        # its chapter of the annual report has a visit too (after the shuffle, so that
+        # The National Security Committee's remand prison, where a region has one: its
+        # chapter of the annual report has visits too (placed after the shuffle, so that
         # the year's draws stay as they were).
         nsc = (
             Institution.objects.filter(region=region, is_demo=True, type__code="nsc-detention")
             .order_by("pk")
             .first()
         )
-        places[kato] = [nsc, *found] if nsc is not None else found
+        if nsc is not None:
+            found = [nsc, *found]
+            # In the place of the minimum-security colony, whose turns fall in this year
+            # (the colonies have the penal system's chapter full without it).
+            colony = next((i for i, p in enumerate(found) if p.type.code == "penal-minimum"), None)
+            if colony is not None:
+                found[0], found[colony] = found[colony], found[0]
+        places[kato] = found
     return places
 
 

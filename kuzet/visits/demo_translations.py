@@ -170,7 +170,7 @@ KK_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
 _N = r"(?P<{0}>\d+(?:[.,]\d+)?)"
 _D = r"(?P<{0}>\d\d\.\d\d\.\d{{4}})"
 _P = r"с (?P<p1>\d\d\.\d\d\.\d{4}) по (?P<p2>\d\d\.\d\d\.\d{4})"
-_W = r"[а-яё]+(?: [а-яё]+)?"
+_W = r"[а-яё]+(?: [а-яё]+){0,2}"
 RU_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(

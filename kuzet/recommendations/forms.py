@@ -69,7 +69,7 @@ class RecommendationForm(forms.Form):
         ).exclude(visit=visit)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if (
             "text_ru" in data
             and "text_kk" in data

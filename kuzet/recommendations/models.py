@@ -158,6 +158,12 @@ class Recommendation(AuditedModel):
         return localized(self, "text")
 
     @property
+    def text_lang(self) -> str:
+        """The language of ``text`` (for the ``lang`` attribute): a recommendation written
+        in one language only shows that one on the other language's pages."""
+        return "kk" if self.text == self.text_kk and self.text_kk else "ru"
+
+    @property
     def quality_source(self) -> str:
         """Where copy detection (kuzet/quality/copies.py) says this text lives."""
         return f"recommendations.recommendation:{self.pk}"

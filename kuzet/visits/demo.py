@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -261,11 +261,18 @@ def _places(rng: random.Random) -> dict[str, list[Institution]]:
     return places
 
 
-def _in_language(title: str, description: str) -> dict[str, str]:
+class _Texts(TypedDict):
+    title: str
+    description: str
+    title_kk: str
+    description_kk: str
+
+
+def _in_language(title: str, description: str) -> _Texts:
     """The finding's fields for a text written in Kazakh (the Kazakh fields) or Russian."""
     if set(title.casefold() + description.casefold()) & KAZAKH_LETTERS:
-        return {"title": "", "description": "", "title_kk": title, "description_kk": description}
-    return {"title": title, "description": description}
+        return _Texts(title="", description="", title_kk=title, description_kk=description)
+    return _Texts(title=title, description=description, title_kk="", description_kk="")
 
 
 KAZAKH_LETTERS = frozenset("әғқңөұүһі")

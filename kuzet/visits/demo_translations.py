@@ -331,20 +331,20 @@ def translate(text: str) -> str | None:
         return TITLES_KK[text]
     if text in TITLES_RU:
         return TITLES_RU[text]
-    for pattern, kazakh in ROOM_TITLES:
-        found = re.fullmatch(pattern, text)
+    for title, kazakh in ROOM_TITLES:
+        found = re.fullmatch(title, text)
         if found:
             return kazakh.format(**found.groupdict())
     found = KK_ROOM_TITLE.fullmatch(text)
     if found:
         return f"Санитарная площадь ниже нормы в помещениях № {found['a']} и № {found['b']}"
-    for pattern, kazakh in RU_DESCRIPTIONS:
-        found = pattern.fullmatch(text)
+    for russian_text, kazakh in RU_DESCRIPTIONS:
+        found = russian_text.fullmatch(text)
         if found:
             slots = {k: HOW_KK.get(v, v) for k, v in found.groupdict().items()}
             return kazakh.format(**slots)
-    for pattern, russian in KK_DESCRIPTIONS:
-        found = pattern.fullmatch(text)
+    for kazakh_text, russian in KK_DESCRIPTIONS:
+        found = kazakh_text.fullmatch(text)
         if found:
             return russian.format(**found.groupdict())
     return _good_practice(text)

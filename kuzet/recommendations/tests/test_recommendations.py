@@ -349,6 +349,9 @@ def test_the_form_says_which_field_lacks_a_text_and_takes_kazakh_alone(
     )
     text = page.content.decode()
     assert KK_TEXT in text and "Not yet written in Russian." in text
+    # The list in Russian shows the Kazakh text, saying it is Kazakh.
+    listed = client_for(coordinator).get("/recommendations/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert f'lang="kk">{" ".join(KK_TEXT.split()[:20])}' in listed.content.decode()
     # The Russian translation follows on the edit page; emptying both is refused there too.
     edit = f"/recommendations/{recommendation.pk}/edit/"
     blank = client.post(edit, {**form, "text_kk": ""}, HTTP_ACCEPT_LANGUAGE="en")

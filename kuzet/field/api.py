@@ -36,7 +36,12 @@ from kuzet.field.http import (
 )
 from kuzet.field.models import DeviceToken
 from kuzet.field.package import etag_of, package_content, to_json
-from kuzet.field.records import MissingReference, RecordRejected, rejected_by_service
+from kuzet.field.records import (
+    DATA_SCHEMAS,
+    MissingReference,
+    RecordRejected,
+    rejected_by_service,
+)
 from kuzet.field.services import (
     Envelope,
     SealedRecordError,
@@ -81,6 +86,15 @@ class FieldAPI(NinjaAPI):
                     content = answer.get("content", {})
                     if int(code) >= 400 and "application/json" in content:
                         content["application/problem+json"] = content.pop("application/json")
+        # A sealed record's ``data`` by its type (docs/field-api.md): the envelope carries
+        # it as an object the server reads with these schemas.
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for kind, model in DATA_SCHEMAS.items():
+            found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, nested in found.pop("$defs", {}).items():
+                components.setdefault(name, nested)
+            found["description"] = f"The data of a sealed record of type “{kind}”."
+            components[model.__name__] = found
         return schema
 
 

@@ -116,8 +116,13 @@ class AllegationData(BaseModel):
 
 class RecommendationData(BaseModel):
     model_config = _OPEN
-    text_ru: StrictStr = ""
-    text_kk: StrictStr = ""
+    # Either language may be written first; one of the two is required (issue 16).
+    text_ru: StrictStr = Field(
+        "", description="The text in Russian; may be empty when text_kk is written."
+    )
+    text_kk: StrictStr = Field(
+        "", description="The text in Kazakh; may be empty when text_ru is written."
+    )
     addressee: StrictInt
     level: StrictStr = Recommendation.Level.INSTITUTION
     theme: StrictStr = ""

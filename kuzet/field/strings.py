@@ -236,6 +236,7 @@ TEXTS = [
     gettext_noop("Without the person's consent the allegation is not transmitted."),
     gettext_noop("No interview with this person records consent to transmit an allegation."),
     gettext_noop("Say what must be done, by whom and how, in at least %(n)s words."),
+    gettext_noop("Write the recommendation in Russian or in Kazakh."),
     gettext_noop("Interview"),
     gettext_noop("Finding"),
     gettext_noop("Allegation"),

@@ -144,6 +144,7 @@ def indicators(group: str, year: int | None = None, language: str | None = None)
 @dataclass
 class AddresseeLine:
     text: str
+    text_lang: str
     place: str
     visit_date: Any
     deadline: Any
@@ -184,6 +185,8 @@ def addressee_lines(
         lines.append(
             AddresseeLine(
                 text=localized(rec, "text", language),
+                # Either language may be written first: the text shown says its language.
+                text_lang="kk" if (language == "kk" and rec.text_kk) or not rec.text_ru else "ru",
                 place=localized(rec.visit.institution, "name", language),
                 visit_date=rec.visit.planned_date,
                 deadline=rec.deadline,

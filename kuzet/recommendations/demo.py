@@ -146,6 +146,9 @@ FOLLOW_UP_EVIDENCE: dict[str, list[str]] = {
     R.NOT_IMPLEMENTED: ["Повторное посещение {d}: изменений нет, журнал по-прежнему не ведётся.",
                         "Ответ № {n} от {d}: исполнение отложено на следующий год."],
 }  # fmt: skip
+# The Russian text of each recommendation the demo wrote in Kazakh first, by its Kazakh
+# text: what the demo secretariat's translation gives (kuzet.reports.demo).
+KAZAKH_FIRST: dict[str, str] = {}
 DEPARTMENT_ADDRESSEES = {
     "mia-police": "dept-mia-police",
     "mia-penal": "dept-mia-penal",
@@ -203,12 +206,18 @@ def demo_recommendations_issue(
             }
             if not Recommendation.objects.filter(text_ru=ru.format(**slots)).exists():
                 break
+        text_ru, text_kk = ru.format(**slots), kk.format(**slots)
+        if finding.title_kk and not finding.title:
+            # A team writing in Kazakh writes its recommendation in Kazakh first; the
+            # secretariat's translation gives the Russian text when the report quotes it.
+            KAZAKH_FIRST[" ".join(text_kk.split())] = text_ru
+            text_ru = ""
         made.append(
             recommendation_record(
                 actor=actor,
                 visit=visit,
-                text_ru=ru.format(**slots),
-                text_kk=kk.format(**slots),
+                text_ru=text_ru,
+                text_kk=text_kk,
                 addressee=_addressee(level, visit, finding.theme),
                 theme=finding.theme,
                 level=level,

@@ -18,6 +18,8 @@ class RecommendationForm(forms.Form):
                 "data-quality-lang": "ru",
             }
         ),
+        required=False,
+        help_text=_("Either language may be written first; the other can follow later."),
     )
     text_kk = forms.CharField(
         label=_("Recommendation (Kazakh)"),
@@ -31,8 +33,9 @@ class RecommendationForm(forms.Form):
         ),
         required=False,
         help_text=_(
-            "Checked like the Russian text. If it is left empty, the secretariat's "
-            "translation queue lists it when the annual report quotes the recommendation."
+            "Checked like the Russian text. The text missing in either language is listed "
+            "in the secretariat's translation queue when the annual report quotes the "
+            "recommendation."
         ),
     )
     addressee = forms.ModelChoiceField(
@@ -64,6 +67,17 @@ class RecommendationForm(forms.Form):
         repeats.queryset = Recommendation.objects.filter(
             visit__institution=visit.institution
         ).exclude(visit=visit)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            "text_ru" in data
+            and "text_kk" in data
+            and not data["text_ru"].strip()
+            and not data["text_kk"].strip()
+        ):
+            self.add_error("text_ru", _("Write the recommendation in Russian or in Kazakh."))
+        return data
 
 
 class AssessForm(forms.Form):

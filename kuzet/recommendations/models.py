@@ -103,7 +103,9 @@ class Recommendation(AuditedModel):
         related_name="recommendations",
         verbose_name=_("visit"),
     )
-    text_ru = models.TextField(_("text (Russian)"))
+    # Russian and Kazakh side by side (issue 16): either may be written first, one is needed
+    # (the constraint below; ``clean`` says it in words).
+    text_ru = models.TextField(_("text (Russian)"), blank=True)
     text_kk = models.TextField(_("text (Kazakh)"), blank=True)
     addressee = models.ForeignKey(
         Addressee,
@@ -141,6 +143,12 @@ class Recommendation(AuditedModel):
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")
         indexes = [models.Index(fields=["status"]), models.Index(fields=["addressee", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(text_ru="") | ~models.Q(text_kk=""),
+                name="recommendation_text_in_a_language",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]
@@ -150,13 +158,22 @@ class Recommendation(AuditedModel):
         return localized(self, "text")
 
     @property
+    def text_lang(self) -> str:
+        """The language of ``text`` (for the ``lang`` attribute): a recommendation written
+        in one language only shows that one on the other language's pages."""
+        return "kk" if self.text == self.text_kk and self.text_kk else "ru"
+
+    @property
     def quality_source(self) -> str:
         """Where copy detection (kuzet/quality/copies.py) says this text lives."""
         return f"recommendations.recommendation:{self.pk}"
 
     def quality_texts(self) -> dict[str, str]:
-        """The texts copy detection keeps, by source: the Russian and the Kazakh one."""
-        texts = {self.quality_source: self.text_ru}
+        """The texts copy detection keeps, by source: the Russian and the Kazakh one, each
+        when written."""
+        texts = {}
+        if self.text_ru.strip():
+            texts[self.quality_source] = self.text_ru
         if self.text_kk.strip():
             texts[f"{self.quality_source}/text_kk"] = self.text_kk
         return texts
@@ -175,14 +192,16 @@ class Recommendation(AuditedModel):
 
     def text_reasons(self) -> dict[str, list[Reason]]:
         """Why each text reads as stock wording (kuzet/quality), by field; copies of other
-        institutions' recommendations included, but not of the ones this one repeats."""
+        institutions' recommendations included, but not of the ones this one repeats. Each
+        text written is judged, whichever came first; with neither, the Russian one (empty)
+        says so."""
         institution = self.visit.institution_id if self.visit_id else None
         own = set(self.quality_texts()) if self.pk else set()
         exclude = own | (self.repeated_sources() if self.repeats_id else set())
         reasons = {}
         for field, lang in (("text_ru", "ru"), ("text_kk", "kk")):
             text = getattr(self, field)
-            if field == "text_ru" or text.strip():
+            if text.strip() or (field == "text_ru" and not self.text_kk.strip()):
                 reasons[field] = judge_text(
                     "recommendation",
                     text,
@@ -209,11 +228,18 @@ class Recommendation(AuditedModel):
         from django.core.exceptions import ValidationError
 
         errors: dict[str, Any] = {}
-        if word_count(self.text_ru) < MIN_TEXT_WORDS:
-            errors["text_ru"] = [
-                _("Say what must be done, by whom and how, in at least %(n)s words.")
-                % {"n": MIN_TEXT_WORDS}
-            ]
+        if not self.text_ru.strip() and not self.text_kk.strip():
+            errors["text_ru"] = [_("Write the recommendation in Russian or in Kazakh.")]
+        else:
+            # Either language may be written first: the length rule applies to the Russian
+            # text when there is one, to the Kazakh one otherwise (as for findings; a
+            # translation may take fewer words).
+            field = "text_ru" if self.text_ru.strip() else "text_kk"
+            if word_count(getattr(self, field)) < MIN_TEXT_WORDS:
+                errors[field] = [
+                    _("Say what must be done, by whom and how, in at least %(n)s words.")
+                    % {"n": MIN_TEXT_WORDS}
+                ]
         for field, reasons in self.text_reasons().items():
             blocked = [r.message for r in blocking(reasons)]
             if blocked:

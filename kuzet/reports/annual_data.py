@@ -115,7 +115,8 @@ def annual_report_data(
         "never_visited": analysis.never_visited(period),
         **_main_recommendations(period),
     }
-    data["untranslated"] = untranslated_passages(data) if language == "kk" else []
+    # Either edition may lack a text: a Kazakh-first recommendation in the Russian one.
+    data["untranslated"] = untranslated_passages(data)
     return data
 
 
@@ -559,19 +560,29 @@ def department_groups(period: _Period, department: Department) -> list[dict[str,
         .values("pk", "text_ru", "text_kk", "priority", "rank", "addressee", "visit__institution")
         .order_by("rank", "addressee", "pk")
     )
-    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    # Either language may be written first: a recommendation is the same as another when
+    # its Russian text or its Kazakh text is the same (to the same addressee).
+    groups: dict[tuple[int, str, str], dict[str, Any]] = {}
     for row in rows.iterator(chunk_size=2000):
-        key = (row["addressee"], same_text(row["text_ru"]))
-        group = groups.get(key)
+        keys = [
+            (row["addressee"], field, same_text(row[field]))
+            for field in ("text_ru", "text_kk")
+            if same_text(row[field])
+        ]
+        group = next((groups[k] for k in keys if k in groups), None)
         if group is None:
             # Rows come highest priority first: the first of a text sets its priority.
-            group = groups[key] = {**row, "places": set()}
-        elif not group["text_kk"] and row["text_kk"]:
-            group["text_kk"] = row["text_kk"]
+            group = {**row, "places": set()}
+        for field in ("text_ru", "text_kk"):
+            if not group[field] and row[field]:
+                group[field] = row[field]
+        for key in keys:
+            groups.setdefault(key, group)
         group["places"].add(row["visit__institution"])
-    return sorted(
-        groups.values(), key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"])
-    )[:CHAPTER_RECOMMENDATIONS]
+    unique = {id(g): g for g in groups.values()}.values()
+    return sorted(unique, key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"]))[
+        :CHAPTER_RECOMMENDATIONS
+    ]
 
 
 def _item_labels(instrument_ids: set[int], language: str) -> dict[tuple[int, str], dict[str, str]]:

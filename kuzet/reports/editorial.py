@@ -250,8 +250,9 @@ def narrative_of(edition: AnnualEdition, language: str) -> dict[str, str]:
 def edition_publish(*, actor: Any, edition: AnnualEdition, marked: bool = False) -> AnnualEdition:
     """Freeze the approved edition: the report's data and narrative in both languages,
     stored with the SHA-256 of their canonical JSON. Refused, changing nothing, while a
-    section or the whole is not approved, or (unless ``marked``) while the Kazakh edition
-    has passages not in Kazakh: the message lists them."""
+    section or the whole is not approved, or (unless ``marked``) while an edition has
+    passages not in its language (the Kazakh one not in Kazakh, the Russian one not in
+    Russian): the message lists them."""
     from .services import Untranslated, annual_spec, report_data
 
     _require(actor, Action.COMPILE_ANNUAL_REPORT)
@@ -278,18 +279,22 @@ def edition_publish(*, actor: Any, edition: AnnualEdition, marked: bool = False)
                 for key in russian
                 if russian[key].strip() or kazakh[key].strip()
             }
-        if language == "kk":
+        # Either edition may lack a text (either language may be written first).
+        with translation.override(language):
             missing = [
-                _("narrative: %(section)s") % {"section": section_title(key, "kk")}
+                _("narrative: %(section)s") % {"section": section_title(key, language)}
                 for key, text in narrative.items()
                 if text["note"]
             ]
-            data["untranslated"] = [*missing, *data.get("untranslated", [])]
-            if data["untranslated"] and not marked:
-                raise Untranslated(data["untranslated"])
+        data["untranslated"] = [*missing, *data.get("untranslated", [])]
         data["narrative"] = narrative
         data["edition"] = {"year": edition.year, "number": edition.number}
         content[language] = data
+    if not marked:
+        # The Kazakh edition first: the translation still owed is mostly into Kazakh.
+        for language in ("kk", "ru"):
+            if content[language]["untranslated"]:
+                raise Untranslated(content[language]["untranslated"], language)
     edition.content = content
     edition.content_sha256 = data_sha256(content)
     edition.untranslated_marked = marked

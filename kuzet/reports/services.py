@@ -51,7 +51,7 @@ class ReportSpec:
     start: date
     end: date
     visit: Visit | None = None
-    # The Kazakh annual report with untranslated passages marked (asked for explicitly).
+    # The annual report with untranslated passages marked (asked for explicitly).
     marked: bool = False
     # A published edition of the annual report: built from its frozen content.
     edition_id: int | None = None
@@ -116,7 +116,7 @@ def annual_spec(
         edition="external",
         start=start,
         end=end,
-        marked=marked and language == "kk",
+        marked=marked,
     )
 
 
@@ -134,18 +134,27 @@ def report_data(spec: ReportSpec, examples: dict[str, list[int]] | None = None) 
 
 
 class Untranslated(ValidationError):
-    """The Kazakh annual report has passages not yet in Kazakh, and was not asked for with
-    them marked: ``passages`` lists them."""
+    """The annual report has passages not yet in its language (Kazakh, or Russian for a
+    Kazakh-first recommendation or finding), and was not asked for with them marked:
+    ``passages`` lists them."""
 
-    def __init__(self, passages: list[str]) -> None:
+    def __init__(self, passages: list[str], language: str = "kk") -> None:
         self.passages = passages
-        super().__init__(
+        message = (
             _(
+                "%(n)s passages of the report are not yet in Russian: translate them, or "
+                "publish the Russian edition with untranslated passages marked. Missing: "
+                "%(list)s"
+            )
+            if language == "ru"
+            else _(
                 "%(n)s passages of the report are not yet in Kazakh: translate them, or "
                 "publish the Kazakh edition with untranslated passages marked. Missing: "
                 "%(list)s"
             )
-            % {"n": len(passages), "list": "; ".join(passages[:MISSING_LISTED])}
+        )
+        super().__init__(
+            message % {"n": len(passages), "list": "; ".join(passages[:MISSING_LISTED])}
             + ("; …" if len(passages) > MISSING_LISTED else "")
         )
 
@@ -168,12 +177,13 @@ class FrozenContentChanged(Exception):
 
 
 def annual_translation_check(spec: ReportSpec, data: dict[str, Any]) -> None:
-    """Raise ``Untranslated`` for a Kazakh annual report with untranslated passages, unless
-    it is asked for with them marked."""
-    if spec.kind == G.Kind.ANNUAL and spec.language == "kk" and not spec.marked:
+    """Raise ``Untranslated`` for an annual report with passages not in its language,
+    unless it is asked for with them marked. Either language may be written first, so
+    either edition may lack a text."""
+    if spec.kind == G.Kind.ANNUAL and not spec.marked:
         passages = data.get("untranslated") or []
         if passages:
-            raise Untranslated(passages)
+            raise Untranslated(passages, spec.language)
 
 
 def report_document(spec: ReportSpec, data: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -197,7 +197,8 @@ def annual_report(request: HttpRequest) -> HttpResponse:
             "editions": [],
             "keep": keep,
             "generate_url": reverse("reports:annual_generate"),
-            "marked_option": spec.language == "kk",
+            # Either edition may lack a text: Kazakh-first findings and recommendations.
+            "marked_option": True,
             "workspace_url": reverse("reports:annual_workspace", args=[spec.start.year]),
             "back_url": reverse("reports:index"),
             "back_label": _("Reports"),

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -242,8 +242,40 @@ def _places(rng: random.Random) -> dict[str, list[Institution]]:
             if institution is not None:
                 found.append(institution)
         rng.shuffle(found)
+        # The National Security Committee's remand prison, where a region has one: its
+        # chapter of the annual report has visits too (placed after the shuffle, so that
+        # the year's draws stay as they were).
+        nsc = (
+            Institution.objects.filter(region=region, is_demo=True, type__code="nsc-detention")
+            .order_by("pk")
+            .first()
+        )
+        if nsc is not None:
+            found = [nsc, *found]
+            # In the place of the minimum-security colony, whose turns fall in this year
+            # (the colonies have the penal system's chapter full without it).
+            colony = next((i for i, p in enumerate(found) if p.type.code == "penal-minimum"), None)
+            if colony is not None:
+                found[0], found[colony] = found[colony], found[0]
         places[kato] = found
     return places
+
+
+class _Texts(TypedDict):
+    title: str
+    description: str
+    title_kk: str
+    description_kk: str
+
+
+def _in_language(title: str, description: str) -> _Texts:
+    """The finding's fields for a text written in Kazakh (the Kazakh fields) or Russian."""
+    if set(title.casefold() + description.casefold()) & KAZAKH_LETTERS:
+        return _Texts(title="", description="", title_kk=title, description_kk=description)
+    return _Texts(title=title, description=description, title_kk="", description_kk="")
+
+
+KAZAKH_LETTERS = frozenset("әғқңөұүһі")
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -562,8 +594,9 @@ class _DemoVisit:
                     actor=self.leader,
                     visit=self.visit,
                     theme=theme,
-                    title=title,
-                    description=description,
+                    # Some teams write in Kazakh first: the Russian text follows in the
+                    # secretariat's translation for the annual report (reports.demo).
+                    **_in_language(title, description),
                     sources=SOURCES_BY_THEME[theme],
                     severity=severity,
                     obstacle=obstacle,
@@ -584,8 +617,7 @@ class _DemoVisit:
                     actor=self.leader,
                     visit=self.visit,
                     theme=self.rng.choice(["safeguards", "regime", "health_care", "personnel"]),
-                    title=title,
-                    description=description,
+                    **_in_language(title, description),
                     sources=["observation", "documents"],
                     good_practice=True,
                 )

@@ -437,3 +437,14 @@ def test_an_instrument_version_id_in_the_package_is_a_published_one(
     xlsform_publish(secretariat)
     for listed in device_for(member).package()["instruments"]:
         assert InstrumentVersion.objects.get(pk=listed["id"]).is_published
+
+
+def test_the_openapi_document_describes_each_records_data(client: Client) -> None:
+    schemas = client.get(f"{API}/openapi.json").json()["components"]["schemas"]
+    for name in ("InterviewData", "ResponseData", "FindingData", "AllegationData"):
+        assert schemas[name]["type"] == "object", name
+    recommendation = schemas["RecommendationData"]
+    # Either language first: neither text is required by the schema, the addressee is.
+    assert recommendation["required"] == ["addressee"]
+    assert "text_kk" in recommendation["properties"]["text_ru"]["description"]
+    assert "$defs" not in json.dumps(schemas)

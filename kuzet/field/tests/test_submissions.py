@@ -526,3 +526,35 @@ def test_problems_are_in_the_language_of_accept_language(
     body = assert_problem(device.submit(interview_record(visit)), 403, "visit_locked")
     assert body["title"] != "This visit is approved; changes are amendments."
     assert any("\u0400" <= c <= "\u04ff" for c in body["title"])  # Cyrillic
+
+
+def _recommendation(visit: Visit, **data: Any) -> dict[str, Any]:
+    return record(
+        "recommendation",
+        visit.pk,
+        {
+            "addressee": Addressee.objects.get(code="dept-mia-police").pk,
+            "level": "institution",
+            "theme": "safeguards",
+            "priority": "high",
+            **data,
+        },
+    )
+
+
+def test_a_recommendation_may_come_in_kazakh_alone_but_not_in_no_language(
+    visit: Visit, member: User, device_for: Callable[[User], Device]
+) -> None:
+    device = device_for(member)
+    body = assert_problem(
+        device.submit(_recommendation(visit, text_ru=" ", text_kk="")), 422, "invalid_record"
+    )
+    assert body["fields"]["text_ru"] == ["Write the recommendation in Russian or in Kazakh."]
+    assert not Recommendation.objects.exists()
+    kazakh = (
+        "Барлық камераларда күш қолдану журналын жүргізуді қамтамасыз ету және оны ай сайын тексеру"
+    )
+    reply = device.submit(_recommendation(visit, text_kk=kazakh))
+    assert reply.status_code == 201, reply.content
+    stored = Recommendation.objects.get()
+    assert (stored.text_ru, stored.text_kk) == ("", kazakh) and stored.created_by == member

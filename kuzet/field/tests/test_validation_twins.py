@@ -106,3 +106,70 @@ def test_the_tablet_and_the_server_find_the_same_problems(tmp_path: Path) -> Non
     assert sum(len(e) for e in expected) > 50  # the cases do find problems
     for number, (server, tablet) in enumerate(zip(expected, got, strict=True)):
         assert tablet == server, f"case {number}"
+
+
+RECOMMENDATION_TEXTS = [
+    # (Russian, Kazakh): either language may be written first, one is needed.
+    ("", ""),
+    ("   ", "  "),
+    ("Обеспечить ведение журнала применения силы во всех камерах ИВС", ""),
+    ("", "Барлық камераларда күш қолдану журналын жүргізуді қамтамасыз ету қажет"),
+    ("Обеспечить ведение журнала применения силы во всех камерах ИВС", "Журнал жүргізу"),
+    ("Улучшить", ""),
+    ("", "Жақсарту"),
+    ("", "Жақсарту керек"),
+]
+
+
+@pytest.mark.django_db
+def test_the_tablet_and_the_server_agree_on_a_recommendation_in_either_language(
+    tmp_path: Path,
+) -> None:
+    """Russian or Kazakh first: the tablet finds the problems the model finds, on the same
+    fields, with the same messages."""
+    from django.core.exceptions import ValidationError
+
+    from kuzet.field.package import _rules
+    from kuzet.recommendations.models import Recommendation
+
+    node = _node()
+    static = Path(__file__).resolve().parents[2]
+    for folder in ("field", "instruments", "quality"):
+        shutil.copytree(static / folder / "static" / folder, tmp_path / folder)
+    with translation.override("en"):
+        rules = json.loads(json.dumps(_rules(), default=str))
+        expected = []
+        for ru, kk in RECOMMENDATION_TEXTS:
+            try:
+                Recommendation(text_ru=ru.strip(), text_kk=kk.strip()).clean()
+            except ValidationError as error:
+                expected.append(
+                    {f: m for f, m in error.message_dict.items() if f in ("text_ru", "text_kk")}
+                )
+            else:
+                expected.append({})
+    cases = [
+        {
+            "type": "recommendation",
+            "data": {
+                "text_ru": ru,
+                "text_kk": kk,
+                "addressee": 1,
+                "level": "institution",
+                "theme": "safeguards",
+                "priority": "high",
+            },
+            "rules": rules,
+        }
+        for ru, kk in RECOMMENDATION_TEXTS
+    ]
+    run = subprocess.run(
+        [node, str(Path(__file__).with_name("record_cases.mjs")), str(tmp_path)],
+        input=json.dumps(cases), capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    got = json.loads(run.stdout)
+    assert expected[0] == {"text_ru": ["Write the recommendation in Russian or in Kazakh."]}
+    assert expected[3] == {}  # Kazakh first is enough
+    assert "text_kk" in expected[6]  # a Kazakh-only text is held to the length rule
+    for number, (server, tablet) in enumerate(zip(expected, got, strict=True)):
+        assert tablet == server, f"case {number}: {RECOMMENDATION_TEXTS[number]}"

@@ -279,3 +279,83 @@ def test_the_migration_makes_the_recommendations_of_unsent_visits_drafts(
     migration.issued_to_draft(apps, None)
     typed.refresh_from_db()
     assert typed.status == "issued"
+
+
+KK_TEXT = "№ 2 және № 5 камераларда 2027 жылғы 1 шілдеге дейін шыны блоктарды терезелерге ауыстырып, табиғи жарықты қамтамасыз ету."
+
+
+def test_a_recommendation_may_be_written_in_kazakh_first_but_needs_one_language(
+    visit: Visit, member: User, addressee: Addressee
+) -> None:
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        issue(member, visit, addressee, text_ru="  ", text_kk=" ")
+    assert refused.value.message_dict == {
+        "text_ru": ["Write the recommendation in Russian or in Kazakh."]
+    }
+    assert not Recommendation.objects.exists()
+    kazakh = issue(member, visit, addressee, text_ru="", text_kk=KK_TEXT)
+    assert (kazakh.text_ru, kazakh.text_kk) == ("", KK_TEXT)
+    assert str(kazakh) == KK_TEXT[:80]  # the Kazakh text where the Russian one is missing
+    # A Kazakh-only text is held to the rules the Russian one is: long enough, not vague.
+    with pytest.raises(ValidationError) as short:
+        issue(member, visit, addressee, text_ru="", text_kk="Жақсарту керек")
+    assert "text_kk" in short.value.message_dict
+    # Copy detection keeps only the texts written.
+    assert set(kazakh.quality_texts()) == {f"{kazakh.quality_source}/text_kk"}
+
+
+def test_the_database_refuses_a_recommendation_in_no_language(
+    visit: Visit, member: User, addressee: Addressee
+) -> None:
+    from django.db import IntegrityError, transaction
+
+    recommendation = issue(member, visit, addressee)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Recommendation.objects.filter(pk=recommendation.pk).update(text_ru="", text_kk="")
+    assert Recommendation.objects.get().text_ru == TEXT
+
+
+def test_the_form_says_which_field_lacks_a_text_and_takes_kazakh_alone(
+    visit: Visit,
+    member: User,
+    coordinator: User,
+    addressee: Addressee,
+    client_for: Callable[[User], Client],
+) -> None:
+    client = client_for(member)
+    form = {
+        "text_ru": "",
+        "text_kk": "",
+        "addressee": addressee.pk,
+        "level": "institution",
+        "theme": "material_conditions",
+        "priority": "high",
+    }
+    url = f"/recommendations/visit/{visit.pk}/new/"
+    refused = client.post(url, form, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 422
+    assert refused.context["form"].errors["text_ru"] == [
+        "Write the recommendation in Russian or in Kazakh."
+    ]
+    assert not Recommendation.objects.exists()
+    saved = client.post(url, {**form, "text_kk": KK_TEXT})
+    assert saved.status_code == 302
+    recommendation = Recommendation.objects.get()
+    assert (recommendation.text_ru, recommendation.text_kk) == ("", KK_TEXT)
+    page = client_for(coordinator).get(
+        f"/recommendations/{recommendation.pk}/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    text = page.content.decode()
+    assert KK_TEXT in text and "Not yet written in Russian." in text
+    # The list in Russian shows the Kazakh text, saying it is Kazakh.
+    listed = client_for(coordinator).get("/recommendations/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert f'lang="kk">{" ".join(KK_TEXT.split()[:20])}' in listed.content.decode()
+    # The Russian translation follows on the edit page; emptying both is refused there too.
+    edit = f"/recommendations/{recommendation.pk}/edit/"
+    blank = client.post(edit, {**form, "text_kk": ""}, HTTP_ACCEPT_LANGUAGE="en")
+    assert blank.status_code == 422 and "text_ru" in blank.context["form"].errors
+    assert client.post(edit, {**form, "text_ru": TEXT, "text_kk": KK_TEXT}).status_code == 302
+    recommendation.refresh_from_db()
+    assert (recommendation.text_ru, recommendation.text_kk) == (TEXT, KK_TEXT)

@@ -14,15 +14,19 @@ Data = dict[str, Any]
 def annual_document(data: Data) -> dict[str, Any]:
     b = Builder()
     if data.get("untranslated_marked") and data.get("untranslated"):
-        b.para(
-            _(
+        if data["language"] == "ru":
+            note = _(
+                "This edition is published with untranslated passages marked: %(n)s passages "
+                "are not yet translated into Russian and are given in the original language, "
+                "marked %(mark)s."
+            ) % {"n": len(data["untranslated"]), "mark": language_note("kk", "ru")}
+        else:
+            note = _(
                 "This edition is published with untranslated passages marked: %(n)s passages "
                 "are not yet translated into Kazakh and are given in the original language, "
                 "marked %(mark)s."
-            )
-            % {"n": len(data["untranslated"]), "mark": language_note("ru", "kk")},
-            style="lead",
-        )
+            ) % {"n": len(data["untranslated"]), "mark": language_note("ru", "kk")}
+        b.para(note, style="lead")
     b.blocks.append({"type": "toc"})
     for chapter in CHAPTERS:
         chapter(b, data)

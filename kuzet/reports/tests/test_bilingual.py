@@ -116,14 +116,29 @@ def test_the_kazakh_annual_report_is_refused_with_the_list_unless_marked(
     document = report_document(spec)
     first = document["blocks"][0]
     assert first["type"] == "para" and KK_MARK in first["text"]
-    # Unmarked, the service refuses too (a worker never builds it), the Russian one never.
+    # Unmarked, the service refuses too (a worker never builds it).
     unmarked = annual_spec(
         actor=secretariat, start=date(2026, 1, 1), end=date(2026, 12, 31), language="kk"
     )
     with pytest.raises(Untranslated) as missing:
         annual_translation_check(unmarked, report_data(unmarked))
     assert any("Оборудовать окна" in p for p in missing.value.passages)
+    # The Russian one the same way: the finding written only in Kazakh lacks its Russian.
     russian = annual_spec(
         actor=secretariat, start=date(2026, 1, 1), end=date(2026, 12, 31), language="ru"
     )
-    annual_translation_check(russian, report_data(russian))
+    with translation.override("en"), pytest.raises(Untranslated) as missing:
+        annual_translation_check(russian, report_data(russian))
+    assert "not yet in Russian" in str(missing.value.messages[0])
+    assert any("Әйелдер камерасында терезе жоқ" in p for p in missing.value.passages)
+    marked_ru = annual_spec(
+        actor=secretariat,
+        start=date(2026, 1, 1),
+        end=date(2026, 12, 31),
+        language="ru",
+        marked=True,
+    )
+    with translation.override("ru"):
+        first = report_document(marked_ru)["blocks"][0]
+    assert first["type"] == "para" and RU_MARK in first["text"]
+    assert "на русский" in first["text"]

@@ -111,7 +111,7 @@ def visit_quality_many(
     result = {pk: VisitQuality(signals=visit_signals(facts[pk], settings)) for pk in facts}
     findings = list(
         Finding.objects.filter(visit_id__in=ids).values_list(
-            "pk", "visit_id", "title", "description"
+            "pk", "visit_id", "title", "description", "title_kk", "description_kk"
         )
     )
     # Through the visit's reverse relation: recommendations belong to a higher app.
@@ -132,9 +132,13 @@ def visit_quality_many(
         + [f"recommendations.recommendation:{pk}{part}" for pk, *_rest in recommendations
            for part in ("", "/text_kk")]
     )  # fmt: skip
-    for pk, visit_id, title, description in findings:
+    for pk, visit_id, title, description, title_kk, description_kk in findings:
         quality = result[visit_id]
         quality.findings += 1
+        # Either language may be written first: the Russian text as before, the Kazakh one
+        # when it is the only one (as ``Finding.text_reasons``).
+        if not description.strip():
+            title, description = title or title_kk, description_kk
         lang = text_language(description)
         reasons = _with_copy(
             "finding",

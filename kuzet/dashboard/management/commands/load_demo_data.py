@@ -17,7 +17,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from kuzet.core.audit import SYSTEM, acting_as
-from kuzet.dashboard.demo import demo_plan_create, demo_reports_request
+from kuzet.dashboard.demo import demo_annual_publish, demo_plan_create, demo_reports_request
 from kuzet.dashboard.facts import facts_catch_up
 from kuzet.membership.demo import demo_selection_create
 from kuzet.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_people_create
@@ -107,14 +107,17 @@ class Command(BaseCommand):
                     if visits:
                         demo_portal_create()
         facts_catch_up()  # the dashboard's figures, counted now rather than at the first page
-        reports = 0
+        reports, annual = 0, []
         if visits and not options["no_reports"] and not options["no_year"]:
             with acting_as(SYSTEM):
                 reports = demo_reports_request(today=today)
+                # The year's annual report, written, approved and published (its files
+                # built now and put on the public site).
+                annual = demo_annual_publish(today=today)
         self.stdout.write(
             f"demo data: {institutions} institution(s), {len(people)} user(s), {visits} visit(s), "
-            f"{planned} plan entries, {applications} application(s) and {reports} report(s) "
-            "queued, "
+            f"{planned} plan entries, {applications} application(s), {reports} report(s) "
+            f"queued and the annual report published ({len(annual)} file(s)), "
             f"in {time.monotonic() - began:.1f} s"
         )
         if not visits:

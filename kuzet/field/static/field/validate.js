@@ -119,7 +119,10 @@ function textReasons(type, data, rules) {
   if (!quality) return found;
   for (const [field, kind] of Object.entries(TEXT_FIELDS[type] || {})) {
     const text = data[field] || "";
+    // Either language may be written first: each text written is judged; with neither,
+    // the Russian one (empty) carries the problem.
     if (field === "text_kk" && !text.trim()) continue;
+    if (field === "text_ru" && !text.trim() && (data.text_kk || "").trim()) continue;
     found[field] = checkText(kind, text, quality, quality.messages).filter((r) => r.code !== "too_short");
   }
   return found;
@@ -177,8 +180,13 @@ export function recordProblems(type, data, context) {
       add("consent_transmit", t("No interview with this person records consent to transmit an allegation."));
     }
   } else if (type === "recommendation") {
-    if (words(data.text_ru) < rules.recommendation_min_words) {
-      add("text_ru", t("Say what must be done, by whom and how, in at least %(n)s words.", { n: rules.recommendation_min_words }));
+    // Russian or Kazakh, either first (as on the server): the length rule applies to the
+    // Russian text when there is one, to the Kazakh one otherwise.
+    const ru = (data.text_ru || "").trim(), kk = (data.text_kk || "").trim();
+    if (!ru && !kk) {
+      add("text_ru", t("Write the recommendation in Russian or in Kazakh."));
+    } else if (words(ru || kk) < rules.recommendation_min_words) {
+      add(ru ? "text_ru" : "text_kk", t("Say what must be done, by whom and how, in at least %(n)s words.", { n: rules.recommendation_min_words }));
     }
     for (const field of ["addressee", "level", "theme", "priority"]) if (!data[field]) add(field, t("This field is required."));
   }

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--untranslated-marked",
             action="store_true",
-            help="Kazakh: build it even with passages not yet in Kazakh, marked as such",
+            help="build it even with passages not yet in its language, marked as such",
         )
         parser.add_argument(
             "--as-user", default="", help="make it as this user (their permissions apply)"

@@ -10,7 +10,7 @@ coded person said stays out) and is not about treatment (where allegations are t
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -162,6 +162,40 @@ def theme_rows(
     return rows
 
 
+def theme_summary(
+    department_id: int, spread: Spread, before: Spread, language: str
+) -> list[dict[str, Any]]:
+    """The department's problems by theme, all its types together: the places where a
+    problem of the theme was found, of the department's places visited, the share, last
+    year's share, and the type of institution where it was most widespread; most
+    widespread first. (A place is of one type: the places by theme add up over types.)"""
+
+    def visited(s: Spread) -> int:
+        return sum(n for (dept, _type), n in s.visited.items() if dept == department_id)
+
+    now, earlier = visited(spread), visited(before)
+    by_type = theme_rows(department_id, spread, before, language)
+    rows = []
+    for (dept, theme), places in spread.places_by_theme.items():
+        if dept != department_id:
+            continue
+        top = next((r for r in by_type if r["theme_code"] == theme and r["visited"] > 1), None)
+        rows.append(
+            {
+                "theme": str(THEMES.get(theme, theme)),
+                "theme_code": theme,
+                "places": places,
+                "visited": now,
+                "share": share(places, now),
+                "share_before": share(before.places_by_theme.get((dept, theme), 0), earlier),
+                "top_type": top["type"] if top else "",
+                "top_share": top["share"] if top else None,
+            }
+        )
+    rows.sort(key=lambda r: (-(r["share"] or 0), r["theme"]))
+    return rows
+
+
 def example_candidates(
     period: "_Period", department_id: int, spread: Spread
 ) -> list[dict[str, Any]]:
@@ -225,32 +259,35 @@ def _end_of(day: date) -> datetime:
 
 def implementation_states(period: "_Period") -> dict[int, dict[int, dict[str, int]]]:
     """The recommendations issued on visits before the period, as they stood at its end:
-    department → addressee → group → count (from their history of assessments)."""
-    state: dict[int, tuple[int, int, str]] = {}
-    changes = (
+    department → addressee → group → count. A recommendation's state is its last assessed
+    status up to then (by time, then by record), drafts aside; counted in the database
+    (one query, however long the history: it grows every year)."""
+    last = (
         StatusChange.objects.filter(
-            assessed_at__lt=_end_of(period.end),
-            recommendation__visit__planned_date__lt=period.start,
-            recommendation__visit__status__in=LOCKED,
+            recommendation=OuterRef("pk"), assessed_at__lt=_end_of(period.end)
         )
         .exclude(status=R.DRAFT)
-        .order_by("recommendation", "assessed_at", "pk")
-        .values_list(
-            "recommendation",
-            "status",
-            "recommendation__addressee",
-            "recommendation__visit__institution__department",
-        )
+        .order_by("-assessed_at", "-pk")
+        .values("status")[:1]
     )
-    for recommendation, status, addressee, department in changes.iterator(chunk_size=5000):
-        state[recommendation] = (department, addressee, status)
+    rows = (
+        Recommendation.objects.filter(
+            visit__planned_date__lt=period.start, visit__status__in=LOCKED
+        )
+        .annotate(state=Subquery(last))
+        .values("visit__institution__department", "addressee", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     counts: dict[int, dict[int, dict[str, int]]] = {}
-    for department, addressee, status in state.values():
-        group = IMPLEMENTATION.get(status)
-        if group is None:  # a draft, or no longer relevant: not in the shares
+    for row in rows:
+        group = IMPLEMENTATION.get(row["state"])
+        if group is None:  # never assessed by then, or no longer relevant: not in the shares
             continue
-        by_group = counts.setdefault(department, {}).setdefault(addressee, {})
-        by_group[group] = by_group.get(group, 0) + 1
+        by_group = counts.setdefault(row["visit__institution__department"], {}).setdefault(
+            row["addressee"], {}
+        )
+        by_group[group] = by_group.get(group, 0) + row["n"]
     return counts
 
 

@@ -32,6 +32,8 @@ Django, the data, the renderer, the file):
     docx-ru, docx-kk       the worker builds them (WeasyPrint loaded beforehand, as in a
                            worker that has made a PDF already)
     annex-ru               the full list of the year's recommendations (XLSX)
+    visitpdf-ru,           the external report of the year's visit with the most
+    visitdocx-ru           findings
 
 Each line also gives the machine's load average (1 min) when the step ended: the machine
 may be shared.
@@ -70,6 +72,8 @@ STEPS = (
     "docx-ru",
     "docx-kk",
     "annex-ru",
+    "visitpdf-ru",
+    "visitdocx-ru",
 )
 SECRETARY = "bench-secretariat"
 
@@ -176,7 +180,7 @@ def step(name: str, year: int, visits: int, out: Path | None) -> None:
         result = {"s": time.perf_counter() - started, "extra": extra}
         print(json.dumps(result))
         return
-    if name.startswith("pdf"):
+    if name.startswith(("pdf", "visitpdf")):
         # A worker has WeasyPrint, Pango and the fonts loaded after its first PDF.
         from kuzet.reports.render import render_pdf
 
@@ -298,6 +302,28 @@ def _annex(year: int, language: str) -> tuple[bytes, str, str]:
     return content, "xlsx", f"{count} recommendations"
 
 
+def _visit(fmt: str) -> Any:
+    def make(year: int, language: str) -> tuple[bytes, str, str]:
+        from django.db.models import Count
+
+        from kuzet.reports.render import render
+        from kuzet.reports.services import report_document, visit_spec
+        from kuzet.visits.models import Visit
+
+        visit = (
+            Visit.objects.filter(planned_date__year=year, status=Visit.Status.SENT)
+            .annotate(n=Count("findings"))
+            .order_by("-n", "pk")
+            .first()
+        )
+        assert visit is not None
+        spec = visit_spec(actor=None, visit=visit, language=language, edition="external")
+        content = render(report_document(spec), fmt, "03.12.2026 12:00")
+        return content, fmt, f"visit {visit.pk}, {visit.n} findings"  # type: ignore[attr-defined]
+
+    return make
+
+
 STEP = {
     "data": _data,
     "queue": _queue,
@@ -305,6 +331,8 @@ STEP = {
     "pdf": _file("pdf"),
     "docx": _file("docx"),
     "annex": _annex,
+    "visitpdf": _visit("pdf"),
+    "visitdocx": _visit("docx"),
 }
 
 NARRATIVE_RU = (

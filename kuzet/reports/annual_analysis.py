@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from kuzet.core.i18n import localized
 from kuzet.recommendations.models import Recommendation, StatusChange
-from kuzet.registry.models import Institution, InstitutionType
+from kuzet.registry.models import Department, Institution, InstitutionType
 from kuzet.visits.models import THEMES, Finding, Visit
 from kuzet.visits.services.lifecycle import LOCKED
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 R = Recommendation.Status
 CANDIDATES = 8
 CANDIDATE_ROWS = 600
+NEVER_VISITED_LISTED = 100
 SEVERITY_RANK = Case(
     When(severity=Finding.Severity.CRITICAL, then=Value(0)),
     When(severity=Finding.Severity.HIGH, then=Value(1)),
@@ -344,16 +345,19 @@ def obstacles(period: "_Period", previous: "_Period") -> dict[str, Any]:
     }
 
 
-def never_visited(period: "_Period") -> list[list[str]]:
-    """The active institutions of the inventory no approved visit has reached, up to the
-    end of the period: by department, region and name."""
+def _never_visited_places(period: "_Period") -> Any:
     visited = Visit.objects.filter(status__in=LOCKED, planned_date__lte=period.end).values(
         "institution"
     )
+    return Institution.objects.filter(status=Institution.Status.ACTIVE).exclude(pk__in=visited)
+
+
+def never_visited_rows(period: "_Period", limit: int | None = None) -> list[list[str]]:
+    """The active institutions of the inventory no approved visit has reached, up to the
+    end of the period: by department, region and name (the first ``limit``)."""
     language = period.language
     places = (
-        Institution.objects.filter(status=Institution.Status.ACTIVE)
-        .exclude(pk__in=visited)
+        _never_visited_places(period)
         .select_related("department", "region", "type")
         .order_by("department__sort_order", "region__name_ru", "name_ru")
     )
@@ -365,5 +369,31 @@ def never_visited(period: "_Period") -> list[list[str]]:
             localized(i.department, "short_name", language)
             or localized(i.department, "name", language),
         ]
-        for i in places
+        for i in (places if limit is None else places[:limit])
     ]
+
+
+def never_visited(period: "_Period") -> dict[str, Any]:
+    """The places never visited: how many, by department against the inventory, and the
+    first ``NEVER_VISITED_LISTED`` (the workbook annex lists them all)."""
+    language = period.language
+    never = {
+        r["department"]: r["n"]
+        for r in _never_visited_places(period).values("department").annotate(n=Count("pk"))
+    }
+    inventory = {
+        r["department"]: r["n"]
+        for r in period.inventory.values("department").annotate(n=Count("pk"))
+    }
+    return {
+        "count": sum(never.values()),
+        "by_department": [
+            [
+                localized(d, "short_name", language) or localized(d, "name", language),
+                never[d.pk],
+                inventory.get(d.pk, 0),
+            ]
+            for d in Department.objects.filter(pk__in=list(never)).order_by("sort_order", "name_ru")
+        ],
+        "listed": never_visited_rows(period, NEVER_VISITED_LISTED),
+    }

@@ -453,13 +453,31 @@ def _annexes(b: Builder, data: Data) -> None:
         b.none(_("No visits."))
     _spread_annex(b, data)
     b.heading(_("Institutions never visited"), level=2)
-    if data["never_visited"]:
-        b.table(
-            [_("Institution"), _("Type of institution"), _("Region"), _("Department")],
-            data["never_visited"],
-        )
-    else:
+    never = data["never_visited"]
+    if isinstance(never, list):  # an edition published before the summary
+        never = {"count": len(never), "by_department": [], "listed": never}
+    if not never["count"]:
         b.none(_("Every institution of the inventory has been visited."))
+        return
+    b.para(
+        _("%(n)s institutions of the inventory have never been reached by an approved visit.")
+        % {"n": never["count"]}
+    )
+    if never["by_department"]:
+        b.table(
+            [_("Department"), _("Never visited"), _("Institutions in the inventory")],
+            never["by_department"],
+            numeric=(1, 2),
+        )
+    b.table(
+        [_("Institution"), _("Type of institution"), _("Region"), _("Department")],
+        never["listed"],
+    )
+    if never["count"] > len(never["listed"]):
+        b.none(
+            _("…and %(n)s more: the full list is in the workbook annex.")
+            % {"n": never["count"] - len(never["listed"])}
+        )
 
 
 def _spread_annex(b: Builder, data: Data) -> None:

@@ -17,10 +17,12 @@ of DATABASE_URL) holding three years of approved visits with what the annual rep
 - the year's checklist (the standard library's) with compliance marks on every visit.
 
 It is built with ``bulk_create`` (no audit trail, no services: going through them would
-take hours for 30,000 visits); about 4 min for 10,000 visits on PostgreSQL on 2 cores.
+take hours for 25,000 visits): 13 min for 10,000 visits on PostgreSQL on 2 cores shared
+with other jobs (load average 10–13), then ``ANALYZE`` (a live database has statistics).
 
-Then each step runs in a fresh process (``python bench/reports.py --step NAME``), timed,
-with its SQL queries counted and its peak RSS read from ``getrusage`` (the process's
+Then each step runs in a fresh process (``python bench/reports.py --step NAME``), timed
+(wall time, and the process's CPU time: on a shared machine the wall time mostly tells
+the load), with its SQL queries counted and its peak RSS read from ``getrusage`` (the process's
 Django, the data, the renderer, the file):
 
     data-ru, data-kk       the draft's data (``annual_report_data``: what the workspace,
@@ -129,11 +131,15 @@ def main() -> None:
                 f"built: {args.visits} approved visits in {args.year} (+ {args.year - 1}, "
                 f"{args.year - 2}) in {built['s']:.0f} s; {built['extra']}"
             )
-        print(f"{'step':<10} {'time':>7} {'peak RSS':>9} {'queries':>8} {'size':>9}  load  notes")
+        print(
+            f"{'step':<12} {'time':>7} {'CPU':>7} {'peak RSS':>9} {'queries':>8} {'size':>9}"
+            "  load  notes"
+        )
         for name_ in args.steps.split(","):
             r = child(name_, args, env)
             print(
-                f"{name_:<10} {r['s']:6.1f}s {r['mib']:6.0f} MiB {r['queries']:8} "
+                f"{name_:<12} {r['s']:6.1f}s {r['cpu']:6.1f}s {r['mib']:6.0f} MiB "
+                f"{r['queries']:8} "
                 f"{r['bytes'] / 1024:6.0f} KiB  {r['load']:4.2f}  {r['extra']}",
                 flush=True,
             )
@@ -194,17 +200,21 @@ def step(name: str, year: int, visits: int, out: Path | None) -> None:
                 "blocks": [],
             }
         )
+    before = resource.getrusage(resource.RUSAGE_SELF)
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         content, extension, extra = STEP[name.split("-")[0]](year, name.partition("-")[2])
         seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    peak = usage.ru_maxrss / 1024
     if out is not None and content:
         (out / f"annual-{year}-{name}.{extension}").write_bytes(content)
     print(
         json.dumps(
             {
                 "s": seconds,
+                "cpu": cpu,
                 "mib": peak,
                 "queries": len(queries.captured_queries),
                 "bytes": len(content),

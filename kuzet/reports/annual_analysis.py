@@ -71,7 +71,9 @@ def change(now: int, before: int) -> str:
     sign = "+" if now > before else "−"
     text = f"{sign}{abs(now - before)}"
     if before:
-        text += f" ({sign}{round(100 * abs(now - before) / before)} %)"
+        percent = round(100 * abs(now - before) / before)
+        # "−0 %" read as no change on thousands of visits: under one per cent says so.
+        text += f" ({sign}{percent} %)" if percent else f" ({sign}<1 %)"
     return text
 
 

@@ -91,7 +91,7 @@ def _figures(b: Builder, data: Data) -> None:
             _("Indicator"),
             data["period"]["label"],
             data["previous_label"],
-            _("Change"),
+            pgettext("difference from the year before", "Change"),
         ],
         data["figures"],
         numeric=(1, 2, 3),

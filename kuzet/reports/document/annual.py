@@ -295,7 +295,7 @@ def _chapter(b: Builder, chapter: Data, data: Data) -> None:
         b.table(
             [
                 _("Addressee"),
-                _("Recommendations"),
+                _("Total"),
                 _("Implemented"),
                 _("Partly"),
                 _("Being implemented"),

@@ -601,11 +601,17 @@ class _World:
         weights = [30, 22, 18, 12, 8, 6, 3, 1]
         findings, links, facts_of = [], [], {}
         for v in visits:
-            i = v.institution
+            place = v.institution
             facts = facts_of[v.pk] = facts_for(
-                rng, self.type_codes[i.type_id], v.planned_date, i.capacity, i.population
+                rng,
+                self.type_codes[place.type_id],
+                v.planned_date,
+                place.capacity,
+                place.population,
             )
-            for theme in {rng.choices(themes, weights)[0] for _ in range(rng.randint(2, 6))}:
+            for theme in sorted(
+                {rng.choices(themes, weights)[0] for _ in range(rng.randint(2, 6))}
+            ):
                 language = rng.choices(["ru", "both", "kk"], [55, 30, 15])[0]
                 title, description = finding_text(theme, facts)
                 title_kk = description_kk = ""

@@ -178,7 +178,7 @@ def theme_summary(
 
     now, earlier = visited(spread), visited(before)
     by_type = theme_rows(department_id, spread, before, language)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (dept, theme), places in spread.places_by_theme.items():
         if dept != department_id:
             continue

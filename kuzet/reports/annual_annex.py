@@ -94,8 +94,8 @@ def recommendations_annex(*, year: int, language: str) -> tuple[bytes, int]:
             str(_("Department")),
         ]
     )
-    for row in never_visited_rows(period):
-        never.append([safe(value) for value in row])
+    for place in never_visited_rows(period):
+        never.append([safe(value) for value in place])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), count

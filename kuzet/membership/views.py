@@ -632,7 +632,7 @@ def staff_participants(request: HttpRequest) -> HttpResponse:
             Prefetch(
                 "decisions",
                 MeetingDecision.objects.select_related("meeting", "agenda_item").order_by("-pk"),
-            )
+            ),
         )
         .order_by("region__name_ru", "user__full_name")
     )

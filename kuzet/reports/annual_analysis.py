@@ -10,13 +10,13 @@ coded person said stays out) and is not about treatment (where allegations are t
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kuzet.core.i18n import localized
 from kuzet.recommendations.models import Recommendation, StatusChange
-from kuzet.registry.models import Institution, InstitutionType
+from kuzet.registry.models import Department, Institution, InstitutionType
 from kuzet.visits.models import THEMES, Finding, Visit
 from kuzet.visits.services.lifecycle import LOCKED
 
@@ -29,6 +29,7 @@ R = Recommendation.Status
 CANDIDATES = 8  # the generated default: the first candidates, when editors chose none
 CANDIDATE_POOL = 30  # what the editors choose from
 CANDIDATE_ROWS = 600
+NEVER_VISITED_LISTED = 100
 SEVERITY_RANK = Case(
     When(severity=Finding.Severity.CRITICAL, then=Value(0)),
     When(severity=Finding.Severity.HIGH, then=Value(1)),
@@ -71,7 +72,9 @@ def change(now: int, before: int) -> str:
     sign = "+" if now > before else "−"
     text = f"{sign}{abs(now - before)}"
     if before:
-        text += f" ({sign}{round(100 * abs(now - before) / before)} %)"
+        percent = round(100 * abs(now - before) / before)
+        # "−0 %" read as no change on thousands of visits: under one per cent says so.
+        text += f" ({sign}{percent} %)" if percent else f" ({sign}<1 %)"
     return text
 
 
@@ -163,6 +166,40 @@ def theme_rows(
     return rows
 
 
+def theme_summary(
+    department_id: int, spread: Spread, before: Spread, language: str
+) -> list[dict[str, Any]]:
+    """The department's problems by theme, all its types together: the places where a
+    problem of the theme was found, of the department's places visited, the share, last
+    year's share, and the type of institution where it was most widespread; most
+    widespread first. (A place is of one type: the places by theme add up over types.)"""
+
+    def visited(s: Spread) -> int:
+        return sum(n for (dept, _type), n in s.visited.items() if dept == department_id)
+
+    now, earlier = visited(spread), visited(before)
+    by_type = theme_rows(department_id, spread, before, language)
+    rows: list[dict[str, Any]] = []
+    for (dept, theme), places in spread.places_by_theme.items():
+        if dept != department_id:
+            continue
+        top = next((r for r in by_type if r["theme_code"] == theme and r["visited"] > 1), None)
+        rows.append(
+            {
+                "theme": str(THEMES.get(theme, theme)),
+                "theme_code": theme,
+                "places": places,
+                "visited": now,
+                "share": share(places, now),
+                "share_before": share(before.places_by_theme.get((dept, theme), 0), earlier),
+                "top_type": top["type"] if top else "",
+                "top_share": top["share"] if top else None,
+            }
+        )
+    rows.sort(key=lambda r: (-(r["share"] or 0), r["theme"]))
+    return rows
+
+
 def example_candidates(
     period: "_Period", department_id: int, spread: Spread, limit: int = CANDIDATES
 ) -> list[dict[str, Any]]:
@@ -226,32 +263,35 @@ def _end_of(day: date) -> datetime:
 
 def implementation_states(period: "_Period") -> dict[int, dict[int, dict[str, int]]]:
     """The recommendations issued on visits before the period, as they stood at its end:
-    department → addressee → group → count (from their history of assessments)."""
-    state: dict[int, tuple[int, int, str]] = {}
-    changes = (
+    department → addressee → group → count. A recommendation's state is its last assessed
+    status up to then (by time, then by record), drafts aside; counted in the database
+    (one query, however long the history: it grows every year)."""
+    last = (
         StatusChange.objects.filter(
-            assessed_at__lt=_end_of(period.end),
-            recommendation__visit__planned_date__lt=period.start,
-            recommendation__visit__status__in=LOCKED,
+            recommendation=OuterRef("pk"), assessed_at__lt=_end_of(period.end)
         )
         .exclude(status=R.DRAFT)
-        .order_by("recommendation", "assessed_at", "pk")
-        .values_list(
-            "recommendation",
-            "status",
-            "recommendation__addressee",
-            "recommendation__visit__institution__department",
-        )
+        .order_by("-assessed_at", "-pk")
+        .values("status")[:1]
     )
-    for recommendation, status, addressee, department in changes.iterator(chunk_size=5000):
-        state[recommendation] = (department, addressee, status)
+    rows = (
+        Recommendation.objects.filter(
+            visit__planned_date__lt=period.start, visit__status__in=LOCKED
+        )
+        .annotate(state=Subquery(last))
+        .values("visit__institution__department", "addressee", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
     counts: dict[int, dict[int, dict[str, int]]] = {}
-    for department, addressee, status in state.values():
-        group = IMPLEMENTATION.get(status)
-        if group is None:  # a draft, or no longer relevant: not in the shares
+    for row in rows:
+        group = IMPLEMENTATION.get(row["state"])
+        if group is None:  # never assessed by then, or no longer relevant: not in the shares
             continue
-        by_group = counts.setdefault(department, {}).setdefault(addressee, {})
-        by_group[group] = by_group.get(group, 0) + 1
+        by_group = counts.setdefault(row["visit__institution__department"], {}).setdefault(
+            row["addressee"], {}
+        )
+        by_group[group] = by_group.get(group, 0) + row["n"]
     return counts
 
 
@@ -308,16 +348,19 @@ def obstacles(period: "_Period", previous: "_Period") -> dict[str, Any]:
     }
 
 
-def never_visited(period: "_Period") -> list[list[str]]:
-    """The active institutions of the inventory no approved visit has reached, up to the
-    end of the period: by department, region and name."""
+def _never_visited_places(period: "_Period") -> Any:
     visited = Visit.objects.filter(status__in=LOCKED, planned_date__lte=period.end).values(
         "institution"
     )
+    return Institution.objects.filter(status=Institution.Status.ACTIVE).exclude(pk__in=visited)
+
+
+def never_visited_rows(period: "_Period", limit: int | None = None) -> list[list[str]]:
+    """The active institutions of the inventory no approved visit has reached, up to the
+    end of the period: by department, region and name (the first ``limit``)."""
     language = period.language
     places = (
-        Institution.objects.filter(status=Institution.Status.ACTIVE)
-        .exclude(pk__in=visited)
+        _never_visited_places(period)
         .select_related("department", "region", "type")
         .order_by("department__sort_order", "region__name_ru", "name_ru")
     )
@@ -329,7 +372,7 @@ def never_visited(period: "_Period") -> list[list[str]]:
             localized(i.department, "short_name", language)
             or localized(i.department, "name", language),
         ]
-        for i in places
+        for i in (places if limit is None else places[:limit])
     ]
 
 
@@ -343,3 +386,29 @@ def chosen_examples(
     picked = [by_finding[f] for f in chosen or () if f in by_finding]
     stale = [f for f in chosen or () if f not in by_finding]
     return (picked or candidates[:CANDIDATES]), stale
+
+
+def never_visited(period: "_Period") -> dict[str, Any]:
+    """The places never visited: how many, by department against the inventory, and the
+    first ``NEVER_VISITED_LISTED`` (the workbook annex lists them all)."""
+    language = period.language
+    never = {
+        r["department"]: r["n"]
+        for r in _never_visited_places(period).values("department").annotate(n=Count("pk"))
+    }
+    inventory = {
+        r["department"]: r["n"]
+        for r in period.inventory.values("department").annotate(n=Count("pk"))
+    }
+    return {
+        "count": sum(never.values()),
+        "by_department": [
+            [
+                localized(d, "short_name", language) or localized(d, "name", language),
+                never[d.pk],
+                inventory.get(d.pk, 0),
+            ]
+            for d in Department.objects.filter(pk__in=list(never)).order_by("sort_order", "name_ru")
+        ],
+        "listed": never_visited_rows(period, NEVER_VISITED_LISTED),
+    }

@@ -1,7 +1,8 @@
 """The annex of the annual report: the full list of the year's recommendations as a
 workbook (issue 16). The report itself lists the main ones; the annex lists every
 recommendation issued on the year's approved visits, highest priority first, with a second
-sheet of counts by addressee and status. No identity: the recommendations are the team's
+sheet of counts by addressee and status and a third of the institutions of the inventory no
+approved visit has reached (the report lists the first hundred). No identity: the recommendations are the team's
 words to the authorities, with the place they concern."""
 
 import io
@@ -15,6 +16,7 @@ from kuzet.core.i18n import localized
 from kuzet.recommendations.models import Addressee, Recommendation
 from kuzet.visits.models import THEMES
 
+from .annual_analysis import never_visited_rows
 from .annual_data import PRIORITY_RANK, _Period
 from .exports import safe
 
@@ -83,6 +85,17 @@ def recommendations_annex(*, year: int, language: str) -> tuple[bytes, int]:
                 *[by_status.get(value, 0) for value, _label in statuses],
             ]
         )
+    never = book.create_sheet(str(_("Institutions never visited"))[:31])
+    never.append(
+        [
+            str(_("Institution")),
+            str(_("Type of institution")),
+            str(_("Region")),
+            str(_("Department")),
+        ]
+    )
+    for place in never_visited_rows(period):
+        never.append([safe(value) for value in place])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), count

@@ -6,6 +6,7 @@ as such but not analysed. Like the external edition of a visit report it holds n
 identity and no code of a person: only counts and the team's own words.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,7 +39,7 @@ NON_COMPLIANT = "non_compliant"
 SYSTEMIC_ITEMS = 15
 EXAMPLES = 3
 CHAPTER_EXAMPLES = 5
-LISTED_RECOMMENDATIONS = 80
+LISTED_RECOMMENDATIONS = 25
 CHAPTER_RECOMMENDATIONS = 12
 P = Recommendation.Priority
 # Priority by its meaning, not by the stored word ("medium" < "low" < "high" as strings).
@@ -157,6 +158,8 @@ class _Period:
         # Systemic problems: the checklist items most often found non-compliant.
         self.marks = ComplianceMark.objects.filter(response__visit__in=ids, value=NON_COMPLIANT)
         self.inventory = Institution.objects.filter(status=Institution.Status.ACTIVE)
+        # The main recommendations grouped (``recommendation_groups``), read once.
+        self.groups: tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -308,8 +311,8 @@ def _chapters(
     spread, spread_before = analysis.Spread(period), analysis.Spread(previous)
     implemented = analysis.implementation_states(period)
     implemented_before = analysis.implementation_states(previous)
-    addressees = {a for by in (implemented, implemented_before) for d in by.values() for a in d}
-    addressee_names = _names(Addressee, addressees, period.language)
+    # Every addressee's name at once (a few dozen): one query, whichever chapters use them.
+    addressee_names = {a.pk: localized(a, "name", period.language) for a in Addressee.objects.all()}
     problems_by_theme: dict[tuple[int, str], int] = {
         (row["visit__institution__department"], row["theme"]): row["n"]
         for row in period.findings.filter(good_practice=False)
@@ -348,11 +351,16 @@ def _chapters(
                 "allegations_ill": alleged["ill"],
                 "allegations_reprisal": alleged["reprisal"],
                 "recommendations": recommendations.get(department.pk, 0),
-                "main_recommendations": _department_recommendations(period, department),
+                "main_recommendations": _department_recommendations(
+                    period, department, addressee_names
+                ),
                 "spread": analysis.theme_rows(
                     department.pk, spread, spread_before, period.language
                 ),
                 **_examples(period, department, spread, examples.get(department.code)),
+                "themes_spread": analysis.theme_summary(
+                    department.pk, spread, spread_before, period.language
+                ),
                 "implementation": analysis.implementation_rows(
                     department.pk, implemented, implemented_before, addressee_names
                 ),
@@ -402,14 +410,10 @@ def good_practices(findings: QuerySet[Finding]) -> QuerySet[Finding]:
     return findings.filter(good_practice=True).order_by("-visit__planned_date", "pk")[:EXAMPLES]
 
 
-def main_listed(period: _Period) -> QuerySet[Recommendation]:
-    """The main recommendations the report lists, highest priority first (one more than
-    listed: whether there are more)."""
-    return (
-        _main(period.recommendations)
-        .annotate(rank=PRIORITY_RANK)
-        .order_by("rank", "addressee__name_ru", "pk")[: LISTED_RECOMMENDATIONS + 1]
-    )
+def main_groups(period: _Period) -> list[dict[str, Any]]:
+    """The main recommendations of the year as the report lists them: one group per
+    addressee and text, the most important first (see ``recommendation_groups``)."""
+    return recommendation_groups(period)[0]
 
 
 def _chapter_examples(period: _Period, department: Department) -> dict[str, Any]:
@@ -496,43 +500,51 @@ def _main(recommendations: QuerySet[Recommendation]) -> QuerySet[Recommendation]
 
 
 def _main_recommendations(period: _Period) -> dict[str, Any]:
-    """The main recommendations, highest priority first: the first
-    ``LISTED_RECOMMENDATIONS``, and how many more there are."""
-    main = _main(period.recommendations)
-    listed = list(main_listed(period).select_related("addressee", "visit__institution"))
-    language = period.language
+    """The main recommendations, the same text to the same addressee once with the number
+    of places it was made to, highest priority and most places first: the first
+    ``LISTED_RECOMMENDATIONS`` groups, and how many more there are (every recommendation
+    is in the annex, a workbook)."""
+    groups = main_groups(period)
+    names = _names(
+        Addressee, {g["addressee"] for g in groups[:LISTED_RECOMMENDATIONS]}, period.language
+    )
     return {
         "recommendations": [
             {
-                "text": bilingual(r.text_ru, r.text_kk, language),
-                "addressee": localized(r.addressee, "name", language),
-                "institution": localized(r.visit.institution, "name", language),
-                "level": r.get_level_display(),
-                "priority": r.get_priority_display(),
-                "priority_code": r.priority,
-                "status": r.get_status_display(),
-                "deadline": day(r.deadline) or "—",
+                "text": bilingual(g["text_ru"], g["text_kk"], period.language),
+                "addressee": names[g["addressee"]],
+                "priority": str(P(g["priority"]).label),
+                "priority_code": g["priority"],
+                "places": len(g["places"]),
+                "count": g["count"],
             }
-            for r in listed[:LISTED_RECOMMENDATIONS]
+            for g in groups[:LISTED_RECOMMENDATIONS]
         ],
-        "recommendations_more": max(0, main.count() - LISTED_RECOMMENDATIONS)
-        if len(listed) > LISTED_RECOMMENDATIONS
-        else 0,
+        "recommendations_more": max(0, len(groups) - LISTED_RECOMMENDATIONS),
+        "recommendations_main": sum(g["count"] for g in groups),
     }
+
+
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
 
 
 def same_text(text: str) -> str:
     """The key two recommendations are the same by: their words, case, punctuation and
     numbers (dates, deadlines, cell numbers) aside."""
+    words = _NOT_LETTERS.sub(" ", text.casefold()).split()
+    if all(word.isalpha() for word in words):
+        return " ".join(words)
+    # A sign the pattern keeps that is not a letter ("²", a combining mark): char by char.
     return " ".join("".join(ch if ch.isalpha() else " " for ch in text.casefold()).split())
 
 
-def _department_recommendations(period: _Period, department: Department) -> list[dict[str, Any]]:
+def _department_recommendations(
+    period: _Period, department: Department, names: dict[int, str]
+) -> list[dict[str, Any]]:
     """The main recommendations made on visits to the department's places, grouped by
     addressee (its authorities), the same text once (with how many places it was made to),
     highest priority first; at most ``CHAPTER_RECOMMENDATIONS``."""
     ranked = department_groups(period, department)
-    names = _names(Addressee, {g["addressee"] for g in ranked}, period.language)
     by_addressee: dict[int, dict[str, Any]] = {}
     for g in ranked:
         entry = by_addressee.setdefault(
@@ -550,39 +562,68 @@ def _department_recommendations(period: _Period, department: Department) -> list
 
 
 def department_groups(period: _Period, department: Department) -> list[dict[str, Any]]:
-    """The department's main recommendations as the chapter lists them: one group per
-    addressee and text (``pk`` is its first recommendation, ``text_kk`` the first Kazakh
-    text among them), ranked; at most ``CHAPTER_RECOMMENDATIONS``."""
+    """The department's main recommendations as the chapter lists them (see
+    ``recommendation_groups``); at most ``CHAPTER_RECOMMENDATIONS``."""
+    return recommendation_groups(period)[1].get(department.pk, [])[:CHAPTER_RECOMMENDATIONS]
+
+
+def recommendation_groups(
+    period: _Period,
+) -> tuple[list[dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+    """The main recommendations grouped, all together and by department: one group per
+    addressee and text (``same_text``), ``pk`` its first recommendation, ``text_kk`` the
+    first Kazakh text among them, ``places`` the institutions it was made to, ``count``
+    how many; ranked by priority (by its meaning), then by the number of places. One
+    query, read in chunks, once per period."""
+    if period.groups is not None:
+        return period.groups
     rows = (
         _main(period.recommendations)
-        .filter(visit__institution__department=department)
         .annotate(rank=PRIORITY_RANK)
-        .values("pk", "text_ru", "text_kk", "priority", "rank", "addressee", "visit__institution")
+        .values(
+            "pk",
+            "text_ru",
+            "text_kk",
+            "priority",
+            "rank",
+            "addressee",
+            "visit__institution",
+            "visit__institution__department",
+        )
         .order_by("rank", "addressee", "pk")
     )
-    # Either language may be written first: a recommendation is the same as another when
-    # its Russian text or its Kazakh text is the same (to the same addressee).
-    groups: dict[tuple[int, str, str], dict[str, Any]] = {}
+    # Either language may be written first: a recommendation is the same as another (to the
+    # same addressee) when its Russian text or its Kazakh text is the same.
+    everywhere: dict[tuple[int, str, str], dict[str, Any]] = {}
+    by_department: dict[int, dict[tuple[int, str, str], dict[str, Any]]] = {}
     for row in rows.iterator(chunk_size=2000):
         keys = [
             (row["addressee"], field, same_text(row[field]))
             for field in ("text_ru", "text_kk")
             if same_text(row[field])
         ]
-        group = next((groups[k] for k in keys if k in groups), None)
-        if group is None:
-            # Rows come highest priority first: the first of a text sets its priority.
-            group = {**row, "places": set()}
-        for field in ("text_ru", "text_kk"):
-            if not group[field] and row[field]:
-                group[field] = row[field]
-        for key in keys:
-            groups.setdefault(key, group)
-        group["places"].add(row["visit__institution"])
-    unique = {id(g): g for g in groups.values()}.values()
-    return sorted(unique, key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"]))[
-        :CHAPTER_RECOMMENDATIONS
-    ]
+        for groups in (
+            everywhere,
+            by_department.setdefault(row["visit__institution__department"], {}),
+        ):
+            group = next((groups[k] for k in keys if k in groups), None)
+            if group is None:
+                # Rows come highest priority first: the first of a text sets its priority.
+                group = {**row, "places": set(), "count": 0}
+            for field in ("text_ru", "text_kk"):
+                if not group[field] and row[field]:
+                    group[field] = row[field]
+            for key in keys:
+                groups.setdefault(key, group)
+            group["places"].add(row["visit__institution"])
+            group["count"] += 1
+
+    def ranked(groups: dict[tuple[int, str, str], dict[str, Any]]) -> list[dict[str, Any]]:
+        unique = {id(g): g for g in groups.values()}.values()
+        return sorted(unique, key=lambda g: (g["rank"], -len(g["places"]), g["addressee"], g["pk"]))
+
+    period.groups = ranked(everywhere), {d: ranked(g) for d, g in by_department.items()}
+    return period.groups
 
 
 def _item_labels(instrument_ids: set[int], language: str) -> dict[tuple[int, str], dict[str, str]]:

@@ -101,9 +101,7 @@ def used_records(year: int) -> tuple[dict[int, set[str]], set[int]]:
                 fields.add("description")
         recommendations.update(g["pk"] for g in annual_data.department_groups(period, department))
     recommendations.update(
-        annual_data.main_listed(period)[: annual_data.LISTED_RECOMMENDATIONS].values_list(
-            "pk", flat=True
-        )
+        g["pk"] for g in annual_data.main_groups(period)[: annual_data.LISTED_RECOMMENDATIONS]
     )
     return findings, recommendations
 

@@ -95,7 +95,7 @@ def _figures(b: Builder, data: Data) -> None:
             _("Indicator"),
             data["period"]["label"],
             data["previous_label"],
-            _("Change"),
+            pgettext("difference from the year before", "Change"),
         ],
         data["figures"],
         numeric=(1, 2, 3),
@@ -215,30 +215,43 @@ def _chapter(b: Builder, chapter: Data, data: Data) -> None:
             (_("Recommendations"), chapter["recommendations"]),
         ]
     )
-    if chapter["spread"]:
+    themes = chapter.get("themes_spread") or []
+    if themes:
         b.para(_("Main problems by theme and how widespread they are:"), style="label")
         b.table(
             [
                 _("Theme"),
-                _("Type of institution"),
                 _("Places where found"),
-                _("Places visited"),
-                _("Share, %"),
+                _("Share of the places visited, %"),
                 _("Last year, %"),
+                _("Most widespread in"),
             ],
             [
                 [
                     r["theme"],
-                    r["type"],
                     r["places"],
-                    r["visited"],
                     _percent(r["share"]),
                     _percent(r["share_before"]),
+                    f"{r['top_type']} ({_percent(r['top_share'])} %)" if r["top_type"] else "—",
                 ]
-                for r in chapter["spread"]
+                for r in themes
             ],
-            numeric=(2, 3, 4, 5),
+            numeric=(1, 2, 3),
         )
+        b.chart(
+            _("Share of the places visited where a problem of the theme was found, %"),
+            [_short(r["theme"], 32) for r in themes],
+            [
+                (data["period"]["label"], [r["share"] or 0 for r in themes]),
+                (data["previous_label"], [r["share_before"] or 0 for r in themes]),
+            ],
+            horizontal=True,
+        )
+        if chapter["spread"]:
+            b.para(
+                _("By type of institution: see the annex “Problems by type of institution”."),
+                style="muted",
+            )
     if chapter["candidates"]:
         b.para(
             _("Examples:")
@@ -291,7 +304,7 @@ def _chapter(b: Builder, chapter: Data, data: Data) -> None:
         b.table(
             [
                 _("Addressee"),
-                _("Recommendations"),
+                _("Total"),
                 _("Implemented"),
                 _("Partly"),
                 _("Being implemented"),
@@ -394,15 +407,25 @@ def _recommendations(b: Builder, data: Data) -> None:
     if data["recommendations"]:
         b.heading(_("Main recommendations"), level=2)
         b.para(
-            _("Recommendations to departments and on legislation, and those of high priority."),
+            _(
+                "Recommendations to departments and on legislation, and those of high "
+                "priority: the same recommendation made to several places once, highest "
+                "priority and most places first (%(n)s recommendations in all)."
+            )
+            % {"n": data.get("recommendations_main", len(data["recommendations"]))},
             style="muted",
         )
-        b.table(
-            [_("Recommendation"), _("Addressee"), _("Institution"), _("Status")],
+        b.items(
             [
-                [r["text"], r["addressee"], r["institution"], r["status"]]
+                _("%(text)s (%(addressee)s; priority: %(priority)s; places: %(places)s)")
+                % {
+                    "text": cell(r["text"]),
+                    "addressee": r["addressee"],
+                    "priority": r["priority"],
+                    "places": r.get("places", 1),
+                }
                 for r in data["recommendations"]
-            ],
+            ]
         )
         if data["recommendations_more"]:
             b.none(
@@ -439,14 +462,72 @@ def _annexes(b: Builder, data: Data) -> None:
         b.table([_("Region"), _("Visits")], data["by_region"], numeric=(1,))
     else:
         b.none(_("No visits."))
+    _spread_annex(b, data)
     b.heading(_("Institutions never visited"), level=2)
-    if data["never_visited"]:
-        b.table(
-            [_("Institution"), _("Type of institution"), _("Region"), _("Department")],
-            data["never_visited"],
-        )
-    else:
+    never = data["never_visited"]
+    if isinstance(never, list):  # an edition published before the summary
+        never = {"count": len(never), "by_department": [], "listed": never}
+    if not never["count"]:
         b.none(_("Every institution of the inventory has been visited."))
+        return
+    b.para(
+        _("%(n)s institutions of the inventory have never been reached by an approved visit.")
+        % {"n": never["count"]}
+    )
+    if never["by_department"]:
+        b.table(
+            [_("Department"), _("Never visited"), _("Institutions in the inventory")],
+            never["by_department"],
+            numeric=(1, 2),
+        )
+    b.table(
+        [_("Institution"), _("Type of institution"), _("Region"), _("Department")],
+        never["listed"],
+    )
+    if never["count"] > len(never["listed"]):
+        b.none(
+            _("…and %(n)s more: the full list is in the workbook annex.")
+            % {"n": never["count"] - len(never["listed"])}
+        )
+
+
+def _spread_annex(b: Builder, data: Data) -> None:
+    """How widespread each problem is by department, theme and type of institution."""
+    chapters = [c for c in data["chapters"] if c.get("spread")]
+    if not chapters:
+        return
+    b.heading(_("Problems by type of institution"), level=2)
+    b.para(
+        _(
+            "Places of each type where a problem of the theme was found, of the places of "
+            "that type visited; the share last year."
+        ),
+        style="muted",
+    )
+    for chapter in chapters:
+        b.para(chapter["short"] or chapter["title"], style="label")
+        b.table(
+            [
+                _("Theme"),
+                _("Type of institution"),
+                _("Places where found"),
+                _("Places visited"),
+                _("Share, %"),
+                _("Last year, %"),
+            ],
+            [
+                [
+                    r["theme"],
+                    r["type"],
+                    r["places"],
+                    r["visited"],
+                    _percent(r["share"]),
+                    _percent(r["share_before"]),
+                ]
+                for r in sorted(chapter["spread"], key=lambda r: (r["theme"], r["type"]))
+            ],
+            numeric=(2, 3, 4, 5),
+        )
 
 
 def _short(label: str, length: int = 48) -> str:

@@ -120,6 +120,24 @@ def test_every_chapter_figure_equals_an_independent_count(demo: Any) -> None:
             assert (row["places"], row["visited"]) == (found, visited), row
             assert row["share"] == percent(found, visited)
             assert row["share_before"] == percent(*places(before))
+        # The same by theme, every type together (the chapter's table and chart).
+        for row in chapter["themes_spread"]:
+
+            def by_theme(visits: list[Visit], theme: str = row["theme_code"]) -> Any:
+                found = {
+                    v.institution_id
+                    for v in visits
+                    for f in v.findings.all()
+                    if f.theme == theme and not f.good_practice
+                }
+                return len(found), len({v.institution_id for v in visits})
+
+            found, visited = by_theme(mine)
+            assert (row["places"], row["visited"]) == (found, visited), row
+            assert row["share"] == percent(found, visited)
+            assert row["share_before"] == percent(*by_theme(before))
+        themes = {(r["theme_code"], r["type_id"]) for r in chapter["spread"]}
+        assert {r["theme_code"] for r in chapter["themes_spread"]} == {t for t, _ in themes}
         # Examples: most severe first, no interview's words, never a treatment story.
         ranks = ["critical", "high", "medium", "low", ""]
         order = [ranks.index(c["severity_code"]) for c in chapter["candidates"]]
@@ -162,7 +180,9 @@ def test_every_chapter_figure_equals_an_independent_count(demo: Any) -> None:
     assert {row[0]: row[1] for row in data["obstacles"]["rows"] if row[1]} == dict(obstacles)
     reached = {v.institution_id for v in Visit.objects.all() if v.status in LOCKED}
     never = Institution.objects.filter(status="active").exclude(pk__in=reached)
-    assert len(data["never_visited"]) == never.count()
+    assert data["never_visited"]["count"] == never.count()
+    assert sum(row[1] for row in data["never_visited"]["by_department"]) == never.count()
+    assert len(data["never_visited"]["listed"]) == min(100, never.count())
     # Allegations stay out of the chapters: no circumstance of any is quoted.
     text = str(data["chapters"])
     for allegation in Allegation.objects.all():

@@ -146,16 +146,19 @@ def _recount(
     """Update the response's counts; return its compliance answers by path."""
     document = response.version.document
     result = validated or validate_response(document, response.answers)
-    response.answered_count = sum(1 for _path, _value in _flat(result.answers))
     response.problem_count = sum(len(m) for m in result.errors.values())
     sections = remembered(
         ("compliance_sections", response.version.pk), lambda: _compliance_sections(document)
     )
     marks: dict[str, tuple[str, str, str]] = {}
+    answered = 0
     for path, value in _flat(result.answers):
-        name = path.rsplit(".", 1)[-1]
-        if name in sections and isinstance(value, str):
-            marks[path] = (name, sections[name], value)
+        answered += 1
+        name = path.rsplit(".", 1)[-1] if "." in path else path
+        section = sections.get(name)
+        if section is not None and isinstance(value, str):
+            marks[path] = (name, section, value)
+    response.answered_count = answered
     return marks
 
 

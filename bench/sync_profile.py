@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100)
-    parser.add_argument("--batch", type=int, default=0, help="records per batch request (0: one by one)")
+    parser.add_argument(
+        "--batch", type=int, default=0, help="records per batch request (0: one by one)"
+    )
     parser.add_argument("--profile", default="", help="write cProfile stats here and print the top")
     args = parser.parse_args()
     database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/kuzet")
@@ -90,9 +92,13 @@ def main() -> None:
         path, per_body = "/api/v1/field/submissions", 1
     # Warm up (imports, caches, the connection).
     for _ in range(3):
-        warm = client.post(path, bodies[0] if False else json.dumps(
-            {"submissions": [sealed()]} if args.batch else sealed()
-        ), content_type="application/json")
+        warm = client.post(
+            path,
+            bodies[0]
+            if False
+            else json.dumps({"submissions": [sealed()]} if args.batch else sealed()),
+            content_type="application/json",
+        )
         assert warm.status_code in (200, 201), warm.content[:500]
     profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU time, not waits
     counts = []
@@ -106,7 +112,9 @@ def main() -> None:
             words = sql.split()
             kind = " ".join(words[:3] if words[0] == "INSERT" else words[:1])
             if words[0] == "SELECT":
-                kind += " " + (sql.split(" FROM ", 1)[1].split()[0] if " FROM " in sql else words[1])
+                kind += " " + (
+                    sql.split(" FROM ", 1)[1].split()[0] if " FROM " in sql else words[1]
+                )
             spent.setdefault(kind, []).append(time.perf_counter() - began)
 
     connection.execute_wrappers.append(timed)
@@ -127,7 +135,9 @@ def main() -> None:
     connection.execute_wrappers.remove(timed)
     n = len(bodies) * per_body
     for kind, times in sorted(spent.items(), key=lambda kv: -sum(kv[1])):
-        print(f"  {sum(times) / n * 1000:7.2f} ms/record  {len(times) / len(bodies):5.1f}× per request  {kind[:90]}")
+        print(
+            f"  {sum(times) / n * 1000:7.2f} ms/record  {len(times) / len(bodies):5.1f}× per request  {kind[:90]}"
+        )
     print(
         f"{n} records in {len(bodies)} requests: {elapsed / n * 1000:.2f} ms wall, "
         f"{cpu / n * 1000:.2f} ms CPU of this process per record; SQL statements per request: "
@@ -135,8 +145,11 @@ def main() -> None:
     )
     if len(bodies) and counts:
         with CaptureQueriesContext(connection) as queries:
-            client.post(path, json.dumps({"submissions": [sealed()]} if args.batch else sealed()),
-                        content_type="application/json")
+            client.post(
+                path,
+                json.dumps({"submissions": [sealed()]} if args.batch else sealed()),
+                content_type="application/json",
+            )
         for query in queries.captured_queries:
             print("  ", query["sql"][:160])
     if profiler:

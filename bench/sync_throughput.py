@@ -259,7 +259,9 @@ class Server:
         self.log.close()
 
 
-def post(port: int, token: str, body: bytes, path: str = "/api/v1/field/submissions") -> tuple[int, bytes]:
+def post(
+    port: int, token: str, body: bytes, path: str = "/api/v1/field/submissions"
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request(
         "POST",
@@ -292,7 +294,9 @@ def run(
                 status, data = post(port, token, body, "/api/v1/field/submissions/batch")
                 if status == 200:
                     bad = [r for r in json.loads(data)["results"] if r["status"] != 201]
-                    status, data = (201, b"") if not bad else (bad[0]["status"], str(bad[0]).encode())
+                    status, data = (
+                        (201, b"") if not bad else (bad[0]["status"], str(bad[0]).encode())
+                    )
             else:
                 status, data = post(port, token, body)
             mine.append(time.perf_counter() - began)
@@ -435,7 +439,8 @@ def main() -> None:
                     before = load()
                     admin = urlsplit(database)._replace(path="/postgres").geturl()
                     meter = CpuMeter(
-                        server.workers(), lambda: database_backends(admin, name)  # noqa: B023
+                        server.workers(),
+                        lambda: database_backends(admin, name),  # noqa: B023
                     )
                     elapsed, latencies = run(server.port, devices, args.batch)
                     app, db = meter.stop()
@@ -456,7 +461,11 @@ def main() -> None:
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; one record = {len(sample) / 1024:.0f} KiB sealed "
           f"({SECTIONS * (ITEMS + 5)} answers).\n")  # fmt: skip
-    per_request = f"{args.batch} records per request (batch endpoint)" if args.batch else "one record per request"
+    per_request = (
+        f"{args.batch} records per request (batch endpoint)"
+        if args.batch
+        else "one record per request"
+    )
     print(f"Sent {per_request}; p95 is the latency of a request.\n")
     print("| gunicorn workers | devices at once | records | records/s | p95 | server CPU per record | ODK Central | load before → after |")  # fmt: skip
     print("|---:|---:|---:|---:|---:|---:|---:|---|")

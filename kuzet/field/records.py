@@ -224,11 +224,13 @@ def _apply_response(*, actor: Any, visit: Visit, data: Any) -> Any:
     assert isinstance(data, ResponseData)
     version = remembered(
         ("published_version", data.version),
-        lambda: InstrumentVersion.objects.filter(
-            pk=data.version, status=InstrumentVersion.Status.PUBLISHED
-        )
-        .select_related("instrument")
-        .first(),
+        lambda: (
+            InstrumentVersion.objects.filter(
+                pk=data.version, status=InstrumentVersion.Status.PUBLISHED
+            )
+            .select_related("instrument")
+            .first()
+        ),
     )
     if version is None:
         message = _("Only a published version of an instrument can be filled.")

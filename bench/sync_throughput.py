@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -159,6 +160,42 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
+class CpuMeter:
+    """CPU time (user + system) of the gunicorn workers and the database's backends while a
+    run lasts: sampled every 0.2 s, so that a backend that ends (a connection closed) or
+    starts during the run is counted with what it used. ``app`` and ``database`` split it."""
+
+    def __init__(self, workers: list[int], backends: Callable[[], list[int]]) -> None:
+        self.workers, self.backends = workers, backends
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stopping = threading.Event()
+        self.sample(initial=True)
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def sample(self, initial: bool = False) -> None:
+        for pid in [*self.workers, *self.backends()]:
+            used = cpu_seconds([pid])
+            if initial:
+                self.first[pid] = used
+            self.first.setdefault(pid, 0.0)
+            if used or pid not in self.last:
+                self.last[pid] = used
+
+    def loop(self) -> None:
+        while not self.stopping.wait(0.2):
+            self.sample()
+
+    def stop(self) -> tuple[float, float]:
+        self.stopping.set()
+        self.thread.join()
+        self.sample()
+        used = {pid: self.last[pid] - self.first[pid] for pid in self.last}
+        app = sum(v for pid, v in used.items() if pid in self.workers)
+        return app, sum(used.values()) - app
+
+
 def database_backends(admin_url: str, name: str) -> list[int]:
     import psycopg
 
@@ -222,11 +259,13 @@ class Server:
         self.log.close()
 
 
-def post(port: int, token: str, body: bytes) -> tuple[int, bytes]:
+def post(
+    port: int, token: str, body: bytes, path: str = "/api/v1/field/submissions"
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request(
         "POST",
-        "/api/v1/field/submissions",
+        path,
         body,
         {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
@@ -236,8 +275,11 @@ def post(port: int, token: str, body: bytes) -> tuple[int, bytes]:
     return reply.status, data
 
 
-def run(port: int, devices: list[tuple[str, list[bytes]]]) -> tuple[float, list[float]]:
-    """Each device sends its bodies one after the other; all devices at once."""
+def run(
+    port: int, devices: list[tuple[str, list[bytes]]], batch: int = 0
+) -> tuple[float, list[float]]:
+    """Each device sends its bodies one after the other; all devices at once. ``batch``: each
+    body holds that many records, sent to the batch endpoint; every record must be 201."""
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
@@ -248,7 +290,15 @@ def run(port: int, devices: list[tuple[str, list[bytes]]]) -> tuple[float, list[
         start.wait()
         for body in bodies:
             began = time.perf_counter()
-            status, data = post(port, token, body)
+            if batch:
+                status, data = post(port, token, body, "/api/v1/field/submissions/batch")
+                if status == 200:
+                    bad = [r for r in json.loads(data)["results"] if r["status"] != 201]
+                    status, data = (
+                        (201, b"") if not bad else (bad[0]["status"], str(bad[0]).encode())
+                    )
+            else:
+                status, data = post(port, token, body)
             mine.append(time.perf_counter() - began)
             if status != 201:
                 failures.append(f"{status} {data[:300]!r}")
@@ -279,6 +329,11 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=480, help="records per run")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--reuse", action="store_true", help="use the database kept before")
+    parser.add_argument(
+        "--batch", type=int, default=0,
+        help="records per request, sent to the batch endpoint (0: one record per request)",
+    )  # fmt: skip
+    parser.add_argument("--devices", type=int, nargs="+", default=list(DEVICES))
     args = parser.parse_args()
     from cryptography.fernet import Fernet
 
@@ -351,10 +406,21 @@ def main() -> None:
             server.stop()
         filled = answers()
 
-        def sealed(visit: int) -> bytes:
+        def one(visit: int) -> dict[str, Any]:
             rec = record("response", visit, {"version": version, "answers": filled})
             envelope = seal_bytes(json.dumps(rec).encode(), spki=key["spki"], kid=key["kid"])
-            return json.dumps({"uuid": rec["uuid"], "envelope": envelope}).encode()
+            return {"uuid": rec["uuid"], "envelope": envelope}
+
+        def sealed(visit: int) -> bytes:
+            return json.dumps(one(visit)).encode()
+
+        def bodies(visit: int, records: int) -> list[bytes]:
+            if not args.batch:
+                return [sealed(visit) for _ in range(records)]
+            return [
+                json.dumps({"submissions": [one(visit) for _ in range(args.batch)]}).encode()
+                for _ in range(max(1, records // args.batch))
+            ]
 
         rows = []
         sample = sealed(int(tokens[0][0]))
@@ -365,24 +431,25 @@ def main() -> None:
                 for _ in range(workers * 3):
                     status, data = post(server.port, tokens[0][1], sealed(int(tokens[0][0])))
                     assert status == 201, data[:500]
-                for count in DEVICES:
+                for count in args.devices:
                     per = max(1, args.records // count)
-                    devices = [
-                        (tokens[n][1], [sealed(int(tokens[n][0])) for _ in range(per)])
-                        for n in range(count)
-                    ]
+                    if args.batch:
+                        per = max(args.batch, per - per % args.batch)
+                    devices = [(tokens[n][1], bodies(int(tokens[n][0]), per)) for n in range(count)]
                     before = load()
                     admin = urlsplit(database)._replace(path="/postgres").geturl()
-                    processes = server.workers() + database_backends(admin, name)
-                    cpu = cpu_seconds(processes)
-                    elapsed, latencies = run(server.port, devices)
-                    cpu = cpu_seconds(processes) - cpu
-                    rows.append(
-                        (workers, count, len(latencies), elapsed, latencies, before, load(), cpu)
+                    meter = CpuMeter(
+                        server.workers(),
+                        lambda: database_backends(admin, name),  # noqa: B023
                     )
+                    elapsed, latencies = run(server.port, devices, args.batch)
+                    app, db = meter.stop()
+                    n = len(latencies) * max(1, args.batch)
+                    rows.append((workers, count, n, elapsed, latencies, before, load(), app, db))
                     print(
-                        f"workers {workers}, devices {count}: "
-                        f"{len(latencies) / elapsed:.0f} records/s, p95 {p95(latencies) * 1000:.0f} ms",
+                        f"workers {workers}, devices {count}: {n / elapsed:.0f} records/s, "
+                        f"p95 {p95(latencies) * 1000:.0f} ms, CPU {(app + db) / n * 1000:.1f} "
+                        f"ms/record ({app / n * 1000:.1f} app + {db / n * 1000:.1f} database)",
                         file=sys.stderr,
                     )
             finally:
@@ -394,16 +461,22 @@ def main() -> None:
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; one record = {len(sample) / 1024:.0f} KiB sealed "
           f"({SECTIONS * (ITEMS + 5)} answers).\n")  # fmt: skip
+    per_request = (
+        f"{args.batch} records per request (batch endpoint)"
+        if args.batch
+        else "one record per request"
+    )
+    print(f"Sent {per_request}; p95 is the latency of a request.\n")
     print("| gunicorn workers | devices at once | records | records/s | p95 | server CPU per record | ODK Central | load before → after |")  # fmt: skip
     print("|---:|---:|---:|---:|---:|---:|---:|---|")
-    for workers, count, n, elapsed, latencies, before, after, cpu in rows:
+    for workers, count, n, elapsed, latencies, before, after, app, db in rows:
         print(
             f"| {workers} | {count} | {n} | {n / elapsed:.1f} | {p95(latencies) * 1000:.0f} ms "
-            f"| {cpu / n * 1000:.0f} ms | {ODK_RECORDS_PER_SECOND}/s | {before} → {after} |"
+            f"| {(app + db) / n * 1000:.1f} ms ({app / n * 1000:.1f} + {db / n * 1000:.1f}) | {ODK_RECORDS_PER_SECOND}/s | {before} → {after} |"
         )
     print(
         "\nServer CPU: user + system time of the gunicorn workers and the database backends "
-        "during the run, per record; two cores free for the server take at most "
+        "during the run, per record (application + database); two cores free for the server take at most "
         "2 s / that time records per second."
     )
 

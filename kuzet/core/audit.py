@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -86,6 +86,8 @@ class _Batch:
     tells which of them still stand."""
 
     items: list[tuple[Callable[[], None], AuditEvent | Callable[[], object]]]
+    # The ``key`` given to ``after_chained`` for a deferred write, by the write's id.
+    keys: dict[int, object] = field(default_factory=dict)
 
 
 _current_batch: ContextVar[_Batch | None] = ContextVar("kuzet_audit_batch", default=None)
@@ -142,19 +144,29 @@ def _chain(batch: _Batch) -> None:
             head.last_id, head.last_hash = event.id, event.hash
         AuditEvent.objects.bulk_create(events)
         head.save(update_fields=["last_id", "last_hash"])
+    done: set[object] = set()
     for item in items:
         if not isinstance(item, AuditEvent):
+            key = batch.keys.get(id(item))
+            if key is not None:
+                if key in done:
+                    continue  # the same write already made (the visit marked once)
+                done.add(key)
             item()
 
 
-def after_chained(write: Callable[[], object]) -> None:
+def after_chained(write: Callable[[], object], *, key: object = None) -> None:
     """Run ``write`` now, or, inside an ``audit_batch``, after the batch's events are chained
-    (under the head's lock), unless its savepoint is rolled back meanwhile."""
+    (under the head's lock), unless its savepoint is rolled back meanwhile. Writes with the
+    same ``key`` (not None) are the same write: inside a batch only the first that still
+    stands runs."""
     batch = _current_batch.get()
     if batch is None:
         write()
     else:
         batch.items.append((_marker(), write))
+        if key is not None:
+            batch.keys[id(write)] = key
 
 
 def _lock_head_unless_batched() -> None:

@@ -6,6 +6,7 @@ and never holds an interviewed person's identity (values sent are not echoed bac
 """
 
 import functools
+import json
 import uuid as uuid_module
 from collections.abc import Callable
 from datetime import datetime
@@ -43,6 +44,7 @@ from kuzet.field.records import (
     rejected_by_service,
 )
 from kuzet.field.services import (
+    MAX_BATCH,
     Envelope,
     SealedRecordError,
     SubmissionConflict,
@@ -51,6 +53,7 @@ from kuzet.field.services import (
     device_token_issue,
     receipt_of,
     submission_receive,
+    submissions_receive,
 )
 from kuzet.field.uploads import media_receipt_of
 from kuzet.people.throttle import SignInThrottled, remember_browser, sign_in_authenticate
@@ -331,6 +334,25 @@ class ReceiptOut(Schema):
     object_id: int
 
 
+class BatchIn(Schema):
+    submissions: list[SubmissionIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BatchItemOut(Schema):
+    uuid: uuid_module.UUID
+    # What the single endpoint would have answered for this record: 201, 200, 400, 403,
+    # 409, 422 (or 500); ``receipt`` for 200 and 201, ``problem`` for the others.
+    status: int
+    receipt: ReceiptOut | None = None
+    # A problem document as the single endpoint sends it (with ``hash`` on a conflict,
+    # ``references`` on a missing reference).
+    problem: dict[str, Any] | None = None
+
+
+class BatchOut(Schema):
+    results: list[BatchItemOut]
+
+
 class ServerKeyOut(Schema):
     kid: str
     spki: str
@@ -480,6 +502,56 @@ def field_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict
     )
     metrics.submission_received(created=created)
     return Status(201 if created else 200, _receipt(submission))
+
+
+@api.post("/field/submissions/batch", response={200: BatchOut, **ERRORS}, tags=["field"])
+@in_request_language
+def field_submission_batch(request: HttpRequest, payload: BatchIn) -> dict[str, Any]:
+    """Several finalized records at once (1 to 100, the body at most 5 MiB): 200 with one
+    result per record, in the order sent.
+
+    Each record is received exactly as by ``POST /field/submissions`` and stands or falls
+    alone: its ``status`` is what that endpoint would have answered (201 new, 200 the same
+    again, else a problem), with the ``receipt`` or the ``problem``. A record refused is
+    not stored, and the others are. Sending the same batch again is safe: the records
+    stored answer 200 with their receipts. Keep every record not answered 200 or 201 and
+    act on it as on the single endpoint's answer; after a lost answer or a 5xx, send the
+    whole batch again."""
+    device: DeviceToken = request.auth  # type: ignore[attr-defined]
+    items = [
+        (
+            item.uuid,
+            Envelope(
+                kid=item.envelope.kid,
+                key=item.envelope.key,
+                iv=item.envelope.iv,
+                ct=item.envelope.ct,
+            ),
+        )
+        for item in payload.submissions
+    ]
+    results = []
+    for received in submissions_receive(user=device.user, device=device, items=items):
+        if received.submission is not None:
+            metrics.submission_received(created=received.created)
+            results.append(
+                {
+                    "uuid": received.uuid,
+                    "status": 201 if received.created else 200,
+                    "receipt": _receipt(received.submission),
+                }
+            )
+        else:
+            assert received.error is not None
+            answer = api.on_exception(request, received.error)
+            results.append(
+                {
+                    "uuid": received.uuid,
+                    "status": answer.status_code,
+                    "problem": json.loads(answer.content),
+                }
+            )
+    return {"results": results}
 
 
 @api.get("/field/receipts/{uuid}", response={200: ReceiptOut, **ERRORS}, tags=["field"])

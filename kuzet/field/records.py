@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic import ValidationError as SchemaError
 
+from kuzet.core.lookups import remembered
 from kuzet.field.models import Submission
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.validation import validate_response
@@ -226,10 +227,15 @@ def _apply_interview(*, actor: Any, visit: Visit, data: Any) -> Interview:
 
 def _apply_response(*, actor: Any, visit: Visit, data: Any) -> Any:
     assert isinstance(data, ResponseData)
-    version = (
-        InstrumentVersion.objects.filter(pk=data.version, status=InstrumentVersion.Status.PUBLISHED)
-        .select_related("instrument")
-        .first()
+    version = remembered(
+        ("published_version", data.version),
+        lambda: (
+            InstrumentVersion.objects.filter(
+                pk=data.version, status=InstrumentVersion.Status.PUBLISHED
+            )
+            .select_related("instrument")
+            .first()
+        ),
     )
     if version is None:
         message = _("Only a published version of an instrument can be filled.")

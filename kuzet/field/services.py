@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 
 from kuzet.core.access import Refused, VisitAction, audit_refusal
 from kuzet.core.audit import acting_as, audit_batch
+from kuzet.core.lookups import shared_lookups
 from kuzet.core.policy import Action, can
 from kuzet.field import keys
 from kuzet.field.models import DeviceToken, Submission
@@ -32,6 +34,8 @@ from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
 
 TOKEN_PREFIX = "kzt_"  # noqa: S105  (a recognisable prefix, not a secret)
+# A token's "last used" time is written at most once a minute.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def token_hash(token: str) -> str:
@@ -78,8 +82,10 @@ def device_token_authenticate(token: str) -> DeviceToken:
     if not user.is_active or (user.get_username() in DEMO_USERNAMES and not settings.DEMO):
         raise TokenRefused("token_revoked")
     now = timezone.now()
-    DeviceToken.objects.filter(pk=device.pk).update(last_used_at=now)
-    device.last_used_at = now
+    # Kept to the minute: not one write per request of a device syncing many records.
+    if device.last_used_at is None or now - device.last_used_at >= LAST_USED_PRECISION:
+        DeviceToken.objects.filter(pk=device.pk).update(last_used_at=now)
+        device.last_used_at = now
     return device
 
 
@@ -152,15 +158,23 @@ def _existing(uuid: uuid_module.UUID, user: Any, digest: str) -> Submission | No
     return stored
 
 
-def _claim(uuid: uuid_module.UUID) -> None:
-    """Hold the record's identifier for the rest of the transaction: a second attempt of the
-    same record (a resend racing its first attempt, still committing) waits here for the
-    first to commit or roll back, then finds its receipt. SQLite needs no lock: its write
-    transactions (IMMEDIATE) already run one at a time."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+def _claim(*uuids: uuid_module.UUID) -> None:
+    """Hold the records' identifiers for the rest of the transaction: a second attempt of
+    the same record (a resend racing its first attempt, still committing) waits here for the
+    first to commit or roll back, then finds its receipt. Several are taken in one statement,
+    in the order of their keys (two batches holding the same records cannot deadlock).
+    SQLite needs no lock: its write transactions (IMMEDIATE) already run one at a time."""
+    if connection.vendor != "postgresql" or not uuids:
+        return
+    lock_keys = sorted({int.from_bytes(u.bytes[:8], signed=True) for u in uuids})
+    with connection.cursor() as cursor:
+        if len(lock_keys) == 1:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", lock_keys)
+        else:
             cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(uuid.bytes[:8], signed=True)]
+                "SELECT pg_advisory_xact_lock(k) FROM "
+                "(SELECT k FROM unnest(%s::bigint[]) AS k ORDER BY k) AS keys",
+                [lock_keys],
             )
 
 
@@ -196,7 +210,13 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _visit_for_recording(user: Any, visit_id: int) -> Visit:
-    visit = Visit.objects.filter(pk=visit_id).first()
+    # The team and the institution come along: the record's service checks them again.
+    visit = (
+        Visit.objects.filter(pk=visit_id)
+        .select_related("institution")
+        .prefetch_related("team")
+        .first()
+    )
     if visit is None:
         raise VisitClosed("access_denied")
     access = visit_access(user, visit)
@@ -237,20 +257,7 @@ def submission_receive(
                 stored = _existing(uuid, user, digest)
                 if stored is not None:
                     return stored, False
-                obj = apply_record(actor=user, visit=visit, record_type=record.type, data=data)
-                submission = Submission(
-                    uuid=uuid,
-                    user=user,
-                    device_token=device,
-                    type=record.type,
-                    visit=visit,
-                    content_hash=digest,
-                    received_at=timezone.now(),
-                    finalized_on_device_at=_aware(record.finalized_at),
-                    object_type=obj._meta.label_lower,
-                    object_id=obj.pk,
-                )
-                submission.save()
+                submission = _store(user, device, uuid, digest, visit, record, data)
         except IntegrityError:
             # The same record arrived twice at once: the other request stored it.
             stored = _existing(uuid, user, digest)
@@ -268,6 +275,136 @@ def submission_receive(
         except PermissionDenied:
             raise VisitClosed("access_denied") from None
     return submission, True
+
+
+def _store(
+    user: Any,
+    device: DeviceToken,
+    uuid: uuid_module.UUID,
+    digest: str,
+    visit: Visit,
+    record: Record,
+    data: BaseModel,
+) -> Submission:
+    obj = apply_record(actor=user, visit=visit, record_type=record.type, data=data)
+    submission = Submission(
+        uuid=uuid,
+        user=user,
+        device_token=device,
+        type=record.type,
+        visit=visit,
+        content_hash=digest,
+        received_at=timezone.now(),
+        finalized_on_device_at=_aware(record.finalized_at),
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+    )
+    submission.save()
+    return submission
+
+
+# --- Several records in one request -----------------------------------------------------
+
+# Records in one batch at most (the body is limited to DATA_UPLOAD_MAX_MEMORY_SIZE too).
+MAX_BATCH = 100
+
+
+@dataclass
+class Received:
+    """What became of one record of a batch: its submission (``created``: new, else the
+    stored one again), or the exception that refused it — the one the single endpoint
+    would have answered with."""
+
+    uuid: uuid_module.UUID
+    submission: Submission | None = None
+    created: bool = False
+    error: Exception | None = None
+
+
+def _again(stored: Submission, user: Any, digest: str) -> Received:
+    """A record received before: its receipt again, or a conflict."""
+    try:
+        if stored.user_id != user.pk:
+            raise SubmissionConflict(None)
+        if stored.content_hash != digest:
+            raise SubmissionConflict(stored.content_hash)
+    except SubmissionConflict as conflict:
+        return Received(stored.uuid, error=conflict)
+    return Received(stored.uuid, submission=stored)
+
+
+def submissions_receive(
+    *, user: Any, device: DeviceToken, items: list[tuple[uuid_module.UUID, Envelope]]
+) -> list[Received]:
+    """Receive several sealed records at once, each as ``submission_receive`` would, in the
+    order given: one result per item, in that order.
+
+    Each record stands or falls alone: one that is refused (a broken rule, a closed visit,
+    an envelope that does not open, a conflict) is left out with its reason and the others
+    are stored. The new ones are stored in one transaction, each in a savepoint of its own,
+    their audit events chained once at its end; a record may refer to one before it in the
+    same batch. A record sent twice in one batch is answered the second time as a resend.
+    """
+    results: list[Received | None] = [None] * len(items)
+    digests = [envelope.content_hash for _uuid, envelope in items]
+    stored = {s.uuid: s for s in Submission.objects.filter(uuid__in={u for u, _e in items})}
+    first: dict[uuid_module.UUID, int] = {}
+    pending: list[tuple[int, Visit, Record, BaseModel]] = []
+    visits: dict[int, Visit | Exception] = {}
+    with acting_as(user), shared_lookups():
+        for index, ((uuid, envelope), digest) in enumerate(zip(items, digests, strict=True)):
+            if uuid in first:
+                continue  # answered after the first of them
+            first[uuid] = index
+            if uuid in stored:
+                results[index] = _again(stored[uuid], user, digest)
+                continue
+            try:
+                record = _open(uuid, envelope)
+                if record.visit not in visits:
+                    try:
+                        visits[record.visit] = _visit_for_recording(user, record.visit)
+                    except VisitClosed as closed:
+                        visits[record.visit] = closed
+                visit = visits[record.visit]
+                if isinstance(visit, Exception):
+                    raise visit
+                pending.append((index, visit, record, parse_data(record)))
+            except (SealedRecordError, RecordRejected, VisitClosed) as error:
+                results[index] = Received(uuid, error=error)
+        if pending:
+            with transaction.atomic(), audit_batch():
+                _claim(*(items[index][0] for index, *_rest in pending))
+                again = {
+                    s.uuid: s
+                    for s in Submission.objects.filter(
+                        uuid__in=[items[index][0] for index, *_rest in pending]
+                    )
+                }
+                for index, visit, record, data in pending:
+                    uuid, digest = items[index][0], digests[index]
+                    if uuid in again:  # received while this batch was being opened
+                        results[index] = _again(again[uuid], user, digest)
+                        continue
+                    try:
+                        with transaction.atomic():
+                            submission = _store(user, device, uuid, digest, visit, record, data)
+                    except PermissionDenied:
+                        results[index] = Received(uuid, error=VisitClosed("access_denied"))
+                    except Exception as error:
+                        results[index] = Received(uuid, error=error)
+                    else:
+                        results[index] = Received(uuid, submission=submission, created=True)
+    for index, (uuid, _envelope) in enumerate(items):
+        if results[index] is None:  # the same record again in this batch
+            earlier = results[first[uuid]]
+            assert earlier is not None
+            results[index] = (
+                _again(earlier.submission, user, digests[index])
+                if earlier.submission is not None
+                else earlier
+            )
+    return [result for result in results if result is not None]
 
 
 def receipt_of(*, user: Any, uuid: uuid_module.UUID) -> Submission | None:

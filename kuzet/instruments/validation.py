@@ -45,12 +45,14 @@ def validate_response(document: dict[str, Any], answers: Any) -> Validated:
     }
     known: set[str] = set()
     kept = result.answers
+    # One context for the whole form: it reads ``kept`` as it grows (a frozen view of it).
+    root = Context(kept)
     for section in document["sections"]:
         known.add(section["name"])
-        section_shown = holds(section.get("relevant"), Context(kept))
+        section_shown = holds(section.get("relevant"), root)
         for item in section["items"]:
             known.add(item["name"])
-            shown = section_shown and holds(item.get("relevant"), Context(kept))
+            shown = section_shown and holds(item.get("relevant"), root)
             if item["kind"] == "repeat":
                 known.update(q["name"] for q in item["items"])
                 _repeat(item, answers.get(item["name"]), shown, kept, lists, result)
@@ -59,7 +61,7 @@ def validate_response(document: dict[str, Any], answers: Any) -> Validated:
                     item,
                     answers.get(item["name"]),
                     item["name"],
-                    Context(kept),
+                    root,
                     lists,
                     result,
                     kept,

@@ -388,6 +388,8 @@ def test_the_package_is_read_with_a_bounded_number_of_queries(
         send_and_close(earlier, secretariat)  # its recommendation open, to be verified
 
     add_visit(1)
+    # The token's last use is written on its first request (then at most once a minute).
+    assert device.get("/field/package").status_code == 200
     with CaptureQueriesContext(connection) as few:
         assert device.get("/field/package").status_code == 200
     for day in range(2, 6):
@@ -411,8 +413,11 @@ def test_the_openapi_document_lists_every_endpoint(client: Client) -> None:
         f"{API}/auth/device-token",
         f"{API}/field/package",
         f"{API}/field/submissions",
+        f"{API}/field/submissions/batch",
         f"{API}/field/receipts/{{uuid}}",
     }
+    batch = document["paths"][f"{API}/field/submissions/batch"]["post"]
+    assert set(batch["responses"]) >= {"200", "401", "422"}
     assert "post" in document["paths"][f"{API}/field/submissions"]
     schemes = document["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())

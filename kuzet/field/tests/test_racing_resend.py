@@ -119,6 +119,51 @@ def test_a_resend_racing_its_first_attempt_gets_the_receipt_and_records_at_once_
     # One test only: a test with committed data empties every table when it ends, the
     # migrations' rows included, so a second such test would find no regions.
     _many_at_once(visit, device)
+    _a_batch_racing_its_resend(visit, device)
+
+
+def _a_batch_racing_its_resend(visit: Visit, device: Device) -> None:
+    """The same batch sent twice at once (its answer lost while it was still committing):
+    the second waits for the first's claim on its records and answers each like a resend."""
+    records = [interview_record(visit, code=f"B-{i}") for i in range(3)]
+    body = {"submissions": [{"uuid": r["uuid"], "envelope": device.seal(r)} for r in records]}
+    replies: dict[str, Any] = {}
+
+    def attempt(name: str) -> None:
+        try:
+            replies[name] = Device(token=device.token).post("/field/submissions/batch", body)
+        finally:
+            connections.close_all()
+
+    before = Submission.objects.count()
+    first = threading.Thread(target=attempt, args=("first",))
+    second = threading.Thread(target=attempt, args=("second",))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Submission._meta.db_table} IN EXCLUSIVE MODE")
+        first.start()
+        _wait_until(
+            lambda: _waiting_backends() >= 1 or "first" in replies,
+            "the first batch waits to store its records",
+        )
+        assert "first" not in replies, replies["first"].content
+        second.start()
+        _wait_until(
+            lambda: _waiting_backends() >= 2 or "second" in replies,
+            "the second batch waits behind the first",
+        )
+    first.join(60)
+    second.join(60)
+
+    assert replies["first"].status_code == 200, replies["first"].content
+    assert replies["second"].status_code == 200, replies["second"].content
+    one, other = replies["first"].json()["results"], replies["second"].json()["results"]
+    assert [r["status"] for r in one] == [201, 201, 201], one
+    assert [r["status"] for r in other] == [200, 200, 200], other
+    assert [r["receipt"] for r in other] == [r["receipt"] for r in one]
+    assert Submission.objects.count() == before + 3
+    checked, problems = verify_chain()
+    assert problems == [] and checked == AuditHead.objects.get().last_id
 
 
 def _many_at_once(visit: Visit, device: Device) -> None:

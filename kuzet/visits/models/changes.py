@@ -34,5 +34,6 @@ class VisitChange(models.Model):
                 update_conflicts=True,
                 unique_fields=["visit_id"],
                 update_fields=["token"],
-            )
+            ),
+            key=("visits.visitchange", visit_id),
         )

@@ -9,16 +9,18 @@ Every save names the revision it was based on; a save based on an older revision
 refused (``StaleResponse``) instead of overwriting what a colleague saved in between.
 """
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kuzet.core.lookups import remembered
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import MEDIA_TYPES, labels_of, path_label, walk
 from kuzet.instruments.validation import Validated, validate_response
@@ -109,8 +111,11 @@ def _check_start(actor: Any, response: Response) -> None:
 
 def version_applies(version: InstrumentVersion, visit: Visit) -> bool:
     """Whether ``version``'s instrument is meant for the type of the visited institution."""
-    type_ids = [visit.institution.type_id]
-    return InstrumentVersion.objects.for_types(type_ids).filter(pk=version.pk).exists()
+    type_id = visit.institution.type_id
+    return remembered(
+        ("version_applies", version.pk, type_id),
+        lambda: InstrumentVersion.objects.for_types([type_id]).filter(pk=version.pk).exists(),
+    )
 
 
 @transaction.atomic
@@ -141,8 +146,24 @@ def _recount(
     """Update the response's counts; return its compliance answers by path."""
     document = response.version.document
     result = validated or validate_response(document, response.answers)
-    response.answered_count = sum(1 for _path, _value in _flat(result.answers))
     response.problem_count = sum(len(m) for m in result.errors.values())
+    sections = remembered(
+        ("compliance_sections", response.version.pk), lambda: _compliance_sections(document)
+    )
+    marks: dict[str, tuple[str, str, str]] = {}
+    answered = 0
+    for path, value in _flat(result.answers):
+        answered += 1
+        name = path.rsplit(".", 1)[-1] if "." in path else path
+        section = sections.get(name)
+        if section is not None and isinstance(value, str):
+            marks[path] = (name, section, value)
+    response.answered_count = answered
+    return marks
+
+
+def _compliance_sections(document: dict[str, Any]) -> dict[str, str]:
+    """The section of every compliance question, by the question's name."""
     sections: dict[str, str] = {}
     section = ""
     for node in walk(document):
@@ -150,12 +171,7 @@ def _recount(
             sections[node.item["name"]] = section
         elif "kind" not in node.item:
             section = node.item["name"]
-    marks: dict[str, tuple[str, str, str]] = {}
-    for path, value in _flat(result.answers):
-        name = path.rsplit(".", 1)[-1]
-        if name in sections and isinstance(value, str):
-            marks[path] = (name, sections[name], value)
-    return marks
+    return sections
 
 
 def _flat(answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -174,7 +190,9 @@ def _store_marks(
 ) -> bool:
     """Make the response's ComplianceMark rows say what ``marks`` says (links kept); returns
     whether any row changed. ``new``: the response was just created (it has no rows yet)."""
-    existing = {} if new else {m.path: m for m in response.marks.all()}
+    if new:
+        return _insert_marks(response.pk, marks)
+    existing = {m.path: m for m in response.marks.all()}
     changed = False
     for path, mark in existing.items():
         if path not in marks:
@@ -190,6 +208,31 @@ def _store_marks(
         if path not in existing
     )
     return changed or bool(created)
+
+
+def _insert_marks(response_id: int, marks: dict[str, tuple[str, str, str]]) -> bool:
+    """Insert the marks of a response that has none yet in one statement, without a model
+    instance per row (a checklist has hundreds): on PostgreSQL one ``INSERT … SELECT`` from
+    a JSON array of the rows (encoded in C: quoting five arrays of strings cost more),
+    elsewhere one ``executemany``. Returns whether any was made."""
+    if not marks:
+        return False
+    table = connection.ops.quote_name(ComplianceMark._meta.db_table)
+    columns = '"response_id", "path", "question", "section", "value"'
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            rows = json.dumps([[path, *mark] for path, mark in marks.items()], ensure_ascii=False)
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608
+                "SELECT %s, m->>0, m->>1, m->>2, m->>3 FROM json_array_elements(%s::json) AS m",
+                [response_id, rows],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
+                [(response_id, path, q, s, v) for path, (q, s, v) in marks.items()],
+            )
+    return True
 
 
 def answers_from_form(document: dict[str, Any], data: QueryDict) -> dict[str, Any]:

@@ -54,6 +54,9 @@ export const api = {
   package: (token, etag, language) =>
     call("GET", "/field/package", { token, language, roomFactor: 3, headers: etag ? { "If-None-Match": etag } : {} }),
   submit: (token, body, language) => call("POST", "/field/submissions", { token, body, language }),
+  // Several records in one request: one result per record (docs/field-api.md).
+  submitBatch: (token, submissions, language) =>
+    call("POST", "/field/submissions/batch", { token, body: { submissions }, language }),
   receipt: (token, uuid, language) => call("GET", `/field/receipts/${encodeURIComponent(uuid)}`, { token, language }),
   // A finished media item answers at the records' receipt endpoint (docs/field-api.md).
   mediaReceipt: (token, uuid, language) => call("GET", `/field/receipts/${encodeURIComponent(uuid)}`, { token, language }),

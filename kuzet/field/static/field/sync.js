@@ -50,12 +50,13 @@ export async function sendOutbox(token, progress = () => {}) {
   // Several passes: a record that waits for another one is tried again after it.
   for (let pass = 0; pass < SEND_ORDER.length && pending.length; pass += 1) {
     const again = [];
-    for (const item of pending) {
-      const outcome = await sendOne(token, item);
-      if (outcome === "waiting") { again.push(item); continue; }
-      summary[outcome] += 1;
-      done += 1;
-      progress(done, items.length);
+    for (const chunk of chunks(pending)) {
+      for (const [item, outcome] of await sendChunk(token, chunk)) {
+        if (outcome === "waiting") { again.push(item); continue; }
+        summary[outcome] += 1;
+        done += 1;
+        progress(done, items.length);
+      }
     }
     if (again.length === pending.length) { summary.waiting = again.length; break; }
     pending = again;
@@ -63,8 +64,60 @@ export async function sendOutbox(token, progress = () => {}) {
   return summary;
 }
 
+// Records go several to a request (the batch endpoint) when there are several: at most
+// BATCH_RECORDS, and a request body of at most BATCH_CHARS (the server takes 5 MiB).
+const BATCH_RECORDS = 20;
+const BATCH_CHARS = 4 * 1024 * 1024;
+
+function chunks(items) {
+  const out = [];
+  let chunk = [];
+  let size = 0;
+  for (const item of items) {
+    const length = JSON.stringify(item.envelope).length + 100;
+    if (chunk.length && (chunk.length === BATCH_RECORDS || size + length > BATCH_CHARS)) {
+      out.push(chunk);
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(item);
+    size += length;
+  }
+  if (chunk.length) out.push(chunk);
+  return out;
+}
+
+/** [item, outcome] for every item of ``chunk``: one request for several, else one each. */
+async function sendChunk(token, chunk) {
+  if (chunk.length > 1) {
+    const reply = await api.submitBatch(
+      token, chunk.map((item) => ({ uuid: item.uuid, envelope: item.envelope })), language,
+    );
+    if (reply.status === 401) throw new TokenRefused(problemOf(reply).message);
+    const results = reply.status === 200 ? reply.data?.results : null;
+    if (Array.isArray(results) && results.length === chunk.length) {
+      const out = [];
+      for (const [index, item] of chunk.entries()) {
+        const result = results[index];
+        const answer = { status: result.status, data: result.receipt || result.problem || null };
+        out.push([item, await settle(token, item, answer)]);
+      }
+      return out;
+    }
+    // Any other answer (a server without the batch endpoint, a 5xx): one by one.
+  }
+  const out = [];
+  for (const item of chunk) out.push([item, await sendOne(token, item)]);
+  return out;
+}
+
 async function sendOne(token, item) {
   const reply = await api.submit(token, { uuid: item.uuid, envelope: item.envelope }, language);
+  return settle(token, item, reply);
+}
+
+/** What the server's answer for one record means for its copy on the device. */
+async function settle(token, item, reply) {
   if (reply.status === 401) throw new TokenRefused(problemOf(reply).message);
   if (reply.status === 201 || reply.status === 200) {
     const receipt = await api.receipt(token, item.uuid, language);

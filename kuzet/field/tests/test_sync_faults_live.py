@@ -13,6 +13,8 @@ bytes again, unchanged, until it gets a receipt (201, or 200 for a resend). Seed
 bounded in cuts, kills and time; the seed is printed, and ``KUZET_FAULT_SEED`` replays it.
 """
 
+import base64
+import hashlib
 import http.client
 import json
 import os
@@ -22,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,6 +107,33 @@ def _finding(title: str) -> dict[str, Any]:
     }
 
 
+def _kill_meanwhile(
+    server: Gunicorn, threads: list[threading.Thread], rng: random.Random, worker_kills: int,
+    server_kills: int, deadline: float,
+) -> Counter[str]:  # fmt: skip
+    """Start ``threads``, SIGKILL gunicorn workers and the whole server (then start it
+    again) at seeded moments while they run, in a seeded order; wait for the threads."""
+    kills: Counter[str] = Counter()
+    for thread in threads:
+        thread.start()
+    plan = ["worker"] * worker_kills + ["server"] * server_kills
+    rng.shuffle(plan)
+    for what in plan:
+        time.sleep(rng.uniform(0.3, 1.5))
+        if not any(thread.is_alive() for thread in threads):
+            break
+        if what == "worker":
+            kills["worker"] += server.kill_worker(rng)
+        else:
+            server.kill()
+            kills["server"] += 1
+            time.sleep(rng.uniform(0.0, 0.5))  # the clients meet a closed port
+            server.start()
+    for thread in threads:
+        thread.join(timeout=max(1.0, deadline - time.monotonic() + 5))
+    return kills
+
+
 class Tablet:
     """Records sealed once and stored as the bytes of their request, sent through the
     proxy until each has a receipt."""
@@ -168,48 +198,43 @@ class Tablet:
             self.failure = f"{type(exc).__name__}: {exc}"
 
 
-def test_records_synced_through_cuts_and_server_kills_arrive_once_with_equal_hashes(
-    server: Gunicorn,
-) -> None:
-    seed = int(os.environ.get("KUZET_FAULT_SEED", "") or random.randrange(1_000_000))
-    rng = random.Random(seed)
-    tablets = []
+def _seed() -> int:
+    return int(os.environ.get("KUZET_FAULT_SEED", "") or random.randrange(1_000_000))
+
+
+@pytest.fixture(scope="module")
+def signed_in(server: Gunicorn) -> list[tuple[str, int, dict[str, str]]]:
+    """For each tablet: its device token, a visit it may record on, the server's key."""
     issued = manage(server.env, "shell", "-c", TOKENS, KUZET_DEVICES=str(DEVICES))
     tokens = [line.split()[1] for line in issued.splitlines() if line.startswith("TOKEN ")]
     assert len(tokens) == DEVICES, issued
-    for n, token in enumerate(tokens):
+    devices = []
+    for token in tokens:
         status, answer = _call(server.port, "GET", "/api/v1/field/package", token=token)
         assert status == 200, answer[:500]
         package = json.loads(answer)
         visit = next(v["id"] for v in package["visits"] if v["can_record"])
-        tablets.append(Tablet(f"T{n}", token, visit, package["server_key"]))
+        devices.append((token, visit, package["server_key"]))
+    return devices
+
+
+def test_records_synced_through_cuts_and_server_kills_arrive_once_with_equal_hashes(
+    server: Gunicorn, signed_in: list[tuple[str, int, dict[str, str]]]
+) -> None:
+    seed = _seed()
+    rng = random.Random(seed)
+    tablets = [
+        Tablet(f"T{n}", token, visit, key) for n, (token, visit, key) in enumerate(signed_in)
+    ]
 
     proxy = CuttingProxy(server.port, seed, max_cuts=MAX_CUTS, rate=0.4)
-    kills: Counter[str] = Counter()
     started = time.monotonic()
     deadline = started + DEADLINE
     threads = [
         threading.Thread(target=tablet.sync, args=(proxy.port, deadline)) for tablet in tablets
     ]
     try:
-        for thread in threads:
-            thread.start()
-        # Kills at seeded moments while the tablets sync, in a seeded order.
-        plan = ["worker"] * WORKER_KILLS + ["server"] * SERVER_KILLS
-        rng.shuffle(plan)
-        for what in plan:
-            time.sleep(rng.uniform(0.3, 1.5))
-            if not any(thread.is_alive() for thread in threads):
-                break
-            if what == "worker":
-                kills["worker"] += server.kill_worker(rng)
-            else:
-                server.kill()
-                kills["server"] += 1
-                time.sleep(rng.uniform(0.0, 0.5))  # the tablets meet a closed port
-                server.start()
-        for thread in threads:
-            thread.join(timeout=max(1.0, deadline - time.monotonic() + 5))
+        kills = _kill_meanwhile(server, threads, rng, WORKER_KILLS, SERVER_KILLS, deadline)
     finally:
         proxy.close()
     duration = time.monotonic() - started
@@ -293,3 +318,127 @@ print(json.dumps({
     "titles": list(Finding.objects.filter(title__startswith="Находка T").values_list("title", flat=True)),
 }))
 """
+
+
+def _tus(port: int, method: str, path: str, headers: dict[str, str],
+         body: bytes = b"") -> tuple[int, dict[str, str]]:  # fmt: skip
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(method, path, body=body or None, headers=headers)
+        reply = connection.getresponse()
+        reply.read()
+        return reply.status, {k.lower(): v for k, v in reply.getheaders()}
+    finally:
+        connection.close()
+
+
+class Recorder:
+    """A tablet uploading one recording with tus as docs/field-api.md says, retrying on
+    every failure (no answer, a cut answer, any status): creation, HEAD for the offset, a
+    chunk with its SHA-1 from there — until HEAD says the item is evidence."""
+
+    def __init__(self, token: str, visit: int, data: bytes, piece: int) -> None:
+        self.token, self.visit, self.data, self.piece = token, visit, data, piece
+        self.media_uuid = str(uuid.uuid4())
+        self.requests = 0
+        self.failure = ""
+
+    def upload(self, port: int, deadline: float) -> None:
+        try:
+            self._upload(port, deadline)
+        except BaseException as exc:
+            self.failure = f"{type(exc).__name__}: {exc}"
+
+    def _upload(self, port: int, deadline: float) -> None:
+        auth = {
+            "Authorization": f"Bearer {self.token}",
+            "Tus-Resumable": "1.0.0",
+            "Connection": "close",
+        }
+        meta = {
+            "media_uuid": self.media_uuid,
+            "visit": str(self.visit),
+            "kind": "video",
+            "sha256": hashlib.sha256(self.data).hexdigest(),
+        }
+        encoded = ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in meta.items())
+        location = ""
+        while True:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.media_uuid}: not uploaded in time")
+            self.requests += 1
+            try:
+                if not location:
+                    status, headers = _tus(port, "POST", UPLOADS, {
+                        **auth, "Upload-Length": str(len(self.data)), "Upload-Metadata": encoded,
+                    })  # fmt: skip
+                    if status == 201 and "location" in headers:
+                        location = headers["location"]
+                    elif status < 500:
+                        raise AssertionError(f"creation answered {status}")
+                    continue
+                # An answer cut between two header lines parses as a shorter answer: a
+                # header it lacks means the answer did not arrive whole — ask again.
+                status, headers = _tus(port, "HEAD", location, auth)
+                if status != 200 or "upload-offset" not in headers:
+                    continue
+                offset = int(headers["upload-offset"])
+                if offset == len(self.data):
+                    if "kuzet-media" in headers:
+                        assert headers["kuzet-media"] == self.media_uuid
+                        return
+                    continue
+                piece = self.data[offset : offset + self.piece]
+                digest = base64.b64encode(hashlib.sha1(piece).digest()).decode()  # noqa: S324
+                _tus(port, "PATCH", location, {
+                    **auth, "Upload-Offset": str(offset), "Upload-Checksum": f"sha1 {digest}",
+                    "Content-Type": "application/offset+octet-stream",
+                }, piece)  # fmt: skip
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.1)  # cut, or the server is down: ask where the upload stands
+
+
+UPLOADS = "/api/v1/uploads/"
+
+
+def test_uploads_through_cuts_and_server_kills_lose_and_duplicate_nothing(
+    server: Gunicorn, signed_in: list[tuple[str, int, dict[str, str]]]
+) -> None:
+    seed = _seed()
+    rng = random.Random(seed)
+    recorders = [
+        Recorder(
+            token, visit, b"\x1a\x45\xdf\xa3" + rng.randbytes(rng.randint(1, 2) << 20), 256 << 10
+        )
+        for token, visit, _key in signed_in
+    ]
+    proxy = CuttingProxy(server.port, seed, max_cuts=MAX_CUTS, rate=0.3)
+    started = time.monotonic()
+    deadline = started + DEADLINE
+    threads = [threading.Thread(target=r.upload, args=(proxy.port, deadline)) for r in recorders]
+    try:
+        kills = _kill_meanwhile(server, threads, rng, WORKER_KILLS, SERVER_KILLS, deadline)
+    finally:
+        proxy.close()
+    summary = (
+        f"seed {seed}: {len(recorders)} uploads of {sum(len(r.data) for r in recorders)} bytes, "
+        f"{sum(r.requests for r in recorders)} requests in {time.monotonic() - started:.1f} s; "
+        f"cuts {dict(proxy.cuts)}; kills {dict(kills)}"
+    )
+    print(summary)
+    assert not [r.failure for r in recorders if r.failure], (
+        f"{summary}: {[r.failure for r in recorders]}"
+    )
+    assert sum(proxy.cuts.values()) > 0 and kills["server"] > 0, summary
+    media_root = Path(server.env["KUZET_VAR_DIR"]) / "media"
+    for recorder in recorders:
+        status, answer = _call(
+            server.port, "GET", f"/api/v1/field/receipts/{recorder.media_uuid}",
+            token=recorder.token,
+        )  # fmt: skip
+        assert status == 200, summary
+        assert json.loads(answer)["hash"] == hashlib.sha256(recorder.data).hexdigest(), summary
+        stored = list((media_root / "evidence").rglob(f"{recorder.media_uuid}*"))
+        assert [path.read_bytes() == recorder.data for path in stored] == [True], summary
+        assert not (media_root / "uploads" / recorder.media_uuid).exists(), summary
+    manage(server.env, "verify_audit")

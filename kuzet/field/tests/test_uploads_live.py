@@ -11,7 +11,6 @@ test database (so the suite's two database runs both cover the restart).
 """
 
 import base64
-import contextlib
 import hashlib
 import http.client
 import io
@@ -21,12 +20,10 @@ import random
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +34,7 @@ from tusclient.client import TusClient
 from tusclient.uploader import Uploader
 
 from kuzet.core.tests.browser import ROOT, _free_port
+from kuzet.field.tests.live import CuttingProxy
 from kuzet.people.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.slow  # a server process of its own, restarted twice; a cutting proxy
@@ -311,85 +309,6 @@ def test_another_device_user_cannot_continue_the_upload(
     )
     with pytest.raises(Exception, match="404"):
         stranger.uploader(file_stream=io.BytesIO(data), url=upload.url)
-
-
-class CuttingProxy:
-    """A TCP proxy in front of the server that cuts some connections: before the request
-    reaches the server, in the middle of its body, after the server has answered (the
-    answer never arrives), or in the middle of the answer. Seeded, and bounded in cuts."""
-
-    FATES = ("pass", "before", "mid_request", "after", "mid_answer")
-
-    def __init__(self, port: int, seed: int, max_cuts: int) -> None:
-        self.target = ("127.0.0.1", port)
-        self.random = random.Random(seed)
-        self.max_cuts = max_cuts
-        self.cuts: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.2)
-        self.port = self.listener.getsockname()[1]
-        self.running = True
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.running = False
-        self.thread.join(timeout=5)
-        self.listener.close()
-
-    def _fate(self) -> str:
-        with self.lock:
-            fate = self.random.choice(self.FATES) if self.random.random() < 0.5 else "pass"
-            if fate != "pass" and sum(self.cuts.values()) >= self.max_cuts:
-                fate = "pass"
-            self.cuts[fate] += fate != "pass"
-            return fate
-
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                client, _address = self.listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._relay, args=(client, self._fate()), daemon=True).start()
-
-    def _relay(self, client: socket.socket, fate: str) -> None:
-        upstream: socket.socket | None = None
-        try:
-            if fate == "before":
-                client.recv(65536)
-                return
-            upstream = socket.create_connection(self.target, timeout=30)
-            if fate == "mid_request":
-                first = client.recv(65536)
-                upstream.sendall(first[: len(first) // 2])
-                return
-            threading.Thread(target=self._forward, args=(client, upstream), daemon=True).start()
-            answer = upstream.recv(65536)
-            if fate == "after" or not answer:
-                return
-            if fate == "mid_answer":
-                client.sendall(answer[: max(1, len(answer) // 2)])
-                return
-            while answer:
-                client.sendall(answer)
-                answer = upstream.recv(65536)
-        except OSError:
-            pass
-        finally:
-            # shutdown, not only close: it wakes the pump blocked reading the other side.
-            for end in (client, upstream):
-                if end is not None:
-                    with contextlib.suppress(OSError):
-                        end.shutdown(socket.SHUT_RDWR)
-                    end.close()
-
-    @staticmethod
-    def _forward(source: socket.socket, target: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                target.sendall(data)
 
 
 def _through(port: int, method: str, path: str, headers: dict[str, str],

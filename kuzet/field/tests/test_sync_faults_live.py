@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,17 +109,23 @@ def _finding(title: str) -> dict[str, Any]:
 
 def _kill_meanwhile(
     server: Gunicorn, threads: list[threading.Thread], rng: random.Random, worker_kills: int,
-    server_kills: int, deadline: float,
+    server_kills: int, deadline: float, progress: Callable[[], float],
 ) -> Counter[str]:  # fmt: skip
     """Start ``threads``, SIGKILL gunicorn workers and the whole server (then start it
-    again) at seeded moments while they run, in a seeded order; wait for the threads."""
+    again) in a seeded order while they run; wait for the threads. Each kill comes when the
+    clients' ``progress`` (0 to 1) passes a seeded point between 0.1 and 0.8, so that the
+    kills fall during the sync however fast the machine is."""
     kills: Counter[str] = Counter()
     for thread in threads:
         thread.start()
     plan = ["worker"] * worker_kills + ["server"] * server_kills
     rng.shuffle(plan)
-    for what in plan:
-        time.sleep(rng.uniform(0.3, 1.5))
+    points = sorted(rng.uniform(0.1, 0.8) for _ in plan)
+    for what, point in zip(plan, points, strict=True):
+        while progress() < point and time.monotonic() < deadline:
+            if not any(thread.is_alive() for thread in threads):
+                break
+            time.sleep(0.005)
         if not any(thread.is_alive() for thread in threads):
             break
         if what == "worker":
@@ -234,7 +240,10 @@ def test_records_synced_through_cuts_and_server_kills_arrive_once_with_equal_has
         threading.Thread(target=tablet.sync, args=(proxy.port, deadline)) for tablet in tablets
     ]
     try:
-        kills = _kill_meanwhile(server, threads, rng, WORKER_KILLS, SERVER_KILLS, deadline)
+        kills = _kill_meanwhile(
+            server, threads, rng, WORKER_KILLS, SERVER_KILLS, deadline,
+            lambda: sum(len(t.receipts) for t in tablets) / (DEVICES * RECORDS_PER_DEVICE),
+        )  # fmt: skip
     finally:
         proxy.close()
     duration = time.monotonic() - started
@@ -340,6 +349,7 @@ class Recorder:
     def __init__(self, token: str, visit: int, data: bytes, piece: int) -> None:
         self.token, self.visit, self.data, self.piece = token, visit, data, piece
         self.media_uuid = str(uuid.uuid4())
+        self.offset = 0  # what the server last said it holds (HEAD)
         self.requests = 0
         self.failure = ""
 
@@ -382,7 +392,7 @@ class Recorder:
                 status, headers = _tus(port, "HEAD", location, auth)
                 if status != 200 or "upload-offset" not in headers:
                     continue
-                offset = int(headers["upload-offset"])
+                offset = self.offset = int(headers["upload-offset"])
                 if offset == len(self.data):
                     if "kuzet-media" in headers:
                         assert headers["kuzet-media"] == self.media_uuid
@@ -417,7 +427,11 @@ def test_uploads_through_cuts_and_server_kills_lose_and_duplicate_nothing(
     deadline = started + DEADLINE
     threads = [threading.Thread(target=r.upload, args=(proxy.port, deadline)) for r in recorders]
     try:
-        kills = _kill_meanwhile(server, threads, rng, WORKER_KILLS, SERVER_KILLS, deadline)
+        total = sum(len(r.data) for r in recorders)
+        kills = _kill_meanwhile(
+            server, threads, rng, WORKER_KILLS, SERVER_KILLS, deadline,
+            lambda: sum(r.offset for r in recorders) / total,
+        )  # fmt: skip
     finally:
         proxy.close()
     summary = (

@@ -23,12 +23,16 @@ def test_every_library_instrument_previews_in_russian_and_kazakh(
     assert len(links) >= 7
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for link in links:
+        code = link.rstrip("/").split("/")[-2]
+        # The participants' onboarding test (kind "test") is five questions without sections;
+        # the checklists are long and sectioned.
+        is_test = code == "onboarding-test"
         titles = {}
         for language in ("ru", "kk"):
             page.goto(f"{link}?lang={language}")
             titles[language] = page.inner_text("h1")
-            assert page.locator(".question").count() >= 60, link
-            assert page.locator("fieldset.section legend").count() >= 3
+            assert page.locator(".question").count() >= (5 if is_test else 60), link
+            if not is_test:
+                assert page.locator("fieldset.section legend").count() >= 3
         assert titles["ru"] != titles["kk"], link
-        code = link.rstrip("/").split("/")[-2]
         page.screenshot(path=str(SCREENSHOTS / f"instrument-{code}-kk.png"))

@@ -231,7 +231,7 @@ def test_the_migration_keeps_the_passes_of_the_first_test(
     import importlib
 
     migration = importlib.import_module(
-        "kuzet.membership.migrations.0003_onboarding_test_and_photo"
+        "kuzet.membership.migrations.0004_onboarding_test_and_photo"
     )
     passed_at = timezone.now().replace(microsecond=0)
     Participation.objects.update(

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kuzet.core.policy import Role
 from kuzet.core.tests.browser import browser_page, demo_server  # noqa: F401  (shared fixtures)
+from kuzet.core.tests.committing import flushable_audit_trail  # noqa: F401  (shared fixture)
 from kuzet.field.services import device_token_issue
 from kuzet.field.tests.device import Device
 from kuzet.instruments.models import InstrumentVersion

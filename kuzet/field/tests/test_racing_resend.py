@@ -12,16 +12,15 @@ events, chained at the end of each transaction (``audit_batch``), form one unbro
 """
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
-from django.db.models.signals import post_migrate
 
 from kuzet.core.audit import verify_chain
 from kuzet.core.models import AuditHead
+from kuzet.core.tests.committing import wait_until, waiting_backends
 from kuzet.field.models import Submission
 from kuzet.field.tests.device import Device, interview_record
 from kuzet.people.models import User
@@ -33,44 +32,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="two writers at once need PostgreSQL"
     ),
 ]
-
-
-def _restore_head(**kwargs: Any) -> None:
-    AuditHead.objects.get_or_create(pk=1)
-
-
-@pytest.fixture
-def flushable_audit_trail(transactional_db: None) -> Iterator[None]:
-    """A test with committed data ends with a flush (TRUNCATE) of every table, which the
-    audit trail's append-only trigger refuses: the flush runs with triggers off on its own
-    connection (closed after it), and the chain's head row, created by a migration, is put
-    back by the flush's post_migrate signal. pytest-django runs such tests after all the
-    others, so no test sees the trail emptied."""
-    post_migrate.connect(_restore_head, dispatch_uid="field-racing-resend-head")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-
-
-def _waiting_backends() -> int:
-    with connection.cursor() as cursor:
-        # Inside a transaction the activity view is a snapshot unless cleared.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock' "
-            "AND pid <> pg_backend_pid()"
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-def _wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.02)
 
 
 @pytest.mark.usefixtures("flushable_audit_trail")
@@ -94,16 +55,16 @@ def test_a_resend_racing_its_first_attempt_gets_the_receipt_and_records_at_once_
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Submission._meta.db_table} IN EXCLUSIVE MODE")
         first.start()
-        _wait_until(
-            lambda: _waiting_backends() >= 1 or "first" in replies,
+        wait_until(
+            lambda: waiting_backends() >= 1 or "first" in replies,
             "the first attempt waits to commit",
         )
         assert "first" not in replies, replies["first"].content
         second.start()
         # The second attempt has opened the envelope and waits too (behind the first's
         # locks), or has already answered.
-        _wait_until(
-            lambda: _waiting_backends() >= 2 or "second" in replies,
+        wait_until(
+            lambda: waiting_backends() >= 2 or "second" in replies,
             "the second attempt waits behind the first",
         )
     first.join(60)
@@ -142,14 +103,14 @@ def _a_batch_racing_its_resend(visit: Visit, device: Device) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {Submission._meta.db_table} IN EXCLUSIVE MODE")
         first.start()
-        _wait_until(
-            lambda: _waiting_backends() >= 1 or "first" in replies,
+        wait_until(
+            lambda: waiting_backends() >= 1 or "first" in replies,
             "the first batch waits to store its records",
         )
         assert "first" not in replies, replies["first"].content
         second.start()
-        _wait_until(
-            lambda: _waiting_backends() >= 2 or "second" in replies,
+        wait_until(
+            lambda: waiting_backends() >= 2 or "second" in replies,
             "the second batch waits behind the first",
         )
     first.join(60)

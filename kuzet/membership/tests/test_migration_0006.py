@@ -2,35 +2,14 @@
 linked to the meeting of its date (when there is exactly one), with its votes; otherwise
 left as it was."""
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models.signals import post_migrate
 from django.utils import timezone
 
-from kuzet.core.models import AuditHead
-
 BEFORE = [("membership", "0004_onboarding_test_and_photo")]
-
-
-def _restore_head(**kwargs: Any) -> None:
-    AuditHead.objects.get_or_create(pk=1)
-
-
-@pytest.fixture
-def flushable_audit_trail(transactional_db: None) -> Iterator[None]:
-    """As in field/tests/test_racing_resend.py: the flush that ends a test with committed
-    data truncates the audit trail, which its append-only trigger refuses on PostgreSQL;
-    the flush runs with triggers off, and the chain's head row is put back after it."""
-    post_migrate.connect(_restore_head, dispatch_uid="membership-migration-head")
-    yield
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = replica")
 
 
 @pytest.mark.slow

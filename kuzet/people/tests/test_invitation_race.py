@@ -8,17 +8,15 @@ used. PostgreSQL only: SQLite runs one writer at a time, so the two cannot inter
 """
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
-from django.db.models.signals import post_migrate
 
 from kuzet.conftest import PASSWORD
-from kuzet.core.models import AuditHead
 from kuzet.core.policy import Role
+from kuzet.core.tests.committing import wait_until, waiting_backends
 from kuzet.people.invitations import (
     PURPOSES,
     InvitationRefused,
@@ -35,21 +33,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="two writers at once need PostgreSQL"
     ),
 ]
-
-
-def _restore_head(**kwargs: Any) -> None:
-    AuditHead.objects.get_or_create(pk=1)
-
-
-@pytest.fixture
-def flushable_audit_trail(transactional_db: None) -> Iterator[None]:
-    """As in field/tests/test_racing_resend.py: the flush after a test with committed data
-    runs with the audit trail's append-only trigger off, and the chain's head row is put
-    back by the flush's post_migrate signal."""
-    post_migrate.connect(_restore_head, dispatch_uid="people-invitation-race-head")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
 
 
 @pytest.fixture
@@ -69,26 +52,6 @@ def race_purpose() -> Iterator[str]:
     )
     yield "race-test"
     del PURPOSES["race-test"]
-
-
-def _waiting_backends() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock' "
-            "AND pid <> pg_backend_pid()"
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-def _wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting until {what}")
-        time.sleep(0.02)
 
 
 @pytest.mark.usefixtures("flushable_audit_trail")
@@ -115,14 +78,14 @@ def test_two_acceptances_at_once_make_one_account(race_purpose: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {User._meta.db_table} IN EXCLUSIVE MODE")
         first.start()
-        _wait_until(
-            lambda: _waiting_backends() >= 1 or "first-to-accept" in results,
+        wait_until(
+            lambda: waiting_backends() >= 1 or "first-to-accept" in results,
             "the first acceptance waits to create its user",
         )
         assert "first-to-accept" not in results, results
         second.start()
-        _wait_until(
-            lambda: _waiting_backends() >= 2 or "second-to-accept" in results,
+        wait_until(
+            lambda: waiting_backends() >= 2 or "second-to-accept" in results,
             "the second acceptance waits behind the first",
         )
     first.join(60)

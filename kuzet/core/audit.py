@@ -174,6 +174,19 @@ def _lock_head_unless_batched() -> None:
         lock_head()
 
 
+def _own_savepoint() -> bool:
+    """Whether an audited write needs a savepoint of its own around its row and its event.
+
+    Outside an ``audit_batch`` it does: the event is written (head locked, row inserted)
+    with the row, and a caller catching the write's error must find neither. Inside a batch
+    the event is only kept in memory, tied to the enclosing savepoint (its ``on_commit``
+    marker), so the caller's savepoint already undoes both; without one of its own, an error
+    marks the enclosing atomic block for rollback (``atomic(savepoint=False)``): a caller
+    that catches it without a savepoint of its own gets TransactionManagementError on its
+    next query instead of carrying on silently. Saves 2 statements per audited row."""
+    return _current_batch.get() is None
+
+
 def lock_head() -> AuditHead:
     """Take the audit chain's lock (the head row) for the rest of the transaction.
 
@@ -252,7 +265,7 @@ class AuditedModel(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         adding = self._state.adding
         update_fields = kwargs.get("update_fields")
-        with transaction.atomic():
+        with transaction.atomic(savepoint=_own_savepoint()):
             _lock_head_unless_batched()
             # Compare with the row as stored now, not as it was when this object was
             # loaded: another user may have changed it since.
@@ -302,7 +315,7 @@ class AuditedModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         pk = self.pk
-        with transaction.atomic():
+        with transaction.atomic(savepoint=_own_savepoint()):
             _lock_head_unless_batched()
             result = super().delete(*args, **kwargs)
             audit_append(

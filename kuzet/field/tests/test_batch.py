@@ -227,9 +227,9 @@ def test_the_statements_of_a_batch_grow_only_by_each_records_own_rows(
     five = _statements(device, [item(device, response_record(visit, checklist)) for _ in range(5)])
     per_record = (five - one) // 4
     assert five - one == 4 * per_record
-    # SAVEPOINT/RELEASE × 4 (the record's own, the service's, the two audited saves) and
-    # INSERT × 3 (response, its marks, submission).
-    assert per_record == 11
+    # SAVEPOINT/RELEASE × 2 (the record's own, the service's; the audited saves open none
+    # inside the batch) and INSERT × 3 (response, its marks, submission).
+    assert per_record == 7
     shared = one - per_record
     # The token, submissions found (before and under the claim), visit + team, the user's
     # regions, BEGIN, the version and its applying to the institution, the chain's head

@@ -1,7 +1,8 @@
 """Where the time of one sealed record goes, in the process (no HTTP server, no threads).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kuzet \
-        .venv/bin/python bench/sync_profile.py --records 100 [--batch 20] [--profile out.prof]
+        .venv/bin/python bench/sync_profile.py --records 100 [--batch 20] [--profile out.prof] \
+        [--envelope 1]
 
 Needs the database kept by ``bench/sync_throughput.py --keep`` (it reuses its secrets and
 its bench users' device tokens: new tokens are issued here). Sends the records through the
@@ -33,6 +34,10 @@ def main() -> None:
         "--batch", type=int, default=0, help="records per batch request (0: one by one)"
     )
     parser.add_argument("--profile", default="", help="write cProfile stats here and print the top")
+    parser.add_argument(
+        "--envelope", type=int, choices=[1, 2], default=2,
+        help="seal with envelope v2 (ECDH-ES P-256, the app's now) or v1 (RSA-OAEP)",
+    )  # fmt: skip
     args = parser.parse_args()
     database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/kuzet")
     name = (urlsplit(database).path.lstrip("/") or "kuzet") + "_bench_sync"
@@ -46,6 +51,7 @@ def main() -> None:
         KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
         KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
         KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
+        KUZET_FIELD_EC_PRIVATE_KEY_FILE=str(secrets_dir / "field-ec-private-key.pem"),
         KUZET_ALLOWED_HOSTS="testserver",
         KUZET_SSL_REDIRECT="0",
         DATABASE_URL=urlsplit(database)._replace(path=f"/{name}").geturl(),
@@ -60,7 +66,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from sync_throughput import answers, record, seal_bytes  # type: ignore[import-not-found]
+    from sync_throughput import SEALS, answers, record  # type: ignore[import-not-found]
 
     from kuzet.field import keys
     from kuzet.field.services import device_token_issue
@@ -72,12 +78,13 @@ def main() -> None:
     user = User.objects.get(username="bench-0")
     visit = TeamMember.objects.filter(user=user).first().visit_id  # type: ignore[union-attr]
     _device, token = device_token_issue(user=user, name="Profile tablet")
-    key = keys.current_key()
+    key = keys.current_ec_key() if args.envelope == 2 else keys.current_key()
+    seal = SEALS[args.envelope]
     filled = answers()
 
     def sealed() -> dict:
         rec = record("response", visit, {"version": version.pk, "answers": filled})
-        envelope = seal_bytes(json.dumps(rec).encode(), spki=key.spki_base64, kid=key.kid)
+        envelope = seal(json.dumps(rec).encode(), spki=key.spki_base64, kid=key.kid)
         return {"uuid": rec["uuid"], "envelope": envelope}
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -148,7 +155,7 @@ def main() -> None:
             f"  {sum(times) / n * 1000:7.2f} ms/record  {len(times) / len(bodies):5.1f}× per request  {kind[:90]}"
         )
     print(
-        f"{n} records in {len(bodies)} requests: {elapsed / n * 1000:.2f} ms wall, "
+        f"{n} records (envelope v{args.envelope}) in {len(bodies)} requests: {elapsed / n * 1000:.2f} ms wall, "
         f"{cpu / n * 1000:.2f} ms CPU of this process and {database_cpu / n * 1000:.2f} ms of "
         "its database backend per record; SQL statements per request: "
         f"{min(counts)}–{max(counts)}"

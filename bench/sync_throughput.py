@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/sync_throughput.py                       # 1 and 4 gunicorn workers
     .venv/bin/python bench/sync_throughput.py --workers 1 2 4 --records 600
+    .venv/bin/python bench/sync_throughput.py --envelope 1     # sealed as apps before v2 seal
 
 Builds a throw-away PostgreSQL database ``<name>_bench_sync`` on the server DATABASE_URL
 names (default ``postgresql://postgres@127.0.0.1:5432/kuzet``; dropped afterwards),
@@ -11,7 +12,8 @@ device token each, each on a visit of their own. Then, for each worker count, st
 gunicorn exactly as production does (``deploy/gunicorn.conf.py``, debug off, persistent
 database connections, ``KUZET_WEB_WORKERS=N``) and sends, with 1, 4 and 16 concurrent
 devices (each its own thread, each device one after the other), sealed
-response records holding 250 answers. Every record is sealed before the clock starts (as a
+response records holding 250 answers, in envelope v2 (ECDH-ES P-256, as the field app seals
+now; ``--envelope 1`` for v1, RSA-OAEP, as apps of before v2 seal). Every record is sealed before the clock starts (as a
 tablet does before it syncs); every answer must be 201. Prints records/s and the p95
 latency of a submission and the server's CPU time per record (gunicorn workers and
 PostgreSQL backends, from /proc: a figure the machine's load does not inflate) next to
@@ -122,6 +124,33 @@ def seal_bytes(plaintext: bytes, *, spki: str, kid: str) -> dict[str, Any]:
     b64 = lambda data: base64.b64encode(data).decode("ascii")  # noqa: E731
     return {"v": 1, "alg": "RSA-OAEP-256+A256GCM", "kid": kid, "key": b64(wrapped), "iv": b64(iv),
             "ct": b64(AESGCM(data_key).encrypt(iv, plaintext, None))}  # fmt: skip
+
+
+def seal_bytes_v2(plaintext: bytes, *, spki: str, kid: str) -> dict[str, Any]:
+    """As the field app seals when the package offers ``server_key_v2`` (docs/field-api.md,
+    "Sealing"): an ephemeral P-256 key, ECDH, HKDF-SHA256, AES-256-GCM."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    public_key = serialization.load_der_public_key(base64.b64decode(spki))
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    ephemeral = ec.generate_private_key(ec.SECP256R1())
+    point = ephemeral.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    data_key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"kuzet-envelope-v2", info=point + kid.encode()
+    ).derive(ephemeral.exchange(ec.ECDH(), public_key))
+    iv = os.urandom(12)
+    b64 = lambda data: base64.b64encode(data).decode("ascii")  # noqa: E731
+    return {"v": 2, "alg": "ECDH-ES+HKDF-SHA256+A256GCM", "kid": kid, "key": b64(point),
+            "iv": b64(iv), "ct": b64(AESGCM(data_key).encrypt(iv, plaintext, None))}  # fmt: skip
+
+
+SEALS = {1: seal_bytes, 2: seal_bytes_v2}
+PACKAGE_KEYS = {1: "server_key", 2: "server_key_v2"}
 
 
 def record(kind: str, visit: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +363,10 @@ def main() -> None:
         help="records per request, sent to the batch endpoint (0: one record per request)",
     )  # fmt: skip
     parser.add_argument("--devices", type=int, nargs="+", default=list(DEVICES))
+    parser.add_argument(
+        "--envelope", type=int, choices=[1, 2], default=2,
+        help="seal with envelope v2 (ECDH-ES P-256, the app's now) or v1 (RSA-OAEP)",
+    )  # fmt: skip
     args = parser.parse_args()
     from cryptography.fernet import Fernet
 
@@ -361,6 +394,7 @@ def main() -> None:
         KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
         KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
         KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
+        KUZET_FIELD_EC_PRIVATE_KEY_FILE=str(secrets_dir / "field-ec-private-key.pem"),
         KUZET_ALLOWED_HOSTS="127.0.0.1",
         KUZET_SSL_REDIRECT="0",
         DATABASE_URL=url,
@@ -401,14 +435,15 @@ def main() -> None:
             connection.request(
                 "GET", "/api/v1/field/package", headers={"Authorization": f"Bearer {tokens[0][1]}"}
             )
-            key = json.loads(connection.getresponse().read())["server_key"]
+            key = json.loads(connection.getresponse().read())[PACKAGE_KEYS[args.envelope]]
         finally:
             server.stop()
         filled = answers()
 
         def one(visit: int) -> dict[str, Any]:
             rec = record("response", visit, {"version": version, "answers": filled})
-            envelope = seal_bytes(json.dumps(rec).encode(), spki=key["spki"], kid=key["kid"])
+            seal = SEALS[args.envelope]
+            envelope = seal(json.dumps(rec).encode(), spki=key["spki"], kid=key["kid"])
             return {"uuid": rec["uuid"], "envelope": envelope}
 
         def sealed(visit: int) -> bytes:
@@ -460,7 +495,7 @@ def main() -> None:
 
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}; one record = {len(sample) / 1024:.0f} KiB sealed "
-          f"({SECTIONS * (ITEMS + 5)} answers).\n")  # fmt: skip
+          f"({SECTIONS * (ITEMS + 5)} answers), envelope v{args.envelope}.\n")  # fmt: skip
     per_request = (
         f"{args.batch} records per request (batch endpoint)"
         if args.batch

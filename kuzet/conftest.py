@@ -224,8 +224,11 @@ def server_key_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def server_key(settings: Any, server_key_path: Path) -> Path:
+    """The run's RSA key (envelope v1) and, beside it, its P-256 key (envelope v2)."""
     settings.FIELD_PRIVATE_KEY_FILE = server_key_path
     settings.FIELD_OLD_PRIVATE_KEY_FILES = []
+    settings.FIELD_EC_PRIVATE_KEY_FILE = server_key_path.with_name("field-ec-private-key.pem")
+    settings.FIELD_OLD_EC_PRIVATE_KEY_FILES = []
     return server_key_path
 
 

@@ -418,7 +418,8 @@ KUZET_MEDIA_MAX_BYTES = env_int("KUZET_MEDIA_MAX_BYTES", 2 * 1024**3, minimum=10
 KUZET_UPLOAD_EXPIRY_HOURS = env_int("KUZET_UPLOAD_EXPIRY_HOURS", 168, minimum=1)
 
 # The field app (kuzet.field): device tokens expire after this many days; records sealed
-# on tablets are opened with this RSA private key (created, mode 0600, on first use).
+# on tablets with envelope v1 are opened with this RSA private key (created, mode 0600, on
+# first use).
 # After a rotation, earlier keys stay in KUZET_FIELD_OLD_PRIVATE_KEY_FILES to open the
 # records sealed to them before.
 DEVICE_TOKEN_DAYS = env_int("KUZET_DEVICE_TOKEN_DAYS", 30, minimum=1)
@@ -426,6 +427,14 @@ FIELD_PRIVATE_KEY_FILE = Path(
     env_str("KUZET_FIELD_PRIVATE_KEY_FILE", str(VAR_DIR / "field-private-key.pem"))
 )
 FIELD_OLD_PRIVATE_KEY_FILES = [Path(p) for p in env_list("KUZET_FIELD_OLD_PRIVATE_KEY_FILES", [])]
+# Envelope v2 (ECDH-ES on P-256, docs/field-api.md): the server's P-256 private key, read
+# and created like the RSA one, with its own list of earlier keys after a rotation.
+FIELD_EC_PRIVATE_KEY_FILE = Path(
+    env_str("KUZET_FIELD_EC_PRIVATE_KEY_FILE", str(VAR_DIR / "field-ec-private-key.pem"))
+)
+FIELD_OLD_EC_PRIVATE_KEY_FILES = [
+    Path(p) for p in env_list("KUZET_FIELD_OLD_EC_PRIVATE_KEY_FILES", [])
+]
 
 # The cache (chart drawings, short-lived counters): a per-process memory cache by default;
 # with several application processes (the app server's workers, several servers) set

@@ -23,11 +23,12 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.security import HttpBearer
-from pydantic import Field, StrictStr
+from pydantic import Field, StrictStr, ValidationInfo, field_validator
 
 from kuzet.core import metrics
 from kuzet.core.http import client_ip
 from kuzet.core.policy import SignInStep, sign_in_step
+from kuzet.field import keys
 from kuzet.field.http import (
     device_authenticate,
     problem,
@@ -313,12 +314,23 @@ class TokenOut(Schema):
 
 
 class EnvelopeIn(Schema):
-    v: Literal[1]
-    alg: Literal["RSA-OAEP-256+A256GCM"]
+    """A sealed record: v1 ``RSA-OAEP-256+A256GCM`` (``key`` the wrapped AES key) or v2
+    ``ECDH-ES+HKDF-SHA256+A256GCM`` (``key`` the ephemeral P-256 public key)."""
+
+    v: Literal[1, 2]
+    alg: Literal["RSA-OAEP-256+A256GCM", "ECDH-ES+HKDF-SHA256+A256GCM"]
     kid: StrictStr = Field(max_length=64)
     key: StrictStr = Field(max_length=2048)
     iv: StrictStr = Field(max_length=64)
     ct: StrictStr = Field(max_length=MAX_CIPHERTEXT_CHARS)
+
+    @field_validator("alg")
+    @classmethod
+    def _alg_of_its_version(cls, alg: str, info: ValidationInfo) -> str:
+        version = info.data.get("v")
+        if version is not None and keys.ALGORITHMS[version] != alg:
+            raise ValueError(f"envelope version {version} is {keys.ALGORITHMS[version]}")
+        return alg
 
 
 class SubmissionIn(Schema):
@@ -362,6 +374,9 @@ class PackageOut(Schema):
     generated_at: datetime
     user: UserOut
     server_key: ServerKeyOut
+    # Envelope v2's P-256 key (ECDH-ES): a client that knows v2 seals to it; older clients
+    # keep sealing v1 to ``server_key``.
+    server_key_v2: ServerKeyOut
     visits: list[dict[str, Any]]
     institutions: list[dict[str, Any]]
     instruments: list[dict[str, Any]]
@@ -496,6 +511,7 @@ def field_submission(request: HttpRequest, payload: SubmissionIn) -> Status[dict
         key=payload.envelope.key,
         iv=payload.envelope.iv,
         ct=payload.envelope.ct,
+        v=payload.envelope.v,
     )
     submission, created = submission_receive(
         user=device.user, device=device, uuid=payload.uuid, envelope=envelope
@@ -526,6 +542,7 @@ def field_submission_batch(request: HttpRequest, payload: BatchIn) -> dict[str, 
                 key=item.envelope.key,
                 iv=item.envelope.iv,
                 ct=item.envelope.ct,
+                v=item.envelope.v,
             ),
         )
         for item in payload.submissions

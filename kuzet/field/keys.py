@@ -12,14 +12,17 @@ import base64
 import binascii
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 KEY_BITS = 3072
@@ -28,12 +31,31 @@ ENVELOPE_VERSION = 1
 OAEP = padding.OAEP(
     mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
 )
+ALGORITHM_V2 = "ECDH-ES+HKDF-SHA256+A256GCM"
+ENVELOPE_VERSION_V2 = 2
+# HKDF-SHA256 of v2: this salt, and as info the ephemeral public key (65 bytes) then the kid.
+HKDF_SALT_V2 = b"kuzet-envelope-v2"
+EPHEMERAL_KEY_BYTES = 65  # an uncompressed P-256 point: 0x04 || X || Y
+ALGORITHMS = {ENVELOPE_VERSION: ALGORITHM, ENVELOPE_VERSION_V2: ALGORITHM_V2}
 
 
 @dataclass(frozen=True)
 class ServerKey:
     kid: str
     private_key: rsa.RSAPrivateKey
+    spki_der: bytes
+
+    @property
+    def spki_base64(self) -> str:
+        return base64.b64encode(self.spki_der).decode("ascii")
+
+
+@dataclass(frozen=True)
+class EcServerKey:
+    """The server's P-256 key of envelope v2."""
+
+    kid: str
+    private_key: ec.EllipticCurvePrivateKey
     spki_der: bytes
 
     @property
@@ -49,13 +71,21 @@ class EnvelopeError(Exception):
         self.code = code
 
 
-def _server_key(private_key: rsa.RSAPrivateKey) -> ServerKey:
-    der = private_key.public_key().public_bytes(
+def _spki_and_kid(public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey) -> tuple[bytes, str]:
+    der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return ServerKey(
-        kid=hashlib.sha256(der).hexdigest()[:16], private_key=private_key, spki_der=der
-    )
+    return der, hashlib.sha256(der).hexdigest()[:16]
+
+
+def _server_key(private_key: rsa.RSAPrivateKey) -> ServerKey:
+    der, kid = _spki_and_kid(private_key.public_key())
+    return ServerKey(kid=kid, private_key=private_key, spki_der=der)
+
+
+def _ec_server_key(private_key: ec.EllipticCurvePrivateKey) -> EcServerKey:
+    der, kid = _spki_and_kid(private_key.public_key())
+    return EcServerKey(kid=kid, private_key=private_key, spki_der=der)
 
 
 def _read(path: Path) -> rsa.RSAPrivateKey:
@@ -65,11 +95,33 @@ def _read(path: Path) -> rsa.RSAPrivateKey:
     return key
 
 
+def _read_ec(path: Path) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise ValueError(f"{path} does not hold a P-256 private key")
+    return key
+
+
+PrivateKey = TypeVar("PrivateKey", rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
+
+
 def _read_or_create(path: Path) -> rsa.RSAPrivateKey:
+    return _read_or_create_key(
+        path, _read, lambda: rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    )
+
+
+def _read_or_create_ec(path: Path) -> ec.EllipticCurvePrivateKey:
+    return _read_or_create_key(path, _read_ec, lambda: ec.generate_private_key(ec.SECP256R1()))
+
+
+def _read_or_create_key(
+    path: Path, read: Callable[[Path], PrivateKey], generate: Callable[[], PrivateKey]
+) -> PrivateKey:
     if path.exists():
-        return _read(path)
+        return read(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    key = generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -79,7 +131,7 @@ def _read_or_create(path: Path) -> rsa.RSAPrivateKey:
         # O_EXCL: two processes starting together must not each write their own key.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return _read(path)
+        return read(path)
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
     return key
@@ -110,8 +162,34 @@ def key_for(kid: str) -> ServerKey | None:
     )[1].get(kid)
 
 
+@cache
+def _ec_keys(current: str, older: tuple[str, ...]) -> tuple[EcServerKey, dict[str, EcServerKey]]:
+    key = _ec_server_key(_read_or_create_ec(Path(current)))
+    by_kid = {key.kid: key}
+    for path in older:
+        old = _ec_server_key(_read_ec(Path(path)))
+        by_kid.setdefault(old.kid, old)
+    return key, by_kid
+
+
+def current_ec_key() -> EcServerKey:
+    """The P-256 key records are sealed to with envelope v2 now (in the package too)."""
+    return _ec_keys(
+        str(settings.FIELD_EC_PRIVATE_KEY_FILE),
+        tuple(str(p) for p in settings.FIELD_OLD_EC_PRIVATE_KEY_FILES),
+    )[0]
+
+
+def ec_key_for(kid: str) -> EcServerKey | None:
+    return _ec_keys(
+        str(settings.FIELD_EC_PRIVATE_KEY_FILE),
+        tuple(str(p) for p in settings.FIELD_OLD_EC_PRIVATE_KEY_FILES),
+    )[1].get(kid)
+
+
 def content_hash(key: str, iv: str, ct: str) -> str:
-    """SHA-256 (hex) of ``key + "." + iv + "." + ct`` as sent: what a receipt confirms."""
+    """SHA-256 (hex) of ``key + "." + iv + "." + ct`` as sent: what a receipt confirms
+    (the same in both versions; in v2 ``key`` is the ephemeral public key)."""
     return hashlib.sha256(f"{key}.{iv}.{ct}".encode()).hexdigest()
 
 
@@ -122,8 +200,14 @@ def _b64(value: str) -> bytes:
         raise EnvelopeError("malformed_envelope") from None
 
 
-def open_envelope(*, kid: str, key: str, iv: str, ct: str) -> bytes:
-    """The plaintext of a sealed record; raises EnvelopeError when it cannot be opened."""
+def open_envelope(*, kid: str, key: str, iv: str, ct: str, v: int = ENVELOPE_VERSION) -> bytes:
+    """The plaintext of a sealed record of envelope version ``v`` (1 or 2); raises
+    EnvelopeError when it cannot be opened. A ``kid`` naming no key of that version (also a
+    key of the other version) is ``unknown_key``."""
+    if v == ENVELOPE_VERSION_V2:
+        return _open_v2(kid=kid, key=key, iv=iv, ct=ct)
+    if v != ENVELOPE_VERSION:
+        raise EnvelopeError("malformed_envelope")
     server_key = key_for(kid)
     if server_key is None:
         raise EnvelopeError("unknown_key")
@@ -136,6 +220,44 @@ def open_envelope(*, kid: str, key: str, iv: str, ct: str) -> bytes:
         raise EnvelopeError("tampered") from None
     if len(data_key) != 32:
         raise EnvelopeError("malformed_envelope")
+    return _decrypt(data_key, nonce, ciphertext)
+
+
+def v2_data_key(shared_secret: bytes, ephemeral_key: bytes, kid: str) -> bytes:
+    """The AES-256-GCM key of a v2 envelope: HKDF-SHA256 (RFC 5869) with the ECDH shared
+    secret (the 32-byte X coordinate) as input key material, salt ``kuzet-envelope-v2``,
+    info the 65 bytes of the uncompressed ephemeral public key followed by the ASCII kid."""
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=HKDF_SALT_V2,
+        info=ephemeral_key + kid.encode("ascii"),
+    ).derive(shared_secret)
+
+
+def _open_v2(*, kid: str, key: str, iv: str, ct: str) -> bytes:
+    server_key = ec_key_for(kid)
+    if server_key is None:
+        raise EnvelopeError("unknown_key")
+    ephemeral, nonce, ciphertext = _b64(key), _b64(iv), _b64(ct)
+    if (
+        len(ephemeral) != EPHEMERAL_KEY_BYTES
+        or ephemeral[0] != 0x04
+        or len(nonce) != 12
+        or len(ciphertext) < 16
+    ):
+        raise EnvelopeError("malformed_envelope")
+    try:
+        # Checks that the point is on the curve (P-256 has no small subgroups).
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), ephemeral)
+        shared = server_key.private_key.exchange(ec.ECDH(), peer)
+    except ValueError:
+        raise EnvelopeError("tampered") from None
+    # The kid is ASCII here: it named a key of ours.
+    return _decrypt(v2_data_key(shared, ephemeral, kid), nonce, ciphertext)
+
+
+def _decrypt(data_key: bytes, nonce: bytes, ciphertext: bytes) -> bytes:
     try:
         return AESGCM(data_key).decrypt(nonce, ciphertext, None)
     except InvalidTag:

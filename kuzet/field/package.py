@@ -52,6 +52,7 @@ def package_content(user: Any) -> dict[str, Any]:
     return {
         "user": _user(user),
         "server_key": _server_key(),
+        "server_key_v2": _server_key_v2(),
         "visits": [_visit(v) for v in visits],
         "institutions": [_institution(i) for i in institutions],
         "instruments": [_instrument(v) for v in versions],
@@ -81,6 +82,12 @@ def _user(user: Any) -> dict[str, Any]:
 def _server_key() -> dict[str, str]:
     """The public key records are sealed to."""
     server_key = keys.current_key()
+    return {"kid": server_key.kid, "spki": server_key.spki_base64}
+
+
+def _server_key_v2() -> dict[str, str]:
+    """The P-256 public key records are sealed to with envelope v2 (ECDH-ES)."""
+    server_key = keys.current_ec_key()
     return {"kid": server_key.kid, "spki": server_key.spki_base64}
 
 

@@ -140,6 +140,7 @@ class Envelope:
     key: str
     iv: str
     ct: str
+    v: int = keys.ENVELOPE_VERSION
 
     @property
     def content_hash(self) -> str:
@@ -181,7 +182,7 @@ def _claim(*uuids: uuid_module.UUID) -> None:
 def _open(uuid: uuid_module.UUID, envelope: Envelope) -> Record:
     try:
         plaintext = keys.open_envelope(
-            kid=envelope.kid, key=envelope.key, iv=envelope.iv, ct=envelope.ct
+            kid=envelope.kid, key=envelope.key, iv=envelope.iv, ct=envelope.ct, v=envelope.v
         )
     except keys.EnvelopeError as error:
         raise SealedRecordError(error.code) from None

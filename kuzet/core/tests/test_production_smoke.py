@@ -220,6 +220,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
         KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
         KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
+        KUZET_FIELD_EC_PRIVATE_KEY_FILE=str(secrets_dir / "field-ec-private-key.pem"),
         KUZET_METRICS_TOKEN_FILE=str(secrets_dir / "metrics-token"),
         KUZET_ALLOWED_HOSTS="127.0.0.1",
         KUZET_CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{https}",

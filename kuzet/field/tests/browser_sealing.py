@@ -1,6 +1,7 @@
 """Sealing a record for the field API in Python, exactly as the browser's crypto.js does
-(RSA-OAEP with SHA-256 wrapping a random AES-256-GCM key), for tests that must put a record
-on the server the way a second tablet would."""
+(envelope v2 when the package offers its key, else v1: RSA-OAEP with SHA-256 wrapping a
+random AES-256-GCM key), for tests that must put a record on the server the way a second
+tablet would."""
 
 import base64
 import json
@@ -12,6 +13,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from kuzet.field.tests.device import seal_bytes_v2
 
 
 def _get(url: str, token: str) -> Any:
@@ -55,4 +58,8 @@ def seal_record(base: str, token: str, record_uuid: str, note: str) -> dict[str,
             "reprisal_risk": "unknown", "follow_up_on": None, "notes": note,
         },
     }  # fmt: skip
+    if "server_key_v2" in package:
+        key = package["server_key_v2"]
+        plaintext = json.dumps(record, ensure_ascii=False).encode()
+        return seal_bytes_v2(plaintext, spki=key["spki"], kid=key["kid"])
     return seal(package["server_key"], record)

@@ -1,6 +1,7 @@
 """A tablet talking to the field API over HTTP: its device token, the package, and records
-sealed exactly as the browser seals them (RSA-OAEP SHA-256 wrapping an AES-256-GCM key, with
-the public key taken from the package)."""
+sealed exactly as the browser seals them, with the public key taken from the package:
+envelope v2 (ECDH-ES on P-256, HKDF-SHA256, AES-256-GCM) when the package offers its key,
+as the field app does; envelope v1 (RSA-OAEP SHA-256 wrapping an AES-256-GCM key) on demand."""
 
 import base64
 import hashlib
@@ -11,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.test import Client
 
 from kuzet.visits.models import Visit
@@ -39,6 +41,31 @@ def seal_bytes(plaintext: bytes, *, spki: str, kid: str) -> dict[str, Any]:
         "alg": "RSA-OAEP-256+A256GCM",
         "kid": kid,
         "key": b64(wrapped),
+        "iv": b64(iv),
+        "ct": b64(AESGCM(data_key).encrypt(iv, plaintext, None)),
+    }
+
+
+def seal_bytes_v2(plaintext: bytes, *, spki: str, kid: str) -> dict[str, Any]:
+    """Envelope v2 as docs/field-api.md describes it (independently of kuzet.field.keys): an
+    ephemeral P-256 key, ECDH with the server's key, HKDF-SHA256 (salt "kuzet-envelope-v2",
+    info = the uncompressed ephemeral public key then the kid) gives the AES-256-GCM key."""
+    public_key = serialization.load_der_public_key(base64.b64decode(spki))
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
+    ephemeral = ec.generate_private_key(ec.SECP256R1())
+    point = ephemeral.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    shared = ephemeral.exchange(ec.ECDH(), public_key)
+    data_key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"kuzet-envelope-v2", info=point + kid.encode()
+    ).derive(shared)
+    iv = os.urandom(12)
+    return {
+        "v": 2,
+        "alg": "ECDH-ES+HKDF-SHA256+A256GCM",
+        "kid": kid,
+        "key": b64(point),
         "iv": b64(iv),
         "ct": b64(AESGCM(data_key).encrypt(iv, plaintext, None)),
     }
@@ -94,10 +121,15 @@ class Device:
             self._package = reply.json()
         return self._package
 
-    def seal(self, rec: dict[str, Any] | bytes) -> dict[str, Any]:
-        key = self.package()["server_key"]
+    def seal(self, rec: dict[str, Any] | bytes, *, version: int | None = None) -> dict[str, Any]:
+        """Sealed as the field app seals: v2 when the package offers its key (or ``version``)."""
+        package = self.package()
         plaintext = rec if isinstance(rec, bytes) else json.dumps(rec).encode("utf-8")
-        return seal_bytes(plaintext, spki=key["spki"], kid=key["kid"])
+        if version == 1 or (version is None and "server_key_v2" not in package):
+            key = package["server_key"]
+            return seal_bytes(plaintext, spki=key["spki"], kid=key["kid"])
+        key = package["server_key_v2"]
+        return seal_bytes_v2(plaintext, spki=key["spki"], kid=key["kid"])
 
     def send(self, submission_uuid: str, envelope: dict[str, Any]) -> Any:
         return self.post("/field/submissions", {"uuid": submission_uuid, "envelope": envelope})

@@ -62,6 +62,7 @@ def server_environment(work: Path, suffix: str) -> Iterator[dict[str, str]]:
         KUZET_AUDIT_KEY_FILE=str(secrets / "audit-key"),
         KUZET_FIELD_KEYS_FILE=str(secrets / "field-keys"),
         KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets / "field-private-key.pem"),
+        KUZET_FIELD_EC_PRIVATE_KEY_FILE=str(secrets / "field-ec-private-key.pem"),
         KUZET_ALLOWED_HOSTS="127.0.0.1",
         KUZET_SSL_REDIRECT="0",
         KUZET_DB_CONN_MAX_AGE="60",

@@ -191,12 +191,14 @@ def test_every_record_type_is_stored_through_its_service(
     }
 
 
+@pytest.mark.parametrize("version", [1, 2])
 def test_damaged_envelopes_are_400_and_store_nothing(
-    visit: Visit, member: User, device_for: Callable[[User], Device]
+    visit: Visit, member: User, device_for: Callable[[User], Device], version: int
 ) -> None:
     device = device_for(member)
     rec = interview_record(visit)
-    envelope = device.seal(rec)
+    envelope = device.seal(rec, version=version)
+    assert envelope["v"] == version
 
     ct = bytearray(__import__("base64").b64decode(envelope["ct"]))
     ct[5] ^= 0x01
@@ -206,16 +208,16 @@ def test_damaged_envelopes_are_400_and_store_nothing(
     cut = {**envelope, "ct": envelope["ct"][:-8]}
     assert device.send(rec["uuid"], cut).status_code == 400
 
-    other_key = {**envelope, "key": device.seal(rec)["key"]}
+    other_key = {**envelope, "key": device.seal(rec, version=version)["key"]}
     assert_problem(device.send(rec["uuid"], other_key), 400, "tampered")
 
     assert_problem(device.send(rec["uuid"], {**envelope, "kid": "0" * 16}), 400, "unknown_key")
     assert_problem(device.send(rec["uuid"], {**envelope, "iv": "@@@"}), 400, "malformed_envelope")
 
-    wrong_inner = device.seal({**rec, "uuid": str(uuid.uuid4())})
+    wrong_inner = device.seal({**rec, "uuid": str(uuid.uuid4())}, version=version)
     assert_problem(device.send(rec["uuid"], wrong_inner), 400, "uuid_mismatch")
 
-    truncated = device.seal(json.dumps(rec).encode()[:-20])
+    truncated = device.seal(json.dumps(rec).encode()[:-20], version=version)
     assert_problem(device.send(rec["uuid"], truncated), 400, "malformed_record")
 
     assert not Interview.objects.exists() and not Submission.objects.exists()

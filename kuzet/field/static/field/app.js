@@ -753,7 +753,7 @@ async function finalize(record, form, problemsBox, context) {
     uuid: record.uuid, type: record.type, visit: record.visit, created_at: record.created_at,
     finalized_at: new Date().toISOString(), device: token?.device_name || "", data: record.type === "response" ? record.data : apiData(record.type, record.data, pkg?.time_zone),
   };
-  const envelope = await sealForServer(pkg.server_key, plain);
+  const envelope = await sealForServer(pkg, plain);
   const hash = await envelopeHash(envelope);
   await store.finalizeDraft({ uuid: record.uuid, envelope, hash, status: "pending", created_at: plain.finalized_at }, label);
   cancelPendingSave();

@@ -4,9 +4,12 @@
 //   a random 256-bit data key (AES-GCM). Every record in IndexedDB is encrypted with the
 //   data key, a fresh 96-bit IV each time. A wrong passphrase fails to unwrap (the GCM tag
 //   does not verify): nothing is changed.
-// - A finalized record is sealed to the server's public key: a random AES-256-GCM key
-//   encrypts the record, RSA-OAEP (SHA-256) wraps that key, and the plain key is dropped.
-//   The device cannot open it again, even with the passphrase (docs/field-api.md).
+// - A finalized record is sealed to the server's public key and the device cannot open it
+//   again, even with the passphrase (docs/field-api.md, "Sealing"). Envelope v2 when the
+//   package offers a P-256 key (server_key_v2): a fresh ephemeral P-256 key per record,
+//   ECDH with the server's key, HKDF-SHA-256 derives the AES-256-GCM key; the ephemeral
+//   private key is dropped. Envelope v1 otherwise: a random AES-256-GCM key encrypts the
+//   record, RSA-OAEP (SHA-256) wraps that key, and the plain key is dropped.
 
 const PBKDF2_ITERATIONS = 600000; // OWASP's 2023 figure for PBKDF2-HMAC-SHA256
 const encoder = new TextEncoder();
@@ -83,8 +86,15 @@ export function envelopeHash(envelope) {
   return sha256Hex(`${envelope.key}.${envelope.iv}.${envelope.ct}`);
 }
 
-/** Seal ``record`` to the server's public key; nothing on the device can open it again. */
-export async function sealForServer(serverKey, record) {
+/** Seal ``record`` to the server's public key; nothing on the device can open it again.
+ *  ``pkg`` is the package (or anything with its ``server_key`` and ``server_key_v2``):
+ *  envelope v2 when it offers a v2 key, v1 otherwise. */
+export function sealForServer(pkg, record) {
+  return pkg.server_key_v2 ? sealV2(pkg.server_key_v2, record) : sealV1(pkg.server_key, record);
+}
+
+/** Envelope v1: RSA-OAEP (SHA-256) wrapping a random AES-256-GCM key. */
+export async function sealV1(serverKey, record) {
   const publicKey = await crypto.subtle.importKey("spki", fromBase64(serverKey.spki),
     { name: "RSA-OAEP", hash: "SHA-256" }, false, ["wrapKey"]);
   const recordKey = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, ["encrypt"]);
@@ -96,6 +106,36 @@ export async function sealForServer(serverKey, record) {
     alg: "RSA-OAEP-256+A256GCM",
     kid: serverKey.kid,
     key: toBase64(wrapped),
+    iv: toBase64(iv),
+    ct: toBase64(ct),
+  };
+}
+
+const V2_SALT = encoder.encode("kuzet-envelope-v2");
+
+/** Envelope v2: ECDH-ES on P-256 with an ephemeral key, HKDF-SHA-256, AES-256-GCM.
+ *  HKDF: salt "kuzet-envelope-v2", info = the ephemeral public key (65 bytes, uncompressed)
+ *  followed by the kid (ASCII); ``key`` carries that ephemeral public key. */
+export async function sealV2(serverKey, record) {
+  const publicKey = await crypto.subtle.importKey("spki", fromBase64(serverKey.spki),
+    { name: "ECDH", namedCurve: "P-256" }, false, []);
+  const ephemeral = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+  const ephemeralPublic = new Uint8Array(await crypto.subtle.exportKey("raw", ephemeral.publicKey));
+  const shared = await crypto.subtle.deriveBits({ name: "ECDH", public: publicKey }, ephemeral.privateKey, 256);
+  const material = await crypto.subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
+  const kid = encoder.encode(serverKey.kid);
+  const info = new Uint8Array(ephemeralPublic.length + kid.length);
+  info.set(ephemeralPublic);
+  info.set(kid, ephemeralPublic.length);
+  const recordKey = await crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: V2_SALT, info }, material,
+    { name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+  const iv = randomBytes(12);
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv }, recordKey, encoder.encode(JSON.stringify(record)));
+  return {
+    v: 2,
+    alg: "ECDH-ES+HKDF-SHA256+A256GCM",
+    kid: serverKey.kid,
+    key: toBase64(ephemeralPublic),
     iv: toBase64(iv),
     ct: toBase64(ct),
   };

@@ -1,24 +1,33 @@
-"""Benchmark: a 1 GiB resumable upload (tus) on loopback to a real server process.
+"""Benchmark: a 1 GiB resumable upload (tus) on loopback to the production application server.
 
 Builds a throw-away Kuzet (an SQLite file in a temporary directory, or, when DATABASE_URL
 names a PostgreSQL database ``<name>``, a database ``<name>_bench_uploads`` on the same
 server, created here and dropped afterwards), migrates it, loads the demo data, and starts
-``manage.py runserver --noreload`` (Django's threaded WSGI server; gunicorn is not
-installed) in the demo configuration. A demo team leader signs a device in.
+gunicorn exactly as production does (``gunicorn -c deploy/gunicorn.conf.py``: sync workers,
+debug off, its own secret files; ``--workers`` sets ``KUZET_WEB_WORKERS``, by default the
+configuration's own count). A demo team leader signs a device in.
 
-Then, in one run: a file of ``--size`` MiB (a WebM signature, then random bytes) is
+Then, ``--runs`` times: a file of ``--size`` MiB (a WebM signature, then random bytes) is
 copied with ``shutil.copyfile`` and the copy's SHA-256 computed (the baseline: the least a
 server must do to store a file it verifies), and uploaded with tuspy (an independent tus
-client) in ``--chunk`` MiB chunks, each with a SHA-1 ``Upload-Checksum``, to
-``/api/v1/uploads/`` — the time includes the completion (the server assembles the chunks
-into the evidence file and checks the whole file's SHA-256). The server's CPU time (user +
-system, ``/proc/<pid>/stat``) during the upload gives CPU seconds per GiB, and the load
-average is printed (the machine may be shared). The server's memory is read
-from ``/proc/<pid>/status`` (VmRSS sampled every 20 ms, and VmHWM) after a small warm-up
-upload. Prints Markdown.
+client) in ``--chunk`` MiB chunks, each with a SHA-1 ``Upload-Checksum`` (``--no-checksum``:
+none), to ``/api/v1/uploads/`` — the time includes the completion (the whole file's SHA-256
+checked, the file made evidence). The CPU time (user + system, ``/proc/<pid>/stat``) of
+every gunicorn process (master and workers) during the upload gives CPU seconds per GiB;
+the client's own CPU time and the load average before and after are printed (the machine
+may be shared). The workers' memory is read from ``/proc/<pid>/status`` (VmRSS sampled
+every 20 ms). Prints Markdown.
 
     .venv/bin/python bench/uploads.py
-    .venv/bin/python bench/uploads.py --size 64          # a quick look
+    .venv/bin/python bench/uploads.py --size 64 --runs 1          # a quick look
+
+Profiling (for measurements only; py-spy is not a dependency of the project: install it
+into the virtual environment with ``.venv/bin/pip install py-spy``): ``--profile FILE``
+records every gunicorn process with ``py-spy record --subprocesses --format raw`` during
+the first upload (collapsed stacks, one line per stack with its sample count; add up the
+lines of a function with grep). py-spy must be allowed to read other processes' memory
+(it is when it runs as the same user and ``/proc/sys/kernel/yama/ptrace_scope`` is 0, or
+as root).
 """
 
 import argparse
@@ -28,12 +37,14 @@ import json
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 from contextlib import closing
@@ -43,29 +54,80 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
+# A user of its own on a demo visit (demo accounts are refused with debug off), and its
+# device token: "<visit> <token>" (as bench/sync_throughput.py does).
+SETUP = r"""
+from kuzet.field.services import device_token_issue
+from kuzet.people.models import GroupMembership, RegionalGroup, User
+from kuzet.visits.models import TeamMember, Visit
+from kuzet.visits.services.access import visit_access
+
+demo = User.objects.get(username="demo-leader")
+visit = next(v for v in Visit.objects.order_by("pk") if visit_access(demo, v).record)
+user = User.objects.create_user("bench-uploads", password=None, role="group_leader")
+TeamMember.objects.create(visit=visit, user=user, role=TeamMember.Role.MEMBER)
+for group in RegionalGroup.objects.filter(memberships__user=demo, region=visit.region):
+    GroupMembership.objects.create(group=group, user=user)
+assert visit_access(user, visit).record
+print("DEVICE", visit.pk, device_token_issue(user=user, name="Bench tablet")[1])
+"""
 
 
 def status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:  # a worker replaced meanwhile
+        return 0
+    for line in lines:
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise KeyError(field)
 
 
-class RssSampler(threading.Thread):
-    def __init__(self, pid: int) -> None:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class Sampler(threading.Thread):
+    """Every 20 ms: the largest VmRSS of a worker, and the CPU time of every process of the
+    server seen (so that a worker that ends during the upload is counted with what it used)."""
+
+    def __init__(self, server: "Server") -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self.running = pid, 0, True
+        self.server, self.peak, self.running = server, 0, True
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.sample(initial=True)
+
+    def sample(self, initial: bool = False) -> None:
+        for pid in [self.server.process.pid, *self.server.workers()]:
+            used = cpu_seconds([pid])
+            if initial:
+                self.first[pid] = used
+            self.first.setdefault(pid, 0.0)
+            if used or pid not in self.last:
+                self.last[pid] = used
+            if pid != self.server.process.pid:
+                self.peak = max(self.peak, status_kib(pid, "VmRSS"))
 
     def run(self) -> None:
         while self.running:
-            self.peak = max(self.peak, status_kib(self.pid, "VmRSS"))
+            self.sample()
             time.sleep(0.02)
 
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def stop(self) -> float:
+        self.running = False
+        self.join()
+        self.sample()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
 def sha256_of(path: Path) -> str:
@@ -80,6 +142,50 @@ def free_port() -> int:
         return port
 
 
+class Server:
+    """gunicorn with the production configuration (deploy/gunicorn.conf.py)."""
+
+    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.log = log.open("wb")
+        extra = {"KUZET_WEB_WORKERS": str(workers)} if workers else {}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+            cwd=ROOT,
+            env={**env, "KUZET_BIND": f"127.0.0.1:{self.port}", **extra},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn stopped: see {log}")
+            try:
+                urllib.request.urlopen(f"{self.base}/healthz", timeout=5).close()  # noqa: S310
+                break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn did not answer: see {log}")
+            time.sleep(0.3)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
 def call(method: str, url: str, body: Any = None, token: str = "") -> Any:
     request = urllib.request.Request(  # noqa: S310  (the bench's own server)
         url,
@@ -90,8 +196,11 @@ def call(method: str, url: str, body: Any = None, token: str = "") -> Any:
         },
         method=method,
     )
-    with urllib.request.urlopen(request) as reply:  # noqa: S310
-        return json.loads(reply.read())
+    try:
+        with urllib.request.urlopen(request) as reply:  # noqa: S310
+            return json.loads(reply.read())
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"{method} {url}: {exc.code} {exc.read()[:300]!r}") from None
 
 
 def make_file(path: Path, size: int) -> str:
@@ -120,20 +229,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1024, help="file size in MiB")
     parser.add_argument("--chunk", type=int, default=32, help="tus chunk size in MiB")
+    parser.add_argument("--runs", type=int, default=3, help="uploads (each with its baseline)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: config's)")
+    parser.add_argument("--no-checksum", action="store_true", help="no Upload-Checksum")
+    parser.add_argument("--profile", type=Path, help="py-spy raw profile of the first upload")
     args = parser.parse_args()
+    from cryptography.fernet import Fernet
     from tusclient.client import TusClient
 
     work = Path(tempfile.mkdtemp(prefix="kuzet-bench-uploads-"))
+    secrets_dir = work / "secrets"
+    secrets_dir.mkdir(mode=0o700)
+    (secrets_dir / "secret-key").write_text(os.urandom(48).hex())
+    (secrets_dir / "audit-key").write_text(os.urandom(48).hex())
+    (secrets_dir / "field-keys").write_text(Fernet.generate_key().decode())
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
-    env.update(KUZET_DEBUG="1", KUZET_DEMO="1", KUZET_VAR_DIR=str(work / "var"))
-    # The demo password, from the code that sets it (Django configured as the server is).
-    os.environ.update(env, DJANGO_SETTINGS_MODULE="kuzet.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from kuzet.people.demo import DEMO_PASSWORD
-
+    env.update(
+        KUZET_DEBUG="0",
+        KUZET_SECRET_KEY_FILE=str(secrets_dir / "secret-key"),
+        KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
+        KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
+        KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
+        KUZET_ALLOWED_HOSTS="127.0.0.1",
+        KUZET_SSL_REDIRECT="0",
+        KUZET_DB_CONN_MAX_AGE="60",
+        KUZET_VAR_DIR=str(work / "var"),
+        KUZET_AUDIT_ANCHOR_FILE=str(work / "anchors.jsonl"),
+    )
     database = os.environ.get("DATABASE_URL", "")
     pg_name = ""
     if database.startswith(("postgres://", "postgresql://")):
@@ -141,35 +263,23 @@ def main() -> None:
         postgres(database, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
         postgres(database, f'CREATE DATABASE "{pg_name}"')
         env["DATABASE_URL"] = urlsplit(database)._replace(path=f"/{pg_name}").geturl()
-    server: subprocess.Popen[bytes] | None = None
+    server: Server | None = None
     try:
         for command in (["migrate", "--no-input"], ["load_demo_data"]):
             subprocess.run(
                 [sys.executable, "manage.py", *command],
-                cwd=ROOT, env=env, check=True, capture_output=True,
+                cwd=ROOT, env={**env, "KUZET_DEBUG": "1", "KUZET_DEMO": "1"}, check=True,
+                capture_output=True,
             )  # fmt: skip
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        server = Server(env, args.workers, work / "gunicorn.log")
+        base = server.base
+        out = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", SETUP],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        visit, token = next(
+            line.split()[1:] for line in out.splitlines() if line.startswith("DEVICE")
         )
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2).close()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
-        token = call(
-            "POST",
-            f"{base}/api/v1/auth/device-token",
-            {"username": "demo-leader", "password": DEMO_PASSWORD, "device_name": "bench"},
-        )["token"]
-        package = call("GET", f"{base}/api/v1/field/package", token=token)
-        visit = next(v["id"] for v in package["visits"] if v["can_record"])
         client = TusClient(f"{base}/api/v1/uploads/", headers={"Authorization": f"Bearer {token}"})
 
         def upload(stream: Any, digest: str, chunk: int) -> str:
@@ -177,7 +287,7 @@ def main() -> None:
             client.uploader(
                 file_stream=stream,
                 chunk_size=chunk,
-                upload_checksum=True,
+                upload_checksum=not args.no_checksum,
                 metadata={
                     "media_uuid": media_uuid,
                     "visit": str(visit),
@@ -188,66 +298,72 @@ def main() -> None:
             ).upload()
             return media_uuid
 
-        # Warm-up: every module the upload path uses is loaded before the baseline.
-        small = b"\x1a\x45\xdf\xa3" + os.urandom(3 * MIB)
-        upload(io.BytesIO(small), hashlib.sha256(small).hexdigest(), MIB)
+        # Warm-up: every worker has loaded the modules the upload path uses.
+        for _ in range(len(server.workers()) + 1):
+            small = b"\x1a\x45\xdf\xa3" + os.urandom(3 * MIB)
+            upload(io.BytesIO(small), hashlib.sha256(small).hexdigest(), MIB)
 
         size = args.size * MIB
         source = work / "source.webm"
         digest = make_file(source, size)
-        started = time.perf_counter()
-        shutil.copyfile(source, work / "copy.webm")
-        copy_only_seconds = time.perf_counter() - started
-        assert sha256_of(work / "copy.webm") == digest
-        copy_seconds = time.perf_counter() - started
-        (work / "copy.webm").unlink()
+        rows = []
+        for run in range(args.runs):
+            load_before = os.getloadavg()[0]
+            started = time.perf_counter()
+            shutil.copyfile(source, work / "copy.webm")
+            copy_only = time.perf_counter() - started
+            assert sha256_of(work / "copy.webm") == digest
+            copy_seconds = time.perf_counter() - started
+            (work / "copy.webm").unlink()
 
-        # Sign-in (Argon2 holds ~100 MiB while it hashes) raised the high-water mark; reset
-        # it (Linux: "5" to clear_refs) so that VmHWM is the peak of the upload alone.
-        Path(f"/proc/{server.pid}/clear_refs").write_text("5")
-        baseline = status_kib(server.pid, "VmRSS")
-        hwm_before = status_kib(server.pid, "VmHWM")
-        sampler = RssSampler(server.pid)
-        sampler.start()
-        load_before = os.getloadavg()[0]
-        cpu_before = cpu_seconds(server.pid)
-        client_before = time.process_time()
-        started = time.perf_counter()
-        with source.open("rb") as stream:
-            media_uuid = upload(stream, digest, args.chunk * MIB)
-        upload_seconds = time.perf_counter() - started
-        server_cpu = cpu_seconds(server.pid) - cpu_before
-        client_cpu = time.process_time() - client_before
-        load_after = os.getloadavg()[0]
-        sampler.running = False
-        sampler.join()
-        hwm_after = status_kib(server.pid, "VmHWM")
-        receipt = call("GET", f"{base}/api/v1/field/receipts/{media_uuid}", token=token)
-        assert receipt["hash"] == digest, "the server's SHA-256 differs"
-
-        peak = max(sampler.peak, hwm_after)
-        print(f"## Upload of {args.size} MiB on loopback (tus, {args.chunk} MiB chunks)\n")
-        print(f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-              f"database: {'PostgreSQL' if pg_name else 'SQLite'}, server: runserver (WSGI)\n")  # fmt: skip
-        print("| measure | value |")
-        print("|---|---|")
-        print(f"| load average (1 min) before / after the upload | {load_before:.1f} / {load_after:.1f} |")  # fmt: skip
-        print(f"| baseline: plain copy (shutil.copyfile) + SHA-256 of the copy | {copy_seconds:.2f} s ({copy_only_seconds:.2f} s + {copy_seconds - copy_only_seconds:.2f} s), {size / MIB / copy_seconds:.0f} MiB/s |")  # fmt: skip
-        print(f"| tus upload, creation to evidence | {upload_seconds:.2f} s, {size / MIB / upload_seconds:.0f} MiB/s |")  # fmt: skip
-        print(f"| upload throughput / baseline throughput | {copy_seconds / upload_seconds:.2f} |")
-        print(f"| server CPU (user + system) during the upload | {server_cpu:.2f} s, {server_cpu / (size / 1024 / MIB):.2f} s per GiB |")  # fmt: skip
-        print(f"| client CPU (this process: tuspy reading, SHA-1 of each chunk, sending) | {client_cpu:.2f} s |")  # fmt: skip
-        print(f"| server RSS before (VmRSS) | {baseline / 1024:.1f} MiB |")
-        print(f"| server peak RSS during (max of sampled VmRSS and VmHWM) | {peak / 1024:.1f} MiB (VmHWM after reset: {hwm_before / 1024:.1f} MiB, after upload: {hwm_after / 1024:.1f} MiB) |")  # fmt: skip
-        print(f"| peak RSS growth | {(peak - baseline) / 1024:.1f} MiB |")
-        print(f"| server SHA-256 equals the file's | {receipt['hash'] == digest} |")
+            rss_before = max(status_kib(pid, "VmRSS") for pid in server.workers())
+            profiler = None
+            if args.profile and run == 0:
+                profiler = subprocess.Popen(
+                    [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(server.process.pid), "--subprocesses",
+                     "--format", "raw", "--rate", "200", "-o", str(args.profile)],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
+                time.sleep(2)
+            sampler = Sampler(server)
+            sampler.start()
+            client_before = time.process_time()
+            started = time.perf_counter()
+            with source.open("rb") as stream:
+                media_uuid = upload(stream, digest, args.chunk * MIB)
+            upload_seconds = time.perf_counter() - started
+            client_cpu = time.process_time() - client_before
+            server_cpu = sampler.stop()
+            load_after = os.getloadavg()[0]
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)
+                profiler.wait(timeout=60)
+            receipt = call("GET", f"{base}/api/v1/field/receipts/{media_uuid}", token=token)
+            assert receipt["hash"] == digest, "the server's SHA-256 differs"
+            rows.append((load_before, load_after, copy_only, copy_seconds, upload_seconds,
+                         server_cpu, client_cpu, sampler.peak - rss_before))  # fmt: skip
+            print(f"run {run + 1}: ratio {copy_seconds / upload_seconds:.2f}, server CPU "
+                  f"{server_cpu / (size / 1024 / MIB):.2f} s/GiB, load {load_before:.1f} → "
+                  f"{load_after:.1f}", file=sys.stderr)  # fmt: skip
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
         shutil.rmtree(work, ignore_errors=True)
         if pg_name:
             postgres(database, f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+    gib = size / 1024 / MIB
+    checksum = "no Upload-Checksum" if args.no_checksum else "SHA-1 Upload-Checksum"
+    print(f"## Upload of {args.size} MiB on loopback (tus, {args.chunk} MiB chunks, {checksum})\n")
+    print(f"{platform.platform()}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"database: {'PostgreSQL' if pg_name else 'SQLite'}, server: gunicorn "
+          f"(deploy/gunicorn.conf.py, {args.workers or 'default'} workers, debug off)\n")  # fmt: skip
+    print("| run | load (1 min) before → after | baseline: copy + SHA-256 | tus upload, creation to evidence | ratio | server CPU (all gunicorn processes) | client CPU (tuspy) | worker RSS growth |")  # fmt: skip
+    print("|---:|---|---|---|---:|---|---:|---:|")
+    for n, (before, after, copy_only, copy_s, upload_s, server_cpu, client_cpu, rss) in enumerate(rows, 1):  # fmt: skip
+        print(f"| {n} | {before:.1f} → {after:.1f} | {copy_s:.2f} s ({copy_only:.2f} + {copy_s - copy_only:.2f}) "
+              f"| {upload_s:.2f} s, {size / MIB / upload_s:.0f} MiB/s | {copy_s / upload_s:.2f} "
+              f"| {server_cpu:.2f} s, {server_cpu / gib:.2f} s per GiB | {client_cpu:.2f} s | {rss / 1024:.1f} MiB |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -204,7 +204,7 @@ def main() -> None:
                       data: { kind: 'staff', conducted_at: now, person_code: '', identity: {}, consent_interview: true,
                               consent_quote: false, consent_identify: false, consent_transmit: false, vulnerabilities: [],
                               fears_reprisals: null, reprisal_risk: 'unknown', follow_up_on: null, notes: 'Беседа ' + i } };
-                    const envelope = await crypto_.sealForServer(pkg.server_key, record);
+                    const envelope = await crypto_.sealForServer(pkg, record);
                     await store.putOutbox({ uuid, envelope, hash: await crypto_.envelopeHash(envelope), status: 'pending' },
                                           { uuid, type: 'interview', visit, title: 'bench' });
                   }

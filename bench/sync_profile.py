@@ -78,13 +78,13 @@ def main() -> None:
     user = User.objects.get(username="bench-0")
     visit = TeamMember.objects.filter(user=user).first().visit_id  # type: ignore[union-attr]
     _device, token = device_token_issue(user=user, name="Profile tablet")
-    key = keys.current_ec_key() if args.envelope == 2 else keys.current_key()
+    server_key = keys.current_ec_key() if args.envelope == 2 else keys.current_key()
     seal = SEALS[args.envelope]
     filled = answers()
 
     def sealed() -> dict:
         rec = record("response", visit, {"version": version.pk, "answers": filled})
-        envelope = seal(json.dumps(rec).encode(), spki=key.spki_base64, kid=key.kid)
+        envelope = seal(json.dumps(rec).encode(), spki=server_key.spki_base64, kid=server_key.kid)
         return {"uuid": rec["uuid"], "envelope": envelope}
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -43,6 +43,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from gunicorn_server import Server
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 ODK_RECORDS_PER_SECOND = 41
@@ -167,15 +169,6 @@ def postgres(url: str, sql: str) -> None:
         connection.execute(sql)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of these processes (Linux /proc), in seconds."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -250,42 +243,6 @@ def answers() -> dict[str, Any]:
         for i in range(2):
             out[f"s{s}_n{i}"] = s * 10 + i
     return out
-
-
-class Server:
-    def __init__(self, env: dict[str, str], workers: int, log: Path) -> None:
-        self.port = free_port()
-        self.log = log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
-            cwd=ROOT,
-            env={**env, "KUZET_BIND": f"127.0.0.1:{self.port}", "KUZET_WEB_WORKERS": str(workers)},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 120
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn stopped: see {log}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not answer: see {log}")
-            time.sleep(0.3)
-
-    def workers(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=60)
-        self.log.close()
 
 
 def post(

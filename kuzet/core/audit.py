@@ -4,8 +4,8 @@ Domain models inherit ``AuditedModel``: their ``save()`` and ``delete()`` append
 the same transaction, with the acting user taken from ``current_actor`` (set per request by
 ``AuditActorMiddleware`` and in commands by ``acting_as``). Queryset ``update()``,
 ``bulk_create()`` and cascading deletes do not pass through ``save()``/``delete()``: domain
-code uses service functions that save row by row, and foreign keys between audited models
-are ``PROTECT``.
+code uses service functions that save row by row (or ``bulk_create_audited``, which writes
+the events ``save()`` would have), and foreign keys between audited models are ``PROTECT``.
 
 Anchors copy the chain's head (id, hash, time, signed with the audit key) to an
 append-only log outside the database, so that cutting the newest events and moving the
@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -281,26 +281,33 @@ class AuditedModel(models.Model):
                 adding = stored is None
                 before = stored or {}
             super().save(*args, **kwargs)
-            after = self._audit_snapshot()
-            if update_fields is not None and not adding:
-                names = {getattr(self._meta.get_field(f), "attname", f) for f in update_fields}
-                after = {k: v for k, v in after.items() if k in names}
-            if adding:
-                changed = [k for k, v in after.items() if v not in (None, "")]
-            else:
-                changed = [k for k, v in after.items() if _as_text(before.get(k)) != _as_text(v)]
-            if adding or changed:
-                audit_append(
-                    action=AuditAction.CREATE if adding else AuditAction.UPDATE,
-                    object_type=self._audit_label(),
-                    object_id=str(self.pk),
-                    fields=changed,
-                    values={
-                        k: [_as_text(before.get(k)), _as_text(after[k])]
-                        for k in changed
-                        if k not in self._audit_unlogged_values()
-                    },
-                )
+            self._audit_saved(before, adding, update_fields)
+
+    def _audit_saved(
+        self, before: dict[str, Any], adding: bool, update_fields: Iterable[str] | None = None
+    ) -> None:
+        """Append the event of this row's save: created, or the fields that changed from
+        ``before`` (the row as stored before the save)."""
+        after = self._audit_snapshot()
+        if update_fields is not None and not adding:
+            names = {getattr(self._meta.get_field(f), "attname", f) for f in update_fields}
+            after = {k: v for k, v in after.items() if k in names}
+        if adding:
+            changed = [k for k, v in after.items() if v not in (None, "")]
+        else:
+            changed = [k for k, v in after.items() if _as_text(before.get(k)) != _as_text(v)]
+        if adding or changed:
+            audit_append(
+                action=AuditAction.CREATE if adding else AuditAction.UPDATE,
+                object_type=self._audit_label(),
+                object_id=str(self.pk),
+                fields=changed,
+                values={
+                    k: [_as_text(before.get(k)), _as_text(after[k])]
+                    for k in changed
+                    if k not in self._audit_unlogged_values()
+                },
+            )
 
     def set_related(self, name: str, objects: list[Any]) -> None:
         """Set a many-to-many field and record it: such changes do not pass through save()."""
@@ -342,6 +349,36 @@ class AuditedModel(models.Model):
 
     def _audit_label(self) -> str:
         return self._meta.label_lower
+
+
+AuditedModelT = TypeVar("AuditedModelT", bound=AuditedModel)
+
+
+def bulk_create_audited(objects: list[AuditedModelT]) -> list[AuditedModelT]:
+    """Insert new rows of one audited model in one statement, with the events their
+    ``save()`` would have written (one CREATE each, the same fields and values), in the
+    order given.
+
+    For services that store many rows at once (a batch of records from a tablet), of
+    models whose ``save()`` is ``AuditedModel``'s (one that derives fields is refused:
+    TypeError). Signals are not sent, as with ``bulk_create``; the rows must get
+    their ids back from the insert (PostgreSQL, SQLite 3.35+), which is checked. Outside an
+    ``audit_batch`` the chain's head is locked first, as ``save()`` does.
+    """
+    if not objects:
+        return objects
+    model = type(objects[0])
+    if model.save is not AuditedModel.save:
+        # Its save() does more than write (derives fields, say): the rows would differ.
+        raise TypeError(f"{model.__name__} has a save() of its own: save its rows one by one")
+    with transaction.atomic(savepoint=_own_savepoint()):
+        _lock_head_unless_batched()
+        created = model._default_manager.bulk_create(objects)
+        if any(obj.pk is None for obj in created):
+            raise RuntimeError("bulk_create_audited needs a database that returns new ids")
+        for obj in created:
+            obj._audit_saved({}, adding=True)
+    return created
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from kuzet.recommendations.services import recommendation_record
 from kuzet.visits.models import Allegation, CodedPerson, ComplianceMark, Finding, Interview, Visit
 from kuzet.visits.services.findings import allegation_record, finding_record
 from kuzet.visits.services.interviews import interview_record
-from kuzet.visits.services.responses import response_record
+from kuzet.visits.services.responses import NewResponse, response_prepare, responses_insert
 
 RecordType = Literal["interview", "response", "finding", "allegation", "recommendation"]
 _OPEN = ConfigDict(extra="ignore")  # a newer app may send fields this server does not know
@@ -225,7 +225,10 @@ def _apply_interview(*, actor: Any, visit: Visit, data: Any) -> Interview:
     )
 
 
-def _apply_response(*, actor: Any, visit: Visit, data: Any) -> Any:
+def prepare_response(*, actor: Any, visit: Visit, data: Any) -> NewResponse:
+    """A response record checked and counted, for ``responses_insert`` to store (with the
+    other responses of a batch); raises RecordRejected, MissingReference or
+    PermissionDenied, having stored nothing."""
     assert isinstance(data, ResponseData)
     version = remembered(
         ("published_version", data.version),
@@ -248,14 +251,23 @@ def _apply_response(*, actor: Any, visit: Visit, data: Any) -> Any:
     result = validate_response(version.document, data.answers)
     if result.errors:
         raise RecordRejected(result.errors)
-    return response_record(
-        actor=actor,
-        visit=visit,
-        version=version,
-        interview=interview,
-        answers=data.answers,
-        validated=result,
-    )
+    try:
+        return response_prepare(
+            actor=actor,
+            visit=visit,
+            version=version,
+            interview=interview,
+            answers=data.answers,
+            validated=result,
+        )
+    except ValidationError as error:
+        raise rejected_by_service(error) from None
+
+
+def _apply_response(*, actor: Any, visit: Visit, data: Any) -> Any:
+    new = prepare_response(actor=actor, visit=visit, data=data)
+    responses_insert([new])
+    return new.response
 
 
 def _apply_finding(*, actor: Any, visit: Visit, data: Any) -> Finding:

@@ -6,6 +6,7 @@ import secrets
 import uuid as uuid_module
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from django.conf import settings
@@ -17,21 +18,24 @@ from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
 
 from kuzet.core.access import Refused, VisitAction, audit_refusal
-from kuzet.core.audit import acting_as, audit_batch
+from kuzet.core.audit import acting_as, audit_batch, bulk_create_audited
 from kuzet.core.lookups import shared_lookups
 from kuzet.core.policy import Action, can
 from kuzet.field import keys
 from kuzet.field.models import DeviceToken, Submission
 from kuzet.field.records import (
+    MissingReference,
     Record,
     RecordRejected,
     apply_record,
     parse_data,
+    prepare_response,
     rejected_by_schema,
 )
 from kuzet.people.demo import DEMO_USERNAMES
 from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
+from kuzet.visits.services.responses import NewResponse, responses_insert
 
 TOKEN_PREFIX = "kzt_"  # noqa: S105  (a recognisable prefix, not a secret)
 # A token's "last used" time is written at most once a minute.
@@ -306,6 +310,7 @@ def _store(
 
 # --- Several records in one request -----------------------------------------------------
 
+RESPONSE = Submission.Type.RESPONSE
 # Records in one batch at most (the body is limited to DATA_UPLOAD_MAX_MEMORY_SIZE too).
 MAX_BATCH = 100
 
@@ -320,6 +325,18 @@ class Received:
     submission: Submission | None = None
     created: bool = False
     error: Exception | None = None
+
+
+@dataclass(frozen=True)
+class _New:
+    """A record of a batch, opened and ready to be stored."""
+
+    index: int
+    uuid: uuid_module.UUID
+    digest: str
+    visit: Visit
+    record: Record
+    data: BaseModel
 
 
 def _again(stored: Submission, user: Any, digest: str) -> Received:
@@ -342,15 +359,17 @@ def submissions_receive(
 
     Each record stands or falls alone: one that is refused (a broken rule, a closed visit,
     an envelope that does not open, a conflict) is left out with its reason and the others
-    are stored. The new ones are stored in one transaction, each in a savepoint of its own,
-    their audit events chained once at its end; a record may refer to one before it in the
-    same batch. A record sent twice in one batch is answered the second time as a resend.
+    are stored. The new ones are stored in one transaction, in the order sent (a record may
+    refer to one before it in the same batch): consecutive checklist responses together
+    (``_store_responses``), the others each in a savepoint of its own; their audit events
+    are chained once at its end. A record sent twice in one batch is answered the second
+    time as a resend.
     """
     results: list[Received | None] = [None] * len(items)
     digests = [envelope.content_hash for _uuid, envelope in items]
     stored = {s.uuid: s for s in Submission.objects.filter(uuid__in={u for u, _e in items})}
     first: dict[uuid_module.UUID, int] = {}
-    pending: list[tuple[int, Visit, Record, BaseModel]] = []
+    pending: list[_New] = []
     visits: dict[int, Visit | Exception] = {}
     with acting_as(user), shared_lookups():
         for index, ((uuid, envelope), digest) in enumerate(zip(items, digests, strict=True)):
@@ -370,32 +389,27 @@ def submissions_receive(
                 visit = visits[record.visit]
                 if isinstance(visit, Exception):
                     raise visit
-                pending.append((index, visit, record, parse_data(record)))
+                pending.append(_New(index, uuid, digest, visit, record, parse_data(record)))
             except (SealedRecordError, RecordRejected, VisitClosed) as error:
                 results[index] = Received(uuid, error=error)
         if pending:
             with transaction.atomic(), audit_batch():
-                _claim(*(items[index][0] for index, *_rest in pending))
+                _claim(*(new.uuid for new in pending))
                 again = {
                     s.uuid: s
-                    for s in Submission.objects.filter(
-                        uuid__in=[items[index][0] for index, *_rest in pending]
-                    )
+                    for s in Submission.objects.filter(uuid__in=[new.uuid for new in pending])
                 }
-                for index, visit, record, data in pending:
-                    uuid, digest = items[index][0], digests[index]
-                    if uuid in again:  # received while this batch was being opened
-                        results[index] = _again(again[uuid], user, digest)
-                        continue
-                    try:
-                        with transaction.atomic():
-                            submission = _store(user, device, uuid, digest, visit, record, data)
-                    except PermissionDenied:
-                        results[index] = Received(uuid, error=VisitClosed("access_denied"))
-                    except Exception as error:
-                        results[index] = Received(uuid, error=error)
+                fresh = []
+                for new in pending:
+                    if new.uuid in again:  # received while this batch was being opened
+                        results[new.index] = _again(again[new.uuid], user, new.digest)
                     else:
-                        results[index] = Received(uuid, submission=submission, created=True)
+                        fresh.append(new)
+                for responses, group in groupby(fresh, lambda new: new.record.type == RESPONSE):
+                    run = list(group)
+                    store = _store_responses if responses else _store_each
+                    for new, result in zip(run, store(user, device, run), strict=True):
+                        results[new.index] = result
     for index, (uuid, _envelope) in enumerate(items):
         if results[index] is None:  # the same record again in this batch
             earlier = results[first[uuid]]
@@ -406,6 +420,69 @@ def submissions_receive(
                 else earlier
             )
     return [result for result in results if result is not None]
+
+
+def _store_each(user: Any, device: DeviceToken, records: list[_New]) -> list[Received]:
+    """Store records one by one, each in a savepoint of its own."""
+    results = []
+    for new in records:
+        try:
+            with transaction.atomic():
+                submission = _store(
+                    user, device, new.uuid, new.digest, new.visit, new.record, new.data
+                )
+        except PermissionDenied:
+            results.append(Received(new.uuid, error=VisitClosed("access_denied")))
+        except Exception as error:
+            results.append(Received(new.uuid, error=error))
+        else:
+            results.append(Received(new.uuid, submission=submission, created=True))
+    return results
+
+
+def _store_responses(user: Any, device: DeviceToken, records: list[_New]) -> list[Received]:
+    """Store consecutive checklist responses together: each checked alone (one refused is
+    left out with its reason), then the rest inserted in one statement per table —
+    responses, their compliance marks, submissions, audit events — as ``_store`` would
+    have stored each. Should anything else go wrong (an identifier taken meanwhile, say),
+    the run is rolled back and stored record by record, where each finds out alone."""
+    results: dict[int, Received] = {}
+    ready: list[tuple[_New, NewResponse]] = []
+    try:
+        with transaction.atomic():
+            for new in records:
+                try:
+                    response = prepare_response(actor=user, visit=new.visit, data=new.data)
+                except PermissionDenied:
+                    results[new.index] = Received(new.uuid, error=VisitClosed("access_denied"))
+                except (RecordRejected, MissingReference) as error:
+                    results[new.index] = Received(new.uuid, error=error)
+                else:
+                    ready.append((new, response))
+            responses_insert([response for _new, response in ready])
+            received_at = timezone.now()
+            submissions = bulk_create_audited(
+                [
+                    Submission(
+                        uuid=new.uuid,
+                        user=user,
+                        device_token=device,
+                        type=new.record.type,
+                        visit=new.visit,
+                        content_hash=new.digest,
+                        received_at=received_at,
+                        finalized_on_device_at=_aware(new.record.finalized_at),
+                        object_type=response.response._meta.label_lower,
+                        object_id=response.response.pk,
+                    )
+                    for new, response in ready
+                ]
+            )
+    except Exception:
+        return _store_each(user, device, records)
+    for (new, _response), submission in zip(ready, submissions, strict=True):
+        results[new.index] = Received(new.uuid, submission=submission, created=True)
+    return [results[new.index] for new in records]
 
 
 def receipt_of(*, user: Any, uuid: uuid_module.UUID) -> Submission | None:

@@ -211,33 +211,128 @@ def _statements(device: Device, items: list[dict[str, Any]]) -> int:
     return len(queries.captured_queries)
 
 
-def test_the_statements_of_a_batch_grow_only_by_each_records_own_rows(
+def test_a_batch_of_checklists_costs_the_same_statements_for_1_record_as_for_5(
     visit: Visit,
     member: User,
     checklist: InstrumentVersion,
     device_for: Callable[[User], Device],
 ) -> None:
-    """Everything shared — the token, the visit and its team, the instrument version, the
-    audit chain's head, the visit's dashboard mark, the transaction — costs the same for 1
-    record as for 5; each checklist record adds its own rows (response, its compliance
-    marks in one statement, submission) and their savepoints, nothing else."""
+    """Consecutive checklist records are stored together: everything shared — the token,
+    the visit and its team, the instrument version, the audit chain's head, the visit's
+    dashboard mark, the transaction — and the rows themselves (one INSERT per table for
+    all the records) cost the same for 1 record as for 5."""
     device = device_for(member)
     send(device, [item(device, response_record(visit, checklist))])  # token's last use
     one = _statements(device, [item(device, response_record(visit, checklist))])
     five = _statements(device, [item(device, response_record(visit, checklist)) for _ in range(5)])
-    per_record = (five - one) // 4
-    assert five - one == 4 * per_record
-    # SAVEPOINT/RELEASE × 2 (the record's own, the service's; the audited saves open none
-    # inside the batch) and INSERT × 3 (response, its marks, submission).
-    assert per_record == 7
-    shared = one - per_record
+    assert five == one
     # The token, submissions found (before and under the claim), visit + team, the user's
-    # regions, BEGIN, the version and its applying to the institution, the chain's head
-    # (lock, events, move), the visit's mark, COMMIT; on PostgreSQL the advisory lock of the
-    # records' identifiers (one statement for all).
-    assert shared == (15 if connection.vendor == "postgresql" else 14)
+    # regions, BEGIN, the version and its applying to the institution, the run's savepoint
+    # (SAVEPOINT, RELEASE), INSERT × 3 (responses, their marks, submissions), the chain's
+    # head (lock, events, move), the visit's mark, COMMIT; on PostgreSQL the advisory lock
+    # of the records' identifiers (one statement for all).
+    assert one == (20 if connection.vendor == "postgresql" else 19)
     # One record alone through the single endpoint, for comparison: no more than in a batch.
     rec = response_record(visit, checklist)
     with CaptureQueriesContext(connection) as queries:
         assert device.submit(rec).status_code == 201
     assert len(queries.captured_queries) <= one
+
+
+def test_checklists_stored_together_keep_their_order_their_references_and_their_refusals(
+    visit: Visit,
+    member: User,
+    checklist: InstrumentVersion,
+    device_for: Callable[[User], Device],
+) -> None:
+    """Consecutive checklists are stored together, between records stored alone: a
+    questionnaire refers to an interview sent just before it, one refused in the middle of
+    the run is left out with its reason, and the rows and the audit chain are those of
+    records stored one by one (an event for every row, in the order sent)."""
+    device = device_for(member)
+    interview = interview_record(visit)
+    questionnaire = record(
+        "response",
+        visit.pk,
+        {"version": checklist.pk, "interview": interview["uuid"], "answers": COMPLETE_ANSWERS},
+    )
+    refused = response_record(visit, checklist, population=None)
+    last = response_record(visit, checklist, force_register="compliant")
+    sent = [interview, questionnaire, refused, last, interview_record(visit, code="C-03")]
+
+    results = send(device, [item(device, rec) for rec in sent])
+
+    assert [r["status"] for r in results] == [201, 201, 422, 201, 201], results
+    assert results[2]["problem"]["code"] == "invalid_record"
+    assert "population" in str(results[2]["problem"]["errors"])
+    stored = {s.uuid: s for s in Submission.objects.all()}
+    assert set(map(str, stored)) == {r["uuid"] for r in sent} - {refused["uuid"]}
+    linked = Response.objects.get(pk=stored[uuid.UUID(questionnaire["uuid"])].object_id)
+    assert linked.interview_id == stored[uuid.UUID(interview["uuid"])].object_id
+    assert linked.answers == COMPLETE_ANSWERS and linked.revision == 1
+    assert Response.objects.count() == 2
+    values = {(m.response_id, m.value) for m in ComplianceMark.objects.all()}
+    assert values == {
+        (linked.pk, "non_compliant"),
+        (stored[uuid.UUID(last["uuid"])].object_id, "compliant"),
+    }
+    created = AuditEvent.objects.filter(action="create").order_by("id")
+    kinds = [
+        e.object_type for e in created if e.object_type in ("visits.response", "field.submission")
+    ]
+    assert kinds.count("visits.response") == 2 and kinds.count("field.submission") == 4
+    assert verify_chain()[1] == []
+
+
+def _refuse_submission_of(content_hash_: str) -> str:
+    """A trigger that makes the database refuse the submission row of one record, as a
+    clash would; returns the statement that removes it."""
+    table = Submission._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION kuzet_test_refuse() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.content_hash = '{content_hash_}' THEN "
+                "RAISE unique_violation USING MESSAGE = 'taken meanwhile'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER kuzet_test_refuse BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION kuzet_test_refuse()"
+            )
+            return f"DROP TRIGGER kuzet_test_refuse ON {table}; DROP FUNCTION kuzet_test_refuse()"
+        cursor.execute(
+            f"CREATE TRIGGER kuzet_test_refuse BEFORE INSERT ON {table} "
+            f"WHEN NEW.content_hash = '{content_hash_}' "
+            "BEGIN SELECT RAISE(ABORT, 'taken meanwhile'); END"
+        )
+        return "DROP TRIGGER kuzet_test_refuse"
+
+
+def test_when_checklists_stored_together_clash_each_is_stored_alone(
+    visit: Visit,
+    member: User,
+    checklist: InstrumentVersion,
+    device_for: Callable[[User], Device],
+) -> None:
+    """Should the insert of a run fail (an identifier taken meanwhile, say), the run is
+    rolled back and its records stored one by one: the one the database refuses is left
+    out, the others are stored, with nothing half-written."""
+    device = device_for(member)
+    items = [item(device, response_record(visit, checklist)) for _ in range(3)]
+    drop = _refuse_submission_of(content_hash(items[1]["envelope"]))
+    try:
+        results = send(device, items)
+    finally:
+        with connection.cursor() as cursor:
+            for statement in drop.split("; "):
+                cursor.execute(statement)
+
+    assert [r["status"] for r in results][::2] == [201, 201], results
+    assert results[1]["status"] >= 400 and results[1]["receipt"] is None
+    assert {str(s.uuid) for s in Submission.objects.all()} == {items[0]["uuid"], items[2]["uuid"]}
+    assert Response.objects.count() == 2  # none left without its submission
+    assert ComplianceMark.objects.count() == 2
+    assert verify_chain()[1] == []
+    again = send(device, items)  # the refused one stands alone once the clash is gone
+    assert [r["status"] for r in again] == [200, 201, 200]

@@ -12,6 +12,7 @@ refused (``StaleResponse``) instead of overwriting what a colleague saved in bet
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from kuzet.core.audit import bulk_create_audited
 from kuzet.core.lookups import remembered
 from kuzet.instruments.models import InstrumentVersion
 from kuzet.instruments.schema import MEDIA_TYPES, labels_of, path_label, walk
@@ -58,6 +60,15 @@ def response_start(
     return response
 
 
+@dataclass
+class NewResponse:
+    """A response checked and counted but not stored yet (``responses_insert`` stores it),
+    with its compliance answers by path."""
+
+    response: Response
+    marks: dict[str, tuple[str, str, str]]
+
+
 @transaction.atomic
 def response_record(
     *,
@@ -72,6 +83,30 @@ def response_record(
     tablet): the checks of ``response_start``, then the answers as ``response_save`` stores
     them — one row written, one audit event, the answers validated once (``validated``: the
     caller's ``validate_response`` of these answers, if it already ran it)."""
+    new = response_prepare(
+        actor=actor,
+        visit=visit,
+        version=version,
+        answers=answers,
+        interview=interview,
+        validated=validated,
+    )
+    responses_insert([new])
+    return new.response
+
+
+def response_prepare(
+    *,
+    actor: Any,
+    visit: Visit,
+    version: InstrumentVersion,
+    answers: dict[str, Any],
+    interview: Interview | None = None,
+    validated: Validated | None = None,
+) -> NewResponse:
+    """``response_record`` without the writing: the checks and the counts of a new response
+    holding ``answers``, for ``responses_insert`` to store with others. Raises
+    ValidationError or PermissionDenied; stores nothing."""
     if not isinstance(answers, dict):
         raise ValidationError(_("The answers must be a JSON object keyed by question name."))
     if len(str(answers)) > MAX_ANSWERS_CHARS:
@@ -81,10 +116,17 @@ def response_record(
     _check_start(actor, response)
     response.revision = 1  # as started (0), then saved once
     marks = _recount(response, validated)
-    response.save()
-    if _store_marks(response, marks, new=True):
-        VisitChange.mark(visit.pk)
-    return response
+    return NewResponse(response, marks)
+
+
+def responses_insert(new: list[NewResponse]) -> None:
+    """Store prepared responses (``response_prepare``) in one statement, their compliance
+    marks in another, with one audit event each; the caller holds the transaction (and the
+    ``audit_batch``, if any). The visits whose figures change are marked once each."""
+    bulk_create_audited([n.response for n in new])
+    if _insert_marks([(n.response.pk, n.marks) for n in new]):
+        for visit_id in dict.fromkeys(n.response.visit_id for n in new if n.marks):
+            VisitChange.mark(visit_id)
 
 
 def _check_start(actor: Any, response: Response) -> None:
@@ -191,7 +233,7 @@ def _store_marks(
     """Make the response's ComplianceMark rows say what ``marks`` says (links kept); returns
     whether any row changed. ``new``: the response was just created (it has no rows yet)."""
     if new:
-        return _insert_marks(response.pk, marks)
+        return _insert_marks([(response.pk, marks)])
     existing = {m.path: m for m in response.marks.all()}
     changed = False
     for path, mark in existing.items():
@@ -210,27 +252,29 @@ def _store_marks(
     return changed or bool(created)
 
 
-def _insert_marks(response_id: int, marks: dict[str, tuple[str, str, str]]) -> bool:
-    """Insert the marks of a response that has none yet in one statement, without a model
-    instance per row (a checklist has hundreds): on PostgreSQL one ``INSERT … SELECT`` from
-    a JSON array of the rows (encoded in C: quoting five arrays of strings cost more),
-    elsewhere one ``executemany``. Returns whether any was made."""
-    if not marks:
+def _insert_marks(rows: list[tuple[int, dict[str, tuple[str, str, str]]]]) -> bool:
+    """Insert the marks of responses that have none yet — (response id, its marks by path)
+    — in one statement, without a model instance per row (a checklist has hundreds): on
+    PostgreSQL one ``INSERT … SELECT`` from a JSON array of the rows (encoded in C: quoting
+    five arrays of strings cost more), elsewhere one ``executemany``. Returns whether any
+    was made."""
+    flat = [(pk, path, *mark) for pk, marks in rows for path, mark in marks.items()]
+    if not flat:
         return False
     table = connection.ops.quote_name(ComplianceMark._meta.db_table)
     columns = '"response_id", "path", "question", "section", "value"'
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            rows = json.dumps([[path, *mark] for path, mark in marks.items()], ensure_ascii=False)
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) "  # noqa: S608
-                "SELECT %s, m->>0, m->>1, m->>2, m->>3 FROM json_array_elements(%s::json) AS m",
-                [response_id, rows],
+                "SELECT (m->>0)::bigint, m->>1, m->>2, m->>3, m->>4 "
+                "FROM json_array_elements(%s::json) AS m",
+                [json.dumps(flat, ensure_ascii=False)],
             )
         else:
             cursor.executemany(
                 f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
-                [(response_id, path, q, s, v) for path, (q, s, v) in marks.items()],
+                flat,
             )
     return True
 

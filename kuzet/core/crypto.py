@@ -101,6 +101,13 @@ class EncryptedTextField(models.TextField):
     def get_db_prep_lookup(self, value: Any, connection: Any) -> Any:  # pragma: no cover - guard
         raise TypeError("encrypted fields cannot be searched")
 
+    def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
+        """The usual placeholder. Having one keeps Django's bulk inserts on PostgreSQL from
+        sending each column as one array (``UNNEST``): psycopg escapes an array's strings
+        in Python, 20 ciphertexts of 20 KB in 6.8 ms, against 0.3 ms for the same strings
+        sent one by one (escaped in C; ``bench/bulk_insert_quoting.py``)."""
+        return "%s"
+
 
 class EncryptedJSONField(EncryptedTextField):
     """A JSON value (object, list, …) encrypted at rest as its compact JSON text."""

@@ -36,7 +36,7 @@ def main() -> None:
             [texts, numbers],
         ),
         "one value a placeholder": (
-            "INSERT INTO t VALUES " + ", ".join(["(%s, %s)"] * args.rows),
+            "INSERT INTO t VALUES " + ", ".join(["(%s, %s)"] * args.rows),  # noqa: S608
             [value for row in zip(texts, numbers, strict=True) for value in row],
         ),
     }

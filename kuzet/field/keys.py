@@ -1,22 +1,32 @@
-"""The server's key pair for records sealed on tablets, and opening their envelopes.
+"""The server's key pairs for records sealed on tablets, and opening their envelopes.
 
-A finalized record leaves the tablet encrypted to the server's public key (RSA-OAEP with
-SHA-256 wrapping a random AES-256-GCM key): the tablet cannot read it back. The private
-key lives in ``KUZET_FIELD_PRIVATE_KEY_FILE`` and is created (RSA 3072, mode 0600) the
-first time it is needed. Losing it makes every record sealed but not yet received
-unreadable; earlier keys named in ``KUZET_FIELD_OLD_PRIVATE_KEY_FILES`` still open the
-records sealed to them before a rotation.
+A finalized record leaves the tablet encrypted to one of the server's public keys: the
+tablet cannot read it back. Each envelope version has its own kind of key, in its own file:
+
+- v1, ``RSA-OAEP-256+A256GCM`` (and ODK Collect's submissions, ``kuzet.openrosa.crypto``):
+  an RSA 3072 key in ``KUZET_FIELD_PRIVATE_KEY_FILE``;
+- v2, ``ECDH-ES+HKDF-SHA256+A256GCM`` (what the app seals with now): a P-256 key in
+  ``KUZET_FIELD_EC_PRIVATE_KEY_FILE``.
+
+Each file holds one PEM private key and is created (mode 0600) the first time it is needed.
+A key's kid is the first 16 hex digits of the SHA-256 of its public key (DER); the field
+package carries the public half of both current keys. To rotate one: move its file aside,
+name it in ``KUZET_FIELD_OLD_PRIVATE_KEY_FILES`` (v1) or
+``KUZET_FIELD_OLD_EC_PRIVATE_KEY_FILES`` (v2), restart. A new key is created and handed out;
+records sealed to the old one still open by their kid. Losing a key makes every record
+sealed to it but not yet received unreadable. Keys are read once per process
+(``reset_keys()`` forgets them).
 """
 
 import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -38,11 +48,15 @@ HKDF_SALT_V2 = b"kuzet-envelope-v2"
 EPHEMERAL_KEY_BYTES = 65  # an uncompressed P-256 point: 0x04 || X || Y
 ALGORITHMS = {ENVELOPE_VERSION: ALGORITHM, ENVELOPE_VERSION_V2: ALGORITHM_V2}
 
+PrivateKey = TypeVar("PrivateKey", rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
+
 
 @dataclass(frozen=True)
-class ServerKey:
+class ServerKey(Generic[PrivateKey]):
+    """One of the server's keys: RSA for envelope v1, P-256 for v2."""
+
     kid: str
-    private_key: rsa.RSAPrivateKey
+    private_key: PrivateKey
     spki_der: bytes
 
     @property
@@ -51,16 +65,12 @@ class ServerKey:
 
 
 @dataclass(frozen=True)
-class EcServerKey:
-    """The server's P-256 key of envelope v2."""
+class Keyring(Generic[PrivateKey]):
+    """The keys of one kind: the one records are sealed to now, and every key that still
+    opens them by kid (the current one first, then the old ones in their setting's order)."""
 
-    kid: str
-    private_key: ec.EllipticCurvePrivateKey
-    spki_der: bytes
-
-    @property
-    def spki_base64(self) -> str:
-        return base64.b64encode(self.spki_der).decode("ascii")
+    current: ServerKey[PrivateKey]
+    by_kid: Mapping[str, ServerKey[PrivateKey]]
 
 
 class EnvelopeError(Exception):
@@ -71,51 +81,37 @@ class EnvelopeError(Exception):
         self.code = code
 
 
-def _spki_and_kid(public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey) -> tuple[bytes, str]:
-    der = public_key.public_bytes(
+def _server_key(private_key: PrivateKey) -> ServerKey[PrivateKey]:
+    der = private_key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return der, hashlib.sha256(der).hexdigest()[:16]
-
-
-def _server_key(private_key: rsa.RSAPrivateKey) -> ServerKey:
-    der, kid = _spki_and_kid(private_key.public_key())
+    kid = hashlib.sha256(der).hexdigest()[:16]
     return ServerKey(kid=kid, private_key=private_key, spki_der=der)
 
 
-def _ec_server_key(private_key: ec.EllipticCurvePrivateKey) -> EcServerKey:
-    der, kid = _spki_and_kid(private_key.public_key())
-    return EcServerKey(kid=kid, private_key=private_key, spki_der=der)
-
-
-def _read(path: Path) -> rsa.RSAPrivateKey:
+def _read_rsa(path: Path) -> rsa.RSAPrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"{path} does not hold an RSA private key")
     return key
 
 
-def _read_ec(path: Path) -> ec.EllipticCurvePrivateKey:
+def _generate_rsa() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+
+
+def _read_p256(path: Path) -> ec.EllipticCurvePrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         raise ValueError(f"{path} does not hold a P-256 private key")
     return key
 
 
-PrivateKey = TypeVar("PrivateKey", rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)
+def _generate_p256() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
 
 
-def _read_or_create(path: Path) -> rsa.RSAPrivateKey:
-    return _read_or_create_key(
-        path, _read, lambda: rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-    )
-
-
-def _read_or_create_ec(path: Path) -> ec.EllipticCurvePrivateKey:
-    return _read_or_create_key(path, _read_ec, lambda: ec.generate_private_key(ec.SECP256R1()))
-
-
-def _read_or_create_key(
+def _read_or_create(
     path: Path, read: Callable[[Path], PrivateKey], generate: Callable[[], PrivateKey]
 ) -> PrivateKey:
     if path.exists():
@@ -138,53 +134,63 @@ def _read_or_create_key(
 
 
 @cache
-def _keys(current: str, older: tuple[str, ...]) -> tuple[ServerKey, dict[str, ServerKey]]:
-    key = _server_key(_read_or_create(Path(current)))
+def _keyring(
+    current: Path,
+    older: tuple[Path, ...],
+    read: Callable[[Path], PrivateKey],
+    generate: Callable[[], PrivateKey],
+) -> Keyring[PrivateKey]:
+    """The key ring of these files, read once per process (the cache is keyed by the paths
+    and by ``read`` and ``generate``, so these must be module functions, not lambdas)."""
+    key = _server_key(_read_or_create(current, read, generate))
     by_kid = {key.kid: key}
     for path in older:
-        old = _server_key(_read(Path(path)))
+        old = _server_key(read(path))
         by_kid.setdefault(old.kid, old)
-    return key, by_kid
+    return Keyring(current=key, by_kid=by_kid)
 
 
-def current_key() -> ServerKey:
-    """The key records are sealed to now (its public half goes in the package)."""
-    return _keys(
-        str(settings.FIELD_PRIVATE_KEY_FILE),
-        tuple(str(p) for p in settings.FIELD_OLD_PRIVATE_KEY_FILES),
-    )[0]
+def rsa_keyring() -> Keyring[rsa.RSAPrivateKey]:
+    """The RSA keys of envelope v1 (and of ODK Collect's submissions)."""
+    return _keyring(
+        Path(settings.FIELD_PRIVATE_KEY_FILE),
+        tuple(Path(p) for p in settings.FIELD_OLD_PRIVATE_KEY_FILES),
+        _read_rsa,
+        _generate_rsa,
+    )
 
 
-def key_for(kid: str) -> ServerKey | None:
-    return _keys(
-        str(settings.FIELD_PRIVATE_KEY_FILE),
-        tuple(str(p) for p in settings.FIELD_OLD_PRIVATE_KEY_FILES),
-    )[1].get(kid)
+def ec_keyring() -> Keyring[ec.EllipticCurvePrivateKey]:
+    """The P-256 keys of envelope v2."""
+    return _keyring(
+        Path(settings.FIELD_EC_PRIVATE_KEY_FILE),
+        tuple(Path(p) for p in settings.FIELD_OLD_EC_PRIVATE_KEY_FILES),
+        _read_p256,
+        _generate_p256,
+    )
 
 
-@cache
-def _ec_keys(current: str, older: tuple[str, ...]) -> tuple[EcServerKey, dict[str, EcServerKey]]:
-    key = _ec_server_key(_read_or_create_ec(Path(current)))
-    by_kid = {key.kid: key}
-    for path in older:
-        old = _ec_server_key(_read_ec(Path(path)))
-        by_kid.setdefault(old.kid, old)
-    return key, by_kid
+def reset_keys() -> None:
+    """Forget the keys read so far: the next use reads (or creates) the files again."""
+    _keyring.cache_clear()
 
 
-def current_ec_key() -> EcServerKey:
+def current_key() -> ServerKey[rsa.RSAPrivateKey]:
+    """The RSA key records are sealed to with envelope v1 now (in the package too)."""
+    return rsa_keyring().current
+
+
+def key_for(kid: str) -> ServerKey[rsa.RSAPrivateKey] | None:
+    return rsa_keyring().by_kid.get(kid)
+
+
+def current_ec_key() -> ServerKey[ec.EllipticCurvePrivateKey]:
     """The P-256 key records are sealed to with envelope v2 now (in the package too)."""
-    return _ec_keys(
-        str(settings.FIELD_EC_PRIVATE_KEY_FILE),
-        tuple(str(p) for p in settings.FIELD_OLD_EC_PRIVATE_KEY_FILES),
-    )[0]
+    return ec_keyring().current
 
 
-def ec_key_for(kid: str) -> EcServerKey | None:
-    return _ec_keys(
-        str(settings.FIELD_EC_PRIVATE_KEY_FILE),
-        tuple(str(p) for p in settings.FIELD_OLD_EC_PRIVATE_KEY_FILES),
-    )[1].get(kid)
+def ec_key_for(kid: str) -> ServerKey[ec.EllipticCurvePrivateKey] | None:
+    return ec_keyring().by_kid.get(kid)
 
 
 def content_hash(key: str, iv: str, ct: str) -> str:

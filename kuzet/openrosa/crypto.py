@@ -53,27 +53,14 @@ def public_key_base64() -> str:
 
 
 def _unwrap(wrapped: bytes) -> bytes:
-    candidates = [keys.current_key()]
-    for kid in _older_kids():
-        key = keys.key_for(kid)
-        if key is not None and key not in candidates:
-            candidates.append(key)
-    for server_key in candidates:
+    # The field app's RSA keys: the current one first, then the rotated ones.
+    for server_key in keys.rsa_keyring().by_kid.values():
         for variant in OAEP_VARIANTS:
             try:
                 return server_key.private_key.decrypt(wrapped, variant)
             except ValueError:
                 continue
     raise DecryptionFailed("key_not_unwrapped")
-
-
-def _older_kids() -> list[str]:
-    current = keys.current_key()
-    by_kid = keys._keys(  # the field app's key ring: the current key and the rotated ones
-        str(keys.settings.FIELD_PRIVATE_KEY_FILE),
-        tuple(str(p) for p in keys.settings.FIELD_OLD_PRIVATE_KEY_FILES),
-    )[1]
-    return [kid for kid in by_kid if kid != current.kid]
 
 
 def _b64(value: str) -> bytes:

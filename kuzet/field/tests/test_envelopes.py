@@ -219,7 +219,7 @@ def test_the_p256_key_is_created_once_with_mode_0600(tmp_path: Path, settings: A
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert isinstance(first.private_key.curve, ec.SECP256R1)
     before = path.read_bytes()
-    keys._ec_keys.cache_clear()
+    keys.reset_keys()
     assert keys.current_ec_key().kid == first.kid and path.read_bytes() == before
 
 

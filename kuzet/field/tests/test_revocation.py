@@ -105,7 +105,7 @@ def test_the_server_key_is_created_once_with_mode_0600(tmp_path: Path, settings:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert first.private_key.key_size == 3072
     before = path.read_bytes()
-    keys._keys.cache_clear()
+    keys.reset_keys()
     assert keys.current_key().kid == first.kid and path.read_bytes() == before
 
 

@@ -6,6 +6,8 @@ every bad input gets an OpenRosa error with nothing half-stored."""
 import hashlib
 import io
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -296,6 +298,21 @@ def test_a_key_wrapped_with_mgf1_sha256_also_opens(collect: Collect, visit: Visi
     xml, instance_id = fill(form, {**household_answers(), "photo": ""})
     oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
     manifest, files = encrypt(form, xml, instance_id, {}, oaep=oaep)
+    answer = collect.post(manifest, files)
+    assert answer.status_code == 201, answer.content
+    assert Response.objects.get(visit=visit).answers["age"] == 42
+
+
+def test_a_submission_encrypted_to_a_rotated_key_still_opens(
+    collect: Collect, visit: Visit, tmp_path: Path, settings: Any
+) -> None:
+    form = collect.download(entry_for(collect, "household_survey"))  # the key of before
+    xml, instance_id = fill(form, {**household_answers(), "photo": ""})
+    manifest, files = encrypt(form, xml, instance_id, {})
+    settings.FIELD_OLD_PRIVATE_KEY_FILES = [settings.FIELD_PRIVATE_KEY_FILE]
+    settings.FIELD_PRIVATE_KEY_FILE = tmp_path / "new-key.pem"
+
+    assert collect.download(entry_for(collect, "household_survey")).public_key != form.public_key
     answer = collect.post(manifest, files)
     assert answer.status_code == 201, answer.content
     assert Response.objects.get(visit=visit).answers["age"] == 42

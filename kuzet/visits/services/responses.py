@@ -11,7 +11,6 @@ refused (``StaleResponse``) instead of overwriting what a colleague saved in bet
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,12 +193,20 @@ def _recount(
     )
     marks: dict[str, tuple[str, str, str]] = {}
     answered = 0
-    for path, value in _flat(result.answers):
-        answered += 1
-        name = path.rsplit(".", 1)[-1] if "." in path else path
-        section = sections.get(name)
-        if section is not None and isinstance(value, str):
-            marks[path] = (name, section, value)
+    # Repeats' answers by path ``repeat[2].name``; a mark for every compliance answer.
+    for name, value in result.answers.items():
+        if isinstance(value, list) and value and all(isinstance(i, dict) for i in value):
+            for number, instance in enumerate(value, start=1):
+                answered += len(instance)
+                for inner, inner_value in instance.items():
+                    section = sections.get(inner)
+                    if section is not None and isinstance(inner_value, str):
+                        marks[f"{name}[{number}].{inner}"] = (inner, section, inner_value)
+        else:
+            answered += 1
+            section = sections.get(name)
+            if section is not None and isinstance(value, str):
+                marks[name] = (name, section, value)
     response.answered_count = answered
     return marks
 
@@ -214,17 +221,6 @@ def _compliance_sections(document: dict[str, Any]) -> dict[str, str]:
         elif "kind" not in node.item:
             section = node.item["name"]
     return sections
-
-
-def _flat(answers: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """(path, value) for every answer, repeats as ``repeat[2].name``."""
-    for name, value in answers.items():
-        if isinstance(value, list) and value and all(isinstance(i, dict) for i in value):
-            for number, instance in enumerate(value, start=1):
-                for inner, inner_value in instance.items():
-                    yield f"{name}[{number}].{inner}", inner_value
-        else:
-            yield name, value
 
 
 def _store_marks(

@@ -253,3 +253,53 @@ def test_starting_with_a_bad_instrument_or_interview_changes_nothing(
         reply = client.post(f"/visits/{visit.pk}/responses/new/", data)
         assert reply.status_code == 302 and reply["Location"] == f"/visits/{visit.pk}/responses/"
     assert Response.objects.count() == 0
+
+
+def test_compliance_answers_inside_a_repeat_are_marked_by_instance(
+    visit: Visit, member: User, secretariat: User
+) -> None:
+    """Each instance of a repeat is counted, and a compliance question inside it gets a
+    mark of its own (``cells[2].cell_ok``) with the question, its section and the answer;
+    a finalized record (``response_record``) and a draft saved (``response_save``) count
+    the same."""
+    from kuzet.instruments.services import instrument_version_import, instrument_version_publish
+    from kuzet.instruments.tests.xlsforms import COMPLIANCE, xlsform
+    from kuzet.visits.services.responses import response_record
+
+    survey = [
+        ["begin group", "conditions", "Условия", "Жағдайлар"],
+        ["select_one compliance", "light", "Есть освещение", "Жарық бар", "yes"],
+        ["begin repeat", "cells", "Камеры", "Камералар"],
+        ["text", "cell_no", "Номер камеры", "Камера нөмірі", "yes"],
+        ["select_one compliance", "cell_ok", "Камера в порядке", "Камера дұрыс", "yes"],
+        ["end repeat"],
+        ["end group"],
+    ]
+    outcome = instrument_version_import(
+        data=xlsform(survey=survey, choices=COMPLIANCE), actor=secretariat
+    )
+    assert outcome.version is not None, outcome.errors
+    version = instrument_version_publish(version=outcome.version, actor=secretariat)
+    answers = {
+        "light": "compliant",
+        "cells": [
+            {"cell_no": "1", "cell_ok": "compliant"},
+            {"cell_no": "2", "cell_ok": "non_compliant"},
+        ],
+    }
+    recorded = response_record(actor=member, visit=visit, version=version, answers=answers)
+    drafted = response_start(actor=member, visit=visit, version=version)
+    drafted = response_save(actor=member, response=drafted, answers=answers, revision=0)
+
+    for response in (recorded, drafted):
+        response.refresh_from_db()
+        assert (response.answered_count, response.problem_count) == (5, 0)
+        marks = {
+            (m.path, m.question, m.section, m.value)
+            for m in ComplianceMark.objects.filter(response=response)
+        }
+        assert marks == {
+            ("light", "light", "conditions", "compliant"),
+            ("cells[1].cell_ok", "cell_ok", "conditions", "compliant"),
+            ("cells[2].cell_ok", "cell_ok", "conditions", "non_compliant"),
+        }

@@ -201,7 +201,9 @@ def main() -> None:
                     const uuid = crypto.randomUUID();
                     const now = new Date().toISOString();
                     const record = { uuid, type: 'interview', visit, created_at: now, finalized_at: now, device: 'bench',
-                      data: { kind: 'staff', conducted_at: now, person_code: '', identity: {}, consent_interview: true,
+                      // Conducted now, after the demo visit's time on site: the note says why.
+                      data: { kind: 'staff', conducted_at: now, time_note: 'Беседа по телефону после посещения',
+                              person_code: '', identity: {}, consent_interview: true,
                               consent_quote: false, consent_identify: false, consent_transmit: false, vulnerabilities: [],
                               fears_reprisals: null, reprisal_risk: 'unknown', follow_up_on: null, notes: 'Беседа ' + i } };
                     const envelope = await crypto_.sealForServer(pkg, record);
@@ -210,7 +212,10 @@ def main() -> None:
                   }
                   const t1 = performance.now();
                   const summary = await sendOutbox(token);
-                  return { seal: t1 - t0, sync: performance.now() - t1, summary };
+                  const sync = performance.now() - t1;
+                  // Why records were refused, if any were (the bench stops on it).
+                  const problems = (await store.outbox()).slice(0, 3).map((i) => [i.status, i.problem]);
+                  return { seal: t1 - t0, sync, summary, problems };
                 }"""
             )
             assert synced["summary"]["sent"] == 100, synced

@@ -30,7 +30,7 @@ Semantics, identical in ``static/instruments/conditions.js`` (the shared vectors
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,6 +202,114 @@ def evaluate(condition: Any, context: Context) -> Any:
 def holds(condition: Any, context: Context) -> bool:
     """Whether ``condition`` is true; an absent condition (None) always holds."""
     return True if condition is None else truthy(evaluate(condition, context))
+
+
+# A condition prepared once: called with (answers, instance, self value) as ``evaluate``
+# reads them from a ``Context``.
+Compiled = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Any], Any]
+
+
+def compile_condition(condition: Any) -> Compiled:
+    """``condition`` as a function giving what ``evaluate`` gives, for conditions evaluated
+    many times (validation). It never raises: a part that is not well-formed raises the
+    ``ConditionError`` (or other error) ``evaluate`` would, when and only if it is evaluated."""
+    try:
+        return _compiled(condition)
+    except RecursionError:  # too deep to prepare: evaluated as it is, failing as it would
+        return lambda answers, instance, value: evaluate(
+            condition, Context(answers, instance, value)
+        )
+
+
+def _raising(error: Exception) -> Compiled:
+    def fail(answers: Mapping[str, Any], instance: Mapping[str, Any] | None, value: Any) -> Any:
+        raise ConditionError(*error.args)
+
+    return fail
+
+
+def _compiled(condition: Any) -> Compiled:
+    if condition is None or isinstance(condition, str | bool | int | float):
+        return lambda answers, instance, value: condition
+    if not isinstance(condition, list) or not condition or not isinstance(condition[0], str):
+        return _raising(ConditionError(f"not a condition: {condition!r}"))
+    op, args = condition[0], condition[1:]
+    arity = {
+        "ref": 1, "self": 0, **dict.fromkeys(COMPARISONS, 2), "not": 1, "selected": 2,
+        "count-selected": 1, "string-length": 1, "answered": 1, "count": 1, "any": 2, "all": 2,
+    }  # fmt: skip
+    if op in arity:
+        try:
+            _arity(op, args, arity[op])
+        except ConditionError as exc:
+            return _raising(exc)
+    if op == "ref":
+        name = args[0]
+
+        def ref(answers: Mapping[str, Any], instance: Mapping[str, Any] | None, value: Any) -> Any:
+            if instance is not None and name in instance:
+                return instance[name]
+            return answers.get(name)
+
+        return ref
+    if op == "self":
+        return lambda answers, instance, value: value
+    if op in COMPARISONS:
+        left, right = _compiled(args[0]), _compiled(args[1])
+        return lambda answers, instance, value: _compare(
+            op, left(answers, instance, value), right(answers, instance, value)
+        )
+    if op in ("and", "or"):
+        parts = [_compiled(a) for a in args]
+        if op == "and":
+
+            def every(answers: Mapping[str, Any], instance: Any, value: Any) -> bool:
+                return all(truthy(part(answers, instance, value)) for part in parts)
+
+            return every
+
+        def some(answers: Mapping[str, Any], instance: Any, value: Any) -> bool:
+            return any(truthy(part(answers, instance, value)) for part in parts)
+
+        return some
+    if op in ("not", "count-selected", "string-length", "answered"):
+        inner = _compiled(args[0])
+        if op == "not":
+            return lambda answers, instance, value: not truthy(inner(answers, instance, value))
+        if op == "count-selected":
+            return lambda answers, instance, value: len(
+                _selected_values(inner(answers, instance, value))
+            )
+        if op == "string-length":
+            return lambda answers, instance, value: len(as_text(inner(answers, instance, value)))
+        return lambda answers, instance, value: not is_empty(inner(answers, instance, value))
+    if op == "selected":
+        values, choice = _compiled(args[0]), _compiled(args[1])
+        # As evaluate: the choice first, then the answer.
+        return lambda answers, instance, value: (
+            as_text(choice(answers, instance, value))
+            in _selected_values(values(answers, instance, value))
+        )
+    if op in ("count", "any", "all"):
+        repeat = args[0]
+
+        def instances_of(answers: Mapping[str, Any]) -> list[Any]:
+            found = answers.get(repeat) or []
+            return found if isinstance(found, list) else []
+
+        if op == "count":
+            return lambda answers, instance, value: len(instances_of(answers))
+        test = _compiled(args[1])
+        quantifier = any if op == "any" else all
+
+        def over(answers: Mapping[str, Any], instance: Any, value: Any) -> bool:
+            return quantifier(
+                truthy(test(answers, inst if isinstance(inst, Mapping) else {}, None))
+                for inst in instances_of(answers)
+            )
+
+        return over
+    return _raising(ConditionError(f"unknown operator {op!r}"))
 
 
 def _arity(op: str, args: Sequence[Any], count: int) -> None:

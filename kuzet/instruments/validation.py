@@ -22,7 +22,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kuzet.instruments.conditions import Compiled, compile_condition, is_empty, truthy
+from kuzet.instruments.conditions import Compiled, compile_holds, is_empty
 from kuzet.instruments.schema import COMPLIANCE_CHOICES, COMPLIANCE_LIST, MEDIA_TYPES, text_in
 
 DATETIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -240,7 +240,7 @@ class _Question:
                 # Not a pattern: raised when an answer reaches it, as before.
                 self.pattern = _Unusable(question["pattern"])
         constraint = question.get("constraint")
-        self.constraint = None if constraint is None else compile_condition(constraint)
+        self.constraint = None if constraint is None else compile_holds(constraint)
         self.messages = question.get("constraint_message") or {}
 
     def run(
@@ -273,7 +273,7 @@ class _Question:
         if self.pattern is not None and not self.pattern.fullmatch(str(value)):
             result.add(path, _("The answer does not have the expected form."))
             return
-        if self.constraint is not None and not truthy(self.constraint(answers, instance, value)):
+        if self.constraint is not None and not self.constraint(answers, instance, value):
             message = text_in(self.messages, (get_language() or "ru").split("-")[0])
             result.add(path, message or _("The answer is outside the allowed values."))
             return
@@ -308,7 +308,7 @@ class _Item:
 
 def _condition(node: dict[str, Any]) -> Compiled | None:
     relevant = node.get("relevant")
-    return None if relevant is None else compile_condition(relevant)
+    return None if relevant is None else compile_holds(relevant)
 
 
 class _Plan:
@@ -344,11 +344,9 @@ class _Plan:
     def run(self, answers: dict[str, Any], result: Validated) -> None:
         kept = result.answers
         for relevant, items in self.sections:
-            section_shown = relevant is None or truthy(relevant(kept, None, None))
+            section_shown = relevant is None or relevant(kept, None, None)
             for item in items:
-                shown = section_shown and (
-                    item.relevant is None or truthy(item.relevant(kept, None, None))
-                )
+                shown = section_shown and (item.relevant is None or item.relevant(kept, None, None))
                 if item.question is not None:
                     if shown:
                         name = item.name
@@ -375,7 +373,7 @@ def _repeat(item: _Item, value: Any, kept: dict[str, Any], result: Validated) ->
         instance: dict[str, Any] = {}
         instances.append(instance)
         for name, relevant, question in item.repeat:
-            if relevant is None or truthy(relevant(kept, instance, None)):
+            if relevant is None or relevant(kept, instance, None):
                 path = f"{item.name}[{number}].{name}"
                 question.run(raw.get(name), path, kept, instance, result, instance)
         for name in raw:

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kuzet.instruments.conditions import ConditionError, Context, holds, is_empty
+from kuzet.instruments.conditions import (
+    ConditionError,
+    Context,
+    compile_condition,
+    compile_holds,
+    evaluate,
+    holds,
+    is_empty,
+)
 from kuzet.instruments.schema import COMPLIANCE_CHOICES, COMPLIANCE_LIST, MEDIA_TYPES, text_in
 from kuzet.instruments.validation import Validated, validate_response
 
@@ -424,6 +432,63 @@ def test_a_plan_validates_as_the_plain_walk_did(data: st.DataObject) -> None:
     twin = swapped(document)
     assert outcome(validate_response, twin, answers) == outcome(
         reference_validate_response, twin, answers
+    )
+
+
+def attempt(function: Any, *args: Any) -> tuple[str, str]:
+    try:
+        return ("value", repr(function(*args)))
+    except Exception as exc:  # the exception is part of the outcome
+        return ("raised", f"{type(exc).__name__}: {exc}")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    condition=conditions(),
+    answers=st.dictionaries(names, values, max_size=6),
+    instance=st.one_of(st.none(), st.dictionaries(names, values, max_size=4)),
+    value=values,
+)
+def test_a_compiled_condition_gives_what_evaluate_gives(
+    condition: Any, answers: dict[str, Any], instance: dict[str, Any] | None, value: Any
+) -> None:
+    context = Context(answers, instance, value)
+    assert attempt(compile_condition(condition), answers, instance, value) == attempt(
+        evaluate, condition, context
+    )
+    assert attempt(compile_holds(condition), answers, instance, value) == attempt(
+        holds, condition, context
+    )
+
+
+few = st.sampled_from([0, 1, "1", 2.5, "2.5", "x", True])  # often equal across sides
+plain = st.one_of(
+    scalars, few, st.lists(scalars, max_size=3), st.lists(few, min_size=1, max_size=2)
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    op=st.sampled_from(["=", "!=", "<", "<=", ">", ">=", "selected"]),
+    side=st.sampled_from([["self"], ["ref", "a"], ["string-length", ["self"]]]),
+    literal=st.one_of(scalars, few),
+    flip=st.booleans(),
+    value=plain,
+    answer=plain,
+)
+def test_a_comparison_with_a_literal_gives_what_evaluate_gives(
+    op: str, side: Any, literal: Any, flip: bool, value: Any, answer: Any
+) -> None:
+    """Comparisons and ``selected`` with a literal are prepared apart: every pairing of
+    types (booleans, numbers, numeric text, lists, empties) on either side."""
+    condition = [op, literal, side] if flip else [op, side, literal]
+    answers = {"a": answer}
+    context = Context(answers, None, value)
+    assert attempt(compile_condition(condition), answers, None, value) == attempt(
+        evaluate, condition, context
+    )
+    assert attempt(compile_holds(condition), answers, None, value) == attempt(
+        holds, condition, context
     )
 
 

@@ -202,13 +202,16 @@ CHECKS: dict[str, Check] = {
     "select_multiple": _select_multiple,
 }
 NOTE, CALCULATE, ANSWER = 0, 1, 2
+EMPTY: frozenset[str] = frozenset()
 
 
 class _Question:
     """One question prepared: what ``validate_response`` checks of its answer, in order."""
 
     __slots__ = (
+        "accepted",
         "allowed",
+        "any_text",
         "check",
         "constraint",
         "kind",
@@ -242,6 +245,13 @@ class _Question:
         constraint = question.get("constraint")
         self.constraint = None if constraint is None else compile_holds(constraint)
         self.messages = question.get("constraint_message") or {}
+        # Answers kept at once, with nothing more to check (``Plan.run``): a non-empty text
+        # when any text is accepted, or one of the choices of a single choice.
+        plain = self.pattern is None and self.constraint is None
+        self.any_text = plain and self.check is _text
+        self.accepted = (
+            self.allowed - {""} if plain and self.check is _select_one and self.allowed else EMPTY
+        )
 
     def run(
         self,
@@ -347,10 +357,19 @@ class _Plan:
             section_shown = relevant is None or relevant(kept, None, None)
             for item in items:
                 shown = section_shown and (item.relevant is None or item.relevant(kept, None, None))
-                if item.question is not None:
+                question = item.question
+                if question is not None:
                     if shown:
                         name = item.name
-                        item.question.run(answers.get(name), name, kept, None, result, kept)
+                        value = answers.get(name)
+                        if (
+                            value.__class__ is str
+                            and value
+                            and (question.any_text or value in question.accepted)
+                        ):
+                            kept[name] = value
+                        else:
+                            question.run(value, name, kept, None, result, kept)
                 elif shown:
                     _repeat(item, answers.get(item.name), kept, result)
         known = self.known

@@ -250,7 +250,7 @@ class _Question:
         plain = self.pattern is None and self.constraint is None
         self.any_text = plain and self.check is _text
         self.accepted = (
-            self.allowed - {""} if plain and self.check is _select_one and self.allowed else EMPTY
+            self.allowed if plain and self.check is _select_one and self.allowed else EMPTY
         )
 
     def run(

@@ -72,18 +72,18 @@ def _plan_for(document: dict[str, Any]) -> "_Plan":
     for entry in tuple(_plans):
         snapshot, exact, plan = entry
         if snapshot == document and _exact_parts(document, plan.typed) == exact:
-            with _plans_lock:
-                if _plans and _plans[0] is not entry and entry in _plans:
-                    _plans.remove(entry)
-                    _plans.insert(0, entry)
+            with _plans_lock:  # to the front (found by identity: == would compare documents)
+                place = next((n for n, e in enumerate(_plans) if e is entry), None)
+                if place:
+                    _plans.insert(0, _plans.pop(place))
             return plan
     # Compiled from a copy: the plan must not change if the caller's document does.
     snapshot = copy.deepcopy(document)
     plan = _Plan(snapshot)
-    exact = _exact_parts(snapshot, plan.typed) if plan.cacheable else None
-    if exact is not None:
+    parts = _exact_parts(snapshot, plan.typed) if plan.cacheable else None
+    if parts is not None:
         with _plans_lock:
-            _plans.insert(0, (snapshot, exact, plan))
+            _plans.insert(0, (snapshot, parts, plan))
             del _plans[PLANS_KEPT:]
     return plan
 

@@ -11,6 +11,8 @@ Two instruments, read from generated XLSForms (no database):
 For each, the median of many calls: with the same document object each time (a page or a
 batch), and with a fresh copy of the document each time, as the sync server has after
 loading the version from the database for every record (the copy is made outside the clock).
+"before" is the plain walk validation had before plans (the reference kept in
+kuzet/instruments/tests/test_validation_plan.py), timed in the same run.
 """
 
 import copy
@@ -80,6 +82,7 @@ def main() -> None:
     from django.utils import translation
     from instruments import answers_for, build_xlsform
 
+    from kuzet.instruments.tests.test_validation_plan import reference_validate_response
     from kuzet.instruments.validation import validate_response
     from kuzet.instruments.xlsform import read_xlsform
 
@@ -96,19 +99,22 @@ def main() -> None:
         result = validate_response(doc, answers)
         assert result.ok and len(result.answers) >= 250, list(result.errors.items())[:3]
         text = json.dumps(doc)
-        same = median_us(lambda: validate_response(doc, answers), runs)  # noqa: B023
-        fresh = median_us(
-            lambda d: validate_response(d, answers),  # noqa: B023
-            runs,
-            prepare=lambda: json.loads(text),  # noqa: B023
-        )
+        figures = []
+        for validate in (reference_validate_response, validate_response):
+            same = median_us(lambda: validate(doc, answers), runs)  # noqa: B023
+            fresh = median_us(
+                lambda d: validate(d, answers),  # noqa: B023
+                runs,
+                prepare=lambda: json.loads(text),  # noqa: B023
+            )
+            figures.append(f"same document {same:.0f} µs, fresh copy {fresh:.0f} µs")
         dumps = median_us(lambda: json.dumps(doc, sort_keys=True), 200)  # noqa: B023
         twin = copy.deepcopy(doc)
         equal = median_us(lambda: doc == twin, 2000)  # noqa: B023
         print(
-            f"{title}: same document {same:.0f} µs, fresh copy {fresh:.0f} µs a call "
-            f"(median of {runs}); document {len(text) // 1024} KiB as JSON, "
-            f"json.dumps(sort_keys) {dumps:.0f} µs, == with a copy {equal:.0f} µs"
+            f"{title} (median of {runs} calls): before {figures[0]}; after {figures[1]}. "
+            f"Document {len(text) // 1024} KiB as JSON, json.dumps(sort_keys) {dumps:.0f} µs, "
+            f"== with a copy {equal:.0f} µs"
         )
 
 

@@ -7,7 +7,12 @@ field app does. Errors are keyed by path — ``name`` or ``repeat[2].name`` (ins
 counted from 1) — with messages in the active language.
 
 A document is prepared once (``_Plan``: choice sets, a checker per question type, compiled
-patterns and conditions) and the plan is reused for an equal document (``_plan_for``).
+patterns and conditions) and the plan is reused for an equal document (``_plan_for``). The
+results are those of the plain walk it replaced (kept as the reference in
+tests/test_validation_plan.py); a condition or pattern that is not well-formed still raises
+only when an answer reaches it. A document without the shape the schema gives (a section
+without items, an item without a name, kind or type) raises as before, though perhaps
+another of its faults first.
 """
 
 import copy
@@ -56,7 +61,8 @@ def validate_response(document: dict[str, Any], answers: Any) -> Validated:
 # version afresh for every record, so the same document comes as a new object each time: a
 # plan is found by content, not identity (which also keeps a draft edited in place safe).
 # ``==`` is the cheapest check (≈ 27 µs for the 250-question checklist as a fresh object,
-# against ≈ 270 µs for json.dumps(sort_keys=True), 85 µs for marshal, 220 µs for repr), but
+# against ≈ 270 µs for json.dumps(sort_keys=True), 85 µs for marshal version 0 (later
+# versions mark shared objects, so equal copies differ), 220 µs for repr), but
 # it takes True for 1 and 1.0 and so would let a condition ``["=", x, true]`` reuse the plan
 # of ``["=", x, 1]``: the parts where the type of an equal value matters (conditions,
 # constraint messages and patterns) are compared exactly as well, as marshal bytes (version
@@ -301,6 +307,8 @@ class _Unusable:
 
 
 class _Item:
+    """An item of a section: a question, or a repeat and its questions."""
+
     __slots__ = ("inner", "name", "question", "relevant", "repeat")
 
     def __init__(self, item: dict[str, Any], lists: dict[str, set[str]]) -> None:
@@ -322,6 +330,8 @@ def _condition(node: dict[str, Any]) -> Compiled | None:
 
 
 class _Plan:
+    """A document prepared for validation, walked in the document's order by ``run``."""
+
     def __init__(self, document: dict[str, Any]) -> None:
         lists = {
             name: {c["name"] for c in choices} for name, choices in document["choice_lists"].items()

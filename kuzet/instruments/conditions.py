@@ -29,8 +29,9 @@ Semantics, identical in ``static/instruments/conditions.js`` (the shared vectors
 """
 
 import math
+import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,6 +203,222 @@ def evaluate(condition: Any, context: Context) -> Any:
 def holds(condition: Any, context: Context) -> bool:
     """Whether ``condition`` is true; an absent condition (None) always holds."""
     return True if condition is None else truthy(evaluate(condition, context))
+
+
+# A condition prepared once: called with (answers, instance, self value) as ``evaluate``
+# reads them from a ``Context``.
+Compiled = Callable[[Mapping[str, Any], Mapping[str, Any] | None, Any], Any]
+# Operators whose value is always True or False: their truth needs no ``truthy``.
+BOOLEAN_OPERATORS = frozenset(
+    {*COMPARISONS, "and", "or", "not", "selected", "answered", "any", "all"}
+)
+ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+ARITY = {
+    "ref": 1, "self": 0, **dict.fromkeys(COMPARISONS, 2), "not": 1, "selected": 2,
+    "count-selected": 1, "string-length": 1, "answered": 1, "count": 1, "any": 2, "all": 2,
+}  # fmt: skip
+
+
+def compile_condition(condition: Any) -> Compiled:
+    """``condition`` as a function giving what ``evaluate`` gives, for conditions evaluated
+    many times (validation). It never raises: a part that is not well-formed raises the
+    ``ConditionError`` (or other error) ``evaluate`` would, when and only if it is evaluated."""
+    return _prepared(condition, truth=False)
+
+
+def compile_holds(condition: Any) -> Compiled:
+    """``holds`` prepared: as ``compile_condition``, giving ``truthy`` of the value (and
+    True for an absent condition, None)."""
+    if condition is None:
+        return lambda answers, instance, value: True
+    return _prepared(condition, truth=True)
+
+
+def _prepared(condition: Any, *, truth: bool) -> Compiled:
+    try:
+        return _truth(condition) if truth else _compiled(condition)
+    except RecursionError:  # too deep to prepare: evaluated as it is, failing as it would
+        if truth:
+            return lambda answers, instance, value: truthy(
+                evaluate(condition, Context(answers, instance, value))
+            )
+        return lambda answers, instance, value: evaluate(
+            condition, Context(answers, instance, value)
+        )
+
+
+def _raising(error: Exception) -> Compiled:
+    def fail(answers: Mapping[str, Any], instance: Mapping[str, Any] | None, value: Any) -> Any:
+        raise ConditionError(*error.args)
+
+    return fail
+
+
+def _well_formed_boolean(condition: Any) -> bool:
+    return (
+        isinstance(condition, list)
+        and bool(condition)
+        and isinstance(condition[0], str)
+        and condition[0] in BOOLEAN_OPERATORS
+        and (condition[0] in ("and", "or") or len(condition) - 1 == ARITY[condition[0]])
+    )
+
+
+def _truth(condition: Any) -> Compiled:
+    """``truthy`` of the condition's value, skipped for operators that give True or False."""
+    compiled = _compiled(condition)
+    if _well_formed_boolean(condition):
+        return compiled
+    return lambda answers, instance, value: truthy(compiled(answers, instance, value))
+
+
+def _number_literal(condition: Any) -> tuple[float, str] | None:
+    """A literal number's value and text as ``_compare`` takes them (None if not one, or if
+    that would raise: then it is left to evaluation time)."""
+    if not isinstance(condition, int | float) or isinstance(condition, bool):
+        return None
+    try:
+        return float(condition), as_text(condition)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _compiled(condition: Any) -> Compiled:
+    if condition is None or isinstance(condition, str | bool | int | float):
+        return lambda answers, instance, value: condition
+    if not isinstance(condition, list) or not condition or not isinstance(condition[0], str):
+        return _raising(ConditionError(f"not a condition: {condition!r}"))
+    op, args = condition[0], condition[1:]
+    if op in ARITY:
+        try:
+            _arity(op, args, ARITY[op])
+        except ConditionError as exc:
+            return _raising(exc)
+    if op == "ref":
+        name = args[0]
+
+        def ref(answers: Mapping[str, Any], instance: Mapping[str, Any] | None, value: Any) -> Any:
+            if instance is not None and name in instance:
+                return instance[name]
+            return answers.get(name)
+
+        return ref
+    if op == "self":
+        return lambda answers, instance, value: value
+    if op in COMPARISONS:
+        left, right = _compiled(args[0]), _compiled(args[1])
+        number = _number_literal(args[1])
+        if number is not None:
+            return _against_number(op, left, *number)
+        return lambda answers, instance, value: _compare(
+            op, left(answers, instance, value), right(answers, instance, value)
+        )
+    if op in ("and", "or"):
+        parts = [_truth(a) for a in args]
+        if op == "and":
+            if len(parts) == 2:
+                first, second = parts
+                return lambda answers, instance, value: bool(
+                    first(answers, instance, value) and second(answers, instance, value)
+                )
+            return lambda answers, instance, value: all(
+                part(answers, instance, value) for part in parts
+            )
+        if len(parts) == 2:
+            first, second = parts
+            return lambda answers, instance, value: bool(
+                first(answers, instance, value) or second(answers, instance, value)
+            )
+        return lambda answers, instance, value: any(
+            part(answers, instance, value) for part in parts
+        )
+    if op in ("not", "count-selected", "string-length", "answered"):
+        if op == "not":
+            test = _truth(args[0])
+            return lambda answers, instance, value: not test(answers, instance, value)
+        inner = _compiled(args[0])
+        if op == "count-selected":
+            return lambda answers, instance, value: len(
+                _selected_values(inner(answers, instance, value))
+            )
+        if op == "string-length":
+            return lambda answers, instance, value: len(as_text(inner(answers, instance, value)))
+        return lambda answers, instance, value: not is_empty(inner(answers, instance, value))
+    if op == "selected":
+        return _selected(_compiled(args[0]), args[1])
+    if op in ("count", "any", "all"):
+        repeat = args[0]
+
+        def instances_of(answers: Mapping[str, Any]) -> list[Any]:
+            found = answers.get(repeat) or []
+            return found if isinstance(found, list) else []
+
+        if op == "count":
+            return lambda answers, instance, value: len(instances_of(answers))
+        test = _truth(args[1])
+        quantifier = any if op == "any" else all
+
+        def over(answers: Mapping[str, Any], instance: Any, value: Any) -> bool:
+            return quantifier(
+                test(answers, inst if isinstance(inst, Mapping) else {}, None)
+                for inst in instances_of(answers)
+            )
+
+        return over
+    return _raising(ConditionError(f"unknown operator {op!r}"))
+
+
+def _against_number(op: str, left: Compiled, number: float, text: str) -> Compiled:
+    """``_compare(op, left, n)`` for a literal number n: never empty, never a boolean, never
+    text, so only the left side is looked at."""
+    if op in ("=", "!="):
+        equal_wanted = op == "="
+
+        def equality(answers: Mapping[str, Any], instance: Any, value: Any) -> bool:
+            x = left(answers, instance, value)
+            if is_empty(x) or isinstance(x, bool):
+                return not equal_wanted
+            a = _number(x)
+            equal = a == number if a is not None else as_text(x) == text
+            return equal if equal_wanted else not equal
+
+        return equality
+    ordered = ORDERINGS[op]
+
+    def ordering(answers: Mapping[str, Any], instance: Any, value: Any) -> bool:
+        x = left(answers, instance, value)
+        if is_empty(x) or isinstance(x, bool):
+            return False
+        a = _number(x)
+        return bool(ordered(a, number)) if a is not None else bool(ordered(as_text(x), text))
+
+    return ordering
+
+
+def _selected(values: Compiled, choice: Any) -> Compiled:
+    if not isinstance(choice, str | int | float):
+        wanted = _compiled(choice)
+        # As evaluate: the choice first, then the answer.
+        return lambda answers, instance, value: (
+            as_text(wanted(answers, instance, value))
+            in _selected_values(values(answers, instance, value))
+        )
+    try:
+        text = as_text(choice)
+    except ValueError:  # an integer too long to write: raised when evaluated
+        return lambda answers, instance, value: (
+            as_text(choice) in _selected_values(values(answers, instance, value))
+        )
+
+    def selected(answers: Mapping[str, Any], instance: Any, value: Any) -> bool:
+        return text in _selected_values(values(answers, instance, value))
+
+    return selected
 
 
 def _arity(op: str, args: Sequence[Any], count: int) -> None:

@@ -368,6 +368,8 @@ def bulk_create_audited(objects: list[AuditedModelT]) -> list[AuditedModelT]:
     if not objects:
         return objects
     model = type(objects[0])
+    if any(type(obj) is not model for obj in objects):
+        raise TypeError("bulk_create_audited inserts rows of one model at a time")
     if model.save is not AuditedModel.save:
         # Its save() does more than write (derives fields, say): the rows would differ.
         raise TypeError(f"{model.__name__} has a save() of its own: save its rows one by one")

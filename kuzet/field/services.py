@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 import secrets
 import uuid as uuid_module
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from kuzet.people.demo import DEMO_USERNAMES
 from kuzet.visits.models import Visit
 from kuzet.visits.services.access import visit_access
 from kuzet.visits.services.responses import NewResponse, responses_insert
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "kzt_"  # noqa: S105  (a recognisable prefix, not a secret)
 # A token's "last used" time is written at most once a minute.
@@ -444,22 +447,23 @@ def _store_responses(user: Any, device: DeviceToken, records: list[_New]) -> lis
     """Store consecutive checklist responses together: each checked alone (one refused is
     left out with its reason), then the rest inserted in one statement per table —
     responses, their compliance marks, submissions, audit events — as ``_store`` would
-    have stored each. Should anything else go wrong (an identifier taken meanwhile, say),
-    the run is rolled back and stored record by record, where each finds out alone."""
+    have stored each (the run's events: its responses', then its submissions'). Should
+    anything else go wrong (an identifier taken meanwhile, say), the run is rolled back
+    and stored record by record, where each finds out alone."""
     results: dict[int, Received] = {}
     ready: list[tuple[_New, NewResponse]] = []
     try:
         with transaction.atomic():
             for new in records:
                 try:
-                    response = prepare_response(actor=user, visit=new.visit, data=new.data)
+                    prepared = prepare_response(actor=user, visit=new.visit, data=new.data)
                 except PermissionDenied:
                     results[new.index] = Received(new.uuid, error=VisitClosed("access_denied"))
                 except (RecordRejected, MissingReference) as error:
                     results[new.index] = Received(new.uuid, error=error)
                 else:
-                    ready.append((new, response))
-            responses_insert([response for _new, response in ready])
+                    ready.append((new, prepared))
+            responses_insert([prepared for _new, prepared in ready])
             received_at = timezone.now()
             submissions = bulk_create_audited(
                 [
@@ -472,15 +476,21 @@ def _store_responses(user: Any, device: DeviceToken, records: list[_New]) -> lis
                         content_hash=new.digest,
                         received_at=received_at,
                         finalized_on_device_at=_aware(new.record.finalized_at),
-                        object_type=response.response._meta.label_lower,
-                        object_id=response.response.pk,
+                        object_type=prepared.response._meta.label_lower,
+                        object_id=prepared.response.pk,
                     )
-                    for new, response in ready
+                    for new, prepared in ready
                 ]
             )
-    except Exception:
+    except Exception as error:
+        # The class only: a database's message can quote the values of a row.
+        logger.warning(
+            "%d checklist records could not be stored together (%s): storing one by one",
+            len(records),
+            type(error).__name__,
+        )
         return _store_each(user, device, records)
-    for (new, _response), submission in zip(ready, submissions, strict=True):
+    for (new, _prepared), submission in zip(ready, submissions, strict=True):
         results[new.index] = Received(new.uuid, submission=submission, created=True)
     return [results[new.index] for new in records]
 

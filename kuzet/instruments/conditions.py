@@ -450,16 +450,10 @@ def check(condition: Any) -> None:
     if not isinstance(condition, list) or not condition or not isinstance(condition[0], str):
         raise ConditionError(f"not a condition: {condition!r}")
     op, args = condition[0], condition[1:]
-    arity = {
-        "ref": 1, "self": 0, "not": 1, "selected": 2, "count-selected": 1,
-        "string-length": 1, "answered": 1, "count": 1, "any": 2, "all": 2,
-    }  # fmt: skip
     if op not in OPERATORS:
         raise ConditionError(f"unknown operator {op!r}")
-    if op in COMPARISONS:
-        _arity(op, args, 2)
-    elif op in arity:
-        _arity(op, args, arity[op])
+    if op in ARITY:
+        _arity(op, args, ARITY[op])
     elif op in ("and", "or") and len(args) < 1:
         raise ConditionError(f"{op!r} needs at least one argument")
     if op in ("ref", "count", "any", "all") and not isinstance(args[0], str):

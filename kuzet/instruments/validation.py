@@ -57,19 +57,19 @@ def validate_response(document: dict[str, Any], answers: Any) -> Validated:
     return result
 
 
-# Plans of the documents validated last, most recent first. The sync server loads the
-# version afresh for every record, so the same document comes as a new object each time: a
-# plan is found by content, not identity (which also keeps a draft edited in place safe).
-# ``==`` is the cheapest check (≈ 27 µs for the 250-question checklist as a fresh object,
-# against ≈ 270 µs for json.dumps(sort_keys=True), 85 µs for marshal version 0 (later
-# versions mark shared objects, so equal copies differ), 220 µs for repr), but
-# it takes True for 1 and 1.0 and so would let a condition ``["=", x, true]`` reuse the plan
-# of ``["=", x, 1]``: the parts where the type of an equal value matters (conditions,
-# constraint messages and patterns) are compared exactly as well, as marshal bytes (version
-# 0: no sharing marks, so equal content gives equal bytes), and a document with a name that
-# is not text gets no cached plan. Published versions never change (InstrumentVersion.save
-# refuses), so a handful of plans covers a server's traffic.
-PLANS_KEPT = 8
+# Plans of the documents validated last, most recent first, found by content: the sync
+# server loads the version afresh for every record, so the same document comes as a new
+# object each time (and a draft edited in place must not keep a stale plan). Why a plan
+# found is the plan of this very document:
+# - ``==`` says the two are equal (the cheapest deep check; bench/validation.py);
+# - but ``==`` takes True for 1 and 1.0, so the parts where the type of an equal value
+#   matters (``_TYPED_KEYS``: conditions, constraint messages, patterns) are compared
+#   exactly as well, as marshal version 0 bytes (no sharing marks: equal content, equal
+#   bytes);
+# - a document with a name that is not text gets no cached plan.
+# Published versions never change (InstrumentVersion.save refuses), so the versions in use
+# fit in the cache.
+PLANS_KEPT = 64
 _plans: list[tuple[dict[str, Any], bytes, "_Plan"]] = []
 _plans_lock = threading.Lock()
 
@@ -84,7 +84,7 @@ def _plan_for(document: dict[str, Any]) -> "_Plan":
                     _plans.insert(0, _plans.pop(place))
             return plan
     # Compiled from a copy: the plan must not change if the caller's document does.
-    snapshot = copy.deepcopy(document)
+    snapshot = _copy(document)
     plan = _Plan(snapshot)
     parts = _exact_parts(snapshot, plan.typed) if plan.cacheable else None
     if parts is not None:
@@ -92,6 +92,19 @@ def _plan_for(document: dict[str, Any]) -> "_Plan":
             _plans.insert(0, (snapshot, parts, plan))
             del _plans[PLANS_KEPT:]
     return plan
+
+
+def _copy(document: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy; through marshal (version 0) for plain JSON values, three times faster
+    than copy.deepcopy, which is kept for anything else."""
+    try:
+        copied: dict[str, Any] = marshal.loads(marshal.dumps(document, 0))  # noqa: S302  (bytes made here)
+    except ValueError:
+        return copy.deepcopy(document)
+    return copied
+
+
+_TYPED_KEYS = ("relevant", "constraint", "constraint_message", "pattern")
 
 
 def _exact_parts(document: dict[str, Any], typed: list[tuple[int, int, int]]) -> bytes | None:
@@ -105,21 +118,12 @@ def _exact_parts(document: dict[str, Any], typed: list[tuple[int, int, int]]) ->
             node = node["items"][i]
             if q >= 0:
                 node = node["items"][q]
-        parts.append(
-            (
-                node.get("relevant"),
-                node.get("constraint"),
-                node.get("constraint_message"),
-                node.get("pattern"),
-            )
-        )
+        parts.append(tuple(node.get(key) for key in _TYPED_KEYS))
     try:
         return marshal.dumps(parts, 0)
     except ValueError:  # not plain JSON values: no cached plan
         return None
 
-
-_TYPED_KEYS = ("relevant", "constraint", "constraint_message", "pattern")
 
 # The type checks: the value, and the choices a select accepts (None for other types).
 Check = Callable[[Any, frozenset[str] | None], str | None]
@@ -337,7 +341,6 @@ class _Plan:
             name: {c["name"] for c in choices} for name, choices in document["choice_lists"].items()
         }
         self.sections: list[tuple[Compiled | None, list[_Item]]] = []
-        self.known: set[str] = set()
         # (section, item, question) indexes of the nodes with conditions, messages or patterns.
         self.typed: list[tuple[int, int, int]] = []
         names = []

@@ -115,3 +115,11 @@ def test_a_model_that_computes_fields_in_its_save_is_not_created_together() -> N
         bulk_create_audited([InstitutionFactory.build()])
     assert Institution.objects.count() == institutions
     assert AuditHead.objects.get().last_id == head
+
+
+def test_rows_of_two_models_are_not_created_together() -> None:
+    head = AuditHead.objects.get().last_id
+    with pytest.raises(TypeError, match="one model"), transaction.atomic():
+        bulk_create_audited([*_unsaved_addressees(1), InstitutionFactory.build()])
+    assert AuditHead.objects.get().last_id == head
+    assert not Addressee.objects.filter(code__startswith="bulk-").exists()

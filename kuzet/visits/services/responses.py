@@ -122,6 +122,9 @@ def responses_insert(new: list[NewResponse]) -> None:
     """Store prepared responses (``response_prepare``) in one statement, their compliance
     marks in another, with one audit event each; the caller holds the transaction (and the
     ``audit_batch``, if any). The visits whose figures change are marked once each."""
+    if not connection.in_atomic_block:
+        # The rows and their events would commit before the marks: a response without them.
+        raise RuntimeError("responses_insert() needs a transaction")
     bulk_create_audited([n.response for n in new])
     if _insert_marks([(n.response.pk, n.marks) for n in new]):
         for visit_id in dict.fromkeys(n.response.visit_id for n in new if n.marks):

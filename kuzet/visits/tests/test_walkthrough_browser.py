@@ -95,7 +95,7 @@ def test_plan_fill_submit_return_fix_approve(
         if page.evaluate(FILL_EVERYTHING) == 0:
             break
     # The autosave retries a failed save after 10 s: on a loaded machine the first may
-    # not get through (a CI run once waited 15 s in vain; alone it takes about 1.5 s).
+    # not get through (a CI run once waited 15 s in vain).
     page.wait_for_selector("#save-status[data-kind=saved]", timeout=40000)
     page.click("button[name=check]")
     page.wait_for_selector(".ok-summary")  # every required answer given and valid

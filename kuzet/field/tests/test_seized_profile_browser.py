@@ -108,12 +108,15 @@ UUIDS = {
 
 
 def contains(content: bytes, needle: bytes) -> bool:
-    """A number counts only standing alone: not inside a longer number, such as a time, nor
-    inside a UUID (the checklist's number questions allow at most four digits)."""
+    """A number counts only standing alone: not inside a longer run of hexadecimal digits —
+    a longer number, a hash, a token (a fresh-clone CI run once found the draft's number
+    in UTF-16 in Chromium's IndexedDB log, outside any UUID, and no later run found it
+    again: such runs hold any four digits by chance) — nor inside a UUID (the checklist's number questions allow at most four digits, so the
+    marker cannot be made longer)."""
     if not needle.replace(b"\x00", b"").isdigit():
         return needle in content
     wide = b"\x00" in needle
-    digit = b"[0-9]\x00" if wide else b"[0-9]"
+    digit = b"[0-9a-fA-F]\x00" if wide else b"[0-9a-fA-F]"
     found = re.finditer(b"(?<!" + digit + b")" + re.escape(needle) + b"(?!" + digit + b")", content)
     spans = [(m.start(), m.end()) for m in found]
     if not spans:

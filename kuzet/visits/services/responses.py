@@ -68,32 +68,6 @@ class NewResponse:
     marks: dict[str, tuple[str, str, str]]
 
 
-@transaction.atomic
-def response_record(
-    *,
-    actor: Any,
-    visit: Visit,
-    version: InstrumentVersion,
-    answers: dict[str, Any],
-    interview: Interview | None = None,
-    validated: Validated | None = None,
-) -> Response:
-    """Start a response and store its answers in one step (a finalized record from a
-    tablet): the checks of ``response_start``, then the answers as ``response_save`` stores
-    them — one row written, one audit event, the answers validated once (``validated``: the
-    caller's ``validate_response`` of these answers, if it already ran it)."""
-    new = response_prepare(
-        actor=actor,
-        visit=visit,
-        version=version,
-        answers=answers,
-        interview=interview,
-        validated=validated,
-    )
-    responses_insert([new])
-    return new.response
-
-
 def response_prepare(
     *,
     actor: Any,
@@ -103,9 +77,11 @@ def response_prepare(
     interview: Interview | None = None,
     validated: Validated | None = None,
 ) -> NewResponse:
-    """``response_record`` without the writing: the checks and the counts of a new response
-    holding ``answers``, for ``responses_insert`` to store with others. Raises
-    ValidationError or PermissionDenied; stores nothing."""
+    """A new response holding ``answers`` in one step (a finalized record from a tablet),
+    checked and counted but not stored: the checks of ``response_start``, the counts
+    ``response_save`` keeps, the answers validated once (``validated``: the caller's
+    ``validate_response`` of these answers, if it already ran it). ``responses_insert``
+    stores it, alone or with others. Raises ValidationError or PermissionDenied."""
     if not isinstance(answers, dict):
         raise ValidationError(_("The answers must be a JSON object keyed by question name."))
     if len(str(answers)) > MAX_ANSWERS_CHARS:

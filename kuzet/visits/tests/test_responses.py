@@ -260,11 +260,13 @@ def test_compliance_answers_inside_a_repeat_are_marked_by_instance(
 ) -> None:
     """Each instance of a repeat is counted, and a compliance question inside it gets a
     mark of its own (``cells[2].cell_ok``) with the question, its section and the answer;
-    a finalized record (``response_record``) and a draft saved (``response_save``) count
-    the same."""
+    a finalized record (``response_prepare`` + ``responses_insert``) and a draft saved
+    (``response_save``) count the same."""
+    from django.db import transaction
+
     from kuzet.instruments.services import instrument_version_import, instrument_version_publish
     from kuzet.instruments.tests.xlsforms import COMPLIANCE, xlsform
-    from kuzet.visits.services.responses import response_record
+    from kuzet.visits.services.responses import response_prepare, responses_insert
 
     survey = [
         ["begin group", "conditions", "Условия", "Жағдайлар"],
@@ -287,7 +289,10 @@ def test_compliance_answers_inside_a_repeat_are_marked_by_instance(
             {"cell_no": "2", "cell_ok": "non_compliant"},
         ],
     }
-    recorded = response_record(actor=member, visit=visit, version=version, answers=answers)
+    with transaction.atomic():
+        new = response_prepare(actor=member, visit=visit, version=version, answers=answers)
+        responses_insert([new])
+    recorded = new.response
     drafted = response_start(actor=member, visit=visit, version=version)
     drafted = response_save(actor=member, response=drafted, answers=answers, revision=0)
 

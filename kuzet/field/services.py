@@ -295,20 +295,34 @@ def _store(
     data: BaseModel,
 ) -> Submission:
     obj = apply_record(actor=user, visit=visit, record_type=record.type, data=data)
-    submission = Submission(
+    submission = _submission(user, device, uuid, digest, visit, record, obj, timezone.now())
+    submission.save()
+    return submission
+
+
+def _submission(
+    user: Any,
+    device: DeviceToken,
+    uuid: uuid_module.UUID,
+    digest: str,
+    visit: Visit,
+    record: Record,
+    obj: Any,
+    received_at: datetime,
+) -> Submission:
+    """The submission row (not saved) of a record that became ``obj``."""
+    return Submission(
         uuid=uuid,
         user=user,
         device_token=device,
         type=record.type,
         visit=visit,
         content_hash=digest,
-        received_at=timezone.now(),
+        received_at=received_at,
         finalized_on_device_at=_aware(record.finalized_at),
         object_type=obj._meta.label_lower,
         object_id=obj.pk,
     )
-    submission.save()
-    return submission
 
 
 # --- Several records in one request -----------------------------------------------------
@@ -467,17 +481,15 @@ def _store_responses(user: Any, device: DeviceToken, records: list[_New]) -> lis
             received_at = timezone.now()
             submissions = bulk_create_audited(
                 [
-                    Submission(
-                        uuid=new.uuid,
-                        user=user,
-                        device_token=device,
-                        type=new.record.type,
-                        visit=new.visit,
-                        content_hash=new.digest,
-                        received_at=received_at,
-                        finalized_on_device_at=_aware(new.record.finalized_at),
-                        object_type=prepared.response._meta.label_lower,
-                        object_id=prepared.response.pk,
+                    _submission(
+                        user,
+                        device,
+                        new.uuid,
+                        new.digest,
+                        new.visit,
+                        new.record,
+                        prepared.response,
+                        received_at,
                     )
                     for new, prepared in ready
                 ]

@@ -42,24 +42,16 @@ def main() -> None:
     database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/kuzet")
     name = (urlsplit(database).path.lstrip("/") or "kuzet") + "_bench_sync"
     work = Path(tempfile.gettempdir()) / f"kuzet-bench-sync-{name}"
-    secrets_dir = work / "secrets"
-    for key in [k for k in os.environ if k.startswith("KUZET_")]:
-        del os.environ[key]
-    os.environ.update(
-        KUZET_DEBUG="0",
-        KUZET_SECRET_KEY_FILE=str(secrets_dir / "secret-key"),
-        KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
-        KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
-        KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
-        KUZET_FIELD_EC_PRIVATE_KEY_FILE=str(secrets_dir / "field-ec-private-key.pem"),
+    from gunicorn_server import production_env
+
+    env = production_env(work)  # the secrets kept by sync_throughput.py --keep
+    env.update(
         KUZET_ALLOWED_HOSTS="testserver",
-        KUZET_SSL_REDIRECT="0",
         DATABASE_URL=urlsplit(database)._replace(path=f"/{name}").geturl(),
-        KUZET_DB_CONN_MAX_AGE="60",
-        KUZET_VAR_DIR=str(work / "var"),
-        KUZET_AUDIT_ANCHOR_FILE=str(work / "anchors.jsonl"),
         DJANGO_SETTINGS_MODULE="kuzet.settings",
     )
+    os.environ.clear()
+    os.environ.update(env)
     import django
 
     django.setup()

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gunicorn_server import Server
+from gunicorn_server import Server, make_secrets, production_env
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -325,7 +325,6 @@ def main() -> None:
         help="seal with envelope v2 (ECDH-ES P-256, the app's now) or v1 (RSA-OAEP)",
     )  # fmt: skip
     args = parser.parse_args()
-    from cryptography.fernet import Fernet
 
     database = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/kuzet")
     if not database.startswith(("postgres://", "postgresql://")):
@@ -337,29 +336,9 @@ def main() -> None:
         postgres(database, f'CREATE DATABASE "{name}"')
     # Kept with the database (--keep, --reuse): its encrypted fields need the same keys.
     work = Path(tempfile.gettempdir()) / f"kuzet-bench-sync-{name}"
-    secrets_dir = work / "secrets"
-    secrets_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for secret, make in (("secret-key", lambda: os.urandom(48).hex()),
-                         ("audit-key", lambda: os.urandom(48).hex()),
-                         ("field-keys", lambda: Fernet.generate_key().decode())):  # fmt: skip
-        if not args.reuse or not (secrets_dir / secret).exists():
-            (secrets_dir / secret).write_text(make())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
-    env.update(
-        KUZET_DEBUG="0",
-        KUZET_SECRET_KEY_FILE=str(secrets_dir / "secret-key"),
-        KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
-        KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
-        KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
-        KUZET_FIELD_EC_PRIVATE_KEY_FILE=str(secrets_dir / "field-ec-private-key.pem"),
-        KUZET_ALLOWED_HOSTS="127.0.0.1",
-        KUZET_SSL_REDIRECT="0",
-        DATABASE_URL=url,
-        KUZET_DB_CONN_MAX_AGE="60",
-        KUZET_VAR_DIR=str(work / "var"),
-        KUZET_AUDIT_ANCHOR_FILE=str(work / "anchors.jsonl"),
-        PYTHONUNBUFFERED="1",
-    )
+    make_secrets(work, keep=args.reuse)
+    env = production_env(work)
+    env.update(DATABASE_URL=url, PYTHONUNBUFFERED="1")
 
     def manage(*command: str, **extra: str) -> str:
         result = subprocess.run(

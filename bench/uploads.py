@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from gunicorn_server import Server
+from gunicorn_server import Server, make_secrets, production_env
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -183,28 +183,11 @@ def main() -> None:
     parser.add_argument("--no-checksum", action="store_true", help="no Upload-Checksum")
     parser.add_argument("--profile", type=Path, help="py-spy raw profile of the first upload")
     args = parser.parse_args()
-    from cryptography.fernet import Fernet
     from tusclient.client import TusClient
 
     work = Path(tempfile.mkdtemp(prefix="kuzet-bench-uploads-"))
-    secrets_dir = work / "secrets"
-    secrets_dir.mkdir(mode=0o700)
-    (secrets_dir / "secret-key").write_text(os.urandom(48).hex())
-    (secrets_dir / "audit-key").write_text(os.urandom(48).hex())
-    (secrets_dir / "field-keys").write_text(Fernet.generate_key().decode())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KUZET_", "DATABASE_URL"))}
-    env.update(
-        KUZET_DEBUG="0",
-        KUZET_SECRET_KEY_FILE=str(secrets_dir / "secret-key"),
-        KUZET_AUDIT_KEY_FILE=str(secrets_dir / "audit-key"),
-        KUZET_FIELD_KEYS_FILE=str(secrets_dir / "field-keys"),
-        KUZET_FIELD_PRIVATE_KEY_FILE=str(secrets_dir / "field-private-key.pem"),
-        KUZET_ALLOWED_HOSTS="127.0.0.1",
-        KUZET_SSL_REDIRECT="0",
-        KUZET_DB_CONN_MAX_AGE="60",
-        KUZET_VAR_DIR=str(work / "var"),
-        KUZET_AUDIT_ANCHOR_FILE=str(work / "anchors.jsonl"),
-    )
+    make_secrets(work)
+    env = production_env(work)
     database = os.environ.get("DATABASE_URL", "")
     pg_name = ""
     if database.startswith(("postgres://", "postgresql://")):

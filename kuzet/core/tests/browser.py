@@ -86,17 +86,20 @@ class DemoServer:
         _manage(self.env, "load_demo_data", "--no-year")
         self.base = f"http://127.0.0.1:{_free_port()}"
         self.process: subprocess.Popen[bytes] | None = None
+        self.log = self.var_dir / "server.log"
         DEMO_VAR_DIRS[self.base] = self.var_dir
 
     def start(self) -> None:
-        """Start the server and wait until it answers ``/healthz``."""
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", "--noreload", self.base.split("//")[1]],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        """Start the server and wait until it answers ``/healthz``. What it prints goes to
+        ``server.log`` in its variable directory (a failing test can show its tail)."""
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", "--noreload", self.base.split("//")[1]],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 60
         while True:
             try:

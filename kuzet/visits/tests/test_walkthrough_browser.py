@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kuzet.core.tests.browser import png, sign_in
+from kuzet.core.tests.browser import DEMO_VAR_DIRS, png, sign_in
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
@@ -44,6 +44,31 @@ FILL_EVERYTHING = """() => {
 
 
 CONFIRM = "form:has(input[name=confirmed]) button.btn"
+
+
+def autosave_answers(page: Any) -> list[str]:
+    """The status and start of each answer to an autosave, as they come (for a failure's
+    message)."""
+    answers: list[str] = []
+
+    def seen(response: Any) -> None:
+        if response.request.headers.get("x-kuzet-autosave") == "1":
+            try:
+                body = response.text()[:300]
+            except Exception as exc:  # the page may have gone on
+                body = f"({type(exc).__name__})"
+            answers.append(f"{response.status} {body}")
+
+    page.on("response", seen)
+    page.on(
+        "requestfailed",
+        lambda request: (
+            answers.append(f"failed: {request.failure}")
+            if request.headers.get("x-kuzet-autosave") == "1"
+            else None
+        ),
+    )
+    return answers
 
 
 def step(page: Any, base: str, visit_url: str, to_status: str) -> None:
@@ -89,6 +114,7 @@ def test_plan_fill_submit_return_fix_approve(
     start.locator("button").click()
     page.wait_for_selector("#response-form")
     response_url = page.url
+    saves = autosave_answers(page)
     first = page.locator(".q-compliance").first
     first.locator("label.choice-non_compliant").click()
     for _ in range(5):
@@ -96,7 +122,18 @@ def test_plan_fill_submit_return_fix_approve(
             break
     # The autosave retries a failed save after 10 s: on a loaded machine the first may
     # not get through (a CI run once waited 15 s in vain).
-    page.wait_for_selector("#save-status[data-kind=saved]", timeout=40000)
+    try:
+        page.wait_for_selector("#save-status[data-kind=saved]", timeout=40000)
+    except Exception as exc:
+        status = page.evaluate(
+            "() => { const s = document.getElementById('save-status');"
+            " return [s.dataset.kind, s.textContent]; }"
+        )
+        server_log = DEMO_VAR_DIRS[base] / "server.log"
+        tail = server_log.read_text(errors="replace")[-3000:] if server_log.exists() else ""
+        raise AssertionError(
+            f"autosave not saved: status {status}, answers {saves}\nserver log:\n{tail}"
+        ) from exc
     page.click("button[name=check]")
     page.wait_for_selector(".ok-summary")  # every required answer given and valid
     shot(page, "1-checklist")

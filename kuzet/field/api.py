@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer
 from pydantic import Field, StrictStr, ValidationInfo, field_validator
 
@@ -102,6 +103,21 @@ class FieldAPI(NinjaAPI):
         return schema
 
 
+class NotAnObject(ValueError):
+    """The body is JSON, but not an object: ``[]``, ``"x"``, ``3`` or ``null``."""
+
+
+class ObjectBodyParser(Parser):
+    """Every endpoint takes a JSON object. Without this, ninja reads a list or a string as
+    an object with no fields and answers "uuid: Field required", which hides what is wrong."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise NotAnObject
+        return data
+
+
 class DeviceTokenAuth(HttpBearer):
     """``Authorization: Bearer kzt_…``; a refused token says why (expired, revoked)."""
 
@@ -120,6 +136,7 @@ api = FieldAPI(
     # Swagger UI would load scripts from a CDN: no third-party service at run time.
     docs_url=None,
     auth=DeviceTokenAuth(),
+    parser=ObjectBodyParser(),
 )
 
 
@@ -172,16 +189,9 @@ def _schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpRespo
         fields.setdefault(_path(error.get("loc", ())) or "(body)", []).append(
             str(error.get("msg", ""))
         )
-    # A body that is not even a JSON object is a bad request, not a broken rule.
-    not_an_object = any(
-        str(error.get("type", "")).endswith(("dict_type", "model_attributes_type"))
-        and len(tuple(error.get("loc", ()))) <= 2
-        for error in exc.errors
-    ) or set(fields) == {"payload"}
-    status = 400 if not_an_object else 422
     return problem(
-        status,
-        "malformed_body" if not_an_object else "invalid_request",
+        422,
+        "invalid_request",
         _("The request does not have the expected form."),
         errors=[f"{path}: {m}" for path, messages in fields.items() for m in messages],
         fields=fields,
@@ -191,6 +201,9 @@ def _schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpRespo
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
+        # ninja turns whatever the parser raised into HttpError(400) "from" it.
+        if isinstance(exc.__cause__, NotAnObject):
+            return problem(400, "malformed_body", _("The request body must be a JSON object."))
         return problem(400, "malformed_body", _("The request body is not valid JSON."))
     if exc.status_code == 429:
         return problem(429, "throttled", _("Too many requests. Try again in a moment."))

@@ -117,3 +117,27 @@ def test_a_value_outside_its_choices_list_is_named(
     )
     assert "kind" in body["fields"]
     assert json.dumps(body).find("séance") == -1  # values sent are not echoed
+
+
+@pytest.mark.parametrize("body", ["[]", '"a string"', "3", "null", '[{"uuid": "x"}]'])
+@pytest.mark.parametrize(
+    "path", ["/field/submissions", "/field/submissions/batch", "/auth/device-token"]
+)
+def test_a_body_that_is_json_but_not_an_object_is_a_malformed_body(
+    member: User, device_for: Callable[[User], Device], path: str, body: str
+) -> None:
+    found = assert_problem(device_for(member).post(path, body), 400, "malformed_body")
+    assert found["title"] == "The request body must be a JSON object."
+    assert "fields" not in found
+
+
+def test_a_body_that_is_not_json_is_malformed_one_of_the_wrong_form_names_its_fields(
+    member: User, device_for: Callable[[User], Device]
+) -> None:
+    device = device_for(member)
+    found = assert_problem(device.post("/field/submissions", "{not json"), 400, "malformed_body")
+    assert found["title"] == "The request body is not valid JSON."
+    found = assert_problem(
+        device.post("/field/submissions", {"uuid": 5, "envelope": []}), 422, "invalid_request"
+    )
+    assert {path.split(".")[0] for path in found["fields"]} == {"uuid", "envelope"}

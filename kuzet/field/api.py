@@ -54,10 +54,11 @@ from kuzet.field.services import (
     VisitClosed,
     device_token_issue,
     receipt_of,
+    receipts_of,
     submission_receive,
     submissions_receive,
 )
-from kuzet.field.uploads import media_receipt_of
+from kuzet.field.uploads import media_receipt_of, media_receipts_of
 from kuzet.people.throttle import SignInThrottled, remember_browser, sign_in_authenticate
 from kuzet.people.two_factor import TooManyAttempts, has_confirmed_device, two_factor_verify
 
@@ -359,6 +360,15 @@ class ReceiptOut(Schema):
     object_id: int
 
 
+class ReceiptsIn(Schema):
+    uuids: list[uuid_module.UUID] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ReceiptsOut(Schema):
+    # One per UUID asked, in the order asked: the receipt, or null when there is none.
+    receipts: list[ReceiptOut | None]
+
+
 class BatchIn(Schema):
     submissions: list[SubmissionIn] = Field(min_length=1, max_length=MAX_BATCH)
 
@@ -599,3 +609,21 @@ def field_receipt(request: HttpRequest, uuid: str) -> dict[str, Any]:
             raise Http404
         return media
     return _receipt(submission)
+
+
+@api.post("/field/receipts", response={200: ReceiptsOut, **ERRORS}, tags=["field"])
+@in_request_language
+def field_receipts(request: HttpRequest, payload: ReceiptsIn) -> dict[str, Any]:
+    """The receipts of several submissions or media items (1 to 100) at once: one per UUID,
+    in the order asked, each as ``GET /field/receipts/{uuid}`` answers it, or ``null`` where
+    that endpoint would answer 404. A client confirms a batch it sent with one request."""
+    user = request.auth.user  # type: ignore[attr-defined]
+    found: dict[uuid_module.UUID, dict[str, Any]] = {
+        wanted: _receipt(submission)
+        for wanted, submission in receipts_of(user=user, uuids=payload.uuids).items()
+    }
+    # Media items only for what is not a record (a sync of records asks no more).
+    others = [wanted for wanted in payload.uuids if wanted not in found]
+    if others:
+        found.update(media_receipts_of(user=user, uuids=others))
+    return {"receipts": [found.get(wanted) for wanted in payload.uuids]}

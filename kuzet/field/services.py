@@ -509,3 +509,8 @@ def _store_responses(user: Any, device: DeviceToken, records: list[_New]) -> lis
 
 def receipt_of(*, user: Any, uuid: uuid_module.UUID) -> Submission | None:
     return Submission.objects.filter(uuid=uuid, user=user).first()
+
+
+def receipts_of(*, user: Any, uuids: list[uuid_module.UUID]) -> dict[uuid_module.UUID, Submission]:
+    """The submissions of ``user`` among ``uuids``, by UUID, in one query."""
+    return {s.uuid: s for s in Submission.objects.filter(uuid__in=uuids, user=user)}

@@ -860,13 +860,24 @@ def _recorded(
 def media_receipt_of(*, user: Any, uuid: uuid_module.UUID) -> dict[str, Any] | None:
     """The receipt of an item of evidence ``user`` uploaded from a device, in the shape of a
     record's receipt; ``hash`` is the SHA-256 the server stored."""
-    media = MediaEvidence.objects.filter(uuid=uuid, uploaded_by=user).first()
-    if media is None:
-        return None
+    return media_receipts_of(user=user, uuids=[uuid]).get(uuid)
+
+
+def media_receipts_of(
+    *, user: Any, uuids: list[uuid_module.UUID]
+) -> dict[uuid_module.UUID, dict[str, Any]]:
+    """The receipts (as ``media_receipt_of``) of the items among ``uuids`` that ``user``
+    uploaded, by UUID, in one query."""
+    found = MediaEvidence.objects.filter(uuid__in=uuids, uploaded_by=user).only(
+        "uuid", "sha256", "uploaded_at"
+    )
     return {
-        "uuid": media.uuid,
-        "hash": media.sha256,
-        "received_at": media.uploaded_at,
-        "type": "media",
-        "object_id": media.pk,
+        media.uuid: {
+            "uuid": media.uuid,
+            "hash": media.sha256,
+            "received_at": media.uploaded_at,
+            "type": "media",
+            "object_id": media.pk,
+        }
+        for media in found
     }

@@ -414,11 +414,13 @@ def test_the_openapi_document_lists_every_endpoint(client: Client) -> None:
         f"{API}/field/package",
         f"{API}/field/submissions",
         f"{API}/field/submissions/batch",
+        f"{API}/field/receipts",
         f"{API}/field/receipts/{{uuid}}",
     }
     batch = document["paths"][f"{API}/field/submissions/batch"]["post"]
     assert set(batch["responses"]) >= {"200", "401", "422"}
     assert "post" in document["paths"][f"{API}/field/submissions"]
+    assert "post" in document["paths"][f"{API}/field/receipts"]
     schemes = document["components"]["securitySchemes"]
     assert any(s.get("scheme") == "bearer" for s in schemes.values())
     assert json.dumps(document)  # serialisable as it is served

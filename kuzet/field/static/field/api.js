@@ -58,6 +58,8 @@ export const api = {
   submitBatch: (token, submissions, language) =>
     call("POST", "/field/submissions/batch", { token, body: { submissions }, language }),
   receipt: (token, uuid, language) => call("GET", `/field/receipts/${encodeURIComponent(uuid)}`, { token, language }),
+  // The receipts of several (up to 100) in one request: one per UUID, null where none.
+  receipts: (token, uuids, language) => call("POST", "/field/receipts", { token, body: { uuids }, language }),
   // A finished media item answers at the records' receipt endpoint (docs/field-api.md).
   mediaReceipt: (token, uuid, language) => call("GET", `/field/receipts/${encodeURIComponent(uuid)}`, { token, language }),
 };

@@ -12,7 +12,8 @@ Chromium profile, then measures in the page with performance.now():
 3. typing with 10,000 stored answers (20 drafts of that instrument): the time the input
    handler takes per keystroke (conditions + collecting the answers), and the time to
    encrypt and store the draft;
-4. sealing and syncing 100 interview records (submission, receipt, tombstone each).
+4. sealing and syncing 100 interview records (in batches of 20, each batch confirmed with
+   one receipts request, a tombstone each).
 """
 
 import json
@@ -220,7 +221,7 @@ def main() -> None:
             )
             assert synced["summary"]["sent"] == 100, synced
             results["seal 100 records on the device"] = f"{synced['seal']:.0f} ms"
-            results["sync 100 records (submit + receipt + tombstone each)"] = (
+            results["sync 100 records (batches of 20, one receipts request a batch, a tombstone each)"] = (
                 f"{synced['sync'] / 1000:.1f} s ({synced['sync'] / 100:.0f} ms per record)"
             )
             context.close()

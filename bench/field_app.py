@@ -221,7 +221,7 @@ def main() -> None:
             )
             assert synced["summary"]["sent"] == 100, synced
             results["seal 100 records on the device"] = f"{synced['seal']:.0f} ms"
-            results["sync 100 records (batches of 20, one receipts request a batch, a tombstone each)"] = (
+            results["sync 100 records (20 a batch, one receipts request a batch)"] = (
                 f"{synced['sync'] / 1000:.1f} s ({synced['sync'] / 100:.0f} ms per record)"
             )
             context.close()

@@ -36,6 +36,17 @@ def first_use(page: Any, base: str, username: str, device_name: str = "") -> Non
     page.click("#sign-in button")
 
 
+def signed_in_tablet(
+    playwright: Any, base: str, profile: Path, username: str, device_name: str = ""
+) -> tuple[Any, Any]:
+    """A tablet (context, page) through its first use, showing the visit list."""
+    context = launch(playwright, profile)
+    page = context.new_page()
+    first_use(page, base, username, device_name)
+    page.wait_for_selector(".visit-card", timeout=60000)
+    return context, page
+
+
 # Answer every visible question of the open checklist that has no answer yet (compliant,
 # or a plausible value), as a monitor would on the spot; returns how many it answered.
 FILL_EVERYTHING = """() => {

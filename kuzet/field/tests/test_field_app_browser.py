@@ -25,6 +25,7 @@ from kuzet.field.tests.tablet import (
     finalize_record,
     first_use,
     launch,
+    signed_in_tablet,
 )
 from kuzet.people.demo import DEMO_PASSWORD
 
@@ -96,10 +97,9 @@ def test_a_day_without_network(demo_server: str, tmp_path: Path) -> None:
     base = demo_server
     profile = tmp_path / "tablet"
     with sync_playwright() as playwright:
-        context = launch(playwright, profile)
-        page = context.new_page()
-        first_use(page, base, "demo-leader", device_name="Планшет 3")
-        page.wait_for_selector(".visit-card", timeout=30000)
+        context, page = signed_in_tablet(
+            playwright, base, profile, "demo-leader", device_name="Планшет 3"
+        )
         # The shell is cached once the service worker controls the page.
         page.evaluate("navigator.serviceWorker.ready")
         page.reload()
@@ -206,10 +206,7 @@ def test_the_same_uuid_with_other_content_is_kept_and_shown(
 
     base = demo_server
     with sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "tablet")
-        page = context.new_page()
-        first_use(page, base, "demo-participant")
-        page.wait_for_selector(".visit-card", timeout=30000)
+        context, page = signed_in_tablet(playwright, base, tmp_path / "tablet", "demo-participant")
         context.set_offline(True)
         page.click(".visit-card")
         page.click("a[href$='/interview']")

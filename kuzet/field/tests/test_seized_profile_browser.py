@@ -21,9 +21,9 @@ from kuzet.field.tests.tablet import (
     FILL_EVERYTHING,
     PASSPHRASE,
     finalize_record,
-    first_use,
     launch,
     show_question,
+    signed_in_tablet,
 )
 
 pytestmark = pytest.mark.browser
@@ -207,10 +207,7 @@ def test_nothing_typed_is_found_anywhere_in_the_browser_profile(
     profile = tmp_path / "tablet"
     picture = photo(tmp_path / PHOTO_NAME)
     with sync_playwright() as playwright:
-        context = launch(playwright, profile)
-        page = context.new_page()
-        first_use(page, base, "demo-leader")
-        page.wait_for_selector(".visit-card", timeout=30000)
+        context, page = signed_in_tablet(playwright, base, profile, "demo-leader")
         page.evaluate("navigator.serviceWorker.ready")
         context.set_offline(True)  # finalized records stay on the tablet
         open_visit(page)
@@ -287,10 +284,9 @@ def test_a_record_finalized_straight_from_typing_never_comes_back_as_a_draft(
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "tablet")
-        page = context.new_page()
-        first_use(page, demo_server, "demo-participant")
-        page.wait_for_selector(".visit-card", timeout=30000)
+        context, page = signed_in_tablet(
+            playwright, demo_server, tmp_path / "tablet", "demo-participant"
+        )
         context.set_offline(True)
         open_visit(page)
         for attempt in range(3):
@@ -315,10 +311,9 @@ def test_wrong_passphrases_slow_down_and_finally_erase_the_tablet(
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "tablet")
-        page = context.new_page()
-        first_use(page, demo_server, "demo-participant")
-        page.wait_for_selector(".visit-card", timeout=30000)
+        context, page = signed_in_tablet(
+            playwright, demo_server, tmp_path / "tablet", "demo-participant"
+        )
         page.reload()
         page.wait_for_selector("#unlock")
         assert "10" in page.inner_text("#erase-rule")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from kuzet.field.tests.tablet import first_use, launch
+from kuzet.field.tests.tablet import signed_in_tablet
 
 pytestmark = pytest.mark.browser
 LOOKUP = "**/api/v1/field/receipts"
@@ -78,10 +78,9 @@ def test_a_batch_is_confirmed_with_one_lookup_and_each_on_its_own_when_that_fail
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "tablet")
-        page = context.new_page()
-        first_use(page, demo_server, "demo-leader")
-        page.wait_for_selector(".visit-card", timeout=30000)
+        context, page = signed_in_tablet(
+            playwright, demo_server, tmp_path / "tablet", "demo-leader"
+        )
         seen = receipt_requests(page)
 
         # As served: one lookup confirms the batch, no receipt is asked for on its own.

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kuzet.field.tests.tablet import first_use, launch
+from kuzet.field.tests.tablet import signed_in_tablet
 
 pytestmark = pytest.mark.browser
 
@@ -16,10 +16,9 @@ def test_the_field_app_warns_about_a_standard_answer_offline_and_clears_for_fact
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "tablet")
-        page = context.new_page()
-        first_use(page, demo_server, "demo-leader")
-        page.wait_for_selector(".visit-card", timeout=60000)
+        context, page = signed_in_tablet(
+            playwright, demo_server, tmp_path / "tablet", "demo-leader"
+        )
         context.set_offline(True)
         page.click(".visit-card")
         page.wait_for_selector("a[href$='/finding']")

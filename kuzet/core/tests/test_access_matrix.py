@@ -196,6 +196,7 @@ EXPECTED: dict[str, Any] = {
     "api-v1:field_submission": SKIP,
     "api-v1:field_submission_batch": SKIP,
     "api-v1:field_receipt": SKIP,
+    "api-v1:field_receipts": SKIP,
     "api-v1:api-root": SKIP,
     "core:audit_list": Expect(role(Action.VIEW_AUDIT)),
     "notifications:list": Expect(signed_in),  # one's own notifications only

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kuzet.core.tests.browser import png, route_upload_chunks, sign_in
-from kuzet.visits.tests.test_walkthrough_browser import step
+from kuzet.visits.tests.browser_visits import visit_in_progress
 
 pytestmark = pytest.mark.browser
 MIB = 1024 * 1024
@@ -19,21 +19,7 @@ def test_upload_shows_progress_and_resumes_after_a_cut(
 ) -> None:
     page, base = browser_page, demo_server
     sign_in(page, base, "demo-leader")
-    page.goto(f"{base}/visits/plan/")
-    institution = page.evaluate(
-        "() => [...document.querySelectorAll('#id_institution option')]"
-        ".find(o => o.textContent.includes('ИВС')).value"
-    )
-    page.select_option("#id_institution", institution)
-    page.fill("#id_planned_date", "2026-11-21")
-    page.select_option("#id_leader", label="Руководитель группы, г. Алматы (демо)")
-    page.check("#id_members input[value]:near(:text('Участник'))")
-    page.fill("#id_objectives", "Проверка загрузки материалов")
-    page.click("main form button.btn")
-    page.wait_for_url(f"{base}/visits/*/")
-    visit_url = page.url.removeprefix(base)
-    step(page, base, visit_url, "preparation")
-    step(page, base, visit_url, "in_progress")
+    visit_url = visit_in_progress(page, base, "2026-11-21", "Проверка загрузки материалов")
 
     # A 9 MiB photo: three chunks of 4 MiB.
     path = tmp_path / "yard.png"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from kuzet.core.tests.browser import DEMO_VAR_DIRS, png, sign_in
+from kuzet.visits.tests.browser_visits import CONFIRM, step, visit_in_progress
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(os.environ.get("KUZET_SCREENSHOTS", "var/screenshots"))
@@ -43,9 +44,6 @@ FILL_EVERYTHING = """() => {
 }"""
 
 
-CONFIRM = "form:has(input[name=confirmed]) button.btn"
-
-
 def autosave_answers(page: Any) -> list[str]:
     """The status and start of each answer to an autosave, as they come (for a failure's
     message)."""
@@ -71,14 +69,6 @@ def autosave_answers(page: Any) -> list[str]:
     return answers
 
 
-def step(page: Any, base: str, visit_url: str, to_status: str) -> None:
-    page.goto(f"{base}{visit_url}review/")
-    page.click(f"form.step-form:has(input[value='{to_status}']) button")
-    page.wait_for_load_state()
-    assert page.locator(".messages .error").count() == 0, page.inner_text(".messages")
-    assert page.locator(CONFIRM).count() == 0  # only irreversible steps ask to confirm
-
-
 def shot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"walkthrough-{name}.png"), full_page=True)
@@ -90,22 +80,10 @@ def test_plan_fill_submit_return_fix_approve(
     page, base = browser_page, demo_server
     sign_in(page, base, "demo-leader")
 
-    # Plan: an ИВС of the leader's region, the leader and a participant.
-    page.goto(f"{base}/visits/plan/")
-    institution = page.evaluate(
-        "() => [...document.querySelectorAll('#id_institution option')]"
-        ".find(o => o.textContent.includes('ИВС')).value"
+    # Plan: an ИВС of the leader's region, the leader and a participant; begin the visit.
+    visit_url = visit_in_progress(
+        page, base, "2026-11-20", "Условия содержания и гарантии первых часов задержания"
     )
-    page.select_option("#id_institution", institution)
-    page.fill("#id_planned_date", "2026-11-20")
-    page.select_option("#id_leader", label="Руководитель группы, г. Алматы (демо)")
-    page.check("#id_members input[value]:near(:text('Участник'))")
-    page.fill("#id_objectives", "Условия содержания и гарантии первых часов задержания")
-    page.click("main form button.btn")
-    page.wait_for_url(f"{base}/visits/*/")
-    visit_url = page.url.removeprefix(base)
-    step(page, base, visit_url, "preparation")
-    step(page, base, visit_url, "in_progress")
 
     # The checklist of the ИВС, with the first item of the access section non-compliant.
     page.goto(f"{base}{visit_url}responses/")

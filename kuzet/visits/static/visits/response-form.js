@@ -195,3 +195,24 @@ form.addEventListener("submit", (event) => {
 });
 
 applyConditions();
+
+// A tap before this module ran (it loads after the page, later still on a slow tablet)
+// fired no event here: whatever differs from the page as the server sent it is saved now.
+function changedBeforeLoad() {
+  for (const element of form.elements) {
+    if (element.type === "hidden" || element.type === "file") continue;
+    if (element.type === "checkbox" || element.type === "radio") {
+      if (element.checked !== element.defaultChecked) return true;
+    } else if (element instanceof HTMLSelectElement) {
+      // A single choice with no option marked selected shows its first one.
+      const chosen = [...element.options].map((option) => option.defaultSelected);
+      if (!element.multiple && chosen.length && !chosen.includes(true)) chosen[0] = true;
+      if ([...element.options].some((option, n) => option.selected !== chosen[n])) return true;
+    } else if ("defaultValue" in element && element.value !== element.defaultValue) {
+      return true;
+    }
+  }
+  return false;
+}
+
+if (changedBeforeLoad()) changed();

@@ -6,6 +6,7 @@
 // 2. Saves the draft as it is typed: a POST of the whole form with X-Kuzet-Autosave: 1,
 //    answered in JSON with the new revision. Without a connection it says so and retries;
 //    a save refused because someone else saved first (409) stops autosaving and says why.
+//    What was changed before this script ran (it loads after the page) is saved when it runs.
 // 3. Adds and removes entries of repeats from the <template> the server rendered.
 import { holds } from "../instruments/conditions.js";
 

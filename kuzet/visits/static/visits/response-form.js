@@ -6,7 +6,8 @@
 // 2. Saves the draft as it is typed: a POST of the whole form with X-Kuzet-Autosave: 1,
 //    answered in JSON with the new revision. Without a connection it says so and retries;
 //    a save refused because someone else saved first (409) stops autosaving and says why.
-//    What was changed before this script ran (it loads after the page) is saved when it runs.
+//    A tap or text typed before this script ran (it loads after the page) is saved when it
+//    runs; a date or time set that early is not seen until the next change.
 // 3. Adds and removes entries of repeats from the <template> the server rendered.
 import { holds } from "../instruments/conditions.js";
 
@@ -209,11 +210,19 @@ function changedBeforeLoad() {
       const chosen = [...element.options].map((option) => option.defaultSelected);
       if (!element.multiple && chosen.length && !chosen.includes(true)) chosen[0] = true;
       if ([...element.options].some((option, n) => option.selected !== chosen[n])) return true;
-    } else if ("defaultValue" in element && element.value !== element.defaultValue) {
-      return true;
+    } else if (element instanceof HTMLTextAreaElement) {
+      if (element.value !== element.defaultValue) return true;
+    } else if (element instanceof HTMLInputElement && (element.type === "text" || element.type === "search")) {
+      // The browser drops line breaks from such an input's value: compare it as shown.
+      if (element.value !== element.defaultValue.replace(/[\r\n]/g, "")) return true;
     }
+    // Dates, times and numbers are left out: the browser empties a value it cannot read,
+    // and saving that would erase the answer the server holds.
   }
   return false;
 }
 
-if (changedBeforeLoad()) changed();
+// Only on a page freshly loaded: going back or forward, the browser may put back what was
+// typed before, over answers someone has saved since.
+const arrival = performance.getEntriesByType("navigation")[0]?.type ?? "navigate";
+if (arrival === "navigate" && changedBeforeLoad()) changed();

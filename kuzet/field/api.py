@@ -185,6 +185,12 @@ def _path(loc: Any) -> str:
 
 @api.exception_handler(SchemaValidationError)
 def _schema_error(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    # An empty body never reaches the parser: ninja finds the whole payload missing.
+    if exc.errors and all(
+        error.get("type") == "missing" and tuple(error.get("loc", ())) == ("body", "payload")
+        for error in exc.errors
+    ):
+        return problem(400, "malformed_body", _("The request body must be a JSON object."))
     fields: dict[str, list[str]] = {}
     for error in exc.errors:
         fields.setdefault(_path(error.get("loc", ())) or "(body)", []).append(

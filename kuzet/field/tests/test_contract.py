@@ -119,11 +119,12 @@ def test_a_value_outside_its_choices_list_is_named(
     assert json.dumps(body).find("séance") == -1  # values sent are not echoed
 
 
-@pytest.mark.parametrize("body", ["[]", '"a string"', "3", "null", '[{"uuid": "x"}]'])
+@pytest.mark.parametrize("body", ["", "[]", '"a string"', "3", "null", '[{"uuid": "x"}]'])
 @pytest.mark.parametrize(
-    "path", ["/field/submissions", "/field/submissions/batch", "/auth/device-token"]
+    "path",
+    ["/field/submissions", "/field/submissions/batch", "/field/receipts", "/auth/device-token"],
 )
-def test_a_body_that_is_json_but_not_an_object_is_a_malformed_body(
+def test_a_body_that_is_empty_or_not_an_object_is_a_malformed_body(
     member: User, device_for: Callable[[User], Device], path: str, body: str
 ) -> None:
     found = assert_problem(device_for(member).post(path, body), 400, "malformed_body")

@@ -138,7 +138,9 @@ async function receiptsOf(token, items) {
   const receipts = reply.status === 200 ? reply.data?.receipts : null;
   if (!Array.isArray(receipts)) return found;
   for (const receipt of receipts) {
-    if (receipt && typeof receipt.uuid === "string") found.set(receipt.uuid.toLowerCase(), receipt);
+    if (typeof receipt?.uuid === "string" && typeof receipt.hash === "string") {
+      found.set(receipt.uuid.toLowerCase(), receipt);
+    }
   }
   return found;
 }

@@ -631,10 +631,28 @@ def _complete(upload: Upload, last_part: str) -> UploadState:
             raise UploadInvalid.from_validation(exc) from None
         raise VisitClosed("access_denied") from None
     storage.delete(last_part)
+    _drop_strays(storage, final)
     _discard_bytes(upload.pk)
     UploadChunk.objects.filter(upload_id=upload.pk).delete()
     upload.refresh_from_db()
     return _state(upload)
+
+
+def _drop_strays(storage: Storage, kept: str) -> None:
+    """Delete the copies a completion of this upload left when its process died before the
+    item was recorded: the storage gave this one a free variant of the item's name
+    (``<uuid>_<suffix>``) because such a copy held the name. Once the item is recorded under
+    ``kept`` no other completion of it can be recorded, so every other copy is unused."""
+    folder, _, base = kept.rpartition("/")
+    stem = base.split("_", 1)[0]
+    try:
+        names = storage.listdir(folder)[1]
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in names:
+        if name != base and (name == stem or name.startswith(f"{stem}_")):
+            with contextlib.suppress(OSError):
+                storage.delete(f"{folder}/{name}")
 
 
 # --- Appending in place: a storage on the local filesystem ----------------------------
@@ -772,6 +790,26 @@ def _file_hashed(fd: int) -> tuple[str, int, bytes]:
     return digest.hexdigest(), size, head
 
 
+def _linked_over(path: Path, final_path: Path) -> None:
+    """Hard-link ``path`` as ``final_path``, replacing a file already there in one step.
+
+    Only the item's own name is used, never a free variant of it: what is found there is
+    the link a completion of this same upload made before its process died uncommitted
+    (the item's name holds its UUID, and this runs under the upload's exclusive lock), so a
+    retry replaces it rather than leaving it beside the evidence as a second copy."""
+    try:
+        os.link(path, final_path)
+        return
+    except FileExistsError:
+        pass
+    staged = path.with_name(f"{DATA}-{secrets.token_hex(4)}")
+    os.link(path, staged)
+    try:
+        os.replace(staged, final_path)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
 def _complete_in_place(
     storage: FileSystemStorage, upload: Upload, name: str, path: Path
 ) -> UploadState:
@@ -793,11 +831,11 @@ def _complete_in_place(
         if size != upload.length or received != upload.sha256:
             _discard(upload)
             raise HashMismatch(expected=upload.sha256, received=received)
-        final = storage.get_available_name(media_stored_name(visit=visit, uuid=upload.pk))
+        final = media_stored_name(visit=visit, uuid=upload.pk)
         final_path = Path(storage.path(final))
         try:
             _made_folder(storage, final_path)
-            os.link(path, final_path)
+            _linked_over(path, final_path)
         except OSError:
             logger.exception("uploads: could not link an upload's file as evidence")
             raise StorageUnavailable from None

@@ -80,3 +80,36 @@ def test_chunks_and_the_assembled_file_stream_into_a_store_that_cannot_seek(
     # Four chunks and the assembled file, none of them offered as seekable.
     assert len(object_store.saved) == 5
     assert not any(seekable for _name, seekable in object_store.saved)
+
+
+def test_copies_left_by_completions_that_died_before_recording_are_deleted_once_recorded(
+    object_store: type[UnseekableObjectStore],
+    visit: Visit,
+    member: User,
+    device_for: Callable[[User], Device],
+    tmp_path: Path,
+) -> None:
+    """An object store cannot replace a name in one step, so a completion whose process died
+    after storing the file and before recording the item leaves its copy under the item's
+    name, and the next completion is stored under a free variant of it. Once the item is
+    recorded, those copies are deleted: one file per item."""
+    data = webm(100_000)
+    media_uuid = str(uuid.uuid4())
+    tus = Tus(device_for(member))
+    url = tus.create(data, visit, media_uuid)["Location"]
+    assert tus.patch(url, 0, data[:60_000]).status_code == 204
+    folder = tmp_path / "objects" / "evidence" / str(visit.pk)
+    folder.mkdir(parents=True)
+    for name in (media_uuid, f"{media_uuid}_Ab3dE9x"):
+        (folder / name).write_bytes(data)
+    other = folder / str(uuid.uuid4())  # another item's file, not this upload's
+    other.write_bytes(b"another item")
+
+    assert tus.patch(url, 60_000, data[60_000:]).status_code == 204
+
+    item = MediaEvidence.objects.get(uuid=media_uuid)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [item.file.name.rsplit("/", 1)[-1], other.name]
+    )
+    with item.file.open("rb") as stored:
+        assert stored.read() == data

@@ -733,3 +733,34 @@ def test_on_the_filesystem_each_chunk_is_written_once_into_one_file_that_becomes
     assert evidence.read_bytes() == data and item.sha256 == hashlib.sha256(data).hexdigest()
     assert evidence.stat().st_ino == inode and evidence.stat().st_nlink == 1
     assert files_under(media_root, "uploads") == [] and not UploadChunk.objects.exists()
+
+
+def test_a_completion_that_died_before_recording_leaves_no_second_copy_when_resent(
+    visit: Visit, member: User, tus_for: Callable[[User], Tus], media_root: Path
+) -> None:
+    """A server killed between linking the verified file as evidence and recording the item
+    leaves that link under the item's name; the device resends the last chunk, and the
+    completion takes the name over instead of storing the evidence a second time beside it
+    (found by the fault test: two files for one item)."""
+    tus = tus_for(member)
+    data = webm(40_000)
+    media_uuid = str(uuid.uuid4())
+    url = tus.create(data, visit, media_uuid)["Location"]
+    assert tus.patch(url, 0, data[:30_000]).status_code == 204
+    # What the dead completion left: the upload's file (its last chunk written, the offset
+    # not moved) linked under the item's name, and no item.
+    upload_file = media_root / "uploads" / media_uuid / "data"
+    with upload_file.open("r+b") as written:
+        written.seek(30_000)
+        written.write(data[30_000:])
+    left = media_root / "evidence" / str(visit.pk) / media_uuid
+    left.parent.mkdir(parents=True)
+    os.link(upload_file, left)
+    assert tus.head(url)["Upload-Offset"] == "30000" and not MediaEvidence.objects.exists()
+
+    assert tus.patch(url, 30_000, data[30_000:]).status_code == 204
+
+    item = MediaEvidence.objects.get(uuid=media_uuid)
+    assert item.file.name == f"evidence/{visit.pk}/{media_uuid}"
+    assert files_under(media_root, "evidence") == [left] and left.read_bytes() == data
+    assert left.stat().st_nlink == 1 and files_under(media_root, "uploads") == []

@@ -385,12 +385,15 @@ def upload_terminate(*, user: Any, upload_id: uuid_module.UUID) -> None:
 
 def uploads_expire(*, now: datetime | None = None) -> int:
     """Delete the uploads whose time has passed (bytes and state; a finished upload's state
-    only: its file is evidence). Returns how many."""
+    only: its file is evidence, though copies a dead completion left beside it go). Returns
+    how many."""
     count = 0
-    for upload in Upload.objects.filter(expires_at__lte=now or timezone.now()).iterator():
-        if upload.media_id is None:
+    expired = Upload.objects.filter(expires_at__lte=now or timezone.now()).select_related("media")
+    for upload in expired.iterator():
+        if upload.media is None:
             _discard(upload)
         else:
+            _drop_strays(_storage(), upload.media.file.name)
             _discard_bytes(upload.pk)
             Upload.objects.filter(pk=upload.pk).delete()
         count += 1

@@ -10,14 +10,19 @@ that way (docs/deploy.md says what is and is not tested).
 """
 
 import hashlib
+import io
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
+from django.utils import timezone
 
+from kuzet.field.models import Upload
 from kuzet.field.tests.device import Device
 from kuzet.field.tests.test_uploads import Tus, webm
 from kuzet.people.models import User
@@ -113,3 +118,12 @@ def test_copies_left_by_completions_that_died_before_recording_are_deleted_once_
     )
     with item.file.open("rb") as stored:
         assert stored.read() == data
+
+    # A process that died after recording the item and before deleting them leaves such a
+    # copy too; the scheduled expiry of the finished upload deletes it.
+    (folder / f"{media_uuid}_Zz9yX8w").write_bytes(data)
+    Upload.objects.update(expires_at=timezone.now() - timedelta(hours=1))
+    call_command("expire_uploads", stdout=io.StringIO())
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [item.file.name.rsplit("/", 1)[-1], other.name]
+    )

@@ -393,7 +393,7 @@ def uploads_expire(*, now: datetime | None = None) -> int:
         if upload.media is None:
             _discard(upload)
         else:
-            _drop_strays(_storage(), upload.media.file.name)
+            _drop_strays(_storage(), upload.pk, upload.media.file.name)
             _discard_bytes(upload.pk)
             Upload.objects.filter(pk=upload.pk).delete()
         count += 1
@@ -634,20 +634,20 @@ def _complete(upload: Upload, last_part: str) -> UploadState:
             raise UploadInvalid.from_validation(exc) from None
         raise VisitClosed("access_denied") from None
     storage.delete(last_part)
-    _drop_strays(storage, final)
+    _drop_strays(storage, upload.pk, final)
     _discard_bytes(upload.pk)
     UploadChunk.objects.filter(upload_id=upload.pk).delete()
     upload.refresh_from_db()
     return _state(upload)
 
 
-def _drop_strays(storage: Storage, kept: str) -> None:
-    """Delete the copies a completion of this upload left when its process died before the
-    item was recorded: the storage gave this one a free variant of the item's name
-    (``<uuid>_<suffix>``) because such a copy held the name. Once the item is recorded under
-    ``kept`` no other completion of it can be recorded, so every other copy is unused."""
+def _drop_strays(storage: Storage, upload_id: uuid_module.UUID, kept: str) -> None:
+    """Delete the copies a completion of upload ``upload_id`` left when its process died
+    before the item was recorded: the storage gave this one a free variant of the item's
+    name (``<uuid>_<suffix>``) because such a copy held the name. Once the item is recorded
+    under ``kept`` no other completion of it can be recorded, so every other copy is unused."""
     folder, _, base = kept.rpartition("/")
-    stem = base.split("_", 1)[0]
+    stem = str(upload_id)
     try:
         names = storage.listdir(folder)[1]
     except (FileNotFoundError, NotImplementedError):

@@ -113,9 +113,8 @@ def test_copies_left_by_completions_that_died_before_recording_are_deleted_once_
     assert tus.patch(url, 60_000, data[60_000:]).status_code == 204
 
     item = MediaEvidence.objects.get(uuid=media_uuid)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [item.file.name.rsplit("/", 1)[-1], other.name]
-    )
+    kept = sorted([item.file.name.rsplit("/", 1)[-1], other.name])
+    assert sorted(p.name for p in folder.iterdir()) == kept
     with item.file.open("rb") as stored:
         assert stored.read() == data
 
@@ -124,6 +123,4 @@ def test_copies_left_by_completions_that_died_before_recording_are_deleted_once_
     (folder / f"{media_uuid}_Zz9yX8w").write_bytes(data)
     Upload.objects.update(expires_at=timezone.now() - timedelta(hours=1))
     call_command("expire_uploads", stdout=io.StringIO())
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [item.file.name.rsplit("/", 1)[-1], other.name]
-    )
+    assert sorted(p.name for p in folder.iterdir()) == kept
